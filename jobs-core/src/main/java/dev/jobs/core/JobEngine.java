@@ -1,0 +1,773 @@
+package dev.jobs.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jobs.core.JobValidationException.FieldError;
+import dev.jobs.core.internal.JobMetrics;
+import dev.jobs.core.internal.Json;
+import dev.jobs.core.internal.ObservedJobStore;
+import dev.jobs.core.internal.RetryDecider;
+import dev.jobs.core.internal.SpecValidator;
+import dev.jobs.core.internal.maintenance.DueJobPromoter;
+import dev.jobs.core.internal.maintenance.LeaseReclaimer;
+import dev.jobs.core.internal.maintenance.Maintenance;
+import dev.jobs.core.internal.maintenance.MaintenanceTask;
+import dev.jobs.core.internal.maintenance.QueueDepthSampler;
+import dev.jobs.core.internal.maintenance.RetentionPruner;
+import dev.jobs.core.internal.maintenance.StaleWorkerPruner;
+import dev.jobs.core.internal.worker.JobRunner;
+import dev.jobs.core.internal.worker.RegisteredHandler;
+import dev.jobs.core.internal.worker.WorkerPool;
+import dev.jobs.core.internal.worker.WorkerSettings;
+import dev.jobs.core.memory.InMemoryJobStore;
+import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.JobIds;
+import dev.jobs.core.spi.JobQueue;
+import dev.jobs.core.spi.JobStore;
+import dev.jobs.core.spi.NewJob;
+import dev.jobs.core.spi.StoreJobQueue;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The job engine: creates jobs, runs them with registered handlers, and answers questions about
+ * them. Build one with {@link #builder()}, {@link #start()} it to run workers, {@link #close()} it
+ * to stop gracefully.
+ *
+ * <pre>{@code
+ * try (JobEngine engine = JobEngine.builder()
+ *     .register("email.send", Email.class, ctx -> mailer.send(ctx.payload()))
+ *     .build()
+ *     .start()) {
+ *   Job job = engine.enqueue(JobSpec.of("email.send", new Email("a@example.com")));
+ *   engine.await(job.id(), Duration.ofSeconds(10));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. Its configuration is fixed when built and logged once at start.
+ */
+public final class JobEngine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(JobEngine.class);
+
+    /** How often {@link #await} re-reads a job changed by another process. */
+    private static final Duration AWAIT_POLL = Duration.ofMillis(100);
+
+    /** Jobs fetched per acquisition in {@link #drain()}. */
+    private static final int DRAIN_BATCH = 100;
+
+    private static final Pattern QUEUE_NAME = Pattern.compile(JobLimits.QUEUE_PATTERN);
+
+    private final Builder config;
+    private final Clock clock;
+    private final ObservedJobStore store;
+    private final JobQueue queue;
+    private final JobIds ids;
+    private final SpecValidator validator;
+    private final JobRunner runner;
+    private final WorkerPool pool;
+    private final Maintenance maintenance;
+    private final Map<UUID, CompletableFuture<Job>> waiters = new ConcurrentHashMap<>();
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    private JobEngine(Builder config) {
+        this.config = config;
+        this.clock = config.clock;
+        this.store = new ObservedJobStore(config.store, clock);
+        this.queue = config.queueFactory.apply(store);
+        this.ids = new JobIds(clock);
+        this.validator = new SpecValidator(config.mapper, config.maxPayloadBytes);
+        var retryDecider = new RetryDecider(config.defaultRetryPolicy, config.retryPolicyByType, config.random);
+        var settings = new WorkerSettings(
+                config.workerId,
+                config.concurrencyByQueue,
+                config.leaseDuration,
+                config.leaseDuration.dividedBy(3),
+                config.cancellationGrace,
+                config.pollInterval,
+                config.shutdownTimeout,
+                config.tickInterval);
+        this.runner = new JobRunner(store, config.handlers, retryDecider, config.mapper, clock, settings);
+        this.pool = new WorkerPool(queue, store, runner, settings, clock);
+
+        var tasks = new ArrayList<MaintenanceTask>();
+        tasks.add(new LeaseReclaimer(store, retryDecider, clock, config.reclaimInterval));
+        tasks.add(new DueJobPromoter(store, config.promoteInterval));
+        tasks.add(new RetentionPruner(
+                store, clock, config.keepFinishedFor, config.keepLatestPerQueue, config.retentionInterval));
+        tasks.add(new StaleWorkerPruner(store, clock, config.leaseDuration.multipliedBy(10), config.retentionInterval));
+        if (config.meterRegistry != null) {
+            var metrics = new JobMetrics(config.meterRegistry);
+            store.addListener(metrics);
+            tasks.add(new QueueDepthSampler(store, metrics, config.promoteInterval.multipliedBy(5)));
+        }
+        this.maintenance = new Maintenance(tasks);
+
+        // Dispatch learns of every job that became claimable, whoever changed it.
+        store.addListener(new JobListener() {
+            @Override
+            public void onEvent(JobEvent event) {
+                queue.publish(List.of(event.job()));
+            }
+
+            @Override
+            public void onEvents(List<JobEvent> events) {
+                queue.publish(events.stream().map(JobEvent::job).toList());
+            }
+        });
+        store.addListener(this::onEvent);
+        config.listeners.forEach(store::addListener);
+    }
+
+    private void onEvent(JobEvent event) {
+        if (event.kind() == JobEvent.Kind.CANCEL_REQUESTED) {
+            runner.cancellationRequested(event.job().id());
+        }
+        if (event.job().isTerminal()) {
+            CompletableFuture<Job> waiter = waiters.remove(event.job().id());
+            if (waiter != null) {
+                waiter.complete(event.job());
+            }
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Starts the workers (when handlers are registered) and the maintenance tasks. Returns this
+     * engine, so building and starting read as one expression.
+     */
+    public synchronized JobEngine start() {
+        requireOpen();
+        if (started) {
+            return this;
+        }
+        started = true;
+        log.info(
+                "jobs engine starting: store {}, queue {}, worker {}, queues {}, handlers {}, lease {}, poll {}, retention {}",
+                config.store.getClass().getSimpleName(),
+                queue.getClass().getSimpleName(),
+                config.workerId,
+                config.concurrencyByQueue,
+                config.handlers.keySet(),
+                config.leaseDuration,
+                config.pollInterval,
+                config.keepFinishedFor);
+        maintenance.start();
+        if (!config.handlers.isEmpty()) {
+            pool.start();
+        }
+        return this;
+    }
+
+    /**
+     * Creates one job.
+     *
+     * @return the job, or the unfinished job already holding its unique key
+     * @throws JobValidationException naming every rejected field; nothing is stored
+     */
+    public Job enqueue(JobSpec spec) {
+        return enqueueAll(List.of(spec)).get(0);
+    }
+
+    /** Creates a job of this type with this payload and every default: the one-line enqueue. */
+    public Job enqueue(String type, Object payload) {
+        return enqueue(JobSpec.of(type, payload));
+    }
+
+    /**
+     * Creates many jobs at once: all of them, or none if any is rejected.
+     *
+     * @throws JobValidationException naming every rejected field as {@code [index].field}
+     */
+    public List<Job> enqueueAll(List<JobSpec> specs) {
+        requireOpen();
+        var errors = new ArrayList<FieldError>();
+        if (specs.isEmpty()) {
+            errors.add(new FieldError("jobs", "at least one job is needed"));
+        } else if (specs.size() > JobLimits.MAX_BATCH_SIZE) {
+            errors.add(new FieldError("jobs", "at most " + JobLimits.MAX_BATCH_SIZE + " jobs per call"));
+        }
+        boolean single = specs.size() == 1;
+        for (int i = 0; i < specs.size() && errors.size() < 100; i++) {
+            errors.addAll(validator.validate(specs.get(i), single ? "" : "[" + i + "]."));
+        }
+        if (!errors.isEmpty()) {
+            throw new JobValidationException(errors);
+        }
+        Instant now = clock.instant();
+        var newJobs = specs.stream()
+                .map(spec -> newJob(spec, ids.next(), List.copyOf(spec.dependsOn()), now))
+                .toList();
+        return create(newJobs, single ? "" : null);
+    }
+
+    /**
+     * Creates every node of a graph, or none.
+     *
+     * @return each node's job by its ref, in dependency order
+     * @throws JobValidationException naming every rejected field as {@code nodes[ref].field}
+     */
+    public Map<String, Job> graph(JobGraph graph) {
+        requireOpen();
+        var errors = new ArrayList<FieldError>();
+        for (JobGraph.Node node : graph.nodes()) {
+            errors.addAll(validator.validate(node.spec(), "nodes[" + node.ref() + "]."));
+        }
+        if (!errors.isEmpty()) {
+            throw new JobValidationException(errors);
+        }
+        Instant now = clock.instant();
+        var idByRef = new HashMap<String, UUID>();
+        var newJobs = new ArrayList<NewJob>();
+        for (JobGraph.Node node : graph.nodes()) {
+            UUID id = ids.next();
+            idByRef.put(node.ref(), id);
+            var dependsOn = new ArrayList<>(node.spec().dependsOn());
+            node.dependsOnRefs().stream().map(idByRef::get).distinct().forEach(dependsOn::add);
+            newJobs.add(newJob(node.spec(), id, dependsOn, now));
+        }
+        List<Job> created;
+        try {
+            created = store.create(newJobs);
+        } catch (JobValidationException e) {
+            throw new JobValidationException(
+                    e.errors().stream().map(error -> renameByRef(error, graph)).toList());
+        }
+        var byRef = new LinkedHashMap<String, Job>();
+        for (int i = 0; i < created.size(); i++) {
+            byRef.put(graph.nodes().get(i).ref(), created.get(i));
+        }
+        return byRef;
+    }
+
+    /** A store error about {@code [i].field} becomes {@code nodes[ref].field}. */
+    private static FieldError renameByRef(FieldError error, JobGraph graph) {
+        var matcher = Pattern.compile("^\\[(\\d+)]\\.(.*)$").matcher(error.field());
+        if (!matcher.matches()) {
+            return error;
+        }
+        String ref = graph.nodes().get(Integer.parseInt(matcher.group(1))).ref();
+        return new FieldError("nodes[" + ref + "]." + matcher.group(2), error.message());
+    }
+
+    private List<Job> create(List<NewJob> newJobs, String singlePrefix) {
+        try {
+            return store.create(newJobs);
+        } catch (JobValidationException e) {
+            if (singlePrefix == null) {
+                throw e;
+            }
+            // One job: report its fields without the batch index the store uses.
+            throw new JobValidationException(e.errors().stream()
+                    .map(err -> new FieldError(err.field().replaceFirst("^\\[0]\\.", singlePrefix), err.message()))
+                    .toList());
+        }
+    }
+
+    private NewJob newJob(JobSpec spec, UUID id, List<UUID> dependsOn, Instant now) {
+        Instant runAt = spec.runAt().orElseGet(() -> spec.delay().map(now::plus).orElse(now));
+        return new NewJob(
+                id,
+                spec.queue(),
+                spec.type(),
+                spec.payload(),
+                spec.priority(),
+                runAt,
+                spec.maxAttempts(),
+                spec.timeout(),
+                dependsOn,
+                spec.onDependencyFailure(),
+                spec.uniqueKey(),
+                spec.metadata(),
+                spec.retryPolicy());
+    }
+
+    /** The job as the store holds it now. */
+    public Optional<Job> get(UUID jobId) {
+        return store.get(jobId);
+    }
+
+    /** A page of jobs, newest first. */
+    public JobPage list(JobQuery query) {
+        return store.list(query);
+    }
+
+    /** Jobs per queue and state. */
+    public List<QueueCounts> counts() {
+        return store.counts();
+    }
+
+    /** The workers in the registry (this engine's and every other sharing the store). */
+    public List<WorkerInfo> workers() {
+        return store.workers();
+    }
+
+    /**
+     * Cancels a job: at once if it waits, or by telling its handler if it runs (see {@link
+     * JobContext#isCancelled()}).
+     *
+     * @return the job after the request
+     * @throws JobNotFoundException if there is no such job
+     * @throws InvalidTransitionException if it already succeeded or failed
+     */
+    public Job cancel(UUID jobId) {
+        return store.cancel(jobId).job();
+    }
+
+    /**
+     * Runs a failed or cancelled job again, with at least one more attempt.
+     *
+     * @throws JobNotFoundException if there is no such job
+     * @throws InvalidTransitionException if it is not failed or cancelled
+     */
+    public Job retry(UUID jobId) {
+        return store.retry(jobId).job();
+    }
+
+    /** Stops every engine sharing the store from starting jobs of this queue. */
+    public void pauseQueue(String queueName) {
+        store.setQueuePaused(requireQueueName(queueName), true);
+    }
+
+    public void resumeQueue(String queueName) {
+        store.setQueuePaused(requireQueueName(queueName), false);
+        queue.publish(store.list(JobQuery.all()
+                        .withQueue(queueName)
+                        .withStates(JobState.READY)
+                        .withLimit(1))
+                .jobs());
+    }
+
+    private static String requireQueueName(String name) {
+        if (name == null || !QUEUE_NAME.matcher(name).matches()) {
+            throw new JobValidationException(
+                    List.of(new FieldError("queue", "must match " + JobLimits.QUEUE_PATTERN + " (was " + name + ")")));
+        }
+        return name;
+    }
+
+    /** Deletes finished jobs now, beyond what the retention settings do on their own. */
+    public int purge(PurgeRequest request) {
+        return store.purge(request);
+    }
+
+    /**
+     * Waits until the job finishes (succeeds, fails for good, or is cancelled).
+     *
+     * @return the finished job
+     * @throws JobNotFoundException if there is no such job
+     * @throws JobsException if it has not finished within {@code timeout}
+     */
+    public Job await(UUID jobId, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        CompletableFuture<Job> finished = waiters.computeIfAbsent(jobId, id -> new CompletableFuture<>());
+        try {
+            while (true) {
+                Job job = store.get(jobId).orElseThrow(() -> new JobNotFoundException(jobId));
+                if (job.isTerminal()) {
+                    return job;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new JobsException("job " + jobId + " is still " + job.state() + " after " + timeout
+                            + "; await it longer or check its workers");
+                }
+                try {
+                    // Woken at once by a change made in this JVM; the poll catches changes made elsewhere.
+                    return finished.get(Math.min(left, AWAIT_POLL.toNanos()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    // poll the store again
+                } catch (ExecutionException e) {
+                    throw new JobsException("waiting for job " + jobId + " failed", e.getCause());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JobsException("interrupted while waiting for job " + jobId, e);
+        } finally {
+            waiters.remove(jobId, finished);
+        }
+    }
+
+    /**
+     * Runs every job that is due now on this engine's queues, one after another, until none is left;
+     * jobs that become due meanwhile (released dependents) run too. For tests and hosts that drive the
+     * engine themselves; the testkit builds its run-until-idle on it.
+     *
+     * @return how many attempts ran
+     */
+    public int drain() {
+        requireOpen();
+        int ran = 0;
+        try {
+            while (true) {
+                List<Job> jobs = queue.acquire(new AcquireRequest(
+                        config.workerId, config.concurrencyByQueue.keySet(), DRAIN_BATCH, config.leaseDuration));
+                if (jobs.isEmpty()) {
+                    return ran;
+                }
+                for (Job job : jobs) {
+                    runner.runAndWait(job);
+                    ran++;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JobsException("interrupted while draining after " + ran + " jobs", e);
+        }
+    }
+
+    /**
+     * When the next job on this engine's queues can run: now if one can already, empty if none is
+     * waiting for its time.
+     */
+    public Optional<Instant> nextRunAt() {
+        return store.earliestRunAt(config.concurrencyByQueue.keySet());
+    }
+
+    /**
+     * Runs the maintenance tasks once, now: reclaim lapsed leases, promote due jobs, prune history.
+     * They also run on their own intervals once the engine is started.
+     *
+     * @return how many items they handled
+     */
+    public int runMaintenance() {
+        return maintenance.runAll();
+    }
+
+    /** The clock the engine and its store read. */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** The id this engine's workers hold leases under. */
+    public String workerId() {
+        return config.workerId;
+    }
+
+    /**
+     * Stops gracefully: no new jobs are acquired, running jobs get until the shutdown timeout to
+     * finish, then their leases are given back so other workers take them at once.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        pool.close();
+        maintenance.close();
+        queue.close();
+        store.close();
+        validator.close();
+        waiters.values().forEach(w -> w.cancel(false));
+        log.info("jobs engine stopped");
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("the jobs engine is closed");
+        }
+    }
+
+    /**
+     * Configures an engine. Every setting has a documented default; {@link #build()} checks them all
+     * and names the first one that is wrong. Not thread-safe.
+     */
+    public static final class Builder {
+        /** Jobs run at once per queue when a queue is not configured explicitly. */
+        public static final int DEFAULT_CONCURRENCY = 10;
+
+        /**
+         * Lease length: long enough that a heartbeat (every third of it) survives a slow store or a GC
+         * pause, short enough that a crashed worker's jobs move on within half a minute.
+         */
+        public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+
+        /** Longest idle wait before asking the store for work from other processes. */
+        public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+
+        /** How long a cancelled handler may go on before it is interrupted. */
+        public static final Duration DEFAULT_CANCELLATION_GRACE = Duration.ofSeconds(10);
+
+        /** How long shutdown waits for running jobs before giving their leases back. */
+        public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
+        /** Finished jobs are kept this long for people to look at, then pruned. */
+        public static final Duration DEFAULT_KEEP_FINISHED_FOR = Duration.ofDays(7);
+
+        private JobStore store;
+        private Function<JobStore, JobQueue> queueFactory;
+        private Clock clock = Clock.systemUTC();
+        private ObjectMapper mapper = Json.newMapper();
+        private MeterRegistry meterRegistry;
+        private final List<JobListener> listeners = new ArrayList<>();
+        private final Map<String, RegisteredHandler<?>> handlers = new LinkedHashMap<>();
+        private RetryPolicy defaultRetryPolicy = RetryPolicy.DEFAULT;
+        private final Map<String, RetryPolicy> retryPolicyByType = new HashMap<>();
+        private final Map<String, Integer> concurrencyByQueue = new LinkedHashMap<>();
+        private String workerId = defaultWorkerId();
+        private Duration leaseDuration = DEFAULT_LEASE;
+        private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+        private Duration cancellationGrace = DEFAULT_CANCELLATION_GRACE;
+        private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        private Duration tickInterval = Duration.ofMillis(50);
+        private Duration reclaimInterval = Duration.ofSeconds(5);
+        private Duration promoteInterval = Duration.ofSeconds(1);
+        private Duration retentionInterval = Duration.ofMinutes(1);
+        private Duration keepFinishedFor = DEFAULT_KEEP_FINISHED_FOR;
+        private OptionalInt keepLatestPerQueue = OptionalInt.empty();
+        private int maxPayloadBytes = JobLimits.DEFAULT_MAX_PAYLOAD_BYTES;
+        private RandomGenerator random = ThreadLocalRandom.current();
+        private boolean built;
+
+        private Builder() {}
+
+        /** Where jobs are kept. Default: an {@link InMemoryJobStore} on the engine's clock. */
+        public Builder store(JobStore value) {
+            store = Objects.requireNonNull(value, "store");
+            return this;
+        }
+
+        /**
+         * How jobs are dispatched, made from the (observed) store. Default: {@link StoreJobQueue},
+         * acquiring straight from the store.
+         */
+        public Builder queue(Function<JobStore, JobQueue> factory) {
+            queueFactory = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /** The clock everything reads; a virtual clock in tests. Default: the system's UTC clock. */
+        public Builder clock(Clock value) {
+            clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /** Converts payloads and results. Default: Jackson with java.time, unknown fields ignored. */
+        public Builder objectMapper(ObjectMapper value) {
+            mapper = Objects.requireNonNull(value, "objectMapper");
+            return this;
+        }
+
+        /** Where the engine's meters go. Default: none. */
+        public Builder meterRegistry(MeterRegistry value) {
+            meterRegistry = Objects.requireNonNull(value, "meterRegistry");
+            return this;
+        }
+
+        /** Receives every job event. */
+        public Builder listener(JobListener value) {
+            listeners.add(Objects.requireNonNull(value, "listener"));
+            return this;
+        }
+
+        /** Runs jobs of {@code type}, their payload converted to {@code payloadType}. */
+        public <T> Builder register(String type, Class<T> payloadType, JobHandler<T> handler) {
+            return register(type, payloadType, handler, Optional.empty());
+        }
+
+        /**
+         * Runs jobs of {@code type}, each attempt limited to {@code timeout} unless the job sets its
+         * own.
+         */
+        public <T> Builder register(String type, Class<T> payloadType, Duration timeout, JobHandler<T> handler) {
+            return register(type, payloadType, handler, Optional.of(timeout));
+        }
+
+        /** Runs jobs of {@code type} with the payload as a JSON tree. */
+        public Builder register(String type, JobHandler<JsonNode> handler) {
+            return register(type, JsonNode.class, handler, Optional.empty());
+        }
+
+        private <T> Builder register(
+                String type, Class<T> payloadType, JobHandler<T> handler, Optional<Duration> timeout) {
+            if (handlers.containsKey(type)) {
+                throw new IllegalArgumentException("a handler for job type '" + type + "' is already registered");
+            }
+            handlers.put(type, new RegisteredHandler<>(type, payloadType, handler, timeout));
+            return this;
+        }
+
+        /** The retry policy of jobs whose type and spec set none. Default: {@link RetryPolicy#DEFAULT}. */
+        public Builder retryPolicy(RetryPolicy value) {
+            defaultRetryPolicy = Objects.requireNonNull(value, "retryPolicy");
+            return this;
+        }
+
+        /** The retry policy of one job type (a job's own policy still wins). */
+        public Builder retryPolicy(String type, RetryPolicy value) {
+            retryPolicyByType.put(Objects.requireNonNull(type, "type"), Objects.requireNonNull(value, "retryPolicy"));
+            return this;
+        }
+
+        /**
+         * Works this queue, running up to {@code concurrency} of its jobs at once. Without any call,
+         * an engine with handlers works {@code default} with {@link #DEFAULT_CONCURRENCY}.
+         */
+        public Builder queue(String name, int concurrency) {
+            concurrencyByQueue.put(Objects.requireNonNull(name, "name"), concurrency);
+            return this;
+        }
+
+        /** The id leases are held under. Default: host name, process id and a random suffix. */
+        public Builder workerId(String value) {
+            workerId = Objects.requireNonNull(value, "workerId");
+            return this;
+        }
+
+        /** See {@link #DEFAULT_LEASE}; heartbeats renew it every third of it. */
+        public Builder leaseDuration(Duration value) {
+            leaseDuration = Objects.requireNonNull(value, "leaseDuration");
+            return this;
+        }
+
+        /** See {@link #DEFAULT_POLL_INTERVAL}. */
+        public Builder pollInterval(Duration value) {
+            pollInterval = Objects.requireNonNull(value, "pollInterval");
+            return this;
+        }
+
+        /** See {@link #DEFAULT_CANCELLATION_GRACE}. */
+        public Builder cancellationGrace(Duration value) {
+            cancellationGrace = Objects.requireNonNull(value, "cancellationGrace");
+            return this;
+        }
+
+        /** See {@link #DEFAULT_SHUTDOWN_TIMEOUT}. */
+        public Builder shutdownTimeout(Duration value) {
+            shutdownTimeout = Objects.requireNonNull(value, "shutdownTimeout");
+            return this;
+        }
+
+        /** How often lapsed leases are looked for. Default: 5 seconds. */
+        public Builder reclaimInterval(Duration value) {
+            reclaimInterval = Objects.requireNonNull(value, "reclaimInterval");
+            return this;
+        }
+
+        /**
+         * Retention: finished jobs older than {@code keepFinishedFor} are deleted. Default: {@link
+         * #DEFAULT_KEEP_FINISHED_FOR}.
+         */
+        public Builder retention(Duration keepFinishedFor) {
+            this.keepFinishedFor = Objects.requireNonNull(keepFinishedFor, "keepFinishedFor");
+            return this;
+        }
+
+        /** Retention by count: keep at most this many finished jobs per queue. Default: no limit. */
+        public Builder retentionKeepLatestPerQueue(int count) {
+            keepLatestPerQueue = OptionalInt.of(count);
+            return this;
+        }
+
+        /** Largest payload accepted, in bytes of JSON. Default: {@link JobLimits#DEFAULT_MAX_PAYLOAD_BYTES}. */
+        public Builder maxPayloadBytes(int value) {
+            maxPayloadBytes = value;
+            return this;
+        }
+
+        /** The random source for retry jitter; seed it in tests. Default: {@link ThreadLocalRandom}. */
+        public Builder random(RandomGenerator value) {
+            random = Objects.requireNonNull(value, "random");
+            return this;
+        }
+
+        /**
+         * Checks the settings and builds the engine (not started).
+         *
+         * @throws IllegalArgumentException naming the setting that is wrong and why
+         */
+        public JobEngine build() {
+            if (built) {
+                throw new IllegalStateException("this builder already built an engine; use a new builder");
+            }
+            check(leaseDuration, "leaseDuration", Duration.ofMillis(30));
+            check(pollInterval, "pollInterval", Duration.ofMillis(1));
+            check(cancellationGrace, "cancellationGrace", Duration.ZERO);
+            check(shutdownTimeout, "shutdownTimeout", Duration.ZERO);
+            check(reclaimInterval, "reclaimInterval", Duration.ofMillis(1));
+            check(keepFinishedFor, "retention", Duration.ZERO);
+            if (keepLatestPerQueue.isPresent() && keepLatestPerQueue.getAsInt() < 0) {
+                throw new IllegalArgumentException("retentionKeepLatestPerQueue must not be negative");
+            }
+            if (maxPayloadBytes < 2) {
+                throw new IllegalArgumentException(
+                        "maxPayloadBytes must be at least 2 (\"{}\"), was " + maxPayloadBytes);
+            }
+            if (workerId.isBlank()) {
+                throw new IllegalArgumentException("workerId must not be blank");
+            }
+            concurrencyByQueue.forEach((name, concurrency) -> {
+                if (!QUEUE_NAME.matcher(name).matches()) {
+                    throw new IllegalArgumentException(
+                            "queue name '" + name + "' must match " + JobLimits.QUEUE_PATTERN);
+                }
+                if (concurrency < 1) {
+                    throw new IllegalArgumentException(
+                            "concurrency of queue '" + name + "' must be at least 1, was " + concurrency);
+                }
+            });
+            handlers.keySet().forEach(type -> {
+                if (!Pattern.matches(JobLimits.TYPE_PATTERN, type)) {
+                    throw new IllegalArgumentException("job type '" + type + "' must match " + JobLimits.TYPE_PATTERN);
+                }
+            });
+            if (concurrencyByQueue.isEmpty()) {
+                concurrencyByQueue.put(JobLimits.DEFAULT_QUEUE, DEFAULT_CONCURRENCY);
+            }
+            if (store == null) {
+                store = new InMemoryJobStore(clock);
+            }
+            if (queueFactory == null) {
+                Clock storeClock = clock;
+                queueFactory = observed -> new StoreJobQueue(observed, storeClock);
+            }
+            built = true;
+            return new JobEngine(this);
+        }
+
+        private static void check(Duration value, String name, Duration min) {
+            if (value.compareTo(min) < 0) {
+                throw new IllegalArgumentException(name + " must be at least " + min + ", was " + value);
+            }
+        }
+
+        private static String defaultWorkerId() {
+            String host;
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                host = "host";
+            }
+            long pid = ProcessHandle.current().pid();
+            return host + "-" + pid + "-"
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFFFF);
+        }
+    }
+}

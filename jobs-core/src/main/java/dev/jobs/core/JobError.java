@@ -1,0 +1,48 @@
+package dev.jobs.core;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Objects;
+
+/**
+ * The failure of one attempt, as stored with the job: the exception type, its message and its
+ * stack trace (cut at {@link JobLimits#MAX_STACK_TRACE_CHARS}).
+ *
+ * @param type the exception's class name, or a name the engine gives (such as {@code
+ *     LeaseExpired})
+ * @param message what went wrong; may be empty
+ * @param stackTrace the stack trace; empty when the failure did not come from an exception
+ */
+public record JobError(String type, String message, String stackTrace) {
+    /** Type of the error recorded when a worker's lease lapsed before it reported an outcome. */
+    public static final String LEASE_EXPIRED = "LeaseExpired";
+
+    /** Type of the error recorded when an attempt ran past its timeout. */
+    public static final String TIMEOUT = "Timeout";
+
+    /** Type of the error recorded on a job cancelled because a dependency failed. */
+    public static final String DEPENDENCY_FAILED = "DependencyFailed";
+
+    public JobError {
+        Objects.requireNonNull(type, "type");
+        message = truncate(Objects.requireNonNullElse(message, ""), JobLimits.MAX_ERROR_MESSAGE_CHARS);
+        stackTrace = truncate(Objects.requireNonNullElse(stackTrace, ""), JobLimits.MAX_STACK_TRACE_CHARS);
+    }
+
+    /** The error for a thrown exception. */
+    public static JobError of(Throwable failure) {
+        var trace = new StringWriter();
+        failure.printStackTrace(new PrintWriter(trace));
+        return new JobError(
+                failure.getClass().getName(), Objects.requireNonNullElse(failure.getMessage(), ""), trace.toString());
+    }
+
+    /** An error the engine records itself, without an exception. */
+    public static JobError of(String type, String message) {
+        return new JobError(type, message, "");
+    }
+
+    private static String truncate(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max);
+    }
+}

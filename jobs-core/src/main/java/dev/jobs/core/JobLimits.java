@@ -1,0 +1,62 @@
+package dev.jobs.core;
+
+import java.time.Duration;
+
+/**
+ * Every limit on what a job may hold, in one place: the Java API, the stores, the HTTP adapter and
+ * the docs all read these constants.
+ */
+public final class JobLimits {
+    /** Queue names: lower-case, digits, dot, dash and underscore; safe in keys, URLs and metrics. */
+    public static final String QUEUE_PATTERN = "[a-z0-9][a-z0-9._-]{0,63}";
+
+    /** Job types (handler names such as {@code email.send}): same alphabet as queues, longer. */
+    public static final String TYPE_PATTERN = "[a-z0-9][a-z0-9._-]{0,127}";
+
+    /** The queue a job goes to when none is named. */
+    public static final String DEFAULT_QUEUE = "default";
+
+    /**
+     * Default payload limit, 1 MiB of JSON: large enough for any reasonable job description, small
+     * enough that a claim batch stays cheap to move. Configurable per engine.
+     */
+    public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+    /**
+     * Default attempt limit. Twenty attempts with the default exponential backoff span about a day,
+     * long enough to ride out most outages of the systems a job talks to.
+     */
+    public static final int DEFAULT_MAX_ATTEMPTS = 20;
+
+    /** Upper bound on {@code maxAttempts}, so a typo cannot create a job that retries forever. */
+    public static final int MAX_ATTEMPTS = 1000;
+
+    /** Longest delay or timeout accepted: one year. */
+    public static final Duration MAX_DURATION = Duration.ofDays(366);
+
+    /** Unique keys are indexed by the stores; keep them short. */
+    public static final int MAX_UNIQUE_KEY_LENGTH = 255;
+
+    /** Metadata is for small labels, not data. */
+    public static final int MAX_METADATA_ENTRIES = 32;
+
+    public static final int MAX_METADATA_KEY_LENGTH = 64;
+    public static final int MAX_METADATA_VALUE_LENGTH = 1024;
+
+    /** Most dependencies one job may declare. */
+    public static final int MAX_DEPENDENCIES = 1000;
+
+    /** Most jobs in one batch or graph. */
+    public static final int MAX_BATCH_SIZE = 10_000;
+
+    /** Largest page {@code list} returns. */
+    public static final int MAX_PAGE_SIZE = 500;
+
+    /** Stack traces are stored for people to read; longer ones are cut at this many characters. */
+    public static final int MAX_STACK_TRACE_CHARS = 16_384;
+
+    /** Longest error message kept. */
+    public static final int MAX_ERROR_MESSAGE_CHARS = 4_096;
+
+    private JobLimits() {}
+}

@@ -1,0 +1,80 @@
+package dev.jobs.core;
+
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Filters and a page position for listing jobs, newest first. Empty filters match everything.
+ * Paging is by keyset: {@code cursor} is the {@link JobPage#nextCursor()} of the previous page, so
+ * pages stay stable while jobs change. Immutable.
+ *
+ * @param states only jobs in one of these states (all when empty)
+ * @param queue only this queue
+ * @param types only these types (all when empty)
+ * @param since only jobs created at or after this instant
+ * @param limit page size, 1 to {@link JobLimits#MAX_PAGE_SIZE}
+ * @param cursor where the previous page ended
+ */
+public record JobQuery(
+        Set<JobState> states,
+        Optional<String> queue,
+        Set<String> types,
+        Optional<Instant> since,
+        int limit,
+        Optional<String> cursor) {
+
+    /** Page size when none is given. */
+    public static final int DEFAULT_LIMIT = 50;
+
+    public JobQuery {
+        states = states.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(states));
+        Objects.requireNonNull(queue, "queue");
+        types = Set.copyOf(types);
+        Objects.requireNonNull(since, "since");
+        if (limit < 1 || limit > JobLimits.MAX_PAGE_SIZE) {
+            throw new IllegalArgumentException(
+                    "limit must be between 1 and " + JobLimits.MAX_PAGE_SIZE + ", was " + limit);
+        }
+        Objects.requireNonNull(cursor, "cursor");
+    }
+
+    /** Every job, first page of {@link #DEFAULT_LIMIT}. */
+    public static JobQuery all() {
+        return new JobQuery(Set.of(), Optional.empty(), Set.of(), Optional.empty(), DEFAULT_LIMIT, Optional.empty());
+    }
+
+    public JobQuery withStates(JobState... newStates) {
+        return new JobQuery(Set.of(newStates), queue, types, since, limit, cursor);
+    }
+
+    public JobQuery withQueue(String newQueue) {
+        return new JobQuery(states, Optional.of(newQueue), types, since, limit, cursor);
+    }
+
+    public JobQuery withTypes(String... newTypes) {
+        return new JobQuery(states, queue, Set.of(newTypes), since, limit, cursor);
+    }
+
+    public JobQuery withSince(Instant newSince) {
+        return new JobQuery(states, queue, types, Optional.of(newSince), limit, cursor);
+    }
+
+    public JobQuery withLimit(int newLimit) {
+        return new JobQuery(states, queue, types, since, newLimit, cursor);
+    }
+
+    public JobQuery withCursor(String newCursor) {
+        return new JobQuery(states, queue, types, since, limit, Optional.of(newCursor));
+    }
+
+    /** Whether a job passes the filters (the cursor is not considered). */
+    public boolean matches(Job job) {
+        return (states.isEmpty() || states.contains(job.state()))
+                && queue.map(job.queue()::equals).orElse(true)
+                && (types.isEmpty() || types.contains(job.type()))
+                && since.map(s -> !job.createdAt().isBefore(s)).orElse(true);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.jobs.core.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jobs.core.JobSpec;
+import dev.jobs.core.JobValidationException.FieldError;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validation;
+import jakarta.validation.Validator;
+import jakarta.validation.ValidatorFactory;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.hibernate.validator.HibernateValidator;
+import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator;
+
+/**
+ * Checks job specs at the engine's boundary: the constraints declared on {@link JobSpec}'s fields
+ * (through Hibernate Validator) plus the payload size limit, which is the engine's setting.
+ * Thread-safe.
+ */
+public final class SpecValidator implements AutoCloseable {
+    private final ValidatorFactory factory;
+    private final Validator validator;
+    private final ObjectMapper mapper;
+    private final int maxPayloadBytes;
+
+    public SpecValidator(ObjectMapper mapper, int maxPayloadBytes) {
+        // The parameter interpolator fills {min}/{max} without an expression-language runtime, so hosts
+        // need no jakarta.el on their class path.
+        this.factory = Validation.byProvider(HibernateValidator.class)
+                .configure()
+                .messageInterpolator(new ParameterMessageInterpolator())
+                .buildValidatorFactory();
+        this.validator = factory.getValidator();
+        this.mapper = mapper;
+        this.maxPayloadBytes = maxPayloadBytes;
+    }
+
+    /**
+     * Every problem with one spec, each field prefixed with {@code fieldPrefix} (such as {@code
+     * [3].} for the fourth job of a batch).
+     */
+    public List<FieldError> validate(JobSpec spec, String fieldPrefix) {
+        var errors = new ArrayList<FieldError>();
+        validator.validate(spec).stream()
+                .sorted(Comparator.comparing(
+                        (ConstraintViolation<JobSpec> v) -> v.getPropertyPath().toString()))
+                .forEach(v -> errors.add(new FieldError(fieldPrefix + v.getPropertyPath(), describe(v))));
+        if (spec.payload() != null) {
+            int size = payloadSize(spec);
+            if (size > maxPayloadBytes) {
+                errors.add(new FieldError(
+                        fieldPrefix + "payload",
+                        "is " + size + " bytes of JSON; the limit is " + maxPayloadBytes + " bytes"));
+            }
+        }
+        return errors;
+    }
+
+    private int payloadSize(JobSpec spec) {
+        try {
+            return mapper.writeValueAsBytes(spec.payload()).length;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree could not be written back as JSON", e);
+        }
+    }
+
+    private static String describe(ConstraintViolation<JobSpec> violation) {
+        Object value = violation.getInvalidValue();
+        String shown = value == null ? "null" : String.valueOf(value);
+        if (shown.length() > 80) {
+            shown = shown.substring(0, 77) + "...";
+        }
+        return violation.getMessage() + " (was " + shown + ")";
+    }
+
+    @Override
+    public void close() {
+        factory.close();
+    }
+}

@@ -1,0 +1,54 @@
+package dev.jobs.core.internal.worker;
+
+import dev.jobs.core.Job;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running attempt: the job as acquired, the thread running its handler, and what the
+ * supervisor has learned about it. Shared between the handler's thread and the supervisor; its
+ * flags are volatile and each is only ever switched on.
+ */
+final class Execution {
+    final Job job;
+    final UUID leaseToken;
+    final Optional<Instant> deadline;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    volatile Thread thread;
+    volatile Instant nextHeartbeatAt;
+    volatile boolean cancelSeen;
+    volatile Instant cancelDeadline;
+    volatile boolean timedOut;
+    volatile boolean leaseLost;
+    volatile boolean released;
+    volatile boolean interruptedForCancel;
+
+    Execution(Job job, Optional<Instant> deadline, Instant nextHeartbeatAt) {
+        this.job = job;
+        this.leaseToken = job.leaseToken().orElseThrow();
+        this.deadline = deadline;
+        this.nextHeartbeatAt = nextHeartbeatAt;
+    }
+
+    void markFinished() {
+        finished.countDown();
+    }
+
+    boolean isFinished() {
+        return finished.getCount() == 0;
+    }
+
+    boolean awaitFinished(long nanos) throws InterruptedException {
+        return finished.await(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void interrupt() {
+        Thread running = thread;
+        if (running != null) {
+            running.interrupt();
+        }
+    }
+}

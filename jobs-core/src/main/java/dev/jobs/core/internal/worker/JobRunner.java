@@ -1,0 +1,360 @@
+package dev.jobs.core.internal.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jobs.core.Job;
+import dev.jobs.core.JobContext;
+import dev.jobs.core.JobError;
+import dev.jobs.core.LeaseLostException;
+import dev.jobs.core.Outcome;
+import dev.jobs.core.internal.RetryDecider;
+import dev.jobs.core.spi.HeartbeatResult;
+import dev.jobs.core.spi.JobStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Runs acquired jobs: each on its own virtual thread, under supervision (lease heartbeats,
+ * timeouts, cancellation), and records each attempt's outcome in the store exactly once. The same
+ * runner serves the worker pool and {@code JobEngine.drain()}.
+ *
+ * <p>Thread-safe: active executions live in a concurrent map; each execution's flags are volatile.
+ */
+public final class JobRunner {
+    private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+
+    private final JobStore store;
+    private final Map<String, RegisteredHandler<?>> handlers;
+    private final RetryDecider retryDecider;
+    private final ObjectMapper mapper;
+    private final Clock clock;
+    private final WorkerSettings settings;
+    private final Map<UUID, Execution> active = new ConcurrentHashMap<>();
+
+    public JobRunner(
+            JobStore store,
+            Map<String, RegisteredHandler<?>> handlers,
+            RetryDecider retryDecider,
+            ObjectMapper mapper,
+            Clock clock,
+            WorkerSettings settings) {
+        this.store = store;
+        this.handlers = Map.copyOf(handlers);
+        this.retryDecider = retryDecider;
+        this.mapper = mapper;
+        this.clock = clock;
+        this.settings = settings;
+    }
+
+    /** Starts running an acquired job; {@code onFinish} runs once its outcome is recorded. */
+    Execution start(Job job, Runnable onFinish) {
+        Instant now = clock.instant();
+        Optional<Duration> timeout = job.timeout()
+                .or(() -> Optional.ofNullable(handlers.get(job.type())).flatMap(RegisteredHandler::timeout));
+        var execution = new Execution(job, timeout.map(now::plus), now.plus(settings.heartbeatInterval()));
+        active.put(job.id(), execution);
+        Thread thread = Thread.ofVirtual()
+                .name("jobs-" + job.type() + "-" + job.id())
+                .unstarted(() -> {
+                    try {
+                        run(execution);
+                    } finally {
+                        active.remove(job.id());
+                        execution.markFinished();
+                        onFinish.run();
+                    }
+                });
+        execution.thread = thread;
+        thread.start();
+        return execution;
+    }
+
+    /**
+     * Runs one acquired job and returns once its outcome is recorded, supervising it from the
+     * calling thread (for {@code JobEngine.drain()}, where no pool runs).
+     */
+    public void runAndWait(Job job) throws InterruptedException {
+        Execution execution = start(job, () -> {});
+        long tick = settings.tickInterval().toNanos();
+        while (!execution.awaitFinished(tick)) {
+            supervise(execution);
+        }
+    }
+
+    /** The attempts running now. */
+    Collection<Execution> active() {
+        return List.copyOf(active.values());
+    }
+
+    int activeCount() {
+        return active.size();
+    }
+
+    /** Tells a running handler at once that cancellation was asked (instead of at its heartbeat). */
+    public void cancellationRequested(UUID jobId) {
+        Execution execution = active.get(jobId);
+        if (execution != null) {
+            noticeCancellation(execution, clock.instant());
+        }
+    }
+
+    /**
+     * Checks one running attempt against the clock: interrupts it past its timeout or its
+     * cancellation grace, and renews its lease when a heartbeat is due.
+     */
+    void supervise(Execution execution) {
+        if (execution.isFinished()) {
+            return;
+        }
+        Instant now = clock.instant();
+        if (!execution.timedOut && execution.deadline.map(d -> !now.isBefore(d)).orElse(false)) {
+            execution.timedOut = true;
+            log.debug("job {} ran past its timeout; interrupting it", execution.job.id());
+            execution.interrupt();
+        }
+        if (execution.cancelSeen && !execution.interruptedForCancel && !now.isBefore(execution.cancelDeadline)) {
+            execution.interruptedForCancel = true;
+            log.debug("job {} did not stop within the cancellation grace; interrupting it", execution.job.id());
+            execution.interrupt();
+        }
+        if (!now.isBefore(execution.nextHeartbeatAt) && !execution.leaseLost) {
+            heartbeat(execution, now);
+        }
+    }
+
+    private void heartbeat(Execution execution, Instant now) {
+        try {
+            HeartbeatResult result =
+                    store.heartbeat(execution.job.id(), execution.leaseToken, settings.leaseDuration());
+            execution.nextHeartbeatAt = now.plus(settings.heartbeatInterval());
+            if (result.cancelRequested()) {
+                noticeCancellation(execution, now);
+            }
+        } catch (LeaseLostException e) {
+            execution.leaseLost = true;
+            log.warn("job {} ({}): {}; stopping its handler", execution.job.id(), execution.job.type(), e.getMessage());
+            execution.interrupt();
+        } catch (RuntimeException e) {
+            // Try again next tick; the lease is long enough to survive a few missed heartbeats.
+            log.warn("heartbeat for job {} failed; retrying: {}", execution.job.id(), e.toString());
+        }
+    }
+
+    private void noticeCancellation(Execution execution, Instant now) {
+        if (!execution.cancelSeen) {
+            execution.cancelDeadline = now.plus(settings.cancellationGrace());
+            execution.cancelSeen = true;
+        }
+    }
+
+    /**
+     * Gives the lease back unfinished (shutdown): the job is ready for another worker at once, and
+     * this attempt's late outcome, if any, is not recorded.
+     */
+    void release(Execution execution) {
+        execution.released = true;
+        execution.interrupt();
+        try {
+            store.release(execution.job.id(), execution.leaseToken);
+            log.info("gave back the lease on job {} ({}) at shutdown", execution.job.id(), execution.job.type());
+        } catch (LeaseLostException e) {
+            log.debug("job {} finished while its lease was being given back", execution.job.id());
+        } catch (RuntimeException e) {
+            log.warn(
+                    "could not give back the lease on job {}; it will be reclaimed when the lease lapses",
+                    execution.job.id(),
+                    e);
+        }
+    }
+
+    private void run(Execution execution) {
+        Job job = execution.job;
+        MDC.put("job.id", job.id().toString());
+        MDC.put("job.type", job.type());
+        MDC.put("job.queue", job.queue());
+        try {
+            AttemptResult result = invoke(execution);
+            if (execution.released) {
+                return;
+            }
+            record(execution, result);
+        } finally {
+            MDC.remove("job.id");
+            MDC.remove("job.type");
+            MDC.remove("job.queue");
+        }
+    }
+
+    /** What the handler did: returned a value, or threw. */
+    private record AttemptResult(Object value, Throwable failure) {}
+
+    private AttemptResult invoke(Execution execution) {
+        RegisteredHandler<?> handler = handlers.get(execution.job.type());
+        if (handler == null) {
+            return new AttemptResult(
+                    null,
+                    new IllegalStateException("no handler for job type '"
+                            + execution.job.type()
+                            + "' is registered on worker "
+                            + settings.workerId()
+                            + "; register one, or keep this type off the queues it works"));
+        }
+        try {
+            return new AttemptResult(call(handler, execution), null);
+        } catch (Throwable failure) {
+            return new AttemptResult(null, failure);
+        } finally {
+            Thread.interrupted(); // an interrupt aimed at the handler must not disturb recording
+        }
+    }
+
+    private <T> Object call(RegisteredHandler<T> handler, Execution execution) throws Exception {
+        T payload;
+        try {
+            payload = mapper.treeToValue(execution.job.payload(), handler.payloadType());
+        } catch (Exception e) {
+            return Outcome.discard("payload does not fit "
+                    + handler.payloadType().getName()
+                    + ": "
+                    + e.getMessage()
+                    + " (fix the producer, then retry the job)");
+        }
+        return handler.handler().handle(new Context<>(payload, execution));
+    }
+
+    private void record(Execution execution, AttemptResult attempt) {
+        Job job = execution.job;
+        UUID id = job.id();
+        UUID token = execution.leaseToken;
+        Instant now = clock.instant();
+        try {
+            if (execution.timedOut) {
+                Duration allowed = Duration.between(job.startedAt().orElse(now), execution.deadline.orElse(now));
+                var error = JobError.of(JobError.TIMEOUT, "the attempt ran longer than its timeout of " + allowed);
+                store.fail(id, token, error, retryDecider.retryAt(job, now));
+            } else if (attempt.failure() != null) {
+                recordFailure(execution, attempt.failure(), now);
+            } else if (attempt.value() instanceof Outcome outcome) {
+                recordOutcome(execution, outcome, now);
+            } else {
+                store.complete(id, token, toJson(attempt.value()));
+            }
+        } catch (LeaseLostException e) {
+            // Fencing at work: another worker owns the job now, and this outcome must not count.
+            log.warn("outcome of job {} ({}) not recorded: {}", id, job.type(), e.getMessage());
+        } catch (ResultNotJson e) {
+            recordFailure(execution, e, now);
+        } catch (RuntimeException e) {
+            log.error(
+                    "could not record the outcome of job {} ({}); it will run again when its lease lapses",
+                    id,
+                    job.type(),
+                    e);
+        }
+    }
+
+    private void recordFailure(Execution execution, Throwable failure, Instant now) {
+        Job job = execution.job;
+        try {
+            if (execution.cancelSeen) {
+                store.cancelRunning(
+                        job.id(),
+                        execution.leaseToken,
+                        JobError.of("Cancelled", "cancelled while running: " + failure));
+            } else if (execution.leaseLost) {
+                log.debug("job {} stopped after losing its lease", job.id());
+            } else {
+                store.fail(
+                        job.id(), execution.leaseToken, JobError.of(failure), retryDecider.retryAt(job, failure, now));
+            }
+        } catch (LeaseLostException e) {
+            log.warn("failure of job {} ({}) not recorded: {}", job.id(), job.type(), e.getMessage());
+        }
+    }
+
+    private void recordOutcome(Execution execution, Outcome outcome, Instant now) {
+        UUID id = execution.job.id();
+        UUID token = execution.leaseToken;
+        switch (outcome) {
+            case Outcome.Snooze snooze -> store.snooze(id, token, now.plus(snooze.delay()));
+            case Outcome.Discard discard ->
+                store.fail(id, token, JobError.of("Discarded", discard.reason()), Optional.empty());
+            case Outcome.Cancel cancel -> store.cancelRunning(id, token, JobError.of("Cancelled", cancel.reason()));
+        }
+    }
+
+    private Optional<JsonNode> toJson(Object value) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(value instanceof JsonNode node ? node : mapper.valueToTree(value));
+        } catch (IllegalArgumentException e) {
+            throw new ResultNotJson(value, e);
+        }
+    }
+
+    /** The handler returned a value Jackson cannot write; the attempt counts as failed. */
+    private static final class ResultNotJson extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ResultNotJson(Object value, Throwable cause) {
+            super("the handler's result of type " + value.getClass().getName() + " cannot be written as JSON", cause);
+        }
+    }
+
+    /** The handler's view of its attempt. */
+    private final class Context<T> implements JobContext<T> {
+        private final T payload;
+        private final Execution execution;
+
+        Context(T payload, Execution execution) {
+            this.payload = payload;
+            this.execution = execution;
+        }
+
+        @Override
+        public T payload() {
+            return payload;
+        }
+
+        @Override
+        public Job job() {
+            return execution.job;
+        }
+
+        @Override
+        public void progress(int percent) {
+            report(percent, Optional.empty());
+        }
+
+        @Override
+        public void progress(int percent, String message) {
+            report(percent, Optional.of(message));
+        }
+
+        private void report(int percent, Optional<String> message) {
+            try {
+                store.reportProgress(execution.job.id(), execution.leaseToken, percent, message);
+            } catch (LeaseLostException e) {
+                execution.leaseLost = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return execution.cancelSeen;
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package dev.jobs.core.internal.worker;
+
+import dev.jobs.core.Job;
+import dev.jobs.core.WorkerInfo;
+import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.JobQueue;
+import dev.jobs.core.spi.JobStore;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker loop. For each queue it works, one loop acquires jobs in batches up to the queue's
+ * free capacity and hands each to the {@link JobRunner}; when the queue is empty the loop waits on
+ * the {@link JobQueue} instead of spinning. A supervisor tick renews leases, enforces timeouts and
+ * cancellation, and refreshes this worker in the registry. {@link #close()} shuts down gracefully:
+ * stop acquiring, let running jobs finish until the deadline, then give their leases back.
+ *
+ * <p>Thread-safe: capacity is a semaphore per queue; state changes are on volatile fields.
+ */
+public final class WorkerPool implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
+
+    /** After a failed acquisition, wait this long before trying again, so a down store is not hammered. */
+    private static final Duration ACQUIRE_ERROR_BACKOFF = Duration.ofSeconds(1);
+
+    private final JobQueue queue;
+    private final JobStore store;
+    private final JobRunner runner;
+    private final WorkerSettings settings;
+    private final Clock clock;
+    private final String host;
+    private final List<Thread> loops = new ArrayList<>();
+    private ScheduledExecutorService supervisor;
+    private volatile boolean acquiring;
+    private volatile Instant startedAt;
+    private volatile Instant nextRegistryHeartbeat;
+
+    public WorkerPool(JobQueue queue, JobStore store, JobRunner runner, WorkerSettings settings, Clock clock) {
+        this.queue = queue;
+        this.store = store;
+        this.runner = runner;
+        this.settings = settings;
+        this.clock = clock;
+        this.host = hostName();
+    }
+
+    /** Registers this worker and starts one acquisition loop per queue and the supervisor. */
+    public synchronized void start() {
+        if (acquiring) {
+            return;
+        }
+        acquiring = true;
+        startedAt = clock.instant();
+        store.registerWorker(info());
+        nextRegistryHeartbeat = startedAt.plus(settings.heartbeatInterval());
+        settings.concurrencyByQueue()
+                .forEach((name, concurrency) -> loops.add(Thread.ofPlatform()
+                        .daemon()
+                        .name("jobs-acquire-" + name)
+                        .start(() -> acquireLoop(name, new Semaphore(concurrency)))));
+        supervisor = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().daemon().name("jobs-supervisor").unstarted(r));
+        long tick = settings.tickInterval().toNanos();
+        supervisor.scheduleWithFixedDelay(this::superviseSafely, tick, tick, TimeUnit.NANOSECONDS);
+        log.info(
+                "worker {} started on {}: queues {}, lease {}, heartbeat every {}",
+                settings.workerId(),
+                host,
+                settings.concurrencyByQueue(),
+                settings.leaseDuration(),
+                settings.heartbeatInterval());
+    }
+
+    private void acquireLoop(String queueName, Semaphore capacity) {
+        Set<String> queues = Set.of(queueName);
+        while (acquiring) {
+            try {
+                capacity.acquire();
+                int wanted = 1 + capacity.drainPermits();
+                List<Job> jobs;
+                try {
+                    jobs = acquiring
+                            ? queue.acquire(
+                                    new AcquireRequest(settings.workerId(), queues, wanted, settings.leaseDuration()))
+                            : List.of();
+                } catch (RuntimeException e) {
+                    capacity.release(wanted);
+                    log.warn(
+                            "acquiring from queue {} failed; trying again in {}: {}",
+                            queueName,
+                            ACQUIRE_ERROR_BACKOFF,
+                            e.toString());
+                    queue.awaitWork(Set.of(), ACQUIRE_ERROR_BACKOFF);
+                    continue;
+                }
+                capacity.release(wanted - jobs.size());
+                for (Job job : jobs) {
+                    runner.start(job, capacity::release);
+                }
+                if (jobs.size() < wanted && acquiring) {
+                    queue.awaitWork(queues, settings.pollInterval());
+                }
+            } catch (InterruptedException e) {
+                if (acquiring) {
+                    log.warn("acquisition loop for queue {} interrupted; stopping it", queueName);
+                }
+                return;
+            }
+        }
+    }
+
+    private void superviseSafely() {
+        try {
+            for (Execution execution : runner.active()) {
+                runner.supervise(execution);
+            }
+            Instant now = clock.instant();
+            if (acquiring && !now.isBefore(nextRegistryHeartbeat)) {
+                store.registerWorker(info());
+                nextRegistryHeartbeat = now.plus(settings.heartbeatInterval());
+            }
+        } catch (RuntimeException e) {
+            log.warn("supervising running jobs failed; trying again next tick", e);
+        }
+    }
+
+    /** This worker as the registry shows it. */
+    public WorkerInfo info() {
+        Instant started = startedAt != null ? startedAt : clock.instant();
+        return new WorkerInfo(
+                settings.workerId(),
+                host,
+                settings.concurrencyByQueue().keySet(),
+                settings.totalConcurrency(),
+                runner.activeCount(),
+                started,
+                clock.instant());
+    }
+
+    /**
+     * Stops acquiring, waits up to the shutdown timeout for running jobs, then gives the leases of
+     * those still running back to the store so other workers take them at once.
+     */
+    @Override
+    public synchronized void close() {
+        if (!acquiring) {
+            return;
+        }
+        acquiring = false;
+        loops.forEach(Thread::interrupt);
+        for (Thread loop : loops) {
+            joinQuietly(loop, Duration.ofSeconds(5));
+        }
+        long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
+        try {
+            for (Execution execution : runner.active()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !execution.awaitFinished(left)) {
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<Execution> unfinished = List.copyOf(runner.active());
+        if (!unfinished.isEmpty()) {
+            log.info(
+                    "{} jobs still running after {}; giving their leases back",
+                    unfinished.size(),
+                    settings.shutdownTimeout());
+        }
+        unfinished.forEach(runner::release);
+        supervisor.shutdownNow();
+        try {
+            store.removeWorker(settings.workerId());
+        } catch (RuntimeException e) {
+            log.warn("could not remove worker {} from the registry; it ages out", settings.workerId(), e);
+        }
+        log.info("worker {} stopped", settings.workerId());
+    }
+
+    private static void joinQuietly(Thread thread, Duration timeout) {
+        try {
+            thread.join(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "unknown-host";
+        }
+    }
+}

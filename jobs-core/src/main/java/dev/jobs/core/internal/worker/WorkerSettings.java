@@ -1,0 +1,34 @@
+package dev.jobs.core.internal.worker;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The worker runtime's settings, fixed when the engine is built.
+ *
+ * @param workerId this engine's worker id, unique per process
+ * @param concurrencyByQueue the queues this engine works, each with how many jobs run at once
+ * @param leaseDuration how long a lease lasts without a heartbeat
+ * @param heartbeatInterval how often a running job's lease is renewed
+ * @param cancellationGrace how long a handler may go on after it was told to cancel
+ * @param pollInterval longest wait before asking the queue again when it seemed empty
+ * @param shutdownTimeout how long shutdown waits for running jobs before giving their leases back
+ * @param tickInterval how often running jobs are checked for heartbeats, timeouts and cancellation
+ */
+public record WorkerSettings(
+        String workerId,
+        Map<String, Integer> concurrencyByQueue,
+        Duration leaseDuration,
+        Duration heartbeatInterval,
+        Duration cancellationGrace,
+        Duration pollInterval,
+        Duration shutdownTimeout,
+        Duration tickInterval) {
+    public WorkerSettings {
+        concurrencyByQueue = Map.copyOf(concurrencyByQueue);
+    }
+
+    public int totalConcurrency() {
+        return concurrencyByQueue.values().stream().mapToInt(Integer::intValue).sum();
+    }
+}

@@ -1,0 +1,802 @@
+package dev.jobs.core.memory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.InvalidTransitionException;
+import dev.jobs.core.Job;
+import dev.jobs.core.JobError;
+import dev.jobs.core.JobNotFoundException;
+import dev.jobs.core.JobPage;
+import dev.jobs.core.JobQuery;
+import dev.jobs.core.JobState;
+import dev.jobs.core.JobValidationException;
+import dev.jobs.core.JobValidationException.FieldError;
+import dev.jobs.core.LeaseLostException;
+import dev.jobs.core.PurgeRequest;
+import dev.jobs.core.QueueCounts;
+import dev.jobs.core.WorkerInfo;
+import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.DependencyRule;
+import dev.jobs.core.spi.HeartbeatResult;
+import dev.jobs.core.spi.JobIds;
+import dev.jobs.core.spi.JobStore;
+import dev.jobs.core.spi.NewJob;
+import dev.jobs.core.spi.Transition;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * A complete {@link JobStore} in memory: for tests, demos and hosts that need no durability. It is
+ * the reference the conformance suite is checked against.
+ *
+ * <p>Thread-safe: every operation runs under one lock, so each is atomic, as a transaction is in a
+ * database. Claims cost O(log n) through per-queue indexes ordered the way {@link #acquire} takes
+ * jobs; listings walk jobs by id.
+ */
+public final class InMemoryJobStore implements JobStore {
+    /** Claim order: priority, then runAt, then id (creation order). */
+    private static final Comparator<Job> CLAIM_ORDER =
+            Comparator.comparingInt(Job::priority).thenComparing(Job::runAt).thenComparing(Job::id, JobIds.ORDER);
+
+    private static final Comparator<Job> RUN_AT_ORDER =
+            Comparator.comparing(Job::runAt).thenComparing(Job::id, JobIds.ORDER);
+
+    private static final Comparator<Job> LEASE_ORDER = Comparator.comparing(
+                    (Job job) -> job.leaseExpiresAt().orElseThrow())
+            .thenComparing(Job::id, JobIds.ORDER);
+
+    private final Clock clock;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    // Everything below is guarded by lock.
+    private final NavigableMap<UUID, Job> jobs = new TreeMap<>(JobIds.ORDER);
+    private final Map<UUID, Set<UUID>> dependents = new HashMap<>();
+    private final Map<String, UUID> uniqueKeyHolders = new HashMap<>();
+    private final Map<String, QueueIndex> queues = new HashMap<>();
+    private final TreeSet<Job> scheduled = new TreeSet<>(RUN_AT_ORDER);
+    private final TreeSet<Job> leased = new TreeSet<>(LEASE_ORDER);
+    private final Set<String> paused = new HashSet<>();
+    private final Map<String, WorkerInfo> workers = new LinkedHashMap<>();
+
+    /** Claimable jobs and counts of one queue. */
+    private static final class QueueIndex {
+        /** Claimable jobs whose runAt had come when last looked at, in claim order. */
+        final TreeSet<Job> due = new TreeSet<>(CLAIM_ORDER);
+
+        /** Claimable jobs not yet known to be due, by runAt. */
+        final TreeSet<Job> waiting = new TreeSet<>(RUN_AT_ORDER);
+
+        final EnumMap<JobState, Long> counts = new EnumMap<>(JobState.class);
+
+        void moveDue(Instant now) {
+            while (!waiting.isEmpty() && !waiting.first().runAt().isAfter(now)) {
+                due.add(waiting.pollFirst());
+            }
+        }
+    }
+
+    public InMemoryJobStore(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** A store on the system clock. */
+    public InMemoryJobStore() {
+        this(Clock.systemUTC());
+    }
+
+    @Override
+    public List<Job> create(List<NewJob> batch) {
+        return locked(() -> {
+            Instant now = clock.instant();
+            requireKnownDependencies(batch);
+            var stored = new ArrayList<Job>(batch.size());
+            var replacedBy = new HashMap<UUID, UUID>();
+            var inserted = new ArrayList<Job>();
+            for (NewJob spec : batch) {
+                Optional<Job> holder =
+                        spec.uniqueKey().map(uniqueKeyHolders::get).map(jobs::get);
+                if (holder.isPresent()) {
+                    replacedBy.put(spec.id(), holder.get().id());
+                    stored.add(holder.get());
+                    continue;
+                }
+                List<UUID> dependsOn = spec.dependsOn().stream()
+                        .map(d -> replacedBy.getOrDefault(d, d))
+                        .distinct()
+                        .toList();
+                Job job = insert(spec, dependsOn, now);
+                stored.add(job);
+                inserted.add(job);
+            }
+            // Members depending on jobs that were already finished resolve now, in this same step.
+            for (Job job : inserted) {
+                Job current = jobs.get(job.id());
+                if (current.state() == JobState.PENDING
+                        && settle(current, now, new ArrayList<>()).isTerminal()) {
+                    settleDependentsOf(current.id(), now, new ArrayList<>());
+                }
+            }
+            return stored.stream().map(job -> jobs.get(job.id())).toList();
+        });
+    }
+
+    private void requireKnownDependencies(List<NewJob> batch) {
+        var batchIds = new HashSet<UUID>();
+        batch.forEach(job -> batchIds.add(job.id()));
+        var errors = new ArrayList<FieldError>();
+        for (int i = 0; i < batch.size(); i++) {
+            NewJob job = batch.get(i);
+            for (UUID dependency : job.dependsOn()) {
+                if (dependency.equals(job.id())) {
+                    errors.add(new FieldError("[" + i + "].dependsOn", "a job cannot depend on itself"));
+                } else if (!jobs.containsKey(dependency) && !batchIds.contains(dependency)) {
+                    errors.add(new FieldError(
+                            "[" + i + "].dependsOn",
+                            "no job " + dependency + " exists (never created, or purged by retention)"));
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new JobValidationException(errors);
+        }
+    }
+
+    private Job insert(NewJob spec, List<UUID> dependsOn, Instant now) {
+        JobState initial = dependsOn.isEmpty()
+                ? (spec.runAt().isAfter(now) ? JobState.SCHEDULED : JobState.READY)
+                : JobState.PENDING;
+        Job job = Job.builder()
+                .id(spec.id())
+                .queue(spec.queue())
+                .type(spec.type())
+                .payload(spec.payload())
+                .priority(spec.priority())
+                .state(initial)
+                .runAt(spec.runAt())
+                .maxAttempts(spec.maxAttempts())
+                .timeout(spec.timeout().orElse(null))
+                .dependsOn(dependsOn)
+                .onDependencyFailure(spec.onDependencyFailure())
+                .uniqueKey(spec.uniqueKey().orElse(null))
+                .createdAt(now)
+                .updatedAt(now)
+                .metadata(spec.metadata())
+                .retryPolicy(spec.retryPolicy().orElse(null))
+                .build();
+        for (UUID dependency : dependsOn) {
+            dependents.computeIfAbsent(dependency, id -> new LinkedHashSet<>()).add(job.id());
+        }
+        replace(null, job);
+        return job;
+    }
+
+    @Override
+    public List<Job> acquire(AcquireRequest request) {
+        return locked(() -> {
+            Instant now = clock.instant();
+            var candidates = new ArrayList<QueueIndex>();
+            for (String queue : request.queues()) {
+                QueueIndex index = queues.get(queue);
+                if (index != null && !paused.contains(queue)) {
+                    index.moveDue(now);
+                    candidates.add(index);
+                }
+            }
+            var acquired = new ArrayList<Job>();
+            while (acquired.size() < request.maxJobs()) {
+                QueueIndex best = null;
+                for (QueueIndex index : candidates) {
+                    if (!index.due.isEmpty()
+                            && (best == null || CLAIM_ORDER.compare(index.due.first(), best.due.first()) < 0)) {
+                        best = index;
+                    }
+                }
+                if (best == null) {
+                    break;
+                }
+                Job job = best.due.first();
+                job.state().requireTransitionTo(JobState.RUNNING, job.id(), "it is not claimable");
+                Job running = job.toBuilder()
+                        .state(JobState.RUNNING)
+                        .attempt(job.attempt() + 1)
+                        .lease(request.workerId(), UUID.randomUUID(), now.plus(request.leaseDuration()))
+                        .cancelRequested(false)
+                        .progress(0)
+                        .progressMessage(null)
+                        .startedAt(now)
+                        .updatedAt(now)
+                        .build();
+                replace(job, running);
+                acquired.add(running);
+            }
+            return acquired;
+        });
+    }
+
+    @Override
+    public HeartbeatResult heartbeat(UUID jobId, UUID leaseToken, Duration leaseDuration) {
+        return locked(() -> {
+            Instant now = clock.instant();
+            Job job = leasedJob(jobId, leaseToken);
+            Instant expiresAt = now.plus(leaseDuration);
+            replace(
+                    job,
+                    job.toBuilder()
+                            .lease(job.leaseOwner().orElseThrow(), leaseToken, expiresAt)
+                            .updatedAt(now)
+                            .build());
+            return new HeartbeatResult(expiresAt, job.cancelRequested());
+        });
+    }
+
+    @Override
+    public Job reportProgress(UUID jobId, UUID leaseToken, int progress, Optional<String> message) {
+        if (progress < 0 || progress > 100) {
+            throw new IllegalArgumentException("progress must be 0 to 100, was " + progress);
+        }
+        return locked(() -> {
+            Job job = leasedJob(jobId, leaseToken);
+            Job updated = job.toBuilder()
+                    .progress(progress)
+                    .progressMessage(message.orElse(null))
+                    .updatedAt(clock.instant())
+                    .build();
+            replace(job, updated);
+            return updated;
+        });
+    }
+
+    @Override
+    public Transition complete(UUID jobId, UUID leaseToken, Optional<JsonNode> result) {
+        return locked(() -> {
+            Instant now = clock.instant();
+            Job job = leasedJob(jobId, leaseToken);
+            return finish(
+                    job,
+                    job.toBuilder()
+                            .state(JobState.SUCCEEDED)
+                            .result(result.orElse(null))
+                            .progress(100)
+                            .clearLease()
+                            .finishedAt(now)
+                            .updatedAt(now)
+                            .build(),
+                    now);
+        });
+    }
+
+    @Override
+    public Transition fail(UUID jobId, UUID leaseToken, JobError error, Optional<Instant> retryAt) {
+        return locked(() -> {
+            Instant now = clock.instant();
+            Job job = leasedJob(jobId, leaseToken);
+            return finish(job, failed(job, error, retryAt, now), now);
+        });
+    }
+
+    private static Job failed(Job job, JobError error, Optional<Instant> retryAt, Instant now) {
+        var next = job.toBuilder().lastError(error).clearLease().updatedAt(now);
+        if (retryAt.isPresent()) {
+            return next.state(JobState.RETRYING).runAt(retryAt.get()).build();
+        }
+        return next.state(JobState.FAILED).finishedAt(now).build();
+    }
+
+    @Override
+    public Transition cancelRunning(UUID jobId, UUID leaseToken, JobError reason) {
+        return locked(() -> {
+            Instant now = clock.instant();
+            Job job = leasedJob(jobId, leaseToken);
+            return finish(job, cancelled(job, reason, now), now);
+        });
+    }
+
+    private static Job cancelled(Job job, JobError reason, Instant now) {
+        return job.toBuilder()
+                .state(JobState.CANCELLED)
+                .lastError(reason)
+                .clearLease()
+                .finishedAt(now)
+                .updatedAt(now)
+                .build();
+    }
+
+    @Override
+    public Transition snooze(UUID jobId, UUID leaseToken, Instant runAt) {
+        return locked(() -> {
+            Instant now = clock.instant();
+            Job job = leasedJob(jobId, leaseToken);
+            Job snoozed = job.toBuilder()
+                    .state(runAt.isAfter(now) ? JobState.SCHEDULED : JobState.READY)
+                    .runAt(runAt)
+                    .attempt(job.attempt() - 1)
+                    .clearLease()
+                    .updatedAt(now)
+                    .build();
+            replace(job, snoozed);
+            return Transition.of(snoozed);
+        });
+    }
+
+    @Override
+    public Transition release(UUID jobId, UUID leaseToken) {
+        return locked(() -> {
+            Instant now = clock.instant();
+            Job job = leasedJob(jobId, leaseToken);
+            Job released = job.toBuilder()
+                    .state(JobState.READY)
+                    .attempt(job.attempt() - 1)
+                    .clearLease()
+                    .updatedAt(now)
+                    .build();
+            replace(job, released);
+            return Transition.of(released);
+        });
+    }
+
+    @Override
+    public Transition cancel(UUID jobId) {
+        return locked(() -> {
+            Instant now = clock.instant();
+            Job job = existing(jobId);
+            switch (job.state()) {
+                case CANCELLED -> {
+                    return Transition.of(job);
+                }
+                case RUNNING -> {
+                    Job flagged =
+                            job.toBuilder().cancelRequested(true).updatedAt(now).build();
+                    replace(job, flagged);
+                    return Transition.of(flagged);
+                }
+                default -> {
+                    job.state()
+                            .requireTransitionTo(
+                                    JobState.CANCELLED, jobId, "it has already finished; nothing to cancel");
+                    return finish(job, cancelled(job, JobError.of("Cancelled", "cancelled by an operator"), now), now);
+                }
+            }
+        });
+    }
+
+    @Override
+    public Transition retry(UUID jobId) {
+        return locked(() -> {
+            Instant now = clock.instant();
+            Job job = existing(jobId);
+            if (job.state() != JobState.FAILED && job.state() != JobState.CANCELLED) {
+                throw new InvalidTransitionException(
+                        jobId, job.state(), "only failed or cancelled jobs can be retried");
+            }
+            job.uniqueKey()
+                    .map(uniqueKeyHolders::get)
+                    .filter(holder -> !holder.equals(jobId))
+                    .ifPresent(holder -> {
+                        throw new InvalidTransitionException(
+                                jobId,
+                                job.state(),
+                                "unfinished job " + holder + " now holds its unique key; cancel that one first");
+                    });
+            // A failed job ran, so its dependencies were settled; a cancelled one may still wait.
+            JobState target = job.state() == JobState.FAILED ? JobState.READY : waitingStateOf(job, now);
+            if (target == JobState.CANCELLED) {
+                throw new InvalidTransitionException(
+                        jobId, job.state(), "a dependency it needs has failed or was cancelled; retry that first");
+            }
+            Job retried = reopened(job, target == JobState.PENDING ? JobState.PENDING : JobState.READY, now);
+            replace(job, retried);
+            var changed = new ArrayList<Job>();
+            reviveCascadedDependents(retried, now, changed);
+            return new Transition(retried, changed);
+        });
+    }
+
+    /** The job back in play, with at least one attempt left. */
+    private static Job reopened(Job job, JobState state, Instant now) {
+        job.state().requireTransitionTo(state, job.id(), "only failed or cancelled jobs can be retried");
+        return job.toBuilder()
+                .state(state)
+                .runAt(now)
+                .maxAttempts(Math.max(job.maxAttempts(), job.attempt() + 1))
+                .result(null)
+                .progress(0)
+                .progressMessage(null)
+                .finishedAt(null)
+                .updatedAt(now)
+                .build();
+    }
+
+    /** Dependents the cascade cancelled because of {@code parent} wait for it again. */
+    private void reviveCascadedDependents(Job parent, Instant now, List<Job> changed) {
+        var work = new ArrayDeque<UUID>();
+        work.add(parent.id());
+        while (!work.isEmpty()) {
+            for (UUID dependentId : dependents.getOrDefault(work.poll(), Set.of())) {
+                Job dependent = jobs.get(dependentId);
+                boolean cascaded = dependent.state() == JobState.CANCELLED
+                        && dependent
+                                .lastError()
+                                .map(e -> e.type().equals(JobError.DEPENDENCY_FAILED))
+                                .orElse(false);
+                if (cascaded && waitingStateOf(dependent, now) == JobState.PENDING) {
+                    Job revived = reopened(dependent, JobState.PENDING, now);
+                    replace(dependent, revived);
+                    changed.add(revived);
+                    work.add(dependentId);
+                }
+            }
+        }
+    }
+
+    @Override
+    public List<Transition> reclaimExpiredLeases(int limit, LapsedLeasePolicy policy) {
+        return locked(() -> {
+            Instant now = clock.instant();
+            var lapsed = new ArrayList<Job>();
+            for (Job job : leased) {
+                if (lapsed.size() >= limit || job.leaseExpiresAt().orElseThrow().isAfter(now)) {
+                    break;
+                }
+                lapsed.add(job);
+            }
+            var transitions = new ArrayList<Transition>();
+            for (Job job : lapsed) {
+                String owner = job.leaseOwner().orElse("?");
+                Job next;
+                if (job.cancelRequested()) {
+                    next = cancelled(
+                            job,
+                            JobError.of(
+                                    JobError.LEASE_EXPIRED,
+                                    "cancellation was requested and the lease of worker " + owner + " lapsed"),
+                            now);
+                } else {
+                    JobError error = JobError.of(
+                            JobError.LEASE_EXPIRED,
+                            "the lease of worker "
+                                    + owner
+                                    + " lapsed at "
+                                    + job.leaseExpiresAt().orElseThrow()
+                                    + " before it reported an outcome (crashed or lost the store?)");
+                    next = failed(job, error, policy.retryAt(job), now);
+                }
+                transitions.add(finish(job, next, now));
+            }
+            return transitions;
+        });
+    }
+
+    @Override
+    public List<Job> promoteDueJobs(int limit) {
+        return locked(() -> {
+            Instant now = clock.instant();
+            var due = new ArrayList<Job>();
+            for (Job job : scheduled) {
+                if (due.size() >= limit || job.runAt().isAfter(now)) {
+                    break;
+                }
+                due.add(job);
+            }
+            var promoted = new ArrayList<Job>();
+            for (Job job : due) {
+                Job ready = job.toBuilder().state(JobState.READY).updatedAt(now).build();
+                replace(job, ready);
+                promoted.add(ready);
+            }
+            return promoted;
+        });
+    }
+
+    @Override
+    public Optional<Instant> earliestRunAt(Set<String> queueNames) {
+        return locked(() -> {
+            Optional<Instant> earliest = Optional.empty();
+            for (String queue : queueNames) {
+                QueueIndex index = queues.get(queue);
+                if (index == null || paused.contains(queue)) {
+                    continue;
+                }
+                var candidates = new ArrayList<Instant>();
+                if (!index.due.isEmpty()) {
+                    candidates.add(index.due.first().runAt());
+                }
+                if (!index.waiting.isEmpty()) {
+                    candidates.add(index.waiting.first().runAt());
+                }
+                for (Instant candidate : candidates) {
+                    if (earliest.isEmpty() || candidate.isBefore(earliest.get())) {
+                        earliest = Optional.of(candidate);
+                    }
+                }
+            }
+            return earliest;
+        });
+    }
+
+    @Override
+    public Optional<Job> get(UUID jobId) {
+        return locked(() -> Optional.ofNullable(jobs.get(jobId)));
+    }
+
+    @Override
+    public JobPage list(JobQuery query) {
+        return locked(() -> {
+            NavigableMap<UUID, Job> newestFirst = jobs.descendingMap();
+            if (query.cursor().isPresent()) {
+                newestFirst = newestFirst.tailMap(decodeCursor(query.cursor().get()), false);
+            }
+            var page = new ArrayList<Job>(query.limit());
+            boolean more = false;
+            for (Job job : newestFirst.values()) {
+                if (!query.matches(job)) {
+                    continue;
+                }
+                if (page.size() == query.limit()) {
+                    more = true;
+                    break;
+                }
+                page.add(job);
+            }
+            Optional<String> next =
+                    more ? Optional.of(page.get(page.size() - 1).id().toString()) : Optional.empty();
+            return new JobPage(page, next);
+        });
+    }
+
+    private static UUID decodeCursor(String cursor) {
+        try {
+            return UUID.fromString(cursor);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "cursor '" + cursor + "' was not issued by this store; start again without a cursor", e);
+        }
+    }
+
+    @Override
+    public List<QueueCounts> counts() {
+        return locked(() -> {
+            var names = new TreeSet<String>(queues.keySet());
+            names.addAll(paused);
+            return names.stream()
+                    .map(name -> {
+                        QueueIndex index = queues.get(name);
+                        Map<JobState, Long> byState = index == null ? Map.of() : index.counts;
+                        return new QueueCounts(name, byState, paused.contains(name));
+                    })
+                    .filter(c -> c.paused() || c.byState().values().stream().anyMatch(n -> n > 0))
+                    .toList();
+        });
+    }
+
+    @Override
+    public int purge(PurgeRequest request) {
+        return locked(() -> {
+            var finishedByQueue = new HashMap<String, List<Job>>();
+            for (Job job : jobs.values()) {
+                if (job.isTerminal()) {
+                    finishedByQueue
+                            .computeIfAbsent(job.queue(), q -> new ArrayList<>())
+                            .add(job);
+                }
+            }
+            var doomed = new ArrayList<Job>();
+            for (List<Job> finished : finishedByQueue.values()) {
+                finished.sort(Comparator.comparing((Job job) -> job.finishedAt().orElseThrow())
+                        .thenComparing(Job::id, JobIds.ORDER)
+                        .reversed());
+                for (int i = 0; i < finished.size(); i++) {
+                    Job job = finished.get(i);
+                    boolean beyondCount = request.keepLatestPerQueue().isPresent()
+                            && i >= request.keepLatestPerQueue().getAsInt();
+                    boolean tooOld = request.finishedBefore()
+                            .map(cutoff -> job.finishedAt().orElseThrow().isBefore(cutoff))
+                            .orElse(false);
+                    if (beyondCount || tooOld) {
+                        doomed.add(job);
+                    }
+                }
+            }
+            doomed.forEach(this::delete);
+            return doomed.size();
+        });
+    }
+
+    private void delete(Job job) {
+        replace(job, null);
+        dependents.remove(job.id());
+        for (UUID dependency : job.dependsOn()) {
+            Set<UUID> siblings = dependents.get(dependency);
+            if (siblings != null) {
+                siblings.remove(job.id());
+                if (siblings.isEmpty()) {
+                    dependents.remove(dependency);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void setQueuePaused(String queue, boolean pause) {
+        locked(() -> pause ? paused.add(queue) : paused.remove(queue));
+    }
+
+    @Override
+    public Set<String> pausedQueues() {
+        return locked(() -> Set.copyOf(paused));
+    }
+
+    @Override
+    public void registerWorker(WorkerInfo worker) {
+        locked(() -> workers.put(worker.id(), worker));
+    }
+
+    @Override
+    public void removeWorker(String workerId) {
+        locked(() -> workers.remove(workerId));
+    }
+
+    @Override
+    public List<WorkerInfo> workers() {
+        return locked(() -> List.copyOf(workers.values()));
+    }
+
+    @Override
+    public int removeWorkersSilentSince(Instant cutoff) {
+        return locked(() -> {
+            int before = workers.size();
+            workers.values().removeIf(w -> w.lastHeartbeatAt().isBefore(cutoff));
+            return before - workers.size();
+        });
+    }
+
+    // ---- transitions and indexes ----
+
+    /** Stores a terminal or retrying outcome and carries it to the job's dependents. */
+    private Transition finish(Job job, Job next, Instant now) {
+        job.state().requireTransitionTo(next.state(), job.id(), "the outcome cannot be recorded");
+        replace(job, next);
+        var changed = new ArrayList<Job>();
+        if (next.isTerminal()) {
+            settleDependentsOf(next.id(), now, changed);
+        }
+        return new Transition(next, changed);
+    }
+
+    /** Re-evaluates every pending dependent of a finished job, cascading through cancellations. */
+    private void settleDependentsOf(UUID finishedId, Instant now, List<Job> changed) {
+        var work = new ArrayDeque<UUID>();
+        work.add(finishedId);
+        while (!work.isEmpty()) {
+            UUID parent = work.poll();
+            for (UUID dependentId : dependents.getOrDefault(parent, Set.of())) {
+                Job dependent = jobs.get(dependentId);
+                if (dependent.state() == JobState.PENDING) {
+                    Job settled = settle(dependent, now, changed);
+                    if (settled.isTerminal()) {
+                        work.add(dependentId);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Moves one pending job to the state its dependencies call for; the caller cascades. */
+    private Job settle(Job pending, Instant now, List<Job> changed) {
+        JobState target = waitingStateOf(pending, now);
+        if (target == JobState.PENDING) {
+            return pending;
+        }
+        var next = pending.toBuilder().state(target).updatedAt(now);
+        if (target == JobState.CANCELLED) {
+            UUID culprit = pending.dependsOn().stream()
+                    .filter(d -> Optional.ofNullable(jobs.get(d))
+                            .map(j -> j.state() == JobState.FAILED || j.state() == JobState.CANCELLED)
+                            .orElse(false))
+                    .findFirst()
+                    .orElseThrow();
+            next.finishedAt(now)
+                    .lastError(JobError.of(
+                            JobError.DEPENDENCY_FAILED,
+                            "dependency " + culprit + " ended "
+                                    + jobs.get(culprit).state()));
+        }
+        Job settled = next.build();
+        replace(pending, settled);
+        changed.add(settled);
+        return settled;
+    }
+
+    private JobState waitingStateOf(Job job, Instant now) {
+        List<JobState> states = job.dependsOn().stream()
+                .map(d -> Optional.ofNullable(jobs.get(d)).map(Job::state).orElse(JobState.SUCCEEDED))
+                .toList();
+        return DependencyRule.resolve(states, job.onDependencyFailure(), job.runAt(), now);
+    }
+
+    /** The one place the indexes change: swap {@code old} for {@code updated} (either may be null). */
+    private void replace(Job old, Job updated) {
+        if (old != null) {
+            QueueIndex index = queues.get(old.queue());
+            index.due.remove(old);
+            index.waiting.remove(old);
+            index.counts.merge(old.state(), -1L, Long::sum);
+            scheduled.remove(old);
+            if (old.state() == JobState.RUNNING) {
+                leased.remove(old);
+            }
+            if (old.uniqueKey().isPresent()
+                    && old.id().equals(uniqueKeyHolders.get(old.uniqueKey().get()))) {
+                uniqueKeyHolders.remove(old.uniqueKey().get());
+            }
+            jobs.remove(old.id());
+        }
+        if (updated != null) {
+            jobs.put(updated.id(), updated);
+            QueueIndex index = queues.computeIfAbsent(updated.queue(), q -> new QueueIndex());
+            index.counts.merge(updated.state(), 1L, Long::sum);
+            if (updated.state().isClaimable()) {
+                index.waiting.add(updated);
+            }
+            if (updated.state() == JobState.SCHEDULED) {
+                scheduled.add(updated);
+            }
+            if (updated.state() == JobState.RUNNING) {
+                leased.add(updated);
+            }
+            if (!updated.isTerminal() && updated.uniqueKey().isPresent()) {
+                uniqueKeyHolders.put(updated.uniqueKey().get(), updated.id());
+            }
+        }
+    }
+
+    private Job existing(UUID jobId) {
+        Job job = jobs.get(jobId);
+        if (job == null) {
+            throw new JobNotFoundException(jobId);
+        }
+        return job;
+    }
+
+    /** The job if {@code leaseToken} is its current lease; otherwise the fencing refusal. */
+    private Job leasedJob(UUID jobId, UUID leaseToken) {
+        Job job = jobs.get(jobId);
+        if (job == null) {
+            throw new LeaseLostException(jobId, "the job no longer exists");
+        }
+        if (job.state() != JobState.RUNNING) {
+            throw new LeaseLostException(jobId, "the job is " + job.state() + " now");
+        }
+        if (!job.leaseToken().orElseThrow().equals(leaseToken)) {
+            throw new LeaseLostException(
+                    jobId, "it was leased again, to worker " + job.leaseOwner().orElse("?"));
+        }
+        return job;
+    }
+
+    private <T> T locked(Supplier<T> action) {
+        lock.lock();
+        try {
+            return action.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package dev.jobs.core.spi;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * The answer to a lease heartbeat.
+ *
+ * @param leaseExpiresAt the lease's new expiry
+ * @param cancelRequested an operator asked to cancel the job: the handler should stop
+ */
+public record HeartbeatResult(Instant leaseExpiresAt, boolean cancelRequested) {
+    public HeartbeatResult {
+        Objects.requireNonNull(leaseExpiresAt, "leaseExpiresAt");
+    }
+}

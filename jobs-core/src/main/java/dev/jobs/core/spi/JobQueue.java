@@ -1,0 +1,38 @@
+package dev.jobs.core.spi;
+
+import dev.jobs.core.Job;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Dispatch: carries claimable jobs from the store to workers. The default, {@link
+ * StoreJobQueue}, acquires straight from the store; a faster queue (Redis) sits in front of it but
+ * the store stays the truth: a job handed out by a queue is a worker's only once the store has
+ * moved it to {@code RUNNING}.
+ *
+ * <p>Implementations are thread-safe. This SPI may change between minor versions.
+ */
+public interface JobQueue extends AutoCloseable {
+
+    /** Leases jobs, as {@link JobStore#acquire} describes. */
+    List<Job> acquire(AcquireRequest request);
+
+    /**
+     * Makes jobs available for dispatch. Called after the store committed them as claimable ({@code
+     * READY}, {@code SCHEDULED} or {@code RETRYING}); jobs in other states are ignored.
+     */
+    void publish(Collection<Job> jobs);
+
+    /**
+     * Blocks until work may be available on these queues, or {@code maxWait} passes. Returning does
+     * not promise a job; it means "try acquiring now".
+     *
+     * @throws InterruptedException when the waiting thread is interrupted (shutdown)
+     */
+    void awaitWork(Set<String> queues, Duration maxWait) throws InterruptedException;
+
+    @Override
+    default void close() {}
+}

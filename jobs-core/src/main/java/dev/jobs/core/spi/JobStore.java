@@ -1,0 +1,179 @@
+package dev.jobs.core.spi;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.Job;
+import dev.jobs.core.JobError;
+import dev.jobs.core.JobPage;
+import dev.jobs.core.JobQuery;
+import dev.jobs.core.PurgeRequest;
+import dev.jobs.core.QueueCounts;
+import dev.jobs.core.WorkerInfo;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The system of record for jobs. Every implementation enforces {@link dev.jobs.core.JobState}'s
+ * transition table, applies {@link DependencyRule}, changes a job's dependents in the same
+ * transaction as the job, and passes the conformance suite in {@code jobs-testkit}.
+ *
+ * <p>Fencing: {@code heartbeat}, {@code reportProgress}, {@code complete}, {@code fail}, {@code
+ * cancelRunning}, {@code snooze} and {@code release} carry the lease token the job was acquired
+ * with. If the job is no longer {@code RUNNING} under that token they throw {@link
+ * dev.jobs.core.LeaseLostException} and change nothing. A lease that has lapsed but not yet been
+ * reclaimed is still honoured: no other worker can hold the job until it is reclaimed.
+ *
+ * <p>Implementations are thread-safe and safe to share between engine instances (each through its
+ * own store object over one database). Times come from the store's clock. Failures to reach the
+ * backing system throw {@link dev.jobs.core.StoreUnavailableException}.
+ *
+ * <p>This SPI may change between minor versions.
+ */
+public interface JobStore extends AutoCloseable {
+
+    /**
+     * Creates every job of the batch, or none.
+     *
+     * <p>A job whose unique key is held by an unfinished job (or by an earlier member of the batch)
+     * is not created: the holder is returned in its place, and members that depend on it depend on
+     * the holder. A job with dependencies starts as {@link DependencyRule#resolve} says; one without
+     * starts {@code READY}, or {@code SCHEDULED} when its {@code runAt} is in the future.
+     *
+     * @param jobs the batch, free of dependency cycles (the engine checks)
+     * @return the stored jobs, in the order given
+     * @throws dev.jobs.core.JobValidationException when a dependency names no existing job and no
+     *     member of the batch (field {@code [index].dependsOn}); nothing is created
+     */
+    List<Job> create(List<NewJob> jobs);
+
+    /**
+     * Leases up to {@code maxJobs} claimable jobs whose {@code runAt} has come, from the requested
+     * queues that are not paused: lowest priority number first, then earliest {@code runAt}, then
+     * oldest id. Each acquired job is {@code RUNNING}, its attempt counted, with a new lease token;
+     * no job is leased to two workers at once.
+     */
+    List<Job> acquire(AcquireRequest request);
+
+    /** Extends a lease to {@code leaseDuration} from now and reports whether cancellation was asked. */
+    HeartbeatResult heartbeat(UUID jobId, UUID leaseToken, Duration leaseDuration);
+
+    /**
+     * Records a running job's progress.
+     *
+     * @param progress 0 to 100
+     * @param message what the handler is doing, if it says
+     */
+    Job reportProgress(UUID jobId, UUID leaseToken, int progress, Optional<String> message);
+
+    /** {@code RUNNING → SUCCEEDED}, with the handler's result; releases its dependents. */
+    Transition complete(UUID jobId, UUID leaseToken, Optional<JsonNode> result);
+
+    /**
+     * A failed attempt: {@code RUNNING → RETRYING} at {@code retryAt}, or {@code FAILED} when empty
+     * (which cancels or releases its dependents per their policy).
+     */
+    Transition fail(UUID jobId, UUID leaseToken, JobError error, Optional<Instant> retryAt);
+
+    /**
+     * The running job stopped because it was cancelled (by an operator, seen by the handler, or by
+     * the handler's own choice): {@code RUNNING → CANCELLED}, with the reason as its last error.
+     */
+    Transition cancelRunning(UUID jobId, UUID leaseToken, JobError reason);
+
+    /**
+     * The handler asked to run again later: {@code RUNNING → SCHEDULED} (or {@code READY} if {@code
+     * runAt} has passed); the attempt does not count.
+     */
+    Transition snooze(UUID jobId, UUID leaseToken, Instant runAt);
+
+    /**
+     * The worker gives the job back unfinished (shutdown): {@code RUNNING → READY} at once; the
+     * attempt does not count.
+     */
+    Transition release(UUID jobId, UUID leaseToken);
+
+    /**
+     * Cancels a job. A waiting job becomes {@code CANCELLED} (and its {@code CANCEL} dependents with
+     * it); a running job is flagged {@code cancelRequested} and its worker told at its next heartbeat;
+     * a cancelled job is returned unchanged.
+     *
+     * @throws dev.jobs.core.JobNotFoundException if there is no such job
+     * @throws dev.jobs.core.InvalidTransitionException if it already succeeded or failed
+     */
+    Transition cancel(UUID jobId);
+
+    /**
+     * An operator's retry of a {@code FAILED} or {@code CANCELLED} job: it becomes {@code READY} (or
+     * {@code PENDING} while a dependency is unfinished) with at least one attempt left; dependents
+     * that were cancelled because it failed wait for it again.
+     *
+     * @throws dev.jobs.core.JobNotFoundException if there is no such job
+     * @throws dev.jobs.core.InvalidTransitionException if it is not failed or cancelled, if a
+     *     dependency it needs has failed, or if an unfinished job now holds its unique key
+     */
+    Transition retry(UUID jobId);
+
+    /**
+     * Ends the attempts whose lease lapsed (their worker crashed or lost the store): each becomes
+     * {@code CANCELLED} if cancellation was asked, otherwise {@code RETRYING} at the instant {@code
+     * policy} gives or {@code FAILED} when it gives none; the error is {@link JobError#LEASE_EXPIRED}.
+     * Safe to run on every instance at once.
+     *
+     * @param limit at most this many leases per call
+     */
+    List<Transition> reclaimExpiredLeases(int limit, LapsedLeasePolicy policy);
+
+    /**
+     * Shows due scheduled jobs as {@code READY} ({@code SCHEDULED → READY}).
+     *
+     * @param limit at most this many per call
+     * @return the promoted jobs
+     */
+    List<Job> promoteDueJobs(int limit);
+
+    /**
+     * When the next job on these queues becomes claimable: now (or earlier) if one already is; empty
+     * when none is waiting. Paused queues are ignored.
+     */
+    Optional<Instant> earliestRunAt(Set<String> queues);
+
+    Optional<Job> get(UUID jobId);
+
+    /** A page of jobs matching the query, newest first. */
+    JobPage list(JobQuery query);
+
+    /** Counts per queue and state, for every queue that holds a job or is paused. */
+    List<QueueCounts> counts();
+
+    /** Deletes finished jobs per the request; returns how many. */
+    int purge(PurgeRequest request);
+
+    /** Pauses or resumes acquisition from a queue, for every engine sharing this store. */
+    void setQueuePaused(String queue, boolean paused);
+
+    Set<String> pausedQueues();
+
+    /** Adds or refreshes a worker in the registry. */
+    void registerWorker(WorkerInfo worker);
+
+    void removeWorker(String workerId);
+
+    List<WorkerInfo> workers();
+
+    /** Removes workers whose last heartbeat is older than {@code cutoff}; returns how many. */
+    int removeWorkersSilentSince(Instant cutoff);
+
+    /** Releases connections and threads the store owns. */
+    @Override
+    default void close() {}
+
+    /** Decides what a job whose lease lapsed does next. */
+    @FunctionalInterface
+    interface LapsedLeasePolicy {
+        /** The instant to retry at, or empty to fail the job for good. */
+        Optional<Instant> retryAt(Job lapsed);
+    }
+}

@@ -1,0 +1,59 @@
+package dev.jobs.core.spi;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.DependencyFailurePolicy;
+import dev.jobs.core.RetryPolicy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A job the engine has validated and given an id, for a store to insert. Dependencies are ids:
+ * existing jobs, or other members of the same {@link JobStore#create} batch.
+ *
+ * @param id the job's UUID v7
+ * @param queue its queue
+ * @param type its handler
+ * @param payload its input
+ * @param priority lower runs first
+ * @param runAt not before this instant
+ * @param maxAttempts the most attempts it gets
+ * @param timeout the attempt timeout
+ * @param dependsOn the jobs it waits for
+ * @param onDependencyFailure what a failed dependency does to it
+ * @param uniqueKey while an unfinished job holds it, that job is returned instead
+ * @param metadata the host's labels
+ * @param retryPolicy its own retry policy
+ */
+public record NewJob(
+        UUID id,
+        String queue,
+        String type,
+        JsonNode payload,
+        int priority,
+        Instant runAt,
+        int maxAttempts,
+        Optional<Duration> timeout,
+        List<UUID> dependsOn,
+        DependencyFailurePolicy onDependencyFailure,
+        Optional<String> uniqueKey,
+        Map<String, String> metadata,
+        Optional<RetryPolicy> retryPolicy) {
+    public NewJob {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(queue, "queue");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(runAt, "runAt");
+        Objects.requireNonNull(timeout, "timeout");
+        dependsOn = List.copyOf(dependsOn);
+        Objects.requireNonNull(onDependencyFailure, "onDependencyFailure");
+        Objects.requireNonNull(uniqueKey, "uniqueKey");
+        metadata = Map.copyOf(metadata);
+        Objects.requireNonNull(retryPolicy, "retryPolicy");
+    }
+}

@@ -1,0 +1,772 @@
+package dev.jobs.testing;
+
+import static dev.jobs.testing.JobAssert.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jobs.core.DependencyFailurePolicy;
+import dev.jobs.core.InvalidTransitionException;
+import dev.jobs.core.Job;
+import dev.jobs.core.JobError;
+import dev.jobs.core.JobNotFoundException;
+import dev.jobs.core.JobPage;
+import dev.jobs.core.JobQuery;
+import dev.jobs.core.JobState;
+import dev.jobs.core.JobValidationException;
+import dev.jobs.core.LeaseLostException;
+import dev.jobs.core.PurgeRequest;
+import dev.jobs.core.QueueCounts;
+import dev.jobs.core.WorkerInfo;
+import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.HeartbeatResult;
+import dev.jobs.core.spi.JobStore;
+import dev.jobs.core.spi.NewJob;
+import dev.jobs.core.spi.Transition;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every {@link JobStore} must keep. A store's test class extends this and says how to
+ * make a fresh, empty store on the given clock; every test here then runs against it.
+ *
+ * <p>The store must read time from the clock it is given: the suite moves a {@link VirtualClock}
+ * to expire leases and reach {@code runAt}s.
+ */
+public abstract class JobStoreConformanceTest {
+    protected static final Duration LEASE = Duration.ofSeconds(30);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    protected VirtualClock clock;
+    protected JobStore store;
+    protected NewJobs jobs;
+
+    /** A new store holding no jobs, paused queues or workers, reading time from {@code clock}. */
+    protected abstract JobStore createStore(Clock clock);
+
+    @BeforeEach
+    void createFreshStore() {
+        clock = new VirtualClock();
+        store = createStore(clock);
+        jobs = new NewJobs(clock);
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    // ---- helpers ----
+
+    protected Job create(NewJobs.Draft draft) {
+        return store.create(List.of(draft.build())).get(0);
+    }
+
+    protected List<Job> acquire(int max, String... queues) {
+        Set<String> names = queues.length == 0 ? Set.of("default") : Set.of(queues);
+        return store.acquire(new AcquireRequest("worker-1", names, max, LEASE));
+    }
+
+    protected Job acquireOne() {
+        List<Job> acquired = acquire(1);
+        assertThat(acquired).as("acquired jobs").hasSize(1);
+        return acquired.get(0);
+    }
+
+    protected Job current(Job job) {
+        return store.get(job.id()).orElseThrow();
+    }
+
+    protected static UUID token(Job running) {
+        return running.leaseToken().orElseThrow();
+    }
+
+    // ---- creation ----
+
+    @Test
+    void createdJobWithoutDependenciesIsReadyWithItsFields() {
+        Job job = create(jobs.of("email.send")
+                .queue("mail")
+                .priority(7)
+                .payload("{\"to\":\"a@example.com\"}")
+                .maxAttempts(4)
+                .timeout(Duration.ofSeconds(9))
+                .metadata(Map.of("tenant", "t1")));
+
+        assertThat(job).isReady().hasAttempts(0);
+        Job stored = current(job);
+        assertThat(stored.queue()).isEqualTo("mail");
+        assertThat(stored.type()).isEqualTo("email.send");
+        assertThat(stored.priority()).isEqualTo(7);
+        assertThat(stored.payload().get("to").asText()).isEqualTo("a@example.com");
+        assertThat(stored.maxAttempts()).isEqualTo(4);
+        assertThat(stored.timeout()).contains(Duration.ofSeconds(9));
+        assertThat(stored.metadata()).containsEntry("tenant", "t1");
+        assertThat(stored.createdAt()).isEqualTo(clock.instant());
+        assertThat(stored.leaseToken()).isEmpty();
+    }
+
+    @Test
+    void jobWithFutureRunAtIsScheduledAndOnlyAcquiredOnceDue() {
+        Job job = create(jobs.of("later").runAt(clock.instant().plusSeconds(60)));
+
+        assertThat(job).isScheduled();
+        assertThat(acquire(10)).isEmpty();
+        assertThat(store.earliestRunAt(Set.of("default")))
+                .contains(clock.instant().plusSeconds(60));
+
+        clock.advance(Duration.ofSeconds(60));
+        assertThat(acquire(10)).extracting(Job::id).containsExactly(job.id());
+    }
+
+    @Test
+    void unknownDependencyRejectsTheWholeBatchAndStoresNothing() {
+        NewJob fine = jobs.of("fine").build();
+        NewJob broken = jobs.of("broken").dependsOn(UUID.randomUUID()).build();
+
+        assertThatThrownBy(() -> store.create(List.of(fine, broken)))
+                .isInstanceOfSatisfying(
+                        JobValidationException.class,
+                        e -> assertThat(e.errors())
+                                .extracting(JobValidationException.FieldError::field)
+                                .containsExactly("[1].dependsOn"));
+        assertThat(store.get(fine.id())).isEmpty();
+        assertThat(store.list(JobQuery.all()).jobs()).isEmpty();
+    }
+
+    // ---- acquisition ----
+
+    @Test
+    void acquireTakesLowestPriorityNumberThenEarliestRunAtThenOldest() {
+        Instant now = clock.instant();
+        Job lowUrgency = create(jobs.of("t").priority(75).runAt(now.minusSeconds(30)));
+        Job urgentLater = create(jobs.of("t").priority(0).runAt(now.minusSeconds(1)));
+        Job urgentEarlier = create(jobs.of("t").priority(0).runAt(now.minusSeconds(5)));
+        Job normalFirst = create(jobs.of("t").priority(50));
+        Job normalSecond = create(jobs.of("t").priority(50));
+
+        List<Job> acquired = acquire(10);
+
+        assertThat(acquired)
+                .extracting(Job::id)
+                .containsExactly(
+                        urgentEarlier.id(), urgentLater.id(), normalFirst.id(), normalSecond.id(), lowUrgency.id());
+    }
+
+    @Test
+    void acquireHonoursMaxJobsAndQueues() {
+        for (int i = 0; i < 5; i++) {
+            create(jobs.of("t").queue("a"));
+        }
+        create(jobs.of("t").queue("b"));
+
+        assertThat(acquire(3, "a")).hasSize(3);
+        assertThat(acquire(10, "a")).hasSize(2);
+        assertThat(acquire(10, "c")).isEmpty();
+        assertThat(acquire(10, "a", "b")).extracting(Job::queue).containsExactly("b");
+    }
+
+    @Test
+    void acquireLeasesWithAFreshTokenAndCountsTheAttempt() {
+        create(jobs.of("t"));
+
+        Job running = acquireOne();
+
+        assertThat(running).isRunning().hasAttempts(1);
+        assertThat(running.leaseOwner()).contains("worker-1");
+        assertThat(running.leaseToken()).isPresent();
+        assertThat(running.leaseExpiresAt()).contains(clock.instant().plus(LEASE));
+        assertThat(running.startedAt()).contains(clock.instant());
+        assertThat(acquire(10)).as("a leased job is not handed out again").isEmpty();
+    }
+
+    @Test
+    void pausedQueueIsSkippedUntilResumed() {
+        create(jobs.of("t").queue("a"));
+        store.setQueuePaused("a", true);
+
+        assertThat(acquire(10, "a")).isEmpty();
+        assertThat(store.pausedQueues()).containsExactly("a");
+        assertThat(store.counts())
+                .filteredOn(QueueCounts::paused)
+                .extracting(QueueCounts::queue)
+                .containsExactly("a");
+
+        store.setQueuePaused("a", false);
+        assertThat(acquire(10, "a")).hasSize(1);
+    }
+
+    // ---- outcomes and fencing ----
+
+    @Test
+    void completeRecordsTheResultAndFinishesTheJob() throws Exception {
+        create(jobs.of("t"));
+        Job running = acquireOne();
+        clock.advance(Duration.ofSeconds(2));
+
+        Transition done = store.complete(running.id(), token(running), Optional.of(MAPPER.readTree("{\"ok\":true}")));
+
+        assertThat(done.job()).isSucceeded().hasResultJson("{\"ok\":true}").hasAttempts(1);
+        assertThat(done.job().finishedAt()).contains(clock.instant());
+        assertThat(done.job().leaseToken()).isEmpty();
+        assertThat(current(running)).isSucceeded();
+    }
+
+    @Test
+    void staleLeaseTokenIsRefusedAndChangesNothing() {
+        create(jobs.of("t"));
+        Job running = acquireOne();
+        UUID stale = UUID.randomUUID();
+
+        assertThatThrownBy(() -> store.complete(running.id(), stale, Optional.empty()))
+                .isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> store.fail(running.id(), stale, JobError.of("X", "x"), Optional.empty()))
+                .isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> store.heartbeat(running.id(), stale, LEASE)).isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> store.reportProgress(running.id(), stale, 5, Optional.empty()))
+                .isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> store.snooze(running.id(), stale, clock.instant()))
+                .isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> store.release(running.id(), stale)).isInstanceOf(LeaseLostException.class);
+
+        assertThat(current(running)).isRunning().hasAttempts(1);
+        assertThat(current(running).leaseToken()).contains(token(running));
+    }
+
+    @Test
+    void reclaimedLeaseFencesOutTheOldWorker() {
+        create(jobs.of("t"));
+        Job first = acquireOne();
+        clock.advance(LEASE.plusSeconds(1));
+
+        List<Transition> reclaimed = store.reclaimExpiredLeases(10, job -> Optional.of(clock.instant()));
+        Job second = acquireOne();
+
+        assertThat(reclaimed).extracting(t -> t.job().state()).containsExactly(JobState.RETRYING);
+        assertThat(reclaimed.get(0).job()).hasLastErrorContaining(JobError.LEASE_EXPIRED);
+        assertThat(second).hasAttempts(2);
+        assertThat(token(second)).isNotEqualTo(token(first));
+        assertThatThrownBy(() -> store.complete(first.id(), token(first), Optional.empty()))
+                .isInstanceOf(LeaseLostException.class);
+        assertThat(current(second)).isRunning();
+    }
+
+    @Test
+    void reclaimFailsForGoodWhenThePolicyGivesNoRetryAndCancelsWhenCancellationWasAsked() {
+        create(jobs.of("t"));
+        create(jobs.of("t"));
+        Job noRetry = acquireOne();
+        Job cancelAsked = acquireOne();
+        store.cancel(cancelAsked.id());
+        clock.advance(LEASE.plusSeconds(1));
+
+        store.reclaimExpiredLeases(10, job -> Optional.empty());
+
+        assertThat(current(noRetry)).isFailed().hasLastErrorContaining(JobError.LEASE_EXPIRED);
+        assertThat(current(cancelAsked)).isCancelled();
+    }
+
+    @Test
+    void leaseStillValidIsNotReclaimed() {
+        create(jobs.of("t"));
+        Job running = acquireOne();
+        clock.advance(LEASE.minusSeconds(1));
+
+        assertThat(store.reclaimExpiredLeases(10, job -> Optional.of(clock.instant())))
+                .isEmpty();
+        assertThat(current(running)).isRunning();
+    }
+
+    @Test
+    void failWithRetryAtRetriesWhenDue() {
+        create(jobs.of("t"));
+        Job running = acquireOne();
+        Instant retryAt = clock.instant().plusSeconds(10);
+
+        Transition failed =
+                store.fail(running.id(), token(running), JobError.of("Boom", "it broke"), Optional.of(retryAt));
+
+        assertThat(failed.job()).isRetrying().hasLastErrorContaining("it broke");
+        assertThat(failed.job().runAt()).isEqualTo(retryAt);
+        assertThat(acquire(1)).isEmpty();
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(acquireOne()).hasAttempts(2);
+    }
+
+    @Test
+    void failWithoutRetryFailsForGood() {
+        create(jobs.of("t"));
+        Job running = acquireOne();
+
+        Transition failed = store.fail(running.id(), token(running), JobError.of("Boom", "final"), Optional.empty());
+
+        assertThat(failed.job()).isFailed().hasLastErrorContaining("final");
+        assertThat(failed.job().finishedAt()).isPresent();
+        clock.advance(Duration.ofHours(1));
+        assertThat(acquire(1)).isEmpty();
+    }
+
+    @Test
+    void heartbeatExtendsTheLeaseAndReportsACancellationRequest() {
+        create(jobs.of("t"));
+        Job running = acquireOne();
+        clock.advance(Duration.ofSeconds(20));
+
+        HeartbeatResult beat = store.heartbeat(running.id(), token(running), LEASE);
+        assertThat(beat.leaseExpiresAt()).isEqualTo(clock.instant().plus(LEASE));
+        assertThat(beat.cancelRequested()).isFalse();
+
+        clock.advance(Duration.ofSeconds(20));
+        assertThat(store.reclaimExpiredLeases(10, job -> Optional.empty()))
+                .as("renewed lease holds")
+                .isEmpty();
+
+        Transition cancel = store.cancel(running.id());
+        assertThat(cancel.job()).isRunning();
+        assertThat(cancel.job().cancelRequested()).isTrue();
+        assertThat(store.heartbeat(running.id(), token(running), LEASE).cancelRequested())
+                .isTrue();
+    }
+
+    @Test
+    void progressIsRecordedAndValidated() {
+        create(jobs.of("t"));
+        Job running = acquireOne();
+
+        Job reported = store.reportProgress(running.id(), token(running), 40, Optional.of("halfway-ish"));
+
+        assertThat(reported).hasProgress(40);
+        assertThat(current(running).progressMessage()).contains("halfway-ish");
+        assertThatThrownBy(() -> store.reportProgress(running.id(), token(running), 101, Optional.empty()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void snoozeAndReleaseDoNotCountTheAttempt() {
+        create(jobs.of("t"));
+        Job running = acquireOne();
+
+        Job snoozed = store.snooze(running.id(), token(running), clock.instant().plusSeconds(30))
+                .job();
+        assertThat(snoozed).isScheduled().hasAttempts(0);
+        clock.advance(Duration.ofSeconds(30));
+        Job again = acquireOne();
+        assertThat(again).hasAttempts(1);
+
+        Job released = store.release(again.id(), token(again)).job();
+        assertThat(released).isReady().hasAttempts(0);
+        assertThat(released.leaseOwner()).isEmpty();
+        assertThat(acquireOne()).hasAttempts(1);
+    }
+
+    @Test
+    void cancelRunningEndsTheJobCancelled() {
+        create(jobs.of("t"));
+        Job running = acquireOne();
+
+        Job cancelled = store.cancelRunning(running.id(), token(running), JobError.of("Cancelled", "user asked"))
+                .job();
+
+        assertThat(cancelled).isCancelled().hasLastErrorContaining("user asked");
+        assertThat(cancelled.finishedAt()).isPresent();
+    }
+
+    // ---- cancel and retry ----
+
+    @Test
+    void cancelOfAWaitingJobCancelsItAndIsIdempotent() {
+        Job job = create(jobs.of("t"));
+
+        assertThat(store.cancel(job.id()).job()).isCancelled();
+        assertThat(store.cancel(job.id()).job()).isCancelled();
+        assertThat(acquire(1)).isEmpty();
+    }
+
+    @Test
+    void cancelOfAFinishedOrUnknownJobIsRefused() {
+        create(jobs.of("t"));
+        Job running = acquireOne();
+        store.complete(running.id(), token(running), Optional.empty());
+
+        assertThatThrownBy(() -> store.cancel(running.id()))
+                .isInstanceOfSatisfying(
+                        InvalidTransitionException.class,
+                        e -> assertThat(e.state()).isEqualTo(JobState.SUCCEEDED));
+        assertThatThrownBy(() -> store.cancel(UUID.randomUUID())).isInstanceOf(JobNotFoundException.class);
+    }
+
+    @Test
+    void operatorRetryGivesAFailedJobAnotherAttempt() {
+        create(jobs.of("t").maxAttempts(1));
+        Job running = acquireOne();
+        store.fail(running.id(), token(running), JobError.of("Boom", "x"), Optional.empty());
+
+        Job retried = store.retry(running.id()).job();
+
+        assertThat(retried).isReady();
+        assertThat(retried.maxAttempts()).isEqualTo(2);
+        assertThat(retried.finishedAt()).isEmpty();
+        assertThat(acquireOne()).hasAttempts(2);
+    }
+
+    @Test
+    void operatorRetryOfAnUnfinishedJobIsRefused() {
+        Job job = create(jobs.of("t"));
+
+        assertThatThrownBy(() -> store.retry(job.id())).isInstanceOf(InvalidTransitionException.class);
+        acquireOne();
+        assertThatThrownBy(() -> store.retry(job.id())).isInstanceOf(InvalidTransitionException.class);
+        assertThatThrownBy(() -> store.retry(UUID.randomUUID())).isInstanceOf(JobNotFoundException.class);
+    }
+
+    // ---- dependencies ----
+
+    @Test
+    void dependentWaitsUntilItsParentSucceeds() {
+        Job parent = create(jobs.of("parent"));
+        Job child = create(jobs.of("child").dependsOn(parent.id()));
+        assertThat(child).isPending();
+
+        Job running = acquireOne();
+        assertThat(running.id()).isEqualTo(parent.id());
+        Transition done = store.complete(running.id(), token(running), Optional.empty());
+
+        assertThat(done.dependents()).extracting(Job::id).containsExactly(child.id());
+        assertThat(current(child)).isReady();
+        assertThat(acquireOne().id()).isEqualTo(child.id());
+    }
+
+    @Test
+    void diamondCreatedInOneBatchReleasesFanInOnlyAfterBothBranches() {
+        var top = jobs.of("top");
+        var left = jobs.of("left").dependsOn(top.id());
+        var right = jobs.of("right").dependsOn(top.id());
+        var bottom = jobs.of("bottom").dependsOn(left.id(), right.id());
+        store.create(List.of(top.build(), left.build(), right.build(), bottom.build()));
+
+        Job topRunning = acquireOne();
+        store.complete(topRunning.id(), token(topRunning), Optional.empty());
+        List<Job> branches = acquire(10);
+        assertThat(branches).extracting(Job::type).containsExactlyInAnyOrder("left", "right");
+
+        store.complete(branches.get(0).id(), token(branches.get(0)), Optional.empty());
+        assertThat(store.get(bottom.id()).orElseThrow()).isPending();
+        store.complete(branches.get(1).id(), token(branches.get(1)), Optional.empty());
+        assertThat(store.get(bottom.id()).orElseThrow()).isReady();
+    }
+
+    @Test
+    void failedParentCancelsDependentsTransitively() {
+        Job parent = create(jobs.of("parent"));
+        Job child = create(jobs.of("child").dependsOn(parent.id()));
+        Job grandchild = create(jobs.of("grandchild").dependsOn(child.id()));
+        Job running = acquireOne();
+
+        Transition failed = store.fail(running.id(), token(running), JobError.of("Boom", "x"), Optional.empty());
+
+        assertThat(failed.dependents()).extracting(Job::id).containsExactly(child.id(), grandchild.id());
+        assertThat(current(child)).isCancelled().hasLastErrorContaining(JobError.DEPENDENCY_FAILED);
+        assertThat(current(grandchild)).isCancelled();
+    }
+
+    @Test
+    void runPolicyDependentRunsAfterItsParentFails() {
+        Job parent = create(jobs.of("parent"));
+        Job cleanup =
+                create(jobs.of("cleanup").dependsOn(parent.id()).onDependencyFailure(DependencyFailurePolicy.RUN));
+        Job running = acquireOne();
+
+        store.fail(running.id(), token(running), JobError.of("Boom", "x"), Optional.empty());
+
+        assertThat(current(cleanup)).isReady();
+    }
+
+    @Test
+    void cancellingAWaitingParentCancelsItsDependents() {
+        Job parent = create(jobs.of("parent"));
+        Job child = create(jobs.of("child").dependsOn(parent.id()));
+
+        Transition cancelled = store.cancel(parent.id());
+
+        assertThat(cancelled.dependents()).extracting(Job::id).containsExactly(child.id());
+        assertThat(current(child)).isCancelled();
+    }
+
+    @Test
+    void dependencyOnAFinishedJobResolvesAtCreation() {
+        Job parent = create(jobs.of("parent"));
+        Job running = acquireOne();
+        store.complete(running.id(), token(running), Optional.empty());
+        Job failedParent = create(jobs.of("failed"));
+        Job failedRunning = acquireOne();
+        store.fail(failedRunning.id(), token(failedRunning), JobError.of("Boom", "x"), Optional.empty());
+
+        assertThat(create(jobs.of("after-success").dependsOn(parent.id()))).isReady();
+        assertThat(create(jobs.of("after-failure").dependsOn(failedParent.id())))
+                .isCancelled();
+    }
+
+    @Test
+    void retryingAFailedParentRevivesTheDependentsItsFailureCancelled() {
+        Job parent = create(jobs.of("parent"));
+        Job child = create(jobs.of("child").dependsOn(parent.id()));
+        Job running = acquireOne();
+        store.fail(running.id(), token(running), JobError.of("Boom", "x"), Optional.empty());
+        assertThat(current(child)).isCancelled();
+
+        Transition retried = store.retry(parent.id());
+
+        assertThat(retried.dependents()).extracting(Job::id).containsExactly(child.id());
+        assertThat(current(child)).isPending();
+        Job again = acquireOne();
+        store.complete(again.id(), token(again), Optional.empty());
+        assertThat(current(child)).isReady();
+    }
+
+    @Test
+    void retryOfAJobWhoseDependencyFailedIsRefused() {
+        Job parent = create(jobs.of("parent"));
+        Job child = create(jobs.of("child").dependsOn(parent.id()));
+        Job running = acquireOne();
+        store.fail(running.id(), token(running), JobError.of("Boom", "x"), Optional.empty());
+
+        assertThatThrownBy(() -> store.retry(child.id()))
+                .isInstanceOf(InvalidTransitionException.class)
+                .hasMessageContaining("dependency");
+    }
+
+    // ---- unique keys ----
+
+    @Test
+    void uniqueKeyReturnsTheUnfinishedHolderAndFreesOnFinish() {
+        Job first = create(jobs.of("t").uniqueKey("report-42"));
+        Job duplicate = create(jobs.of("t").uniqueKey("report-42"));
+        assertThat(duplicate.id()).isEqualTo(first.id());
+        assertThat(store.list(JobQuery.all()).jobs()).hasSize(1);
+
+        Job running = acquireOne();
+        store.complete(running.id(), token(running), Optional.empty());
+
+        Job next = create(jobs.of("t").uniqueKey("report-42"));
+        assertThat(next.id()).isNotEqualTo(first.id());
+        assertThat(next).isReady();
+    }
+
+    @Test
+    void uniqueKeyInsideOneBatchCreatesOneJobAndRewiresDependents() {
+        var first = jobs.of("t").uniqueKey("k");
+        var second = jobs.of("t").uniqueKey("k");
+        var child = jobs.of("child").dependsOn(second.id());
+
+        List<Job> created = store.create(List.of(first.build(), second.build(), child.build()));
+
+        assertThat(created.get(1).id()).isEqualTo(first.id());
+        assertThat(created.get(2).dependsOn()).containsExactly(first.id());
+        assertThat(store.list(JobQuery.all()).jobs()).hasSize(2);
+    }
+
+    // ---- listing, counts, retention ----
+
+    @Test
+    void listPagesNewestFirstWithAStableKeysetCursor() {
+        var created = new ArrayList<Job>();
+        for (int i = 0; i < 7; i++) {
+            created.add(create(jobs.of("t")));
+            clock.advance(Duration.ofMillis(1));
+        }
+
+        JobPage first = store.list(JobQuery.all().withLimit(3));
+        create(jobs.of("t")); // a newer job must not shift the pages already handed out
+        JobPage second = store.list(
+                JobQuery.all().withLimit(3).withCursor(first.nextCursor().orElseThrow()));
+        JobPage third = store.list(
+                JobQuery.all().withLimit(3).withCursor(second.nextCursor().orElseThrow()));
+
+        assertThat(first.jobs())
+                .extracting(Job::id)
+                .containsExactly(
+                        created.get(6).id(), created.get(5).id(), created.get(4).id());
+        assertThat(second.jobs())
+                .extracting(Job::id)
+                .containsExactly(
+                        created.get(3).id(), created.get(2).id(), created.get(1).id());
+        assertThat(third.jobs())
+                .extracting(Job::id)
+                .containsExactly(created.get(0).id());
+        assertThat(third.nextCursor()).isEmpty();
+    }
+
+    @Test
+    void listFiltersByStateQueueTypeAndCreationTime() {
+        create(jobs.of("a").queue("q1"));
+        clock.advance(Duration.ofMinutes(1));
+        Instant since = clock.instant();
+        Job b = create(jobs.of("b").queue("q1"));
+        Job c = create(jobs.of("c").queue("q2"));
+        store.cancel(c.id());
+
+        assertThat(store.list(JobQuery.all().withQueue("q1")).jobs()).hasSize(2);
+        assertThat(store.list(JobQuery.all().withTypes("b", "c")).jobs())
+                .extracting(Job::id)
+                .containsExactlyInAnyOrder(b.id(), c.id());
+        assertThat(store.list(JobQuery.all().withStates(JobState.CANCELLED)).jobs())
+                .extracting(Job::id)
+                .containsExactly(c.id());
+        assertThat(store.list(JobQuery.all().withSince(since).withQueue("q1")).jobs())
+                .extracting(Job::id)
+                .containsExactly(b.id());
+    }
+
+    @Test
+    void countsPerQueueAndState() {
+        create(jobs.of("t").queue("a"));
+        create(jobs.of("t").queue("a"));
+        create(jobs.of("t").queue("b").runAt(clock.instant().plusSeconds(5)));
+        acquire(1, "a");
+
+        var byQueue = new java.util.HashMap<String, QueueCounts>();
+        store.counts().forEach(c -> byQueue.put(c.queue(), c));
+
+        assertThat(byQueue.get("a").count(JobState.READY)).isEqualTo(1);
+        assertThat(byQueue.get("a").count(JobState.RUNNING)).isEqualTo(1);
+        assertThat(byQueue.get("b").count(JobState.SCHEDULED)).isEqualTo(1);
+        assertThat(byQueue.get("b").count(JobState.READY)).isZero();
+    }
+
+    @Test
+    void purgeDeletesOldAndSurplusFinishedJobsAndKeepsUnfinishedOnes() {
+        var finished = new ArrayList<Job>();
+        for (int i = 0; i < 4; i++) {
+            create(jobs.of("t"));
+            Job running = acquireOne();
+            finished.add(store.complete(running.id(), token(running), Optional.empty())
+                    .job());
+            clock.advance(Duration.ofHours(1));
+        }
+        Job waiting = create(jobs.of("t").runAt(clock.instant().plus(Duration.ofDays(1))));
+
+        int byAge = store.purge(PurgeRequest.finishedBefore(
+                finished.get(1).finishedAt().orElseThrow().plusSeconds(1)));
+        assertThat(byAge).isEqualTo(2);
+        int byCount = store.purge(PurgeRequest.keepLatestPerQueue(1));
+        assertThat(byCount).isEqualTo(1);
+
+        assertThat(store.get(finished.get(3).id())).isPresent();
+        assertThat(store.get(finished.get(0).id())).isEmpty();
+        assertThat(store.get(waiting.id())).isPresent();
+    }
+
+    @Test
+    void promotionShowsDueScheduledJobsAsReady() {
+        Job job = create(jobs.of("t").runAt(clock.instant().plusSeconds(5)));
+        assertThat(store.promoteDueJobs(10)).isEmpty();
+
+        clock.advance(Duration.ofSeconds(5));
+
+        assertThat(store.promoteDueJobs(10)).extracting(Job::id).containsExactly(job.id());
+        assertThat(current(job)).isReady();
+    }
+
+    @Test
+    void earliestRunAtIsNowForReadyWorkAndEmptyWhenIdle() {
+        assertThat(store.earliestRunAt(Set.of("default"))).isEmpty();
+        create(jobs.of("t"));
+        assertThat(store.earliestRunAt(Set.of("default")).orElseThrow()).isBeforeOrEqualTo(clock.instant());
+        store.setQueuePaused("default", true);
+        assertThat(store.earliestRunAt(Set.of("default"))).isEmpty();
+    }
+
+    @Test
+    void workerRegistryAddsRefreshesAndAgesOutWorkers() {
+        Instant now = clock.instant();
+        store.registerWorker(new WorkerInfo("w1", "host-a", Set.of("default"), 4, 0, now, now));
+        store.registerWorker(new WorkerInfo("w2", "host-b", Set.of("mail"), 2, 1, now, now));
+        clock.advance(Duration.ofMinutes(10));
+        store.registerWorker(new WorkerInfo("w1", "host-a", Set.of("default"), 4, 3, now, clock.instant()));
+
+        assertThat(store.workers()).extracting(WorkerInfo::id).containsExactlyInAnyOrder("w1", "w2");
+        assertThat(store.removeWorkersSilentSince(clock.instant().minusSeconds(60)))
+                .isEqualTo(1);
+        assertThat(store.workers())
+                .singleElement()
+                .satisfies(w -> assertThat(w.running()).isEqualTo(3));
+        store.removeWorker("w1");
+        assertThat(store.workers()).isEmpty();
+    }
+
+    // ---- concurrency ----
+
+    @Test
+    void concurrentWorkersLeaseEachJobToOneWorkerAndCompleteEachOnce() throws Exception {
+        int jobCount = 2000;
+        var batch = new ArrayList<NewJob>();
+        for (int i = 0; i < jobCount; i++) {
+            batch.add(jobs.of("t").build());
+        }
+        store.create(batch);
+        int workers = 8;
+        var completions = new ConcurrentHashMap<UUID, AtomicInteger>();
+        var refused = new AtomicInteger();
+        var start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        try {
+            var futures = new ArrayList<Future<?>>();
+            for (int w = 0; w < workers; w++) {
+                String workerId = "worker-" + w;
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    while (true) {
+                        List<Job> leased = store.acquire(new AcquireRequest(workerId, Set.of("default"), 7, LEASE));
+                        if (leased.isEmpty()) {
+                            return null;
+                        }
+                        for (Job job : leased) {
+                            try {
+                                store.complete(job.id(), token(job), Optional.empty());
+                                completions
+                                        .computeIfAbsent(job.id(), id -> new AtomicInteger())
+                                        .incrementAndGet();
+                            } catch (LeaseLostException e) {
+                                refused.incrementAndGet();
+                            }
+                        }
+                    }
+                }));
+            }
+            start.countDown();
+            for (Future<?> future : futures) {
+                future.get(2, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(refused).hasValue(0);
+        assertThat(completions).hasSize(jobCount);
+        assertThat(completions.values()).allSatisfy(count -> assertThat(count).hasValue(1));
+        var states = new HashSet<JobState>();
+        store.counts()
+                .forEach(c -> c.byState().forEach((state, n) -> {
+                    if (n > 0) states.add(state);
+                }));
+        assertThat(states).containsExactly(JobState.SUCCEEDED);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.jobs.testing;
+
+import dev.jobs.core.JobEngine;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Runs an engine deterministically on a {@link VirtualClock}: every due job runs on the calling
+ * thread, then the clock jumps to the next scheduled job, until nothing is left to run. A test of
+ * a retry policy, a timeout or a delayed DAG finishes instantly and the same way every time.
+ */
+public final class JobsTesting {
+    /** More steps than this means a job keeps rescheduling itself; the run stops and says so. */
+    public static final int MAX_STEPS = 100_000;
+
+    private JobsTesting() {}
+
+    /**
+     * Drains the engine, advancing the clock to each next scheduled job, until no job on its queues
+     * is due or waiting for its time. The engine should not be started: its workers would race the
+     * calling thread.
+     *
+     * @return how many attempts ran
+     * @throws AssertionError if the engine is still busy after {@link #MAX_STEPS} steps
+     */
+    public static int runUntilIdle(JobEngine engine, VirtualClock clock) {
+        int ran = 0;
+        for (int step = 0; step < MAX_STEPS; step++) {
+            engine.runMaintenance();
+            int drained = engine.drain();
+            ran += drained;
+            if (drained > 0) {
+                continue;
+            }
+            Optional<Instant> next = engine.nextRunAt();
+            if (next.isEmpty()) {
+                return ran;
+            }
+            clock.advanceTo(next.get());
+        }
+        throw new AssertionError("the engine was not idle after " + MAX_STEPS + " steps (" + ran
+                + " attempts ran); a job keeps rescheduling itself?");
+    }
+}
