@@ -95,7 +95,8 @@ public final class JobAssert extends AbstractObjectAssert<JobAssert, Job> {
         } catch (Exception e) {
             throw new IllegalArgumentException("expected result is not JSON: " + expectedJson, e);
         }
-        if (actual.result().isEmpty() || !actual.result().get().equals(expected)) {
+        if (actual.result().isEmpty()
+                || !expected.equals(JobAssert::sameJsonValue, actual.result().get())) {
             failWithMessage(
                     "Expected job %s to have result %s but it has %s",
                     describe(),
@@ -103,6 +104,15 @@ public final class JobAssert extends AbstractObjectAssert<JobAssert, Job> {
                     actual.result().map(JsonNode::toString).orElse("none"));
         }
         return this;
+    }
+
+    /** Numbers compare by value, so {@code 42} matches whether Jackson read it as int or long. */
+    private static int sameJsonValue(JsonNode a, JsonNode b) {
+        if (a.equals(b)) {
+            return 0;
+        }
+        boolean sameNumber = a.isNumber() && b.isNumber() && a.decimalValue().compareTo(b.decimalValue()) == 0;
+        return sameNumber ? 0 : 1;
     }
 
     /** The last error's type or message contains this text. */

@@ -1,0 +1,186 @@
+package dev.jobs.testing;
+
+import static dev.jobs.testing.JobAssert.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jobs.core.Job;
+import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobSpec;
+import dev.jobs.core.WorkerInfo;
+import dev.jobs.core.memory.InMemoryJobStore;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The worker pool on real threads and the real clock: cancellation, shutdown, registry. */
+class EngineWorkersTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private final InMemoryJobStore store = new InMemoryJobStore();
+    private JobEngine engine;
+
+    @AfterEach
+    void close() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    private static void await(CountDownLatch latch) throws InterruptedException {
+        assertThat(latch.await(WAIT.toSeconds(), TimeUnit.SECONDS))
+                .as("latch reached")
+                .isTrue();
+    }
+
+    @Test
+    void runningHandlerSeesCancellationAndStops() throws Exception {
+        var started = new CountDownLatch(1);
+        engine = JobEngine.builder()
+                .store(store)
+                .register("long", ctx -> {
+                    started.countDown();
+                    while (!ctx.isCancelled()) {
+                        Thread.onSpinWait();
+                    }
+                    throw new IllegalStateException("stopped on request");
+                })
+                .build()
+                .start();
+        Job job = engine.enqueue(JobSpec.of("long"));
+        await(started);
+
+        Job requested = engine.cancel(job.id());
+
+        assertThat(requested).isRunning();
+        assertThat(requested.cancelRequested()).isTrue();
+        assertThat(engine.await(job.id(), WAIT)).isCancelled().hasLastErrorContaining("stopped on request");
+    }
+
+    @Test
+    void handlerIgnoringCancellationIsInterruptedAfterTheGrace() throws Exception {
+        var started = new CountDownLatch(1);
+        var interrupted = new AtomicBoolean();
+        engine = JobEngine.builder()
+                .store(store)
+                .cancellationGrace(Duration.ofMillis(100))
+                .register("stubborn", ctx -> {
+                    started.countDown();
+                    try {
+                        new CountDownLatch(1).await();
+                    } catch (InterruptedException e) {
+                        interrupted.set(true);
+                        throw e;
+                    }
+                    return null;
+                })
+                .build()
+                .start();
+        Job job = engine.enqueue(JobSpec.of("stubborn"));
+        await(started);
+
+        engine.cancel(job.id());
+
+        assertThat(engine.await(job.id(), WAIT)).isCancelled();
+        assertThat(interrupted).isTrue();
+    }
+
+    @Test
+    void shutdownLetsRunningJobsFinishWithinTheTimeout() throws Exception {
+        var started = new CountDownLatch(1);
+        var release = new CountDownLatch(1);
+        engine = JobEngine.builder()
+                .store(store)
+                .shutdownTimeout(Duration.ofSeconds(20))
+                .register("finishing", ctx -> {
+                    started.countDown();
+                    release.await();
+                    return "finished";
+                })
+                .build()
+                .start();
+        Job job = engine.enqueue(JobSpec.of("finishing"));
+        await(started);
+
+        var closer = Thread.ofPlatform().start(engine::close);
+        release.countDown();
+        closer.join(WAIT);
+
+        assertThat(store.get(job.id()).orElseThrow()).isSucceeded().hasResultJson("\"finished\"");
+    }
+
+    @Test
+    void shutdownGivesBackLeasesOfJobsThatOutliveTheTimeout() throws Exception {
+        var started = new CountDownLatch(1);
+        engine = JobEngine.builder()
+                .store(store)
+                .shutdownTimeout(Duration.ofMillis(100))
+                .register("endless", ctx -> {
+                    started.countDown();
+                    new CountDownLatch(1).await();
+                    return null;
+                })
+                .build()
+                .start();
+        Job job = engine.enqueue(JobSpec.of("endless"));
+        await(started);
+
+        engine.close();
+
+        Job after = store.get(job.id()).orElseThrow();
+        assertThat(after).isReady().hasAttempts(0);
+        assertThat(after.leaseOwner()).isEmpty();
+        assertThat(store.workers()).isEmpty();
+    }
+
+    @Test
+    void workerIsRegisteredWithItsQueuesAndConcurrencyWhileRunning() {
+        engine = JobEngine.builder()
+                .store(store)
+                .workerId("worker-a")
+                .queue("mail", 3)
+                .queue("reports", 2)
+                .register("t", ctx -> null)
+                .build()
+                .start();
+
+        assertThat(engine.workers()).singleElement().satisfies(worker -> {
+            assertThat(worker.id()).isEqualTo("worker-a");
+            assertThat(worker.queues()).containsExactlyInAnyOrder("mail", "reports");
+            assertThat(worker.concurrency()).isEqualTo(5);
+        });
+        engine.close();
+        assertThat(store.workers()).extracting(WorkerInfo::id).doesNotContain("worker-a");
+    }
+
+    @Test
+    void perQueueConcurrencyIsNeverExceeded() throws Exception {
+        var running = new AtomicInteger();
+        var peak = new AtomicInteger();
+        engine = JobEngine.builder()
+                .store(store)
+                .queue("narrow", 2)
+                .register("t", ctx -> {
+                    int now = running.incrementAndGet();
+                    peak.accumulateAndGet(now, Math::max);
+                    Thread.yield();
+                    running.decrementAndGet();
+                    return null;
+                })
+                .build()
+                .start();
+        Job last = null;
+        for (int i = 0; i < 200; i++) {
+            last = engine.enqueue(JobSpec.of("t").withQueue("narrow"));
+        }
+        engine.await(last.id(), WAIT);
+        engine.list(dev.jobs.core.JobQuery.all().withLimit(500))
+                .jobs()
+                .forEach(job -> assertThat(engine.await(job.id(), WAIT)).isSucceeded());
+
+        assertThat(peak.get()).isBetween(1, 2);
+    }
+}
