@@ -213,6 +213,7 @@ public final class JobEngine implements AutoCloseable {
             errors.add(new FieldError("jobs", "at most " + JobLimits.MAX_BATCH_SIZE + " jobs per call"));
         }
         boolean single = specs.size() == 1;
+        // Past a hundred errors a batch is plainly wrong; more lines would bury the first ones.
         for (int i = 0; i < specs.size() && errors.size() < 100; i++) {
             errors.addAll(validator.validate(specs.get(i), single ? "" : "[" + i + "]."));
         }
@@ -356,6 +357,7 @@ public final class JobEngine implements AutoCloseable {
 
     public void resumeQueue(String queueName) {
         store.setQueuePaused(requireQueueName(queueName), false);
+        // Wake this engine's idle workers on the queue now rather than at their next poll.
         queue.publish(store.list(JobQuery.all()
                         .withQueue(queueName)
                         .withStates(JobState.READY)

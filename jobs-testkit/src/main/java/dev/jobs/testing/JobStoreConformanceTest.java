@@ -414,6 +414,33 @@ public abstract class JobStoreConformanceTest {
     }
 
     @Test
+    void scheduledAndRetryingJobsCanBeCancelledWhileTheyWait() {
+        Job scheduled = create(jobs.of("t").runAt(clock.instant().plusSeconds(60)));
+        create(jobs.of("t"));
+        Job running = acquireOne();
+        Job retrying = store.fail(
+                        running.id(),
+                        token(running),
+                        JobError.of("Boom", "x"),
+                        Optional.of(clock.instant().plusSeconds(5)))
+                .job();
+
+        assertThat(store.cancel(scheduled.id()).job()).isCancelled();
+        assertThat(store.cancel(retrying.id()).job()).isCancelled();
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(acquire(10)).isEmpty();
+    }
+
+    @Test
+    void operatorRetryOfACancelledJobMakesItReadyAgain() {
+        Job job = create(jobs.of("t"));
+        store.cancel(job.id());
+
+        assertThat(store.retry(job.id()).job()).isReady();
+        assertThat(acquireOne().id()).isEqualTo(job.id());
+    }
+
+    @Test
     void operatorRetryGivesAFailedJobAnotherAttempt() {
         create(jobs.of("t").maxAttempts(1));
         Job running = acquireOne();

@@ -9,6 +9,7 @@ import dev.jobs.core.JobSpec;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.memory.InMemoryJobStore;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -134,6 +135,48 @@ class EngineWorkersTest {
         assertThat(after).isReady().hasAttempts(0);
         assertThat(after.leaseOwner()).isEmpty();
         assertThat(store.workers()).isEmpty();
+    }
+
+    @Test
+    void heartbeatsKeepALongJobsLeaseSoItIsNeverReclaimed() throws Exception {
+        var clock = new VirtualClock();
+        var virtualStore = new InMemoryJobStore(clock);
+        var started = new CountDownLatch(1);
+        var finish = new CountDownLatch(1);
+        engine = JobEngine.builder()
+                .clock(clock)
+                .store(virtualStore)
+                .leaseDuration(Duration.ofSeconds(30))
+                .register("long", ctx -> {
+                    started.countDown();
+                    finish.await();
+                    return "done";
+                })
+                .build()
+                .start();
+        Job job = engine.enqueue(JobSpec.of("long"));
+        await(started);
+
+        // Two minutes of virtual time, four lease lengths: each step waits for the heartbeat
+        // that renews the lease before moving the clock on.
+        for (int step = 0; step < 12; step++) {
+            clock.advance(Duration.ofSeconds(10));
+            Instant now = clock.instant();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!virtualStore
+                    .get(job.id())
+                    .orElseThrow()
+                    .leaseExpiresAt()
+                    .orElseThrow()
+                    .isAfter(now.plusSeconds(19))) {
+                assertThat(System.nanoTime()).as("heartbeat renewed the lease").isLessThan(deadline);
+                Thread.onSpinWait();
+            }
+            assertThat(engine.runMaintenance()).as("nothing to reclaim").isZero();
+        }
+        finish.countDown();
+
+        assertThat(engine.await(job.id(), WAIT)).isSucceeded().hasAttempts(1);
     }
 
     @Test
