@@ -194,9 +194,13 @@ public final class JobEngine implements AutoCloseable {
         return enqueueAll(List.of(spec)).get(0);
     }
 
-    /** Creates a job of this type with this payload and every default: the one-line enqueue. */
+    /**
+     * Creates a job of this type with this payload and every default: the one-line enqueue. The
+     * payload is converted with the engine's object mapper.
+     */
     public Job enqueue(String type, Object payload) {
-        return enqueue(JobSpec.of(type, payload));
+        JsonNode json = payload instanceof JsonNode node ? node : config.mapper.valueToTree(payload);
+        return enqueue(JobSpec.of(type, json));
     }
 
     /**
@@ -485,7 +489,9 @@ public final class JobEngine implements AutoCloseable {
         pool.close();
         maintenance.close();
         queue.close();
-        store.close();
+        if (config.storeCreatedByEngine) {
+            store.close(); // a store the host passed in is the host's to close
+        }
         validator.close();
         waiters.values().forEach(w -> w.cancel(false));
         log.info("jobs engine stopped");
@@ -524,6 +530,7 @@ public final class JobEngine implements AutoCloseable {
         public static final Duration DEFAULT_KEEP_FINISHED_FOR = Duration.ofDays(7);
 
         private JobStore store;
+        private boolean storeCreatedByEngine;
         private Function<JobStore, JobQueue> queueFactory;
         private Clock clock = Clock.systemUTC();
         private ObjectMapper mapper = Json.newMapper();
@@ -550,7 +557,10 @@ public final class JobEngine implements AutoCloseable {
 
         private Builder() {}
 
-        /** Where jobs are kept. Default: an {@link InMemoryJobStore} on the engine's clock. */
+        /**
+         * Where jobs are kept. Default: an {@link InMemoryJobStore} on the engine's clock. A store
+         * passed in here stays open when the engine closes: closing it is the host's call.
+         */
         public Builder store(JobStore value) {
             store = Objects.requireNonNull(value, "store");
             return this;
@@ -745,6 +755,7 @@ public final class JobEngine implements AutoCloseable {
             }
             if (store == null) {
                 store = new InMemoryJobStore(clock);
+                storeCreatedByEngine = true;
             }
             if (queueFactory == null) {
                 Clock storeClock = clock;
