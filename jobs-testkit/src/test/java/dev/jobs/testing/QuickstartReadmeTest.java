@@ -1,4 +1,4 @@
-package dev.jobs.core;
+package dev.jobs.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

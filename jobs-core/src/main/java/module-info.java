@@ -1,0 +1,23 @@
+/**
+ * The jobs engine. {@code dev.jobs.core} is the API a host uses; {@code dev.jobs.core.spi} is what
+ * a store or queue implements (it may change between minor versions); {@code
+ * dev.jobs.core.memory} is the in-memory store. Packages under {@code dev.jobs.core.internal} are
+ * exported nowhere.
+ */
+module dev.jobs.core {
+    exports dev.jobs.core;
+    exports dev.jobs.core.spi;
+    exports dev.jobs.core.memory;
+
+    // Retry policies are stored as JSON and job specs are validated reflectively.
+    opens dev.jobs.core to
+            com.fasterxml.jackson.databind,
+            org.hibernate.validator;
+
+    requires transitive com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.datatype.jsr310;
+    requires jakarta.validation;
+    requires org.hibernate.validator;
+    requires micrometer.core;
+    requires org.slf4j;
+}
