@@ -482,6 +482,21 @@ public abstract class JobStoreConformanceTest {
     }
 
     @Test
+    void releasedDependentWhoseRunAtIsAheadIsScheduled() {
+        Job parent = create(jobs.of("parent"));
+        Job child = create(
+                jobs.of("child").dependsOn(parent.id()).runAt(clock.instant().plusSeconds(90)));
+        Job running = acquireOne();
+
+        store.complete(running.id(), token(running), Optional.empty());
+
+        assertThat(current(child)).isScheduled();
+        assertThat(acquire(10)).isEmpty();
+        clock.advance(Duration.ofSeconds(90));
+        assertThat(acquireOne().id()).isEqualTo(child.id());
+    }
+
+    @Test
     void diamondCreatedInOneBatchReleasesFanInOnlyAfterBothBranches() {
         var top = jobs.of("top");
         var left = jobs.of("left").dependsOn(top.id());
