@@ -10,7 +10,6 @@ import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobState;
 import dev.jobs.core.JobValidationException;
 import dev.jobs.core.JobValidationException.FieldError;
-import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.WorkerInfo;
@@ -19,6 +18,7 @@ import dev.jobs.core.spi.DependencyRule;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobIds;
 import dev.jobs.core.spi.JobStore;
+import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.Transition;
 import java.time.Clock;
@@ -160,27 +160,7 @@ public final class InMemoryJobStore implements JobStore {
     }
 
     private Job insert(NewJob spec, List<UUID> dependsOn, Instant now) {
-        JobState initial = dependsOn.isEmpty()
-                ? (spec.runAt().isAfter(now) ? JobState.SCHEDULED : JobState.READY)
-                : JobState.PENDING;
-        Job job = Job.builder()
-                .id(spec.id())
-                .queue(spec.queue())
-                .type(spec.type())
-                .payload(spec.payload())
-                .priority(spec.priority())
-                .state(initial)
-                .runAt(spec.runAt())
-                .maxAttempts(spec.maxAttempts())
-                .timeout(spec.timeout().orElse(null))
-                .dependsOn(dependsOn)
-                .onDependencyFailure(spec.onDependencyFailure())
-                .uniqueKey(spec.uniqueKey().orElse(null))
-                .createdAt(now)
-                .updatedAt(now)
-                .metadata(spec.metadata())
-                .retryPolicy(spec.retryPolicy().orElse(null))
-                .build();
+        Job job = JobTransitions.created(spec, dependsOn, now);
         for (UUID dependency : dependsOn) {
             dependents.computeIfAbsent(dependency, id -> new LinkedHashSet<>()).add(job.id());
         }
@@ -213,17 +193,8 @@ public final class InMemoryJobStore implements JobStore {
                     break;
                 }
                 Job job = best.due.first();
-                job.state().requireTransitionTo(JobState.RUNNING, job.id(), "it is not claimable");
-                Job running = job.toBuilder()
-                        .state(JobState.RUNNING)
-                        .attempt(job.attempt() + 1)
-                        .lease(request.workerId(), UUID.randomUUID(), now.plus(request.leaseDuration()))
-                        .cancelRequested(false)
-                        .progress(0)
-                        .progressMessage(null)
-                        .startedAt(now)
-                        .updatedAt(now)
-                        .build();
+                Job running = JobTransitions.acquired(
+                        job, request.workerId(), UUID.randomUUID(), request.leaseDuration(), now);
                 replace(job, running);
                 acquired.add(running);
             }
@@ -237,28 +208,17 @@ public final class InMemoryJobStore implements JobStore {
             Instant now = clock.instant();
             Job job = leasedJob(jobId, leaseToken);
             Instant expiresAt = now.plus(leaseDuration);
-            replace(
-                    job,
-                    job.toBuilder()
-                            .lease(job.leaseOwner().orElseThrow(), leaseToken, expiresAt)
-                            .updatedAt(now)
-                            .build());
+            replace(job, JobTransitions.heartbeat(job, expiresAt, now));
             return new HeartbeatResult(expiresAt, job.cancelRequested());
         });
     }
 
     @Override
     public Job reportProgress(UUID jobId, UUID leaseToken, int progress, Optional<String> message) {
-        if (progress < 0 || progress > 100) {
-            throw new IllegalArgumentException("progress must be 0 to 100, was " + progress);
-        }
+        JobTransitions.requireProgress(progress);
         return locked(() -> {
             Job job = leasedJob(jobId, leaseToken);
-            Job updated = job.toBuilder()
-                    .progress(progress)
-                    .progressMessage(message.orElse(null))
-                    .updatedAt(clock.instant())
-                    .build();
+            Job updated = JobTransitions.progressed(job, progress, message, clock.instant());
             replace(job, updated);
             return updated;
         });
@@ -269,17 +229,7 @@ public final class InMemoryJobStore implements JobStore {
         return locked(() -> {
             Instant now = clock.instant();
             Job job = leasedJob(jobId, leaseToken);
-            return finish(
-                    job,
-                    job.toBuilder()
-                            .state(JobState.SUCCEEDED)
-                            .result(result.orElse(null))
-                            .progress(100)
-                            .clearLease()
-                            .finishedAt(now)
-                            .updatedAt(now)
-                            .build(),
-                    now);
+            return finish(job, JobTransitions.succeeded(job, result, now), now);
         });
     }
 
@@ -288,16 +238,8 @@ public final class InMemoryJobStore implements JobStore {
         return locked(() -> {
             Instant now = clock.instant();
             Job job = leasedJob(jobId, leaseToken);
-            return finish(job, failed(job, error, retryAt, now), now);
+            return finish(job, JobTransitions.failed(job, error, retryAt, now), now);
         });
-    }
-
-    private static Job failed(Job job, JobError error, Optional<Instant> retryAt, Instant now) {
-        var next = job.toBuilder().lastError(error).clearLease().updatedAt(now);
-        if (retryAt.isPresent()) {
-            return next.state(JobState.RETRYING).runAt(retryAt.get()).build();
-        }
-        return next.state(JobState.FAILED).finishedAt(now).build();
     }
 
     @Override
@@ -305,18 +247,8 @@ public final class InMemoryJobStore implements JobStore {
         return locked(() -> {
             Instant now = clock.instant();
             Job job = leasedJob(jobId, leaseToken);
-            return finish(job, cancelled(job, reason, now), now);
+            return finish(job, JobTransitions.cancelled(job, reason, now), now);
         });
-    }
-
-    private static Job cancelled(Job job, JobError reason, Instant now) {
-        return job.toBuilder()
-                .state(JobState.CANCELLED)
-                .lastError(reason)
-                .clearLease()
-                .finishedAt(now)
-                .updatedAt(now)
-                .build();
     }
 
     @Override
@@ -324,13 +256,7 @@ public final class InMemoryJobStore implements JobStore {
         return locked(() -> {
             Instant now = clock.instant();
             Job job = leasedJob(jobId, leaseToken);
-            Job snoozed = job.toBuilder()
-                    .state(runAt.isAfter(now) ? JobState.SCHEDULED : JobState.READY)
-                    .runAt(runAt)
-                    .attempt(job.attempt() - 1)
-                    .clearLease()
-                    .updatedAt(now)
-                    .build();
+            Job snoozed = JobTransitions.snoozed(job, runAt, now);
             replace(job, snoozed);
             return Transition.of(snoozed);
         });
@@ -341,12 +267,7 @@ public final class InMemoryJobStore implements JobStore {
         return locked(() -> {
             Instant now = clock.instant();
             Job job = leasedJob(jobId, leaseToken);
-            Job released = job.toBuilder()
-                    .state(JobState.READY)
-                    .attempt(job.attempt() - 1)
-                    .clearLease()
-                    .updatedAt(now)
-                    .build();
+            Job released = JobTransitions.released(job, now);
             replace(job, released);
             return Transition.of(released);
         });
@@ -362,16 +283,12 @@ public final class InMemoryJobStore implements JobStore {
                     return Transition.of(job);
                 }
                 case RUNNING -> {
-                    Job flagged =
-                            job.toBuilder().cancelRequested(true).updatedAt(now).build();
+                    Job flagged = JobTransitions.cancelRequested(job, now);
                     replace(job, flagged);
                     return Transition.of(flagged);
                 }
                 default -> {
-                    job.state()
-                            .requireTransitionTo(
-                                    JobState.CANCELLED, jobId, "it has already finished; nothing to cancel");
-                    return finish(job, cancelled(job, JobError.of("Cancelled", "cancelled by an operator"), now), now);
+                    return finish(job, JobTransitions.cancelled(job, JobTransitions.operatorCancellation(), now), now);
                 }
             }
         });
@@ -401,27 +318,13 @@ public final class InMemoryJobStore implements JobStore {
                 throw new InvalidTransitionException(
                         jobId, job.state(), "a dependency it needs has failed or was cancelled; retry that first");
             }
-            Job retried = reopened(job, target == JobState.PENDING ? JobState.PENDING : JobState.READY, now);
+            Job retried =
+                    JobTransitions.reopened(job, target == JobState.PENDING ? JobState.PENDING : JobState.READY, now);
             replace(job, retried);
             var changed = new ArrayList<Job>();
             reviveCascadedDependents(retried, now, changed);
             return new Transition(retried, changed);
         });
-    }
-
-    /** The job back in play, with at least one attempt left. */
-    private static Job reopened(Job job, JobState state, Instant now) {
-        job.state().requireTransitionTo(state, job.id(), "only failed or cancelled jobs can be retried");
-        return job.toBuilder()
-                .state(state)
-                .runAt(now)
-                .maxAttempts(Math.max(job.maxAttempts(), job.attempt() + 1))
-                .result(null)
-                .progress(0)
-                .progressMessage(null)
-                .finishedAt(null)
-                .updatedAt(now)
-                .build();
     }
 
     /** Dependents the cascade cancelled because of {@code parent} wait for it again. */
@@ -431,13 +334,9 @@ public final class InMemoryJobStore implements JobStore {
         while (!work.isEmpty()) {
             for (UUID dependentId : dependents.getOrDefault(work.poll(), Set.of())) {
                 Job dependent = jobs.get(dependentId);
-                boolean cascaded = dependent.state() == JobState.CANCELLED
-                        && dependent
-                                .lastError()
-                                .map(e -> e.type().equals(JobError.DEPENDENCY_FAILED))
-                                .orElse(false);
+                boolean cascaded = JobTransitions.cancelledByDependency(dependent);
                 if (cascaded && waitingStateOf(dependent, now) == JobState.PENDING) {
-                    Job revived = reopened(dependent, JobState.PENDING, now);
+                    Job revived = JobTransitions.reopened(dependent, JobState.PENDING, now);
                     replace(dependent, revived);
                     changed.add(revived);
                     work.add(dependentId);
@@ -459,26 +358,7 @@ public final class InMemoryJobStore implements JobStore {
             }
             var transitions = new ArrayList<Transition>();
             for (Job job : lapsed) {
-                String owner = job.leaseOwner().orElse("?");
-                Job next;
-                if (job.cancelRequested()) {
-                    next = cancelled(
-                            job,
-                            JobError.of(
-                                    JobError.LEASE_EXPIRED,
-                                    "cancellation was requested and the lease of worker " + owner + " lapsed"),
-                            now);
-                } else {
-                    JobError error = JobError.of(
-                            JobError.LEASE_EXPIRED,
-                            "the lease of worker "
-                                    + owner
-                                    + " lapsed at "
-                                    + job.leaseExpiresAt().orElseThrow()
-                                    + " before it reported an outcome (crashed or lost the store?)");
-                    next = failed(job, error, policy.retryAt(job), now);
-                }
-                transitions.add(finish(job, next, now));
+                transitions.add(finish(job, JobTransitions.lapsed(job, policy.retryAt(job), now), now));
             }
             return transitions;
         });
@@ -497,7 +377,7 @@ public final class InMemoryJobStore implements JobStore {
             }
             var promoted = new ArrayList<Job>();
             for (Job job : due) {
-                Job ready = job.toBuilder().state(JobState.READY).updatedAt(now).build();
+                Job ready = JobTransitions.promoted(job, now);
                 replace(job, ready);
                 promoted.add(ready);
             }
@@ -671,7 +551,6 @@ public final class InMemoryJobStore implements JobStore {
 
     /** Stores a terminal or retrying outcome and carries it to the job's dependents. */
     private Transition finish(Job job, Job next, Instant now) {
-        job.state().requireTransitionTo(next.state(), job.id(), "the outcome cannot be recorded");
         replace(job, next);
         var changed = new ArrayList<Job>();
         if (next.isTerminal()) {
@@ -704,21 +583,11 @@ public final class InMemoryJobStore implements JobStore {
         if (target == JobState.PENDING) {
             return pending;
         }
-        var next = pending.toBuilder().state(target).updatedAt(now);
-        if (target == JobState.CANCELLED) {
-            UUID culprit = pending.dependsOn().stream()
-                    .filter(d -> Optional.ofNullable(jobs.get(d))
-                            .map(j -> j.state() == JobState.FAILED || j.state() == JobState.CANCELLED)
-                            .orElse(false))
-                    .findFirst()
-                    .orElseThrow();
-            next.finishedAt(now)
-                    .lastError(JobError.of(
-                            JobError.DEPENDENCY_FAILED,
-                            "dependency " + culprit + " ended "
-                                    + jobs.get(culprit).state()));
-        }
-        Job settled = next.build();
+        Optional<Job> culprit = pending.dependsOn().stream()
+                .map(jobs::get)
+                .filter(j -> j != null && (j.state() == JobState.FAILED || j.state() == JobState.CANCELLED))
+                .findFirst();
+        Job settled = JobTransitions.settled(pending, target, culprit, now);
         replace(pending, settled);
         changed.add(settled);
         return settled;
@@ -777,18 +646,7 @@ public final class InMemoryJobStore implements JobStore {
 
     /** The job if {@code leaseToken} is its current lease; otherwise the fencing refusal. */
     private Job leasedJob(UUID jobId, UUID leaseToken) {
-        Job job = jobs.get(jobId);
-        if (job == null) {
-            throw new LeaseLostException(jobId, "the job no longer exists");
-        }
-        if (job.state() != JobState.RUNNING) {
-            throw new LeaseLostException(jobId, "the job is " + job.state() + " now");
-        }
-        if (!job.leaseToken().orElseThrow().equals(leaseToken)) {
-            throw new LeaseLostException(
-                    jobId, "it was leased again, to worker " + job.leaseOwner().orElse("?"));
-        }
-        return job;
+        return JobTransitions.requireLease(Optional.ofNullable(jobs.get(jobId)), jobId, leaseToken);
     }
 
     private <T> T locked(Supplier<T> action) {

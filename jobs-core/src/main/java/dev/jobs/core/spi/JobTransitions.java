@@ -1,0 +1,246 @@
+package dev.jobs.core.spi;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.Job;
+import dev.jobs.core.JobError;
+import dev.jobs.core.JobState;
+import dev.jobs.core.LeaseLostException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The next snapshot of a job for each operation of {@link JobStore}, so that every store derives
+ * the same fields the same way (attempt counting, lease clearing, timestamps, errors) and checks
+ * each move against {@link JobState}'s table. A store loads the job (locked), asks this class for
+ * the next snapshot, and writes it back. Stateless and thread-safe.
+ */
+public final class JobTransitions {
+    private JobTransitions() {}
+
+    /** A new job's first snapshot. */
+    public static Job created(NewJob spec, List<UUID> dependsOn, Instant now) {
+        JobState initial = dependsOn.isEmpty()
+                ? (spec.runAt().isAfter(now) ? JobState.SCHEDULED : JobState.READY)
+                : JobState.PENDING;
+        return Job.builder()
+                .id(spec.id())
+                .queue(spec.queue())
+                .type(spec.type())
+                .payload(spec.payload())
+                .priority(spec.priority())
+                .state(initial)
+                .runAt(spec.runAt())
+                .maxAttempts(spec.maxAttempts())
+                .timeout(spec.timeout().orElse(null))
+                .dependsOn(dependsOn)
+                .onDependencyFailure(spec.onDependencyFailure())
+                .uniqueKey(spec.uniqueKey().orElse(null))
+                .createdAt(now)
+                .updatedAt(now)
+                .metadata(spec.metadata())
+                .retryPolicy(spec.retryPolicy().orElse(null))
+                .build();
+    }
+
+    /**
+     * The job if {@code leaseToken} is its current lease; otherwise the fencing refusal.
+     *
+     * @param job the job as the store holds it, empty if it no longer exists
+     */
+    public static Job requireLease(Optional<Job> job, UUID jobId, UUID leaseToken) {
+        Job current = job.orElseThrow(() -> new LeaseLostException(jobId, "the job no longer exists"));
+        if (current.state() != JobState.RUNNING) {
+            throw new LeaseLostException(jobId, "the job is " + current.state() + " now");
+        }
+        if (!current.leaseToken().orElseThrow().equals(leaseToken)) {
+            throw new LeaseLostException(
+                    jobId,
+                    "it was leased again, to worker " + current.leaseOwner().orElse("?"));
+        }
+        return current;
+    }
+
+    /** Acquired by a worker: a counted attempt under a fresh lease. */
+    public static Job acquired(Job job, String workerId, UUID leaseToken, Duration leaseDuration, Instant now) {
+        job.state().requireTransitionTo(JobState.RUNNING, job.id(), "it is not claimable");
+        return job.toBuilder()
+                .state(JobState.RUNNING)
+                .attempt(job.attempt() + 1)
+                .lease(workerId, leaseToken, now.plus(leaseDuration))
+                .cancelRequested(false)
+                .progress(0)
+                .progressMessage(null)
+                .startedAt(now)
+                .updatedAt(now)
+                .build();
+    }
+
+    /** The lease renewed to {@code expiresAt}. */
+    public static Job heartbeat(Job running, Instant expiresAt, Instant now) {
+        return running.toBuilder()
+                .lease(running.leaseOwner().orElseThrow(), running.leaseToken().orElseThrow(), expiresAt)
+                .updatedAt(now)
+                .build();
+    }
+
+    /**
+     * Progress recorded.
+     *
+     * @throws IllegalArgumentException if {@code progress} is not 0 to 100
+     */
+    public static Job progressed(Job running, int progress, Optional<String> message, Instant now) {
+        requireProgress(progress);
+        return running.toBuilder()
+                .progress(progress)
+                .progressMessage(message.orElse(null))
+                .updatedAt(now)
+                .build();
+    }
+
+    /** Checks a progress value before any store work is done. */
+    public static void requireProgress(int progress) {
+        if (progress < 0 || progress > 100) {
+            throw new IllegalArgumentException("progress must be 0 to 100, was " + progress);
+        }
+    }
+
+    public static Job succeeded(Job running, Optional<JsonNode> result, Instant now) {
+        running.state().requireTransitionTo(JobState.SUCCEEDED, running.id(), "only a running job succeeds");
+        return running.toBuilder()
+                .state(JobState.SUCCEEDED)
+                .result(result.orElse(null))
+                .progress(100)
+                .clearLease()
+                .finishedAt(now)
+                .updatedAt(now)
+                .build();
+    }
+
+    /** A failed attempt: {@code RETRYING} at {@code retryAt}, or {@code FAILED} when empty. */
+    public static Job failed(Job running, JobError error, Optional<Instant> retryAt, Instant now) {
+        var next = running.toBuilder().lastError(error).clearLease().updatedAt(now);
+        Job failed = retryAt.isPresent()
+                ? next.state(JobState.RETRYING).runAt(retryAt.get()).build()
+                : next.state(JobState.FAILED).finishedAt(now).build();
+        running.state().requireTransitionTo(failed.state(), running.id(), "only a running job fails");
+        return failed;
+    }
+
+    /** Cancelled, with the reason as its last error. */
+    public static Job cancelled(Job job, JobError reason, Instant now) {
+        job.state().requireTransitionTo(JobState.CANCELLED, job.id(), "it has already finished; nothing to cancel");
+        return job.toBuilder()
+                .state(JobState.CANCELLED)
+                .lastError(reason)
+                .clearLease()
+                .finishedAt(now)
+                .updatedAt(now)
+                .build();
+    }
+
+    /** The reason recorded when an operator cancels a waiting job. */
+    public static JobError operatorCancellation() {
+        return JobError.of("Cancelled", "cancelled by an operator");
+    }
+
+    /** A running job flagged so its worker stops it. */
+    public static Job cancelRequested(Job running, Instant now) {
+        return running.toBuilder().cancelRequested(true).updatedAt(now).build();
+    }
+
+    /** Run again at {@code runAt}; the attempt does not count. */
+    public static Job snoozed(Job running, Instant runAt, Instant now) {
+        JobState state = runAt.isAfter(now) ? JobState.SCHEDULED : JobState.READY;
+        running.state().requireTransitionTo(state, running.id(), "only a running job snoozes");
+        return running.toBuilder()
+                .state(state)
+                .runAt(runAt)
+                .attempt(running.attempt() - 1)
+                .clearLease()
+                .updatedAt(now)
+                .build();
+    }
+
+    /** Given back unfinished; the attempt does not count. */
+    public static Job released(Job running, Instant now) {
+        running.state().requireTransitionTo(JobState.READY, running.id(), "only a running job is given back");
+        return running.toBuilder()
+                .state(JobState.READY)
+                .attempt(running.attempt() - 1)
+                .clearLease()
+                .updatedAt(now)
+                .build();
+    }
+
+    /** A due scheduled job shown as ready. */
+    public static Job promoted(Job scheduled, Instant now) {
+        scheduled.state().requireTransitionTo(JobState.READY, scheduled.id(), "only a scheduled job is promoted");
+        return scheduled.toBuilder().state(JobState.READY).updatedAt(now).build();
+    }
+
+    /**
+     * A running job whose lease lapsed: cancelled if cancellation was asked, otherwise a failed
+     * attempt that retries at {@code retryAt} or fails for good.
+     */
+    public static Job lapsed(Job running, Optional<Instant> retryAt, Instant now) {
+        String owner = running.leaseOwner().orElse("?");
+        if (running.cancelRequested()) {
+            return cancelled(
+                    running,
+                    JobError.of(
+                            JobError.LEASE_EXPIRED,
+                            "cancellation was requested and the lease of worker " + owner + " lapsed"),
+                    now);
+        }
+        JobError error = JobError.of(
+                JobError.LEASE_EXPIRED,
+                "the lease of worker "
+                        + owner
+                        + " lapsed at "
+                        + running.leaseExpiresAt().orElseThrow()
+                        + " before it reported an outcome (crashed or lost the store?)");
+        return failed(running, error, retryAt, now);
+    }
+
+    /**
+     * A pending job whose dependencies call for {@code target} ({@link DependencyRule#resolve}).
+     *
+     * @param culprit the failed or cancelled dependency, when {@code target} is {@code CANCELLED}
+     */
+    public static Job settled(Job pending, JobState target, Optional<Job> culprit, Instant now) {
+        pending.state().requireTransitionTo(target, pending.id(), "its dependencies cannot move it there");
+        var next = pending.toBuilder().state(target).updatedAt(now);
+        if (target == JobState.CANCELLED) {
+            String because = culprit.map(c -> "dependency " + c.id() + " ended " + c.state())
+                    .orElse("a dependency failed");
+            next.finishedAt(now).lastError(JobError.of(JobError.DEPENDENCY_FAILED, because));
+        }
+        return next.build();
+    }
+
+    /** Whether the cascade cancelled this job because a dependency failed. */
+    public static boolean cancelledByDependency(Job job) {
+        return job.state() == JobState.CANCELLED
+                && job.lastError()
+                        .map(e -> e.type().equals(JobError.DEPENDENCY_FAILED))
+                        .orElse(false);
+    }
+
+    /** Back in play after an operator's retry, with at least one attempt left. */
+    public static Job reopened(Job finished, JobState state, Instant now) {
+        finished.state().requireTransitionTo(state, finished.id(), "only failed or cancelled jobs can be retried");
+        return finished.toBuilder()
+                .state(state)
+                .runAt(now)
+                .maxAttempts(Math.max(finished.maxAttempts(), finished.attempt() + 1))
+                .result(null)
+                .progress(0)
+                .progressMessage(null)
+                .finishedAt(null)
+                .updatedAt(now)
+                .build();
+    }
+}
