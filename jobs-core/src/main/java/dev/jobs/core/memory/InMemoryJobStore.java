@@ -8,8 +8,6 @@ import dev.jobs.core.JobNotFoundException;
 import dev.jobs.core.JobPage;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobState;
-import dev.jobs.core.JobValidationException;
-import dev.jobs.core.JobValidationException.FieldError;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.WorkerInfo;
@@ -106,7 +104,7 @@ public final class InMemoryJobStore implements JobStore {
     public List<Job> create(List<NewJob> batch) {
         return locked(() -> {
             Instant now = clock.instant();
-            requireKnownDependencies(batch);
+            DependencyRule.requireKnownDependencies(batch, jobs::containsKey);
             var stored = new ArrayList<Job>(batch.size());
             var replacedBy = new HashMap<UUID, UUID>();
             var inserted = new ArrayList<Job>();
@@ -136,27 +134,6 @@ public final class InMemoryJobStore implements JobStore {
             }
             return stored.stream().map(job -> jobs.get(job.id())).toList();
         });
-    }
-
-    private void requireKnownDependencies(List<NewJob> batch) {
-        var batchIds = new HashSet<UUID>();
-        batch.forEach(job -> batchIds.add(job.id()));
-        var errors = new ArrayList<FieldError>();
-        for (int i = 0; i < batch.size(); i++) {
-            NewJob job = batch.get(i);
-            for (UUID dependency : job.dependsOn()) {
-                if (dependency.equals(job.id())) {
-                    errors.add(new FieldError("[" + i + "].dependsOn", "a job cannot depend on itself"));
-                } else if (!jobs.containsKey(dependency) && !batchIds.contains(dependency)) {
-                    errors.add(new FieldError(
-                            "[" + i + "].dependsOn",
-                            "no job " + dependency + " exists (never created, or purged by retention)"));
-                }
-            }
-        }
-        if (!errors.isEmpty()) {
-            throw new JobValidationException(errors);
-        }
     }
 
     private Job insert(NewJob spec, List<UUID> dependsOn, Instant now) {

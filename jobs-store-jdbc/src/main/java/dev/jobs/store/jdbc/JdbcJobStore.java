@@ -1,0 +1,951 @@
+package dev.jobs.store.jdbc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.jobs.core.InvalidTransitionException;
+import dev.jobs.core.Job;
+import dev.jobs.core.JobError;
+import dev.jobs.core.JobNotFoundException;
+import dev.jobs.core.JobPage;
+import dev.jobs.core.JobQuery;
+import dev.jobs.core.JobState;
+import dev.jobs.core.JobsException;
+import dev.jobs.core.PurgeRequest;
+import dev.jobs.core.QueueCounts;
+import dev.jobs.core.StoreUnavailableException;
+import dev.jobs.core.WorkerInfo;
+import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.DependencyRule;
+import dev.jobs.core.spi.HeartbeatResult;
+import dev.jobs.core.spi.JobStore;
+import dev.jobs.core.spi.JobTransitions;
+import dev.jobs.core.spi.NewJob;
+import dev.jobs.core.spi.Transition;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The system of record in a relational database: PostgreSQL 12+, MySQL 8 / MariaDB 10.6+ or H2
+ * 2.x, through Jdbi over a HikariCP pool (or the host's {@link DataSource}). The schema is created
+ * and migrated on start. Many engine instances on many machines may share one database: every
+ * change locks the rows it reads ({@code SELECT … FOR UPDATE}, claims with {@code SKIP LOCKED}) and
+ * commits a job together with the dependents it releases or cancels.
+ *
+ * <p>Statements shared by all databases are written here; what differs is in the {@link
+ * SqlDialect} picked from the connection's metadata. Thread-safe.
+ */
+public final class JdbcJobStore implements JobStore {
+    private static final Logger log = LoggerFactory.getLogger(JdbcJobStore.class);
+
+    /** Table prefix when none is configured. */
+    public static final String DEFAULT_TABLE_PREFIX = "jobs_";
+
+    /** Prefixes are pasted into SQL, so they are held to a safe identifier alphabet. */
+    private static final Pattern TABLE_PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,30}");
+
+    /** A transaction that hit a deadlock or serialization failure is run again up to this often. */
+    private static final int MAX_TRANSACTION_ATTEMPTS = 5;
+
+    private static final List<String> CLAIMABLE = List.of("READY", "SCHEDULED", "RETRYING");
+    private static final List<String> TERMINAL = List.of("SUCCEEDED", "FAILED", "CANCELLED");
+
+    private final Jdbi jdbi;
+    private final SqlDialect dialect;
+    private final JobRows rows;
+    private final Clock clock;
+    private final String prefix;
+    private final HikariDataSource ownedPool;
+    private final String insertJob;
+    private final String updateJob;
+
+    private JdbcJobStore(Builder builder, DataSource dataSource, HikariDataSource ownedPool) {
+        this.ownedPool = ownedPool;
+        this.clock = builder.clock;
+        this.prefix = builder.tablePrefix;
+        this.jdbi = Jdbi.create(dataSource);
+        this.dialect = detectDialect(jdbi);
+        this.rows = new JobRows(builder.mapper, dialect);
+        for (String table : List.of("job", "dependency", "unique_key", "paused_queue", "worker")) {
+            jdbi.define(table, prefix + table);
+        }
+        this.insertJob = "INSERT INTO <job> (" + String.join(", ", JobRows.COLUMNS) + ") VALUES ("
+                + JobRows.COLUMNS.stream().map(c -> ":" + c).collect(Collectors.joining(", ")) + ")";
+        this.updateJob = "UPDATE <job> SET "
+                + JobRows.COLUMNS.stream()
+                        .filter(c -> !c.equals("id"))
+                        .map(c -> c + " = :" + c)
+                        .collect(Collectors.joining(", "))
+                + " WHERE id = :id";
+        if (builder.migrate) {
+            new SchemaMigrator(jdbi, dialect, prefix).migrate();
+        }
+        log.info("JDBC job store on {} with table prefix '{}'", dialect.name(), prefix);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private static SqlDialect detectDialect(Jdbi jdbi) {
+        return jdbi.withHandle(h -> {
+            try {
+                return SqlDialect.detect(h.getConnection().getMetaData());
+            } catch (SQLException e) {
+                throw new StoreUnavailableException("could not read the database's metadata: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** The database this store found behind its connection: {@code postgresql}, {@code mariadb} or {@code h2}. */
+    public String databaseName() {
+        return dialect.name();
+    }
+
+    // ---- creation ----
+
+    @Override
+    public List<Job> create(List<NewJob> batch) {
+        return inTransaction(h -> {
+            Instant now = now();
+            requireKnownDependencies(h, batch);
+            var replacedBy = new HashMap<UUID, UUID>();
+            var stored = new ArrayList<Job>(batch.size());
+            var inserted = new ArrayList<Job>();
+            PreparedBatch inserts = h.prepareBatch(insertJob);
+            PreparedBatch edges =
+                    h.prepareBatch("INSERT INTO <dependency> (job_id, depends_on_id) VALUES (:job_id, :depends_on_id)");
+            for (NewJob spec : batch) {
+                Optional<UUID> holder = spec.uniqueKey().flatMap(key -> claimUniqueKey(h, key, spec.id()));
+                if (holder.isPresent()) {
+                    replacedBy.put(spec.id(), holder.get());
+                    stored.add(null);
+                    continue;
+                }
+                List<UUID> dependsOn = spec.dependsOn().stream()
+                        .map(d -> replacedBy.getOrDefault(d, d))
+                        .distinct()
+                        .toList();
+                NewJob exact = withRunAt(spec, JobRows.micros(spec.runAt()));
+                Job job = JobTransitions.created(exact, dependsOn, now);
+                rows.bind(inserts, job).add();
+                for (UUID dependency : dependsOn) {
+                    edges.bind("job_id", dialect.uuid(job.id()))
+                            .bind("depends_on_id", dialect.uuid(dependency))
+                            .add();
+                }
+                stored.add(job);
+                inserted.add(job);
+            }
+            if (inserts.size() > 0) {
+                inserts.execute();
+            }
+            if (edges.size() > 0) {
+                edges.execute();
+            }
+            // Members depending on jobs that were already finished resolve now, in this transaction.
+            var changed = new ArrayList<Job>();
+            for (Job job : inserted) {
+                if (job.state() == JobState.PENDING) {
+                    Job current = lock(h, job.id()).orElseThrow();
+                    if (current.state() == JobState.PENDING
+                            && settle(h, current, now, changed).isTerminal()) {
+                        settleDependentsOf(h, current.id(), now, changed);
+                    }
+                }
+            }
+            var result = new ArrayList<Job>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                UUID id = stored.get(i) == null
+                        ? replacedBy.get(batch.get(i).id())
+                        : stored.get(i).id();
+                result.add(find(h, id).orElseThrow());
+            }
+            return result;
+        });
+    }
+
+    private static NewJob withRunAt(NewJob spec, Instant runAt) {
+        return new NewJob(
+                spec.id(),
+                spec.queue(),
+                spec.type(),
+                spec.payload(),
+                spec.priority(),
+                runAt,
+                spec.maxAttempts(),
+                spec.timeout(),
+                spec.dependsOn(),
+                spec.onDependencyFailure(),
+                spec.uniqueKey(),
+                spec.metadata(),
+                spec.retryPolicy());
+    }
+
+    private void requireKnownDependencies(Handle h, List<NewJob> batch) {
+        Set<UUID> outside = DependencyRule.outsideDependencies(batch);
+        Set<UUID> stored = outside.isEmpty() ? Set.of() : Set.copyOf(ids(h, outside));
+        DependencyRule.requireKnownDependencies(batch, stored::contains);
+    }
+
+    private List<UUID> ids(Handle h, Collection<UUID> ids) {
+        return h.createQuery("SELECT id FROM <job> WHERE id IN (<ids>)")
+                .bindList("ids", ids.stream().map(dialect::uuid).toList())
+                .map((rs, ctx) -> UUID.fromString(rs.getString("id")))
+                .list();
+    }
+
+    /**
+     * Takes the unique key for {@code jobId} unless an unfinished job holds it.
+     *
+     * @return the holder, when it is another job
+     */
+    private Optional<UUID> claimUniqueKey(Handle h, String key, UUID jobId) {
+        h.createUpdate(dialect.insertIfAbsent("<unique_key>", "unique_key, job_id", ":key, :job_id", "unique_key"))
+                .bind("key", key)
+                .bind("job_id", dialect.uuid(jobId))
+                .execute();
+        UUID holder = h.createQuery("SELECT job_id FROM <unique_key> WHERE unique_key = :key")
+                .bind("key", key)
+                .map((rs, ctx) -> UUID.fromString(rs.getString("job_id")))
+                .one();
+        return holder.equals(jobId) ? Optional.empty() : Optional.of(holder);
+    }
+
+    // ---- acquisition and outcomes ----
+
+    @Override
+    public List<Job> acquire(AcquireRequest request) {
+        if (request.queues().isEmpty()) {
+            return List.of();
+        }
+        return inTransaction(h -> {
+            Instant now = now();
+            // Lowest priority number, then earliest runAt, then oldest id; SKIP LOCKED lets
+            // concurrent workers take disjoint rows instead of waiting on each other.
+            List<Job> claimable = h.createQuery("SELECT * FROM <job>"
+                            + " WHERE state IN (<claimable>) AND queue IN (<queues>) AND run_at <= :now"
+                            + " AND queue NOT IN (SELECT queue FROM <paused_queue>)"
+                            + " ORDER BY priority, run_at, id LIMIT :max "
+                            + dialect.skipLocked())
+                    .bindList("claimable", CLAIMABLE)
+                    .bindList("queues", List.copyOf(request.queues()))
+                    .bind("now", JobRows.toColumn(now))
+                    .bind("max", request.maxJobs())
+                    .map((rs, ctx) -> rows.read(rs))
+                    .list();
+            Duration lease = request.leaseDuration().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+            var acquired = new ArrayList<Job>(claimable.size());
+            for (Job job : claimable) {
+                acquired.add(JobTransitions.acquired(job, request.workerId(), UUID.randomUUID(), lease, now));
+            }
+            writeAll(h, acquired);
+            return acquired;
+        });
+    }
+
+    @Override
+    public HeartbeatResult heartbeat(UUID jobId, UUID leaseToken, Duration leaseDuration) {
+        return inTransaction(h -> {
+            Instant now = now();
+            Job job = leased(h, jobId, leaseToken);
+            Instant expiresAt = JobRows.micros(now.plus(leaseDuration));
+            write(h, job, JobTransitions.heartbeat(job, expiresAt, now));
+            return new HeartbeatResult(expiresAt, job.cancelRequested());
+        });
+    }
+
+    @Override
+    public Job reportProgress(UUID jobId, UUID leaseToken, int progress, Optional<String> message) {
+        JobTransitions.requireProgress(progress);
+        return inTransaction(h -> {
+            Job job = leased(h, jobId, leaseToken);
+            Job next = JobTransitions.progressed(job, progress, message, now());
+            write(h, job, next);
+            return next;
+        });
+    }
+
+    @Override
+    public Transition complete(UUID jobId, UUID leaseToken, Optional<JsonNode> result) {
+        return inTransaction(h -> {
+            Instant now = now();
+            Job job = leased(h, jobId, leaseToken);
+            return finish(h, job, JobTransitions.succeeded(job, result, now), now);
+        });
+    }
+
+    @Override
+    public Transition fail(UUID jobId, UUID leaseToken, JobError error, Optional<Instant> retryAt) {
+        return inTransaction(h -> {
+            Instant now = now();
+            Job job = leased(h, jobId, leaseToken);
+            return finish(h, job, JobTransitions.failed(job, error, retryAt.map(JobRows::micros), now), now);
+        });
+    }
+
+    @Override
+    public Transition cancelRunning(UUID jobId, UUID leaseToken, JobError reason) {
+        return inTransaction(h -> {
+            Instant now = now();
+            Job job = leased(h, jobId, leaseToken);
+            return finish(h, job, JobTransitions.cancelled(job, reason, now), now);
+        });
+    }
+
+    @Override
+    public Transition snooze(UUID jobId, UUID leaseToken, Instant runAt) {
+        return inTransaction(h -> {
+            Instant now = now();
+            Job job = leased(h, jobId, leaseToken);
+            Job next = JobTransitions.snoozed(job, JobRows.micros(runAt), now);
+            write(h, job, next);
+            return Transition.of(next);
+        });
+    }
+
+    @Override
+    public Transition release(UUID jobId, UUID leaseToken) {
+        return inTransaction(h -> {
+            Instant now = now();
+            Job job = leased(h, jobId, leaseToken);
+            Job next = JobTransitions.released(job, now);
+            write(h, job, next);
+            return Transition.of(next);
+        });
+    }
+
+    // ---- operators ----
+
+    @Override
+    public Transition cancel(UUID jobId) {
+        return inTransaction(h -> {
+            Instant now = now();
+            Job job = lock(h, jobId).orElseThrow(() -> new JobNotFoundException(jobId));
+            return switch (job.state()) {
+                case CANCELLED -> Transition.of(job);
+                case RUNNING -> {
+                    Job flagged = JobTransitions.cancelRequested(job, now);
+                    write(h, job, flagged);
+                    yield Transition.of(flagged);
+                }
+                default ->
+                    finish(h, job, JobTransitions.cancelled(job, JobTransitions.operatorCancellation(), now), now);
+            };
+        });
+    }
+
+    @Override
+    public Transition retry(UUID jobId) {
+        return inTransaction(h -> {
+            Instant now = now();
+            Job job = lock(h, jobId).orElseThrow(() -> new JobNotFoundException(jobId));
+            if (job.state() != JobState.FAILED && job.state() != JobState.CANCELLED) {
+                throw new InvalidTransitionException(
+                        jobId, job.state(), "only failed or cancelled jobs can be retried");
+            }
+            // A failed job ran, so its dependencies were settled; a cancelled one may still wait.
+            JobState target = job.state() == JobState.FAILED ? JobState.READY : waitingStateOf(h, job, now);
+            if (target == JobState.CANCELLED) {
+                throw new InvalidTransitionException(
+                        jobId, job.state(), "a dependency it needs has failed or was cancelled; retry that first");
+            }
+            if (job.uniqueKey().isPresent()) {
+                claimUniqueKey(h, job.uniqueKey().get(), jobId).ifPresent(holder -> {
+                    throw new InvalidTransitionException(
+                            jobId,
+                            job.state(),
+                            "unfinished job " + holder + " now holds its unique key; cancel that one first");
+                });
+            }
+            Job retried =
+                    JobTransitions.reopened(job, target == JobState.PENDING ? JobState.PENDING : JobState.READY, now);
+            write(h, job, retried);
+            var changed = new ArrayList<Job>();
+            reviveCascadedDependents(h, retried, now, changed);
+            return new Transition(retried, changed);
+        });
+    }
+
+    private void reviveCascadedDependents(Handle h, Job parent, Instant now, List<Job> changed) {
+        var work = new ArrayDeque<UUID>();
+        work.add(parent.id());
+        while (!work.isEmpty()) {
+            for (Job dependent : lockDependents(h, work.poll())) {
+                if (JobTransitions.cancelledByDependency(dependent)
+                        && waitingStateOf(h, dependent, now) == JobState.PENDING) {
+                    Job revived = JobTransitions.reopened(dependent, JobState.PENDING, now);
+                    write(h, dependent, revived);
+                    changed.add(revived);
+                    work.add(dependent.id());
+                }
+            }
+        }
+    }
+
+    // ---- maintenance ----
+
+    @Override
+    public List<Transition> reclaimExpiredLeases(int limit, LapsedLeasePolicy policy) {
+        return inTransaction(h -> {
+            Instant now = now();
+            List<Job> lapsed = h.createQuery("SELECT * FROM <job> WHERE state = 'RUNNING' AND lease_expires_at <= :now"
+                            + " ORDER BY lease_expires_at LIMIT :limit "
+                            + dialect.skipLocked())
+                    .bind("now", JobRows.toColumn(now))
+                    .bind("limit", limit)
+                    .map((rs, ctx) -> rows.read(rs))
+                    .list();
+            var transitions = new ArrayList<Transition>();
+            for (Job job : lapsed) {
+                Optional<Instant> retryAt = policy.retryAt(job).map(JobRows::micros);
+                transitions.add(finish(h, job, JobTransitions.lapsed(job, retryAt, now), now));
+            }
+            return transitions;
+        });
+    }
+
+    @Override
+    public List<Job> promoteDueJobs(int limit) {
+        return inTransaction(h -> {
+            Instant now = now();
+            List<Job> due = h.createQuery("SELECT * FROM <job> WHERE state = 'SCHEDULED' AND run_at <= :now"
+                            + " ORDER BY run_at LIMIT :limit "
+                            + dialect.skipLocked())
+                    .bind("now", JobRows.toColumn(now))
+                    .bind("limit", limit)
+                    .map((rs, ctx) -> rows.read(rs))
+                    .list();
+            var promoted =
+                    due.stream().map(job -> JobTransitions.promoted(job, now)).toList();
+            writeAll(h, promoted);
+            return promoted;
+        });
+    }
+
+    @Override
+    public Optional<Instant> earliestRunAt(Set<String> queues) {
+        if (queues.isEmpty()) {
+            return Optional.empty();
+        }
+        return inTransaction(h -> h.createQuery("SELECT MIN(run_at) AS earliest FROM <job>"
+                        + " WHERE state IN (<claimable>) AND queue IN (<queues>)"
+                        + " AND queue NOT IN (SELECT queue FROM <paused_queue>)")
+                .bindList("claimable", CLAIMABLE)
+                .bindList("queues", List.copyOf(queues))
+                .map((rs, ctx) -> {
+                    java.time.LocalDateTime earliest = rs.getObject("earliest", java.time.LocalDateTime.class);
+                    return earliest == null ? null : JobRows.fromColumn(earliest);
+                })
+                .findOne());
+    }
+
+    @Override
+    public Optional<Job> get(UUID jobId) {
+        return inTransaction(h -> find(h, jobId));
+    }
+
+    @Override
+    public JobPage list(JobQuery query) {
+        var sql = new StringBuilder("SELECT * FROM <job> WHERE 1 = 1");
+        if (!query.states().isEmpty()) {
+            sql.append(" AND state IN (<states>)");
+        }
+        query.queue().ifPresent(q -> sql.append(" AND queue = :queue"));
+        if (!query.types().isEmpty()) {
+            sql.append(" AND type IN (<types>)");
+        }
+        query.since().ifPresent(s -> sql.append(" AND created_at >= :since"));
+        Optional<UUID> cursor = query.cursor().map(JdbcJobStore::decodeCursor);
+        cursor.ifPresent(c -> sql.append(" AND id < :cursor"));
+        sql.append(" ORDER BY id DESC LIMIT :limit");
+        List<Job> found = inTransaction(h -> {
+            var statement = h.createQuery(sql.toString()).bind("limit", query.limit() + 1);
+            if (!query.states().isEmpty()) {
+                statement.bindList(
+                        "states", query.states().stream().map(Enum::name).toList());
+            }
+            query.queue().ifPresent(q -> statement.bind("queue", q));
+            if (!query.types().isEmpty()) {
+                statement.bindList("types", List.copyOf(query.types()));
+            }
+            query.since().ifPresent(s -> statement.bind("since", JobRows.toColumn(s)));
+            cursor.ifPresent(c -> statement.bind("cursor", dialect.uuid(c)));
+            return statement.map((rs, ctx) -> rows.read(rs)).list();
+        });
+        boolean more = found.size() > query.limit();
+        List<Job> page = more ? found.subList(0, query.limit()) : found;
+        return new JobPage(
+                page, more ? Optional.of(page.get(page.size() - 1).id().toString()) : Optional.empty());
+    }
+
+    private static UUID decodeCursor(String cursor) {
+        try {
+            return UUID.fromString(cursor);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "cursor '" + cursor + "' was not issued by this store; start again without a cursor", e);
+        }
+    }
+
+    @Override
+    public List<QueueCounts> counts() {
+        return inTransaction(h -> {
+            var byQueue = new TreeMap<String, Map<JobState, Long>>();
+            h.createQuery("SELECT queue, state, COUNT(*) AS n FROM <job> GROUP BY queue, state")
+                    .map((rs, ctx) -> {
+                        byQueue.computeIfAbsent(rs.getString("queue"), q -> new EnumMap<>(JobState.class))
+                                .put(JobState.valueOf(rs.getString("state")), rs.getLong("n"));
+                        return null;
+                    })
+                    .list();
+            Set<String> paused = pausedQueues(h);
+            paused.forEach(q -> byQueue.computeIfAbsent(q, name -> new EnumMap<>(JobState.class)));
+            return byQueue.entrySet().stream()
+                    .map(e -> new QueueCounts(e.getKey(), e.getValue(), paused.contains(e.getKey())))
+                    .toList();
+        });
+    }
+
+    @Override
+    public int purge(PurgeRequest request) {
+        return inTransaction(h -> {
+            var doomed = new LinkedHashSet<UUID>();
+            request.finishedBefore()
+                    .ifPresent(cutoff -> doomed.addAll(
+                            h.createQuery("SELECT id FROM <job> WHERE state IN (<terminal>) AND finished_at < :cutoff")
+                                    .bindList("terminal", TERMINAL)
+                                    .bind("cutoff", JobRows.toColumn(cutoff))
+                                    .map((rs, ctx) -> UUID.fromString(rs.getString("id")))
+                                    .list()));
+            if (request.keepLatestPerQueue().isPresent()) {
+                int keep = request.keepLatestPerQueue().getAsInt();
+                List<String> queues = h.createQuery("SELECT DISTINCT queue FROM <job> WHERE state IN (<terminal>)")
+                        .bindList("terminal", TERMINAL)
+                        .mapTo(String.class)
+                        .list();
+                for (String queue : queues) {
+                    List<UUID> finished = h.createQuery("SELECT id FROM <job> WHERE queue = :queue"
+                                    + " AND state IN (<terminal>) ORDER BY finished_at DESC, id DESC")
+                            .bind("queue", queue)
+                            .bindList("terminal", TERMINAL)
+                            .map((rs, ctx) -> UUID.fromString(rs.getString("id")))
+                            .list();
+                    if (finished.size() > keep) {
+                        doomed.addAll(finished.subList(keep, finished.size()));
+                    }
+                }
+            }
+            for (List<UUID> chunk : chunks(List.copyOf(doomed), 500)) {
+                var ids = chunk.stream().map(dialect::uuid).toList();
+                h.createUpdate("DELETE FROM <dependency> WHERE job_id IN (<ids>) OR depends_on_id IN (<ids>)")
+                        .bindList("ids", ids)
+                        .execute();
+                h.createUpdate("DELETE FROM <job> WHERE id IN (<ids>)")
+                        .bindList("ids", ids)
+                        .execute();
+            }
+            return doomed.size();
+        });
+    }
+
+    private static <T> List<List<T>> chunks(List<T> all, int size) {
+        var chunks = new ArrayList<List<T>>();
+        for (int i = 0; i < all.size(); i += size) {
+            chunks.add(all.subList(i, Math.min(all.size(), i + size)));
+        }
+        return chunks;
+    }
+
+    @Override
+    public void setQueuePaused(String queue, boolean paused) {
+        inTransaction(h -> {
+            if (paused) {
+                h.createUpdate(dialect.insertIfAbsent("<paused_queue>", "queue", ":key", "queue"))
+                        .bind("key", queue)
+                        .execute();
+            } else {
+                h.createUpdate("DELETE FROM <paused_queue> WHERE queue = :queue")
+                        .bind("queue", queue)
+                        .execute();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Set<String> pausedQueues() {
+        return inTransaction(this::pausedQueues);
+    }
+
+    private Set<String> pausedQueues(Handle h) {
+        return Set.copyOf(h.createQuery("SELECT queue FROM <paused_queue>")
+                .mapTo(String.class)
+                .list());
+    }
+
+    @Override
+    public void registerWorker(WorkerInfo worker) {
+        inTransaction(h -> {
+            int updated = h.createUpdate("UPDATE <worker> SET host = :host, queues = :queues,"
+                            + " concurrency = :concurrency, running = :running, started_at = :started_at,"
+                            + " last_heartbeat_at = :last_heartbeat_at WHERE id = :id")
+                    .bindMap(workerColumns(worker))
+                    .execute();
+            if (updated == 0) {
+                h.createUpdate(dialect.insertIfAbsent(
+                                "<worker>",
+                                "id, host, queues, concurrency, running, started_at, last_heartbeat_at",
+                                ":key, :host, :queues, :concurrency, :running, :started_at, :last_heartbeat_at",
+                                "id"))
+                        .bindMap(workerColumns(worker))
+                        .bind("key", worker.id())
+                        .execute();
+            }
+            return null;
+        });
+    }
+
+    private static Map<String, Object> workerColumns(WorkerInfo worker) {
+        return Map.of(
+                "id", worker.id(),
+                "host", worker.host(),
+                "queues", String.join(",", new java.util.TreeSet<>(worker.queues())),
+                "concurrency", worker.concurrency(),
+                "running", worker.running(),
+                "started_at", JobRows.toColumn(worker.startedAt()),
+                "last_heartbeat_at", JobRows.toColumn(worker.lastHeartbeatAt()));
+    }
+
+    @Override
+    public void removeWorker(String workerId) {
+        inTransaction(h -> h.createUpdate("DELETE FROM <worker> WHERE id = :id")
+                .bind("id", workerId)
+                .execute());
+    }
+
+    @Override
+    public List<WorkerInfo> workers() {
+        return inTransaction(h -> h.createQuery("SELECT * FROM <worker> ORDER BY id")
+                .map((rs, ctx) -> new WorkerInfo(
+                        rs.getString("id"),
+                        rs.getString("host"),
+                        rs.getString("queues").isEmpty()
+                                ? Set.of()
+                                : Set.of(rs.getString("queues").split(",")),
+                        rs.getInt("concurrency"),
+                        rs.getInt("running"),
+                        JobRows.instant(rs, "started_at"),
+                        JobRows.instant(rs, "last_heartbeat_at")))
+                .list());
+    }
+
+    @Override
+    public int removeWorkersSilentSince(Instant cutoff) {
+        return inTransaction(h -> h.createUpdate("DELETE FROM <worker> WHERE last_heartbeat_at < :cutoff")
+                .bind("cutoff", JobRows.toColumn(cutoff))
+                .execute());
+    }
+
+    @Override
+    public void close() {
+        if (ownedPool != null) {
+            ownedPool.close();
+        }
+    }
+
+    // ---- rows, locks and the dependency cascade ----
+
+    private Optional<Job> find(Handle h, UUID id) {
+        return h.createQuery("SELECT * FROM <job> WHERE id = :id")
+                .bind("id", dialect.uuid(id))
+                .map((rs, ctx) -> rows.read(rs))
+                .findOne();
+    }
+
+    /** The job, its row locked until the transaction ends. */
+    private Optional<Job> lock(Handle h, UUID id) {
+        return h.createQuery("SELECT * FROM <job> WHERE id = :id FOR UPDATE")
+                .bind("id", dialect.uuid(id))
+                .map((rs, ctx) -> rows.read(rs))
+                .findOne();
+    }
+
+    /** The job under its lock, if {@code leaseToken} is its current lease. */
+    private Job leased(Handle h, UUID jobId, UUID leaseToken) {
+        return JobTransitions.requireLease(lock(h, jobId), jobId, leaseToken);
+    }
+
+    /** The jobs that depend on {@code parentId}, locked, in a stable order. */
+    private List<Job> lockDependents(Handle h, UUID parentId) {
+        return h.createQuery("SELECT * FROM <job> WHERE id IN"
+                        + " (SELECT job_id FROM <dependency> WHERE depends_on_id = :parent) ORDER BY id FOR UPDATE")
+                .bind("parent", dialect.uuid(parentId))
+                .map((rs, ctx) -> rows.read(rs))
+                .list();
+    }
+
+    private void write(Handle h, Job previous, Job next) {
+        writeAll(h, List.of(next));
+        releaseUniqueKeyIfFinished(h, previous, next);
+    }
+
+    private void writeAll(Handle h, List<Job> jobs) {
+        if (jobs.isEmpty()) {
+            return;
+        }
+        PreparedBatch updates = h.prepareBatch(updateJob);
+        jobs.forEach(job -> rows.bind(updates, job).add());
+        updates.execute();
+    }
+
+    private void releaseUniqueKeyIfFinished(Handle h, Job previous, Job next) {
+        if (!previous.isTerminal() && next.isTerminal() && next.uniqueKey().isPresent()) {
+            h.createUpdate("DELETE FROM <unique_key> WHERE unique_key = :key AND job_id = :job_id")
+                    .bind("key", next.uniqueKey().get())
+                    .bind("job_id", dialect.uuid(next.id()))
+                    .execute();
+        }
+    }
+
+    /** Stores an outcome and carries it to the job's dependents, in the same transaction. */
+    private Transition finish(Handle h, Job job, Job next, Instant now) {
+        write(h, job, next);
+        var changed = new ArrayList<Job>();
+        if (next.isTerminal()) {
+            settleDependentsOf(h, next.id(), now, changed);
+        }
+        return new Transition(next, changed);
+    }
+
+    private void settleDependentsOf(Handle h, UUID finishedId, Instant now, List<Job> changed) {
+        var work = new ArrayDeque<UUID>();
+        work.add(finishedId);
+        while (!work.isEmpty()) {
+            for (Job dependent : lockDependents(h, work.poll())) {
+                if (dependent.state() == JobState.PENDING
+                        && settle(h, dependent, now, changed).isTerminal()) {
+                    work.add(dependent.id());
+                }
+            }
+        }
+    }
+
+    private Job settle(Handle h, Job pending, Instant now, List<Job> changed) {
+        Map<UUID, Job> dependencies = dependenciesOf(h, pending);
+        JobState target = DependencyRule.resolve(
+                states(pending, dependencies), pending.onDependencyFailure(), pending.runAt(), now);
+        if (target == JobState.PENDING) {
+            return pending;
+        }
+        Optional<Job> culprit = dependencies.values().stream()
+                .filter(j -> j.state() == JobState.FAILED || j.state() == JobState.CANCELLED)
+                .findFirst();
+        Job settled = JobTransitions.settled(pending, target, culprit, now);
+        write(h, pending, settled);
+        changed.add(settled);
+        return settled;
+    }
+
+    private JobState waitingStateOf(Handle h, Job job, Instant now) {
+        return DependencyRule.resolve(states(job, dependenciesOf(h, job)), job.onDependencyFailure(), job.runAt(), now);
+    }
+
+    private Map<UUID, Job> dependenciesOf(Handle h, Job job) {
+        if (job.dependsOn().isEmpty()) {
+            return Map.of();
+        }
+        var found = new HashMap<UUID, Job>();
+        h.createQuery("SELECT * FROM <job> WHERE id IN (<ids>)")
+                .bindList("ids", job.dependsOn().stream().map(dialect::uuid).toList())
+                .map((rs, ctx) -> rows.read(rs))
+                .forEach(dependency -> found.put(dependency.id(), dependency));
+        return found;
+    }
+
+    /** A dependency that no longer exists was purged after it finished and released its dependents. */
+    private static List<JobState> states(Job job, Map<UUID, Job> dependencies) {
+        return job.dependsOn().stream()
+                .map(id -> Optional.ofNullable(dependencies.get(id))
+                        .map(Job::state)
+                        .orElse(JobState.SUCCEEDED))
+                .toList();
+    }
+
+    private Instant now() {
+        return JobRows.micros(clock.instant());
+    }
+
+    /**
+     * Runs {@code work} in a READ COMMITTED transaction, running it again after a deadlock or
+     * serialization failure, and turning a lost connection into {@link StoreUnavailableException}.
+     * Exceptions the work throws on purpose (fencing, validation) pass through unchanged.
+     */
+    private <T> T inTransaction(HandleCallback<T, RuntimeException> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work);
+            } catch (JobsException | IllegalArgumentException e) {
+                throw e;
+            } catch (JdbiException e) {
+                SQLException sql = sqlCause(e);
+                if (sql != null && dialect.isRetryable(sql) && attempt < MAX_TRANSACTION_ATTEMPTS) {
+                    log.debug("transaction hit {} ({}); running it again", sql.getSQLState(), sql.getMessage());
+                    continue;
+                }
+                if (sql == null
+                        || dialect.isConnectionFailure(sql)
+                        || e instanceof org.jdbi.v3.core.ConnectionException) {
+                    throw new StoreUnavailableException(
+                            "the " + dialect.name() + " job store could not be reached: " + e.getMessage(), e);
+                }
+                throw new StoreUnavailableException(
+                        "the " + dialect.name() + " job store failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static SQLException sqlCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                return sql;
+            }
+        }
+        return null;
+    }
+
+    /** Configures a store; {@link #build()} connects, picks the dialect and migrates. Not thread-safe. */
+    public static final class Builder {
+        /** Connections in a pool the store creates itself. */
+        public static final int DEFAULT_POOL_SIZE = 10;
+
+        private DataSource dataSource;
+        private String jdbcUrl;
+        private String username;
+        private String password;
+        private int poolSize = DEFAULT_POOL_SIZE;
+        private String tablePrefix = DEFAULT_TABLE_PREFIX;
+        private Clock clock = Clock.systemUTC();
+        private ObjectMapper mapper =
+                JsonMapper.builder().addModule(new JavaTimeModule()).build();
+        private boolean migrate = true;
+
+        private Builder() {}
+
+        /** Use the host's pool; the store leaves it open on close. */
+        public Builder dataSource(DataSource value) {
+            dataSource = Objects.requireNonNull(value, "dataSource");
+            return this;
+        }
+
+        /** Connect with a HikariCP pool of the store's own, closed with the store. */
+        public Builder jdbcUrl(String url, String user, String pass) {
+            jdbcUrl = Objects.requireNonNull(url, "url");
+            username = user;
+            password = pass;
+            return this;
+        }
+
+        /** Size of the store's own pool. Default: {@link #DEFAULT_POOL_SIZE}. */
+        public Builder poolSize(int value) {
+            poolSize = value;
+            return this;
+        }
+
+        /** Prefix of every table the store creates, so several stores can share a schema. */
+        public Builder tablePrefix(String value) {
+            tablePrefix = Objects.requireNonNull(value, "tablePrefix");
+            return this;
+        }
+
+        /** The clock the store stamps and compares times with; the engine's. */
+        public Builder clock(Clock value) {
+            clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /** Reads and writes the JSON columns. */
+        public Builder objectMapper(ObjectMapper value) {
+            mapper = Objects.requireNonNull(value, "objectMapper");
+            return this;
+        }
+
+        /** Whether to create and migrate the schema on start (default); off for hosts that run the SQL files themselves. */
+        public Builder migrate(boolean value) {
+            migrate = value;
+            return this;
+        }
+
+        /**
+         * Connects, checks the database is one the store supports, and migrates the schema.
+         *
+         * @throws IllegalArgumentException naming the setting that is wrong
+         * @throws StoreUnavailableException if the database cannot be reached
+         */
+        public JdbcJobStore build() {
+            if (!TABLE_PREFIX.matcher(tablePrefix).matches()) {
+                throw new IllegalArgumentException("tablePrefix '" + tablePrefix + "' must match " + TABLE_PREFIX);
+            }
+            if ((dataSource == null) == (jdbcUrl == null)) {
+                throw new IllegalArgumentException("give the JDBC store either a dataSource or a jdbcUrl, not "
+                        + (dataSource == null ? "neither" : "both"));
+            }
+            if (poolSize < 2) {
+                throw new IllegalArgumentException("poolSize must be at least 2, was " + poolSize);
+            }
+            HikariDataSource pool = null;
+            DataSource source = dataSource;
+            if (source == null) {
+                var config = new HikariConfig();
+                config.setJdbcUrl(jdbcUrl);
+                config.setUsername(username);
+                config.setPassword(password);
+                config.setMaximumPoolSize(poolSize);
+                config.setPoolName("jobs-" + tablePrefix.replace("_", ""));
+                try {
+                    pool = new HikariDataSource(config);
+                } catch (RuntimeException e) {
+                    throw new StoreUnavailableException("could not connect to " + jdbcUrl + ": " + e.getMessage(), e);
+                }
+                source = pool;
+            }
+            try {
+                return new JdbcJobStore(this, source, pool);
+            } catch (RuntimeException e) {
+                if (pool != null) {
+                    pool.close();
+                }
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.jobs.store.jdbc;
+
+import java.sql.DatabaseMetaData;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.Locale;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * What differs between the databases the JDBC store runs on, and nothing else: every statement the
+ * databases share is written once in {@link JdbcJobStore}. One subclass per database, picked from
+ * the connection's metadata. Stateless and thread-safe.
+ */
+abstract class SqlDialect {
+
+    /** The folder of this database's migrations under {@code dev/jobs/store/jdbc/schema}. */
+    abstract String name();
+
+    /** The dialect for the database behind this connection. */
+    static SqlDialect detect(DatabaseMetaData metadata) throws SQLException {
+        String product = metadata.getDatabaseProductName().toLowerCase(Locale.ROOT);
+        if (product.contains("postgresql")) {
+            return new PostgresDialect();
+        }
+        if (product.contains("mariadb") || product.contains("mysql")) {
+            return new MariaDbDialect();
+        }
+        if (product.contains("h2")) {
+            return new H2Dialect();
+        }
+        throw new IllegalArgumentException("the JDBC store supports PostgreSQL, MySQL/MariaDB and H2, not "
+                + metadata.getDatabaseProductName()
+                + " "
+                + metadata.getDatabaseProductVersion());
+    }
+
+    /** A UUID as this database's driver binds it: its native uuid type unless overridden. */
+    Object uuid(UUID id) {
+        return id;
+    }
+
+    /** The column type of an instant, stored as UTC with microseconds. */
+    String timestampType() {
+        return "timestamp(6)";
+    }
+
+    /** The SQL type used to bind a null UUID. */
+    int uuidSqlType() {
+        return Types.OTHER;
+    }
+
+    /**
+     * The row-lock clause of a claim. {@code SKIP LOCKED} lets concurrent workers each take
+     * different rows in one round trip instead of queueing behind each other's locks.
+     */
+    String skipLocked() {
+        return "FOR UPDATE SKIP LOCKED";
+    }
+
+    /**
+     * Inserts {@code :key} into {@code table}'s {@code keyColumn} with the other values, unless a
+     * row with that key exists; never fails on the duplicate, never overwrites the existing row.
+     *
+     * @param columns all column names, the key column first
+     * @param values the matching named parameters, {@code :key} first
+     */
+    abstract String insertIfAbsent(String table, String columns, String values, String keyColumn);
+
+    /** Blocks until this instance may migrate the schema named {@code lock}, on this handle's session. */
+    abstract void lockMigrations(Handle handle, String lock);
+
+    abstract void unlockMigrations(Handle handle, String lock);
+
+    /**
+     * Whether a failed transaction can simply be run again: a serialization failure or a deadlock
+     * (SQLSTATE class 40), which concurrent workers cause and which are no fault of the caller.
+     */
+    boolean isRetryable(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && state.startsWith("40");
+    }
+
+    /** Whether the failure means the database could not be reached (SQLSTATE class 08). */
+    boolean isConnectionFailure(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && state.startsWith("08");
+    }
+}

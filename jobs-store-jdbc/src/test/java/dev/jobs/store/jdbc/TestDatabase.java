@@ -1,0 +1,79 @@
+package dev.jobs.store.jdbc;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * A database for tests, found the way the project's tests find servers: an explicit setting in
+ * the environment first, then the server on its default local port. A server that cannot be
+ * reached fails the test; it is never skipped. Each instance works under its own table prefix, so
+ * test classes never see each other's rows.
+ */
+final class TestDatabase {
+    private static final List<String> TABLES =
+            List.of("job", "dependency", "unique_key", "paused_queue", "worker", "schema_version");
+
+    private final String url;
+    private final String user;
+    private final String password;
+    private final String prefix =
+            "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
+
+    private TestDatabase(String url, String user, String password) {
+        this.url = url;
+        this.user = user;
+        this.password = password;
+    }
+
+    /** {@code JOBS_TEST_POSTGRES_URL} / {@code _USER} / {@code _PASSWORD}, else 127.0.0.1:5432, database test. */
+    static TestDatabase postgres() {
+        return fromEnvironment("POSTGRES", "jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");
+    }
+
+    /** {@code JOBS_TEST_MARIADB_URL} / {@code _USER} / {@code _PASSWORD}, else 127.0.0.1:3306, database test. */
+    static TestDatabase mariadb() {
+        return fromEnvironment("MARIADB", "jdbc:mariadb://127.0.0.1:3306/test", "root", "");
+    }
+
+    /** A private in-memory H2 database. */
+    static TestDatabase h2() {
+        return new TestDatabase("jdbc:h2:mem:jobs" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "");
+    }
+
+    private static TestDatabase fromEnvironment(String name, String url, String user, String password) {
+        return new TestDatabase(
+                env("JOBS_TEST_" + name + "_URL").orElse(url),
+                env("JOBS_TEST_" + name + "_USER").orElse(user),
+                env("JOBS_TEST_" + name + "_PASSWORD").orElse(password));
+    }
+
+    private static Optional<String> env(String name) {
+        return Optional.ofNullable(System.getenv(name)).filter(v -> !v.isBlank());
+    }
+
+    /** A store on this database with no jobs, paused queues or workers. */
+    JdbcJobStore emptyStore(Clock clock) {
+        JdbcJobStore store = JdbcJobStore.builder()
+                .jdbcUrl(url, user, password)
+                .poolSize(4)
+                .tablePrefix(prefix)
+                .clock(clock)
+                .build();
+        jdbi().useHandle(h -> TABLES.stream()
+                .filter(t -> !t.equals("schema_version"))
+                .forEach(t -> h.execute("DELETE FROM " + prefix + t)));
+        return store;
+    }
+
+    /** Drops this instance's tables. */
+    void dropTables() {
+        jdbi().useHandle(h -> TABLES.forEach(t -> h.execute("DROP TABLE IF EXISTS " + prefix + t)));
+    }
+
+    private Jdbi jdbi() {
+        return Jdbi.create(url, user, password);
+    }
+}
