@@ -21,6 +21,7 @@ import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.DependencyRule;
 import dev.jobs.core.spi.HeartbeatResult;
+import dev.jobs.core.spi.JobIds;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.core.spi.NewJob;
@@ -29,9 +30,11 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -78,6 +81,22 @@ public final class JdbcJobStore implements JobStore {
 
     private static final List<String> CLAIMABLE = List.of("READY", "SCHEDULED", "RETRYING");
     private static final List<String> TERMINAL = List.of("SUCCEEDED", "FAILED", "CANCELLED");
+
+    /**
+     * The jobs a claim takes ({@code SELECT} and the columns go in front): claimable, due, on the requested queues that are not paused; lowest
+     * priority number, then earliest runAt, then oldest id. {@code SKIP LOCKED} lets concurrent
+     * workers take disjoint rows instead of waiting on each other. The claim index (partial on
+     * PostgreSQL, state-led elsewhere) serves the filter and the order, so the plan is an index
+     * range scan over live work that stops after {@code :max} rows, however much history the table
+     * holds.
+     */
+    static final String CLAIM_CANDIDATES = " FROM <job>"
+            + " WHERE state IN (<claimable>) AND queue IN (<queues>) AND run_at <= :now"
+            + " AND queue NOT IN (SELECT queue FROM <paused_queue>)"
+            + " ORDER BY priority, run_at, id LIMIT :max";
+
+    private static final Comparator<Job> CLAIM_ORDER =
+            Comparator.comparingInt(Job::priority).thenComparing(Job::runAt).thenComparing(Job::id, JobIds.ORDER);
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;
@@ -250,20 +269,30 @@ public final class JdbcJobStore implements JobStore {
         }
         return inTransaction(h -> {
             Instant now = now();
-            // Lowest priority number, then earliest runAt, then oldest id; SKIP LOCKED lets
-            // concurrent workers take disjoint rows instead of waiting on each other.
-            List<Job> claimable = h.createQuery("SELECT * FROM <job>"
-                            + " WHERE state IN (<claimable>) AND queue IN (<queues>) AND run_at <= :now"
-                            + " AND queue NOT IN (SELECT queue FROM <paused_queue>)"
-                            + " ORDER BY priority, run_at, id LIMIT :max "
-                            + dialect.skipLocked())
+            Duration lease = request.leaseDuration().truncatedTo(ChronoUnit.MICROS);
+            Optional<String> oneStatement = dialect.claimInOneStatement(CLAIM_CANDIDATES);
+            if (oneStatement.isPresent()) {
+                return h
+                        .createQuery(oneStatement.get())
+                        .bindList("claimable", CLAIMABLE)
+                        .bindList("queues", List.copyOf(request.queues()))
+                        .bind("now", JobRows.toColumn(now))
+                        .bind("max", request.maxJobs())
+                        .bind("worker", request.workerId())
+                        .bind("expires", JobRows.toColumn(now.plus(lease)))
+                        .map((rs, ctx) -> rows.read(rs))
+                        .list()
+                        .stream()
+                        .sorted(CLAIM_ORDER)
+                        .toList();
+            }
+            List<Job> claimable = h.createQuery("SELECT *" + CLAIM_CANDIDATES + " " + dialect.skipLocked())
                     .bindList("claimable", CLAIMABLE)
                     .bindList("queues", List.copyOf(request.queues()))
                     .bind("now", JobRows.toColumn(now))
                     .bind("max", request.maxJobs())
                     .map((rs, ctx) -> rows.read(rs))
                     .list();
-            Duration lease = request.leaseDuration().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
             var acquired = new ArrayList<Job>(claimable.size());
             for (Job job : claimable) {
                 acquired.add(JobTransitions.acquired(job, request.workerId(), UUID.randomUUID(), lease, now));

@@ -4,6 +4,7 @@ import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
@@ -56,6 +57,15 @@ abstract class SqlDialect {
      */
     String skipLocked() {
         return "FOR UPDATE SKIP LOCKED";
+    }
+
+    /**
+     * A claim in one round trip, where the database can update and return rows in one statement:
+     * the same change as {@code JobTransitions.acquired} applied to the rows {@code candidates}
+     * selects ({@code candidates} is a query from its {@code FROM} on). Empty where the store must select, then update.
+     */
+    Optional<String> claimInOneStatement(String candidates) {
+        return Optional.empty();
     }
 
     /**
