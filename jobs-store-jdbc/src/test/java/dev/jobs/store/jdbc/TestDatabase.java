@@ -56,16 +56,21 @@ final class TestDatabase {
 
     /** A store on this database with no jobs, paused queues or workers. */
     JdbcJobStore emptyStore(Clock clock) {
-        JdbcJobStore store = JdbcJobStore.builder()
+        JdbcJobStore store = store(clock);
+        jdbi().useHandle(h -> TABLES.stream()
+                .filter(t -> !t.equals("schema_version"))
+                .forEach(t -> h.execute("DELETE FROM " + prefix + t)));
+        return store;
+    }
+
+    /** Another store on the same tables, as a second engine instance would have. */
+    JdbcJobStore store(Clock clock) {
+        return JdbcJobStore.builder()
                 .jdbcUrl(url, user, password)
                 .poolSize(4)
                 .tablePrefix(prefix)
                 .clock(clock)
                 .build();
-        jdbi().useHandle(h -> TABLES.stream()
-                .filter(t -> !t.equals("schema_version"))
-                .forEach(t -> h.execute("DELETE FROM " + prefix + t)));
-        return store;
     }
 
     /** Drops this instance's tables. */
