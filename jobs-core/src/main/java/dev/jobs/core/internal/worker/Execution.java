@@ -19,6 +19,9 @@ final class Execution {
     private final CountDownLatch finished = new CountDownLatch(1);
     volatile Thread thread;
     volatile Instant nextHeartbeatAt;
+    /** When the lease lapses, as of the last successful heartbeat. */
+    volatile Instant leaseExpiresAt;
+
     volatile boolean cancelSeen;
     volatile Instant cancelDeadline;
     volatile boolean timedOut;
@@ -31,6 +34,7 @@ final class Execution {
         this.leaseToken = job.leaseToken().orElseThrow();
         this.deadline = deadline;
         this.nextHeartbeatAt = nextHeartbeatAt;
+        this.leaseExpiresAt = job.leaseExpiresAt().orElseThrow();
     }
 
     void markFinished() {

@@ -7,6 +7,7 @@ import dev.jobs.core.JobContext;
 import dev.jobs.core.JobError;
 import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.Outcome;
+import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.internal.RetryDecider;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobStore;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -40,6 +42,11 @@ public final class JobRunner {
     private final Clock clock;
     private final WorkerSettings settings;
     private final Map<UUID, Execution> active = new ConcurrentHashMap<>();
+
+    /** First and longest wait between tries when the store cannot be reached. */
+    private static final Duration STORE_RETRY_MIN = Duration.ofMillis(100);
+
+    private static final Duration STORE_RETRY_MAX = Duration.ofSeconds(2);
 
     public JobRunner(
             JobStore store,
@@ -136,6 +143,7 @@ public final class JobRunner {
         try {
             HeartbeatResult result =
                     store.heartbeat(execution.job.id(), execution.leaseToken, settings.leaseDuration());
+            execution.leaseExpiresAt = result.leaseExpiresAt();
             execution.nextHeartbeatAt = now.plus(settings.heartbeatInterval());
             if (result.cancelRequested()) {
                 noticeCancellation(execution, now);
@@ -145,7 +153,11 @@ public final class JobRunner {
             log.warn("job {} ({}): {}; stopping its handler", execution.job.id(), execution.job.type(), e.getMessage());
             execution.interrupt();
         } catch (RuntimeException e) {
-            // Try again next tick; the lease is long enough to survive a few missed heartbeats.
+            // The lease outlasts a few missed heartbeats; try again soon, not at every tick.
+            execution.nextHeartbeatAt = now.plus(
+                    STORE_RETRY_MAX.compareTo(settings.heartbeatInterval()) < 0
+                            ? STORE_RETRY_MAX
+                            : settings.heartbeatInterval());
             log.warn("heartbeat for job {} failed; retrying: {}", execution.job.id(), e.toString());
         }
     }
@@ -184,14 +196,51 @@ public final class JobRunner {
         MDC.put("job.queue", job.queue());
         try {
             AttemptResult result = invoke(execution);
-            if (execution.released) {
-                return;
-            }
-            record(execution, result);
+            recordUntilStored(execution, result);
         } finally {
             MDC.remove("job.id");
             MDC.remove("job.type");
             MDC.remove("job.queue");
+        }
+    }
+
+    /**
+     * Records the outcome, trying again while the store is unreachable (a restart, a failover) for
+     * as long as this worker still holds the lease: giving up early would make the job run again
+     * once the lease lapses, though it already ran.
+     */
+    private void recordUntilStored(Execution execution, AttemptResult result) {
+        Duration backoff = STORE_RETRY_MIN;
+        while (!execution.released) {
+            try {
+                record(execution, result);
+                return;
+            } catch (StoreUnavailableException e) {
+                if (!clock.instant().plus(backoff).isBefore(execution.leaseExpiresAt)) {
+                    log.error(
+                            "could not record the outcome of job {} ({}) before its lease lapsed; it will run again",
+                            execution.job.id(),
+                            execution.job.type(),
+                            e);
+                    return;
+                }
+                log.warn(
+                        "recording the outcome of job {} failed; trying again in {}: {}",
+                        execution.job.id(),
+                        backoff,
+                        e.getMessage());
+                LockSupport.parkNanos(backoff.toNanos());
+                backoff = backoff.multipliedBy(2).compareTo(STORE_RETRY_MAX) > 0
+                        ? STORE_RETRY_MAX
+                        : backoff.multipliedBy(2);
+            } catch (RuntimeException e) {
+                log.error(
+                        "could not record the outcome of job {} ({}); it will run again when its lease lapses",
+                        execution.job.id(),
+                        execution.job.type(),
+                        e);
+                return;
+            }
         }
     }
 
@@ -254,12 +303,6 @@ public final class JobRunner {
             log.warn("outcome of job {} ({}) not recorded: {}", id, job.type(), e.getMessage());
         } catch (ResultNotJson e) {
             recordFailure(execution, e, now);
-        } catch (RuntimeException e) {
-            log.error(
-                    "could not record the outcome of job {} ({}); it will run again when its lease lapses",
-                    id,
-                    job.type(),
-                    e);
         }
     }
 
