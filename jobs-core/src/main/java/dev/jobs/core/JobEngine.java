@@ -107,6 +107,7 @@ public final class JobEngine implements AutoCloseable {
                 config.leaseDuration.dividedBy(3),
                 config.cancellationGrace,
                 config.pollInterval,
+                config.maxPollInterval,
                 config.shutdownTimeout,
                 config.tickInterval);
         this.runner = new JobRunner(store, config.handlers, retryDecider, config.mapper, clock, settings);
@@ -168,14 +169,17 @@ public final class JobEngine implements AutoCloseable {
         }
         started = true;
         log.info(
-                "jobs engine starting: store {}, queue {}, worker {}, queues {}, handlers {}, lease {}, poll {}, retention {}",
+                "jobs engine starting: store {}, queue {}, worker {}, queues {}, handlers {}, lease {}, wake-ups: {}, retention {}",
                 config.store.getClass().getSimpleName(),
                 queue.getClass().getSimpleName(),
                 config.workerId,
                 config.concurrencyByQueue,
                 config.handlers.keySet(),
                 config.leaseDuration,
-                config.pollInterval,
+                queue instanceof StoreJobQueue direct && direct.hearsOtherProcesses()
+                        ? "the store notifies idle workers of other processes' jobs"
+                        : "other processes' jobs are found by polling every " + config.pollInterval
+                                + ", backing off to " + config.maxPollInterval + " when idle",
                 config.keepFinishedFor);
         maintenance.start();
         if (!config.handlers.isEmpty()) {
@@ -520,6 +524,13 @@ public final class JobEngine implements AutoCloseable {
         /** Longest idle wait before asking the store for work from other processes. */
         public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
 
+        /**
+         * Longest idle wait between polls: an idle worker doubles its wait from {@link
+         * #DEFAULT_POLL_INTERVAL} up to this, so idle engines do not hammer the database. Jobs made in
+         * this process, or announced by the store ({@link JobStore#subscribe}), wake it at once.
+         */
+        public static final Duration DEFAULT_MAX_POLL_INTERVAL = Duration.ofSeconds(5);
+
         /** How long a cancelled handler may go on before it is interrupted. */
         public static final Duration DEFAULT_CANCELLATION_GRACE = Duration.ofSeconds(10);
 
@@ -543,6 +554,7 @@ public final class JobEngine implements AutoCloseable {
         private String workerId = defaultWorkerId();
         private Duration leaseDuration = DEFAULT_LEASE;
         private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+        private Duration maxPollInterval = DEFAULT_MAX_POLL_INTERVAL;
         private Duration cancellationGrace = DEFAULT_CANCELLATION_GRACE;
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
         private Duration tickInterval = Duration.ofMillis(50);
@@ -665,6 +677,12 @@ public final class JobEngine implements AutoCloseable {
             return this;
         }
 
+        /** See {@link #DEFAULT_MAX_POLL_INTERVAL}. */
+        public Builder maxPollInterval(Duration value) {
+            maxPollInterval = Objects.requireNonNull(value, "maxPollInterval");
+            return this;
+        }
+
         /** See {@link #DEFAULT_CANCELLATION_GRACE}. */
         public Builder cancellationGrace(Duration value) {
             cancellationGrace = Objects.requireNonNull(value, "cancellationGrace");
@@ -721,6 +739,7 @@ public final class JobEngine implements AutoCloseable {
             }
             check(leaseDuration, "leaseDuration", Duration.ofMillis(30));
             check(pollInterval, "pollInterval", Duration.ofMillis(1));
+            check(maxPollInterval, "maxPollInterval (at least pollInterval)", pollInterval);
             check(cancellationGrace, "cancellationGrace", Duration.ZERO);
             check(shutdownTimeout, "shutdownTimeout", Duration.ZERO);
             check(reclaimInterval, "reclaimInterval", Duration.ofMillis(1));

@@ -202,6 +202,11 @@ public final class ObservedJobStore implements JobStore {
     }
 
     @Override
+    public boolean subscribe(java.util.function.Consumer<String> onQueueChanged) {
+        return store.subscribe(onQueueChanged);
+    }
+
+    @Override
     public void close() {
         store.close();
     }

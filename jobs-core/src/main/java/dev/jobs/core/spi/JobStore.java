@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * The system of record for jobs. Every implementation enforces {@link dev.jobs.core.JobState}'s
@@ -165,6 +166,17 @@ public interface JobStore extends AutoCloseable {
 
     /** Removes workers whose last heartbeat is older than {@code cutoff}; returns how many. */
     int removeWorkersSilentSince(Instant cutoff);
+
+    /**
+     * Asks to be told when any process commits claimable jobs, so idle workers wake at once instead
+     * of at their next poll (PostgreSQL's LISTEN/NOTIFY, for example).
+     *
+     * @param onQueueChanged called with a queue's name, on a thread of the store's; must be fast
+     * @return false for stores that cannot tell, whose workers only poll
+     */
+    default boolean subscribe(Consumer<String> onQueueChanged) {
+        return false;
+    }
 
     /** Releases connections and threads the store owns. */
     @Override

@@ -11,8 +11,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The default dispatch: acquires straight from the store. Jobs published in this JVM wake its
- * waiting workers at once; work from other processes is found by polling, never more often than
- * the wait the caller asks for, and no later than the next scheduled job's {@code runAt}.
+ * waiting workers at once, and so do jobs other processes commit when the store can tell ({@link
+ * JobStore#subscribe}); otherwise that work is found by polling, never more often than the wait the
+ * caller asks for, and no later than the next scheduled job's {@code runAt}.
  *
  * <p>Thread-safe: waiters sleep on one condition that every publish signals.
  */
@@ -22,10 +23,17 @@ public final class StoreJobQueue implements JobQueue {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition published = lock.newCondition();
     private long publications;
+    private final boolean storeWakesUs;
 
     public StoreJobQueue(JobStore store, Clock clock) {
         this.store = store;
         this.clock = clock;
+        this.storeWakesUs = store.subscribe(queue -> wakeWaiters());
+    }
+
+    /** Whether the store tells this queue of jobs other processes commit; otherwise workers poll. */
+    public boolean hearsOtherProcesses() {
+        return storeWakesUs;
     }
 
     @Override
@@ -38,6 +46,10 @@ public final class StoreJobQueue implements JobQueue {
         if (jobs.stream().noneMatch(job -> job.state().isClaimable())) {
             return;
         }
+        wakeWaiters();
+    }
+
+    private void wakeWaiters() {
         lock.lock();
         try {
             publications++;

@@ -26,6 +26,7 @@ import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.Transition;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,6 +46,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -106,9 +110,16 @@ public final class JdbcJobStore implements JobStore {
     private final HikariDataSource ownedPool;
     private final String insertJob;
     private final String updateJob;
+    private final DataSource dataSource;
+    private final String channel;
+    private final List<Consumer<String>> subscribers = new CopyOnWriteArrayList<>();
+    private volatile boolean listening;
+    private Thread listener;
 
     private JdbcJobStore(Builder builder, DataSource dataSource, HikariDataSource ownedPool) {
         this.ownedPool = ownedPool;
+        this.dataSource = dataSource;
+        this.channel = builder.tablePrefix + "ready";
         this.clock = builder.clock;
         this.prefix = builder.tablePrefix;
         this.jdbi = Jdbi.create(dataSource);
@@ -187,6 +198,7 @@ public final class JdbcJobStore implements JobStore {
             }
             if (inserts.size() > 0) {
                 inserts.execute();
+                announceClaimable(h, inserted);
             }
             if (edges.size() > 0) {
                 edges.execute();
@@ -706,7 +718,64 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
+    public boolean subscribe(Consumer<String> onQueueChanged) {
+        if (!dialect.supportsNotifications()) {
+            return false;
+        }
+        subscribers.add(onQueueChanged);
+        synchronized (this) {
+            if (listener == null) {
+                listening = true;
+                listener = Thread.ofPlatform()
+                        .daemon()
+                        .name("jobs-listen-" + channel)
+                        .start(this::listen);
+                log.info("idle workers wake on {} notifications (channel {})", dialect.name(), channel);
+            }
+        }
+        return true;
+    }
+
+    /** Holds one connection listening for new work; reconnects with back-off when it fails. */
+    private void listen() {
+        Duration backoff = Duration.ofMillis(100);
+        while (listening) {
+            try (Connection connection = dataSource.getConnection()) {
+                // Anything announced while we were away is unknown: let every waiter look.
+                subscribers.forEach(s -> s.accept("*"));
+                dialect.listen(
+                        connection, channel, queue -> subscribers.forEach(s -> s.accept(queue)), () -> listening);
+                backoff = Duration.ofMillis(100);
+            } catch (SQLException | RuntimeException e) {
+                if (!listening) {
+                    return;
+                }
+                log.warn(
+                        "listening for new jobs failed; workers poll until it reconnects in {}: {}",
+                        backoff,
+                        e.toString());
+                LockSupport.parkNanos(backoff.toNanos());
+                backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0
+                        ? Duration.ofSeconds(5)
+                        : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    @Override
     public void close() {
+        Thread running;
+        synchronized (this) {
+            listening = false;
+            running = listener;
+        }
+        if (running != null) {
+            try {
+                running.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (ownedPool != null) {
             ownedPool.close();
         }
@@ -755,6 +824,18 @@ public final class JdbcJobStore implements JobStore {
         PreparedBatch updates = h.prepareBatch(updateJob);
         jobs.forEach(job -> rows.bind(updates, job).add());
         updates.execute();
+        announceClaimable(h, jobs);
+    }
+
+    /** Wakes idle workers of every process when these jobs are claimable (on databases that can). */
+    private void announceClaimable(Handle h, List<Job> jobs) {
+        Set<String> queues = jobs.stream()
+                .filter(job -> job.state().isClaimable())
+                .map(Job::queue)
+                .collect(Collectors.toSet());
+        if (!queues.isEmpty()) {
+            dialect.notifyQueues(h, channel, queues);
+        }
     }
 
     private void releaseUniqueKeyIfFinished(Handle h, Job previous, Job next) {

@@ -1,9 +1,20 @@
 package dev.jobs.store.jdbc;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
-/** PostgreSQL 12+: native uuid, {@code ON CONFLICT}, advisory locks for migrations. */
+/**
+ * PostgreSQL 12+: native uuid, one-statement claims, {@code ON CONFLICT}, advisory locks for
+ * migrations, and LISTEN/NOTIFY so idle workers hear of new jobs at once.
+ */
 final class PostgresDialect extends SqlDialect {
     @Override
     String name() {
@@ -21,6 +32,42 @@ final class PostgresDialect extends SqlDialect {
                 + " lease_token = md5(random()::text || id::text)::uuid, lease_expires_at = :expires,"
                 + " cancel_requested = false, progress = 0, progress_message = NULL, started_at = :now,"
                 + " updated_at = :now WHERE id IN (SELECT id" + candidates + " FOR UPDATE SKIP LOCKED) RETURNING *");
+    }
+
+    @Override
+    boolean supportsNotifications() {
+        return true;
+    }
+
+    /** {@code pg_notify} is transactional: listeners hear of the jobs only once they are committed. */
+    @Override
+    void notifyQueues(Handle handle, String channel, Set<String> queues) {
+        for (String queue : queues) {
+            handle.createQuery("SELECT pg_notify(:channel, :queue)")
+                    .bind("channel", channel)
+                    .bind("queue", queue)
+                    .map((rs, ctx) -> true)
+                    .one();
+        }
+    }
+
+    @Override
+    void listen(Connection connection, String channel, Consumer<String> onQueue, BooleanSupplier listening)
+            throws SQLException {
+        connection.setAutoCommit(true);
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("LISTEN " + channel);
+        }
+        PGConnection postgres = connection.unwrap(PGConnection.class);
+        while (listening.getAsBoolean()) {
+            // Returns as soon as a notification arrives, or after a second to look at `listening`.
+            PGNotification[] notifications = postgres.getNotifications(1000);
+            if (notifications != null) {
+                for (PGNotification notification : notifications) {
+                    onQueue.accept(notification.getParameter());
+                }
+            }
+        }
     }
 
     @Override

@@ -1,11 +1,15 @@
 package dev.jobs.store.jdbc;
 
+import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -76,6 +80,25 @@ abstract class SqlDialect {
      * @param values the matching named parameters, {@code :key} first
      */
     abstract String insertIfAbsent(String table, String columns, String values, String keyColumn);
+
+    /** Whether this database can tell other processes of new work (LISTEN/NOTIFY). */
+    boolean supportsNotifications() {
+        return false;
+    }
+
+    /** Announces, on commit of the handle's transaction, that these queues have claimable jobs. */
+    void notifyQueues(Handle handle, String channel, Set<String> queues) {}
+
+    /**
+     * Listens on {@code channel} over this dedicated connection and hands each announced queue to
+     * {@code onQueue}, until {@code listening} turns false or the connection fails.
+     *
+     * @throws SQLException when the connection fails; the caller reconnects
+     */
+    void listen(Connection connection, String channel, Consumer<String> onQueue, BooleanSupplier listening)
+            throws SQLException {
+        throw new UnsupportedOperationException(name() + " has no notifications; the engine polls");
+    }
 
     /** Blocks until this instance may migrate the schema named {@code lock}, on this handle's session. */
     abstract void lockMigrations(Handle handle, String lock);

@@ -85,6 +85,7 @@ public final class WorkerPool implements AutoCloseable {
 
     private void acquireLoop(String queueName, Semaphore capacity) {
         Set<String> queues = Set.of(queueName);
+        Duration idleWait = settings.pollInterval();
         while (acquiring) {
             try {
                 capacity.acquire();
@@ -109,8 +110,17 @@ public final class WorkerPool implements AutoCloseable {
                 for (Job job : jobs) {
                     runner.start(job, capacity::release);
                 }
-                if (jobs.size() < wanted && acquiring) {
-                    queue.awaitWork(queues, settings.pollInterval());
+                if (jobs.isEmpty()) {
+                    // Back off while the queue stays empty; any wake-up cuts the wait short.
+                    queue.awaitWork(queues, idleWait);
+                    idleWait = idleWait.multipliedBy(2).compareTo(settings.maxPollInterval()) > 0
+                            ? settings.maxPollInterval()
+                            : idleWait.multipliedBy(2);
+                } else {
+                    idleWait = settings.pollInterval();
+                    if (jobs.size() < wanted && acquiring) {
+                        queue.awaitWork(queues, idleWait);
+                    }
                 }
             } catch (InterruptedException e) {
                 if (acquiring) {

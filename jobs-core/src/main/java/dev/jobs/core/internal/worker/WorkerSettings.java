@@ -11,7 +11,8 @@ import java.util.Map;
  * @param leaseDuration how long a lease lasts without a heartbeat
  * @param heartbeatInterval how often a running job's lease is renewed
  * @param cancellationGrace how long a handler may go on after it was told to cancel
- * @param pollInterval longest wait before asking the queue again when it seemed empty
+ * @param pollInterval first wait before asking the queue again when it seemed empty
+ * @param maxPollInterval longest such wait, reached by doubling while the queue stays empty
  * @param shutdownTimeout how long shutdown waits for running jobs before giving their leases back
  * @param tickInterval how often running jobs are checked for heartbeats, timeouts and cancellation
  */
@@ -22,6 +23,7 @@ public record WorkerSettings(
         Duration heartbeatInterval,
         Duration cancellationGrace,
         Duration pollInterval,
+        Duration maxPollInterval,
         Duration shutdownTimeout,
         Duration tickInterval) {
     public WorkerSettings {
