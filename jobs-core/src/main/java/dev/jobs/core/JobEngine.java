@@ -491,6 +491,7 @@ public final class JobEngine implements AutoCloseable {
         }
         closed = true;
         pool.close();
+        runner.close();
         maintenance.close();
         queue.close();
         if (config.storeCreatedByEngine) {

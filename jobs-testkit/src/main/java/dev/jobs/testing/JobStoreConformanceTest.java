@@ -19,6 +19,8 @@ import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.Completion;
+import dev.jobs.core.spi.CompletionResult;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.NewJob;
@@ -228,6 +230,46 @@ public abstract class JobStoreConformanceTest {
         assertThat(done.job().finishedAt()).contains(clock.instant());
         assertThat(done.job().leaseToken()).isEmpty();
         assertThat(current(running)).isSucceeded();
+    }
+
+    @Test
+    void completeAllRecordsEachCompletionAndRefusesOnlyStaleOnes() {
+        Job parent = create(jobs.of("parent"));
+        Job child = create(jobs.of("child").dependsOn(parent.id()));
+        create(jobs.of("other").uniqueKey("only-one"));
+        create(jobs.of("third"));
+        List<Job> running = acquire(10);
+        assertThat(running).hasSize(3);
+        Job first = running.get(0);
+        Job second = running.get(1);
+        Job third = running.get(2);
+
+        List<CompletionResult> results = store.completeAll(List.of(
+                new Completion(first.id(), token(first), Optional.empty()),
+                new Completion(second.id(), token(second), Optional.empty()),
+                new Completion(third.id(), UUID.randomUUID(), Optional.empty()),
+                new Completion(first.id(), token(first), Optional.empty())));
+
+        assertThat(results).hasSize(4);
+        assertThat(results.get(0).transition()).isPresent();
+        assertThat(results.get(1).transition()).isPresent();
+        assertThat(results.get(2).refused()).as("a stale token").isPresent();
+        assertThat(results.get(3).refused())
+                .as("the same job twice in one batch")
+                .isPresent();
+        assertThat(current(first)).isSucceeded();
+        assertThat(current(second)).isSucceeded();
+        assertThat(current(third)).isRunning();
+        Transition parentDone = results.stream()
+                .flatMap(r -> r.transition().stream())
+                .filter(t -> t.job().id().equals(parent.id()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(parentDone.dependents()).extracting(Job::id).containsExactly(child.id());
+        assertThat(current(child)).isReady();
+        assertThat(create(jobs.of("other").uniqueKey("only-one")).id())
+                .as("a finished job's unique key is free again")
+                .isNotIn(running.stream().map(Job::id).toList());
     }
 
     @Test

@@ -13,6 +13,8 @@ import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.Completion;
+import dev.jobs.core.spi.CompletionResult;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.NewJob;
@@ -92,6 +94,15 @@ public final class ObservedJobStore implements JobStore {
     @Override
     public Transition complete(UUID jobId, UUID leaseToken, Optional<JsonNode> result) {
         return emitted(store.complete(jobId, leaseToken, result), Kind.SUCCEEDED);
+    }
+
+    @Override
+    public List<CompletionResult> completeAll(List<Completion> completions) {
+        List<CompletionResult> results = store.completeAll(completions);
+        var events = new ArrayList<JobEvent>();
+        results.forEach(r -> r.transition().ifPresent(t -> collect(t, Kind.SUCCEEDED, events)));
+        emit(events);
+        return results;
     }
 
     @Override

@@ -73,6 +73,27 @@ public interface JobStore extends AutoCloseable {
     Transition complete(UUID jobId, UUID leaseToken, Optional<JsonNode> result);
 
     /**
+     * Completes many running jobs at once, as the worker pool does under load so that many outcomes
+     * cost one transaction. Each completion is fenced on its own: a stale token refuses only its
+     * item, which changes nothing. The default completes them one by one; stores override it to
+     * write the batch together.
+     *
+     * @return one result per completion, in the same order
+     */
+    default List<CompletionResult> completeAll(List<Completion> completions) {
+        var results = new java.util.ArrayList<CompletionResult>(completions.size());
+        for (Completion completion : completions) {
+            try {
+                results.add(CompletionResult.recorded(
+                        complete(completion.jobId(), completion.leaseToken(), completion.result())));
+            } catch (dev.jobs.core.LeaseLostException e) {
+                results.add(CompletionResult.refused(e));
+            }
+        }
+        return results;
+    }
+
+    /**
      * A failed attempt: {@code RUNNING → RETRYING} at {@code retryAt}, or {@code FAILED} when empty
      * (which cancels or releases its dependents per their policy).
      */

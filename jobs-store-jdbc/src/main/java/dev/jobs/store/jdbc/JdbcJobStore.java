@@ -14,11 +14,14 @@ import dev.jobs.core.JobPage;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobState;
 import dev.jobs.core.JobsException;
+import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.Completion;
+import dev.jobs.core.spi.CompletionResult;
 import dev.jobs.core.spi.DependencyRule;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobIds;
@@ -342,6 +345,72 @@ public final class JdbcJobStore implements JobStore {
             Instant now = now();
             Job job = leased(h, jobId, leaseToken);
             return finish(h, job, JobTransitions.succeeded(job, result, now), now);
+        });
+    }
+
+    /**
+     * All the completions in one transaction: the rows locked in id order (so concurrent batches
+     * cannot deadlock on each other), each token checked on its own, the successes written in one
+     * batched update, and only the jobs that have dependents walked for the cascade.
+     */
+    @Override
+    public List<CompletionResult> completeAll(List<Completion> completions) {
+        if (completions.isEmpty()) {
+            return List.of();
+        }
+        return inTransaction(h -> {
+            Instant now = now();
+            Map<UUID, Job> current = new HashMap<>();
+            h.createQuery("SELECT * FROM <job> WHERE id IN (<ids>) ORDER BY id FOR UPDATE")
+                    .bindList(
+                            "ids",
+                            completions.stream()
+                                    .map(c -> dialect.uuid(c.jobId()))
+                                    .distinct()
+                                    .toList())
+                    .map((rs, ctx) -> rows.read(rs))
+                    .forEach(job -> current.put(job.id(), job));
+            var succeeded = new ArrayList<Job>();
+            var outcomes = new ArrayList<Object>(completions.size());
+            for (Completion completion : completions) {
+                UUID id = completion.jobId();
+                try {
+                    Job job = JobTransitions.requireLease(
+                            Optional.ofNullable(current.get(id)), id, completion.leaseToken());
+                    Job next = JobTransitions.succeeded(job, completion.result(), now);
+                    current.put(id, next); // a second completion of the same job in this batch is refused
+                    succeeded.add(next);
+                    outcomes.add(next);
+                } catch (LeaseLostException e) {
+                    outcomes.add(e);
+                }
+            }
+            writeAll(h, succeeded);
+            succeeded.forEach(job -> releaseUniqueKey(h, job));
+            Set<UUID> parents = succeeded.isEmpty()
+                    ? Set.of()
+                    : Set.copyOf(h.createQuery(
+                                    "SELECT DISTINCT depends_on_id FROM <dependency> WHERE depends_on_id IN (<ids>)")
+                            .bindList(
+                                    "ids",
+                                    succeeded.stream()
+                                            .map(j -> dialect.uuid(j.id()))
+                                            .toList())
+                            .map((rs, ctx) -> UUID.fromString(rs.getString("depends_on_id")))
+                            .list());
+            var results = new ArrayList<CompletionResult>(completions.size());
+            for (Object outcome : outcomes) {
+                if (outcome instanceof Job job) {
+                    var changed = new ArrayList<Job>();
+                    if (parents.contains(job.id())) {
+                        settleDependentsOf(h, job.id(), now, changed);
+                    }
+                    results.add(CompletionResult.recorded(new Transition(job, changed)));
+                } else {
+                    results.add(CompletionResult.refused((LeaseLostException) outcome));
+                }
+            }
+            return results;
         });
     }
 
@@ -839,10 +908,17 @@ public final class JdbcJobStore implements JobStore {
     }
 
     private void releaseUniqueKeyIfFinished(Handle h, Job previous, Job next) {
-        if (!previous.isTerminal() && next.isTerminal() && next.uniqueKey().isPresent()) {
+        if (!previous.isTerminal() && next.isTerminal()) {
+            releaseUniqueKey(h, next);
+        }
+    }
+
+    /** A finished job gives up its unique key, so a new job may take it. */
+    private void releaseUniqueKey(Handle h, Job finished) {
+        if (finished.uniqueKey().isPresent()) {
             h.createUpdate("DELETE FROM <unique_key> WHERE unique_key = :key AND job_id = :job_id")
-                    .bind("key", next.uniqueKey().get())
-                    .bind("job_id", dialect.uuid(next.id()))
+                    .bind("key", finished.uniqueKey().get())
+                    .bind("job_id", dialect.uuid(finished.id()))
                     .execute();
         }
     }

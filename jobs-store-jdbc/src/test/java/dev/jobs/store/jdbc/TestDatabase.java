@@ -67,7 +67,7 @@ final class TestDatabase {
     JdbcJobStore store(Clock clock) {
         return JdbcJobStore.builder()
                 .jdbcUrl(url, user, password)
-                .poolSize(4)
+                .poolSize(10)
                 .tablePrefix(prefix)
                 .clock(clock)
                 .build();

@@ -32,7 +32,7 @@ import org.slf4j.MDC;
  *
  * <p>Thread-safe: active executions live in a concurrent map; each execution's flags are volatile.
  */
-public final class JobRunner {
+public final class JobRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
 
     private final JobStore store;
@@ -42,6 +42,7 @@ public final class JobRunner {
     private final Clock clock;
     private final WorkerSettings settings;
     private final Map<UUID, Execution> active = new ConcurrentHashMap<>();
+    private final CompletionBatcher completions;
 
     /** First and longest wait between tries when the store cannot be reached. */
     private static final Duration STORE_RETRY_MIN = Duration.ofMillis(100);
@@ -61,6 +62,13 @@ public final class JobRunner {
         this.mapper = mapper;
         this.clock = clock;
         this.settings = settings;
+        this.completions = new CompletionBatcher(store);
+    }
+
+    /** Stops the completion writer once running jobs have been recorded or released. */
+    @Override
+    public void close() {
+        completions.close();
     }
 
     /** Starts running an acquired job; {@code onFinish} runs once its outcome is recorded. */
@@ -296,7 +304,7 @@ public final class JobRunner {
             } else if (attempt.value() instanceof Outcome outcome) {
                 recordOutcome(execution, outcome, now);
             } else {
-                store.complete(id, token, toJson(attempt.value()));
+                completions.complete(id, token, toJson(attempt.value()));
             }
         } catch (LeaseLostException e) {
             // Fencing at work: another worker owns the job now, and this outcome must not count.

@@ -1,0 +1,115 @@
+package dev.jobs.core.internal.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.StoreUnavailableException;
+import dev.jobs.core.spi.Completion;
+import dev.jobs.core.spi.CompletionResult;
+import dev.jobs.core.spi.JobStore;
+import dev.jobs.core.spi.Transition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit for successes: handler threads hand their completions here and wait, and one thread
+ * writes whatever has queued up in a single {@link JobStore#completeAll} call. Under load many
+ * outcomes share one transaction; a lone completion is written at once, with no added wait.
+ * Fencing is unchanged: each completion is refused or recorded on its own, and its handler thread
+ * learns which.
+ *
+ * <p>Thread-safe: a blocking queue feeds the one writer thread.
+ */
+final class CompletionBatcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CompletionBatcher.class);
+
+    /** Most completions written in one transaction; bounds the statement and the locks held. */
+    static final int MAX_BATCH = 256;
+
+    private record Pending(Completion completion, CompletableFuture<CompletionResult> done) {}
+
+    private final JobStore store;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    private volatile boolean open = true;
+
+    CompletionBatcher(JobStore store) {
+        this.store = store;
+        this.writer = Thread.ofPlatform().daemon().name("jobs-completions").start(this::writeLoop);
+    }
+
+    /**
+     * Records a success and waits until it is written.
+     *
+     * @throws dev.jobs.core.LeaseLostException if fencing refused it
+     * @throws StoreUnavailableException if the store could not be reached
+     */
+    Transition complete(UUID jobId, UUID leaseToken, Optional<JsonNode> result) {
+        var pending = new Pending(new Completion(jobId, leaseToken, result), new CompletableFuture<>());
+        if (!open) {
+            throw new StoreUnavailableException(
+                    "the engine is shutting down; completion of " + jobId + " not sent", null);
+        }
+        queue.add(pending);
+        try {
+            return pending.done().get().orThrow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("interrupted while recording the completion of job " + jobId, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new StoreUnavailableException("recording the completion of job " + jobId + " failed", e.getCause());
+        }
+    }
+
+    private void writeLoop() {
+        var batch = new ArrayList<Pending>();
+        while (open || !queue.isEmpty()) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                if (!open) {
+                    break;
+                }
+                continue;
+            }
+            queue.drainTo(batch, MAX_BATCH - 1);
+            write(batch);
+            batch.clear();
+        }
+        queue.forEach(p -> p.done()
+                .completeExceptionally(
+                        new StoreUnavailableException("the engine stopped before the completion was written", null)));
+    }
+
+    private void write(List<Pending> batch) {
+        try {
+            List<CompletionResult> results =
+                    store.completeAll(batch.stream().map(Pending::completion).toList());
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).done().complete(results.get(i));
+            }
+        } catch (RuntimeException e) {
+            log.debug("writing {} completions failed; their workers retry: {}", batch.size(), e.toString());
+            batch.forEach(p -> p.done().completeExceptionally(e));
+        }
+    }
+
+    @Override
+    public void close() {
+        open = false;
+        writer.interrupt();
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
