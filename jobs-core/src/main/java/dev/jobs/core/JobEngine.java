@@ -213,6 +213,17 @@ public final class JobEngine implements AutoCloseable {
      * @throws JobValidationException naming every rejected field as {@code [index].field}
      */
     public List<Job> enqueueAll(List<JobSpec> specs) {
+        return create(prepare(specs), specs.size() == 1 ? "" : null);
+    }
+
+    /**
+     * Validates jobs and gives them ids without storing them, for a store that creates them in the
+     * host's own transaction (for example {@code JdbcJobStore.enqueueIn}), so that they exist only if
+     * that transaction commits.
+     *
+     * @throws JobValidationException naming every rejected field; nothing is stored
+     */
+    public List<NewJob> prepare(List<JobSpec> specs) {
         requireOpen();
         var errors = new ArrayList<FieldError>();
         if (specs.isEmpty()) {
@@ -229,10 +240,9 @@ public final class JobEngine implements AutoCloseable {
             throw new JobValidationException(errors);
         }
         Instant now = clock.instant();
-        var newJobs = specs.stream()
+        return specs.stream()
                 .map(spec -> newJob(spec, ids.next(), List.copyOf(spec.dependsOn()), now))
                 .toList();
-        return create(newJobs, single ? "" : null);
     }
 
     /**

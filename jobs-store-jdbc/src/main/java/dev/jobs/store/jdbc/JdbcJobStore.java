@@ -8,10 +8,12 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.jobs.core.InvalidTransitionException;
 import dev.jobs.core.Job;
+import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobNotFoundException;
 import dev.jobs.core.JobPage;
 import dev.jobs.core.JobQuery;
+import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
 import dev.jobs.core.JobsException;
 import dev.jobs.core.LeaseLostException;
@@ -55,8 +57,10 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
+import org.jdbi.v3.core.ConnectionFactory;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Handles;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -113,6 +117,16 @@ public final class JdbcJobStore implements JobStore {
     private final HikariDataSource ownedPool;
     private final String insertJob;
     private final String updateJob;
+
+    /** The host's connection while {@link #enqueueIn} runs on the calling thread. */
+    private static final ThreadLocal<Connection> HOST_CONNECTION = new ThreadLocal<>();
+
+    /**
+     * Runs the store's statements on a connection the host owns: never closes it, never ends its
+     * transaction.
+     */
+    private final Jdbi hostJdbi;
+
     private final DataSource dataSource;
     private final String channel;
     private final List<Consumer<String>> subscribers = new CopyOnWriteArrayList<>();
@@ -128,8 +142,21 @@ public final class JdbcJobStore implements JobStore {
         this.jdbi = Jdbi.create(dataSource);
         this.dialect = detectDialect(jdbi);
         this.rows = new JobRows(builder.mapper, dialect);
+        this.hostJdbi = Jdbi.create(new ConnectionFactory() {
+            @Override
+            public Connection openConnection() {
+                return Objects.requireNonNull(HOST_CONNECTION.get(), "no host connection on this thread");
+            }
+
+            @Override
+            public void closeConnection(Connection connection) {
+                // the host's connection: the host closes it
+            }
+        });
+        hostJdbi.getConfig(Handles.class).setForceEndTransactions(false);
         for (String table : List.of("job", "dependency", "unique_key", "paused_queue", "worker")) {
             jdbi.define(table, prefix + table);
+            hostJdbi.define(table, prefix + table);
         }
         this.insertJob = "INSERT INTO <job> (" + String.join(", ", JobRows.COLUMNS) + ") VALUES ("
                 + JobRows.COLUMNS.stream().map(c -> ":" + c).collect(Collectors.joining(", ")) + ")";
@@ -168,64 +195,92 @@ public final class JdbcJobStore implements JobStore {
 
     @Override
     public List<Job> create(List<NewJob> batch) {
-        return inTransaction(h -> {
-            Instant now = now();
-            requireKnownDependencies(h, batch);
-            var replacedBy = new HashMap<UUID, UUID>();
-            var stored = new ArrayList<Job>(batch.size());
-            var inserted = new ArrayList<Job>();
-            PreparedBatch inserts = h.prepareBatch(insertJob);
-            PreparedBatch edges =
-                    h.prepareBatch("INSERT INTO <dependency> (job_id, depends_on_id) VALUES (:job_id, :depends_on_id)");
-            for (NewJob spec : batch) {
-                Optional<UUID> holder = spec.uniqueKey().flatMap(key -> claimUniqueKey(h, key, spec.id()));
-                if (holder.isPresent()) {
-                    replacedBy.put(spec.id(), holder.get());
-                    stored.add(null);
-                    continue;
+        return inTransaction(h -> createOn(h, batch));
+    }
+
+    /**
+     * Creates jobs inside the host's own transaction on {@code connection}: they exist only if the
+     * host commits it. Idle workers hear of them when it does (on PostgreSQL through NOTIFY, which is
+     * sent on commit); elsewhere they find them at their next poll. The connection is left open and
+     * its transaction untouched.
+     *
+     * @param engine validates the specs and gives them ids, as {@link JobEngine#enqueueAll} would
+     * @throws JobValidationException naming every rejected field; nothing is written
+     */
+    public List<Job> enqueueIn(Connection connection, JobEngine engine, List<JobSpec> specs) {
+        List<NewJob> prepared = engine.prepare(specs);
+        HOST_CONNECTION.set(connection);
+        try {
+            return hostJdbi.withHandle(h -> createOn(h, prepared));
+        } catch (JdbiException e) {
+            throw new StoreUnavailableException("creating jobs in the host's transaction failed: " + e.getMessage(), e);
+        } finally {
+            HOST_CONNECTION.remove();
+        }
+    }
+
+    /** As {@link #enqueueIn(Connection, JobEngine, List)}, in the transaction of the host's Jdbi handle. */
+    public List<Job> enqueueIn(Handle handle, JobEngine engine, List<JobSpec> specs) {
+        return enqueueIn(handle.getConnection(), engine, specs);
+    }
+
+    private List<Job> createOn(Handle h, List<NewJob> batch) {
+        Instant now = now();
+        requireKnownDependencies(h, batch);
+        var replacedBy = new HashMap<UUID, UUID>();
+        var stored = new ArrayList<Job>(batch.size());
+        var inserted = new ArrayList<Job>();
+        PreparedBatch inserts = h.prepareBatch(insertJob);
+        PreparedBatch edges =
+                h.prepareBatch("INSERT INTO <dependency> (job_id, depends_on_id) VALUES (:job_id, :depends_on_id)");
+        for (NewJob spec : batch) {
+            Optional<UUID> holder = spec.uniqueKey().flatMap(key -> claimUniqueKey(h, key, spec.id()));
+            if (holder.isPresent()) {
+                replacedBy.put(spec.id(), holder.get());
+                stored.add(null);
+                continue;
+            }
+            List<UUID> dependsOn = spec.dependsOn().stream()
+                    .map(d -> replacedBy.getOrDefault(d, d))
+                    .distinct()
+                    .toList();
+            NewJob exact = withRunAt(spec, JobRows.micros(spec.runAt()));
+            Job job = JobTransitions.created(exact, dependsOn, now);
+            rows.bind(inserts, job).add();
+            for (UUID dependency : dependsOn) {
+                edges.bind("job_id", dialect.uuid(job.id()))
+                        .bind("depends_on_id", dialect.uuid(dependency))
+                        .add();
+            }
+            stored.add(job);
+            inserted.add(job);
+        }
+        if (inserts.size() > 0) {
+            inserts.execute();
+            announceClaimable(h, inserted);
+        }
+        if (edges.size() > 0) {
+            edges.execute();
+        }
+        // Members depending on jobs that were already finished resolve now, in this transaction.
+        var changed = new ArrayList<Job>();
+        for (Job job : inserted) {
+            if (job.state() == JobState.PENDING) {
+                Job current = lock(h, job.id()).orElseThrow();
+                if (current.state() == JobState.PENDING
+                        && settle(h, current, now, changed).isTerminal()) {
+                    settleDependentsOf(h, current.id(), now, changed);
                 }
-                List<UUID> dependsOn = spec.dependsOn().stream()
-                        .map(d -> replacedBy.getOrDefault(d, d))
-                        .distinct()
-                        .toList();
-                NewJob exact = withRunAt(spec, JobRows.micros(spec.runAt()));
-                Job job = JobTransitions.created(exact, dependsOn, now);
-                rows.bind(inserts, job).add();
-                for (UUID dependency : dependsOn) {
-                    edges.bind("job_id", dialect.uuid(job.id()))
-                            .bind("depends_on_id", dialect.uuid(dependency))
-                            .add();
-                }
-                stored.add(job);
-                inserted.add(job);
             }
-            if (inserts.size() > 0) {
-                inserts.execute();
-                announceClaimable(h, inserted);
-            }
-            if (edges.size() > 0) {
-                edges.execute();
-            }
-            // Members depending on jobs that were already finished resolve now, in this transaction.
-            var changed = new ArrayList<Job>();
-            for (Job job : inserted) {
-                if (job.state() == JobState.PENDING) {
-                    Job current = lock(h, job.id()).orElseThrow();
-                    if (current.state() == JobState.PENDING
-                            && settle(h, current, now, changed).isTerminal()) {
-                        settleDependentsOf(h, current.id(), now, changed);
-                    }
-                }
-            }
-            var result = new ArrayList<Job>(batch.size());
-            for (int i = 0; i < batch.size(); i++) {
-                UUID id = stored.get(i) == null
-                        ? replacedBy.get(batch.get(i).id())
-                        : stored.get(i).id();
-                result.add(find(h, id).orElseThrow());
-            }
-            return result;
-        });
+        }
+        var result = new ArrayList<Job>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            UUID id = stored.get(i) == null
+                    ? replacedBy.get(batch.get(i).id())
+                    : stored.get(i).id();
+            result.add(find(h, id).orElseThrow());
+        }
+        return result;
     }
 
     private static NewJob withRunAt(NewJob spec, Instant runAt) {

@@ -1,5 +1,8 @@
 package dev.jobs.store.jdbc;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -71,6 +74,16 @@ final class TestDatabase {
                 .tablePrefix(prefix)
                 .clock(clock)
                 .build();
+    }
+
+    /** A plain connection, as a host application would hold one; the caller closes it. */
+    Connection connect() throws SQLException {
+        return DriverManager.getConnection(url, user, password);
+    }
+
+    /** A Jdbi of the host's own, on the same database. */
+    Jdbi hostJdbi() {
+        return jdbi();
     }
 
     /** Drops this instance's tables. */

@@ -1,0 +1,9 @@
+package dev.jobs.store.jdbc;
+
+/** Transactional enqueue on Postgres. */
+class PostgresTransactionalEnqueueTest extends TransactionalEnqueueTest {
+    @Override
+    TestDatabase database() {
+        return TestDatabase.postgres();
+    }
+}
