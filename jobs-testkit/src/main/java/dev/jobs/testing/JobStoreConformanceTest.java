@@ -584,6 +584,50 @@ public abstract class JobStoreConformanceTest {
     }
 
     @Test
+    void retriedDependencyHoldsBackARunPolicyDependentAgain() {
+        Job first = create(jobs.of("first"));
+        Job second = create(jobs.of("second"));
+        Job cleanup = create(
+                jobs.of("cleanup").dependsOn(first.id(), second.id()).onDependencyFailure(DependencyFailurePolicy.RUN));
+        Job firstRunning = acquireOne();
+        store.fail(firstRunning.id(), token(firstRunning), JobError.of("Boom", "x"), Optional.empty());
+        assertThat(current(cleanup)).isPending();
+
+        store.retry(first.id());
+        Job secondRunning = acquire(10).stream()
+                .filter(j -> j.id().equals(second.id()))
+                .findFirst()
+                .orElseThrow();
+        store.complete(secondRunning.id(), token(secondRunning), Optional.empty());
+
+        assertThat(current(cleanup))
+                .as("its retried dependency runs again first")
+                .isPending();
+        Job firstAgain = current(first);
+        store.complete(firstAgain.id(), token(firstAgain), Optional.empty());
+        assertThat(current(cleanup)).isReady();
+    }
+
+    @Test
+    void fanInWithManyParentsIsReleasedOnlyByTheLast() {
+        var parents = new ArrayList<Job>();
+        for (int i = 0; i < 5; i++) {
+            parents.add(create(jobs.of("parent")));
+        }
+        Job join =
+                create(jobs.of("join").dependsOn(parents.stream().map(Job::id).toArray(UUID[]::new)));
+        List<Job> running = acquire(10);
+        assertThat(running).hasSize(5);
+
+        for (int i = 0; i < 4; i++) {
+            store.complete(running.get(i).id(), token(running.get(i)), Optional.empty());
+            assertThat(current(join)).isPending();
+        }
+        store.complete(running.get(4).id(), token(running.get(4)), Optional.empty());
+        assertThat(current(join)).isReady();
+    }
+
+    @Test
     void cancellingAWaitingParentCancelsItsDependents() {
         Job parent = create(jobs.of("parent"));
         Job child = create(jobs.of("child").dependsOn(parent.id()));

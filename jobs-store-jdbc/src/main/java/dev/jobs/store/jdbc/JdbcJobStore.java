@@ -267,9 +267,11 @@ public final class JdbcJobStore implements JobStore {
         for (Job job : inserted) {
             if (job.state() == JobState.PENDING) {
                 Job current = lock(h, job.id()).orElseThrow();
-                if (current.state() == JobState.PENDING
-                        && settle(h, current, now, changed).isTerminal()) {
-                    settleDependentsOf(h, current.id(), now, changed);
+                if (current.state() == JobState.PENDING) {
+                    Job settled = settle(h, current, now, changed);
+                    if (settled.isTerminal()) {
+                        settleDependentsOf(h, settled, now, changed);
+                    }
                 }
             }
         }
@@ -458,7 +460,7 @@ public final class JdbcJobStore implements JobStore {
                 if (outcome instanceof Job job) {
                     var changed = new ArrayList<Job>();
                     if (parents.contains(job.id())) {
-                        settleDependentsOf(h, job.id(), now, changed);
+                        settleDependentsOf(h, job, now, changed);
                     }
                     results.add(CompletionResult.recorded(new Transition(job, changed)));
                 } else {
@@ -556,6 +558,9 @@ public final class JdbcJobStore implements JobStore {
                     JobTransitions.reopened(job, target == JobState.PENDING ? JobState.PENDING : JobState.READY, now);
             write(h, job, retried);
             var changed = new ArrayList<Job>();
+            if (retried.state() == JobState.PENDING) {
+                settle(h, retried, now, changed); // records how many dependencies it waits for
+            }
             reviveCascadedDependents(h, retried, now, changed);
             return new Transition(retried, changed);
         });
@@ -565,11 +570,16 @@ public final class JdbcJobStore implements JobStore {
         var work = new ArrayDeque<UUID>();
         work.add(parent.id());
         while (!work.isEmpty()) {
-            for (Job dependent : lockDependents(h, work.poll())) {
-                if (JobTransitions.cancelledByDependency(dependent)
+            for (Waiting waiting : lockDependents(h, work.poll())) {
+                Job dependent = waiting.job();
+                if (dependent.state() == JobState.PENDING) {
+                    // Its retried dependency is unfinished again.
+                    setPendingDependencies(h, dependent.id(), waiting.pendingDependencies() + 1);
+                } else if (JobTransitions.cancelledByDependency(dependent)
                         && waitingStateOf(h, dependent, now) == JobState.PENDING) {
                     Job revived = JobTransitions.reopened(dependent, JobState.PENDING, now);
                     write(h, dependent, revived);
+                    settle(h, revived, now, changed);
                     changed.add(revived);
                     work.add(dependent.id());
                 }
@@ -927,13 +937,23 @@ public final class JdbcJobStore implements JobStore {
         return JobTransitions.requireLease(lock(h, jobId), jobId, leaseToken);
     }
 
+    /** A job waiting on dependencies, with how many of them have not finished yet. */
+    private record Waiting(Job job, int pendingDependencies) {}
+
     /** The jobs that depend on {@code parentId}, locked, in a stable order. */
-    private List<Job> lockDependents(Handle h, UUID parentId) {
+    private List<Waiting> lockDependents(Handle h, UUID parentId) {
         return h.createQuery("SELECT * FROM <job> WHERE id IN"
                         + " (SELECT job_id FROM <dependency> WHERE depends_on_id = :parent) ORDER BY id FOR UPDATE")
                 .bind("parent", dialect.uuid(parentId))
-                .map((rs, ctx) -> rows.read(rs))
+                .map((rs, ctx) -> new Waiting(rows.read(rs), rs.getInt("pending_dependencies")))
                 .list();
+    }
+
+    private void setPendingDependencies(Handle h, UUID id, int count) {
+        h.createUpdate("UPDATE <job> SET pending_dependencies = :count WHERE id = :id")
+                .bind("count", count)
+                .bind("id", dialect.uuid(id))
+                .execute();
     }
 
     private void write(Handle h, Job previous, Job next) {
@@ -983,29 +1003,59 @@ public final class JdbcJobStore implements JobStore {
         write(h, job, next);
         var changed = new ArrayList<Job>();
         if (next.isTerminal()) {
-            settleDependentsOf(h, next.id(), now, changed);
+            settleDependentsOf(h, next, now, changed);
         }
         return new Transition(next, changed);
     }
 
-    private void settleDependentsOf(Handle h, UUID finishedId, Instant now, List<Job> changed) {
-        var work = new ArrayDeque<UUID>();
-        work.add(finishedId);
+    /**
+     * Carries a finished job to its waiting dependents, counting down each one's unfinished
+     * dependencies, so the work is O(the finished job's edges): only a dependent whose count reaches
+     * zero, or that a failure cancels, changes state; cancellations cascade.
+     */
+    private void settleDependentsOf(Handle h, Job finished, Instant now, List<Job> changed) {
+        var work = new ArrayDeque<Job>();
+        work.add(finished);
         while (!work.isEmpty()) {
-            for (Job dependent : lockDependents(h, work.poll())) {
-                if (dependent.state() == JobState.PENDING
-                        && settle(h, dependent, now, changed).isTerminal()) {
-                    work.add(dependent.id());
+            Job parent = work.poll();
+            for (Waiting waiting : lockDependents(h, parent.id())) {
+                Job dependent = waiting.job();
+                if (dependent.state() != JobState.PENDING) {
+                    continue;
+                }
+                int remaining = Math.max(0, waiting.pendingDependencies() - 1);
+                // The rule only needs this parent's outcome and whether others are unfinished: a
+                // dependency that failed earlier would already have cancelled a CANCEL dependent.
+                List<JobState> known =
+                        remaining > 0 ? List.of(parent.state(), JobState.PENDING) : List.of(parent.state());
+                JobState target =
+                        DependencyRule.resolve(known, dependent.onDependencyFailure(), dependent.runAt(), now);
+                if (target == JobState.PENDING) {
+                    setPendingDependencies(h, dependent.id(), remaining);
+                    continue;
+                }
+                Job settled = JobTransitions.settled(
+                        dependent, target, target == JobState.CANCELLED ? Optional.of(parent) : Optional.empty(), now);
+                write(h, dependent, settled);
+                changed.add(settled);
+                if (settled.isTerminal()) {
+                    work.add(settled);
                 }
             }
         }
     }
 
+    /**
+     * Moves a pending job to the state all its dependencies call for, reading each of them (at
+     * creation and after a retry); if it keeps waiting, records how many are unfinished.
+     */
     private Job settle(Handle h, Job pending, Instant now, List<Job> changed) {
         Map<UUID, Job> dependencies = dependenciesOf(h, pending);
-        JobState target = DependencyRule.resolve(
-                states(pending, dependencies), pending.onDependencyFailure(), pending.runAt(), now);
+        List<JobState> states = states(pending, dependencies);
+        JobState target = DependencyRule.resolve(states, pending.onDependencyFailure(), pending.runAt(), now);
         if (target == JobState.PENDING) {
+            setPendingDependencies(h, pending.id(), (int)
+                    states.stream().filter(s -> !s.isTerminal()).count());
             return pending;
         }
         Optional<Job> culprit = dependencies.values().stream()

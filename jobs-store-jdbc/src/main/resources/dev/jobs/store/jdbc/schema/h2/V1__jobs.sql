@@ -12,6 +12,7 @@ CREATE TABLE ${prefix}job (
     timeout_ms            bigint,
     depends_on            clob         NOT NULL,
     on_dependency_failure varchar(8)   NOT NULL,
+    pending_dependencies  integer      NOT NULL DEFAULT 0,
     unique_key            varchar(255),
     progress              integer      NOT NULL,
     progress_message      clob,
