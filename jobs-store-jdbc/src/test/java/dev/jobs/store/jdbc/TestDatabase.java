@@ -11,7 +11,8 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * A database for tests, found the way the project's tests find servers: an explicit setting in
- * the environment first, then the server on its default local port. A server that cannot be
+ * the environment first, then a Testcontainers container where a Docker engine runs, then the
+ * server on its default local port. A server that cannot be
  * reached fails the test; it is never skipped. Each instance works under its own table prefix, so
  * test classes never see each other's rows.
  */
@@ -31,14 +32,24 @@ final class TestDatabase {
         this.password = password;
     }
 
-    /** {@code JOBS_TEST_POSTGRES_URL} / {@code _USER} / {@code _PASSWORD}, else 127.0.0.1:5432, database test. */
+    /**
+     * {@code JOBS_TEST_POSTGRES_URL} / {@code _USER} / {@code _PASSWORD}; else a PostgreSQL
+     * container where a Docker engine runs; else 127.0.0.1:5432, database test.
+     */
     static TestDatabase postgres() {
-        return fromEnvironment("POSTGRES", "jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");
+        return fromEnvironment("POSTGRES")
+                .orElseGet(() -> TestContainers.postgres()
+                        .orElseGet(() -> new TestDatabase("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "")));
     }
 
-    /** {@code JOBS_TEST_MARIADB_URL} / {@code _USER} / {@code _PASSWORD}, else 127.0.0.1:3306, database test. */
+    /**
+     * {@code JOBS_TEST_MARIADB_URL} / {@code _USER} / {@code _PASSWORD}; else a MariaDB container
+     * where a Docker engine runs; else 127.0.0.1:3306, database test.
+     */
     static TestDatabase mariadb() {
-        return fromEnvironment("MARIADB", "jdbc:mariadb://127.0.0.1:3306/test", "root", "");
+        return fromEnvironment("MARIADB")
+                .orElseGet(() -> TestContainers.mariadb()
+                        .orElseGet(() -> new TestDatabase("jdbc:mariadb://127.0.0.1:3306/test", "root", "")));
     }
 
     /** A private in-memory H2 database. */
@@ -46,11 +57,16 @@ final class TestDatabase {
         return new TestDatabase("jdbc:h2:mem:jobs" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "");
     }
 
-    private static TestDatabase fromEnvironment(String name, String url, String user, String password) {
-        return new TestDatabase(
-                env("JOBS_TEST_" + name + "_URL").orElse(url),
-                env("JOBS_TEST_" + name + "_USER").orElse(user),
-                env("JOBS_TEST_" + name + "_PASSWORD").orElse(password));
+    static TestDatabase of(String url, String user, String password) {
+        return new TestDatabase(url, user, password);
+    }
+
+    private static Optional<TestDatabase> fromEnvironment(String name) {
+        return env("JOBS_TEST_" + name + "_URL")
+                .map(url -> new TestDatabase(
+                        url,
+                        env("JOBS_TEST_" + name + "_USER").orElse(""),
+                        env("JOBS_TEST_" + name + "_PASSWORD").orElse("")));
     }
 
     private static Optional<String> env(String name) {
