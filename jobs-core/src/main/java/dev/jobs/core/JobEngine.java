@@ -27,6 +27,8 @@ import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.StoreJobQueue;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -804,8 +806,8 @@ public final class JobEngine implements AutoCloseable {
         private static String defaultWorkerId() {
             String host;
             try {
-                host = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.net.UnknownHostException e) {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
                 host = "host";
             }
             long pid = ProcessHandle.current().pid();

@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.hibernate.validator.constraints.time.DurationMax;
 import org.hibernate.validator.constraints.time.DurationMin;
 
@@ -266,7 +267,7 @@ public final class JobSpec {
         return "JobSpec[type=" + type + ", queue=" + queue + ", priority=" + priority + "]";
     }
 
-    private JobSpec copy(java.util.function.Consumer<Mutable> change) {
+    private JobSpec copy(Consumer<Mutable> change) {
         var m = new Mutable(this);
         change.accept(m);
         return new JobSpec(

@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * The states of a job and the one table of transitions between them. Every store enforces this
@@ -74,7 +75,7 @@ public enum JobState {
      *
      * @throws InvalidTransitionException naming the job, both states and {@code whatToDo}
      */
-    public void requireTransitionTo(JobState target, java.util.UUID jobId, String whatToDo) {
+    public void requireTransitionTo(JobState target, UUID jobId, String whatToDo) {
         if (!canTransitionTo(target)) {
             throw new InvalidTransitionException(jobId, this, "cannot move to " + target + "; " + whatToDo);
         }

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The engine's Micrometer meters, fed by job events:
@@ -92,7 +93,7 @@ public final class JobMetrics implements JobListener {
                                     "queue",
                                     queue.queue(),
                                     "state",
-                                    state.name().toLowerCase(java.util.Locale.ROOT)),
+                                    state.name().toLowerCase(Locale.ROOT)),
                             queue.count(state)));
                 }
             }

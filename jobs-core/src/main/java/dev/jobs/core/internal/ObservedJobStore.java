@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -213,7 +214,7 @@ public final class ObservedJobStore implements JobStore {
     }
 
     @Override
-    public boolean subscribe(java.util.function.Consumer<String> onQueueChanged) {
+    public boolean subscribe(Consumer<String> onQueueChanged) {
         return store.subscribe(onQueueChanged);
     }
 

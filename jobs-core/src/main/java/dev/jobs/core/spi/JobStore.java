@@ -5,11 +5,13 @@ import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobPage;
 import dev.jobs.core.JobQuery;
+import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.WorkerInfo;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -81,12 +83,12 @@ public interface JobStore extends AutoCloseable {
      * @return one result per completion, in the same order
      */
     default List<CompletionResult> completeAll(List<Completion> completions) {
-        var results = new java.util.ArrayList<CompletionResult>(completions.size());
+        var results = new ArrayList<CompletionResult>(completions.size());
         for (Completion completion : completions) {
             try {
                 results.add(CompletionResult.recorded(
                         complete(completion.jobId(), completion.leaseToken(), completion.result())));
-            } catch (dev.jobs.core.LeaseLostException e) {
+            } catch (LeaseLostException e) {
                 results.add(CompletionResult.refused(e));
             }
         }

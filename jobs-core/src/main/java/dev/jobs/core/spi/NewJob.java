@@ -56,4 +56,22 @@ public record NewJob(
         metadata = Map.copyOf(metadata);
         Objects.requireNonNull(retryPolicy, "retryPolicy");
     }
+
+    /** The same job with another {@code runAt}, such as one rounded to the store's precision. */
+    public NewJob withRunAt(Instant newRunAt) {
+        return new NewJob(
+                id,
+                queue,
+                type,
+                payload,
+                priority,
+                newRunAt,
+                maxAttempts,
+                timeout,
+                dependsOn,
+                onDependencyFailure,
+                uniqueKey,
+                metadata,
+                retryPolicy);
+    }
 }

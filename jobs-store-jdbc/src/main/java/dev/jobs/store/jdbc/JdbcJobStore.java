@@ -36,6 +36,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -43,6 +44,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +52,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
@@ -158,8 +161,9 @@ public final class JdbcJobStore implements JobStore {
             jdbi.define(table, prefix + table);
             hostJdbi.define(table, prefix + table);
         }
-        this.insertJob = "INSERT INTO <job> (" + String.join(", ", JobRows.COLUMNS) + ") VALUES ("
-                + JobRows.COLUMNS.stream().map(c -> ":" + c).collect(Collectors.joining(", ")) + ")";
+        this.insertJob = "INSERT INTO <job> (" + String.join(", ", JobRows.COLUMNS) + ", pending_dependencies) VALUES ("
+                + JobRows.COLUMNS.stream().map(c -> ":" + c).collect(Collectors.joining(", "))
+                + ", :pending_dependencies)";
         this.updateJob = "UPDATE <job> SET "
                 + JobRows.COLUMNS.stream()
                         .filter(c -> !c.equals("id"))
@@ -224,95 +228,115 @@ public final class JdbcJobStore implements JobStore {
         return enqueueIn(handle.getConnection(), engine, specs);
     }
 
+    /**
+     * Works out every new job's final state in memory (dependencies inside the batch, or locked
+     * outside it), then writes the batch in a few batched statements.
+     */
     private List<Job> createOn(Handle h, List<NewJob> batch) {
         Instant now = now();
-        requireKnownDependencies(h, batch);
+        // Locking the existing dependencies keeps any of them from finishing unseen while this
+        // transaction adds edges it could not yet find (its cascade waits for our commit).
+        Map<UUID, Job> known = lockAll(h, DependencyRule.outsideDependencies(batch));
+        DependencyRule.requireKnownDependencies(batch, known::containsKey);
+        var resultIds = new ArrayList<UUID>(batch.size());
         var replacedBy = new HashMap<UUID, UUID>();
-        var stored = new ArrayList<Job>(batch.size());
-        var inserted = new ArrayList<Job>();
-        PreparedBatch inserts = h.prepareBatch(insertJob);
-        PreparedBatch edges =
-                h.prepareBatch("INSERT INTO <dependency> (job_id, depends_on_id) VALUES (:job_id, :depends_on_id)");
+        var created = new LinkedHashMap<UUID, Job>();
         for (NewJob spec : batch) {
             Optional<UUID> holder = spec.uniqueKey().flatMap(key -> claimUniqueKey(h, key, spec.id()));
             if (holder.isPresent()) {
                 replacedBy.put(spec.id(), holder.get());
-                stored.add(null);
+                // The holder is an earlier member of this batch, or a stored unfinished job.
+                known.computeIfAbsent(
+                        holder.get(),
+                        id -> Optional.ofNullable(created.get(id))
+                                .or(() -> find(h, id))
+                                .orElseThrow());
+                resultIds.add(holder.get());
                 continue;
             }
             List<UUID> dependsOn = spec.dependsOn().stream()
                     .map(d -> replacedBy.getOrDefault(d, d))
                     .distinct()
                     .toList();
-            NewJob exact = withRunAt(spec, JobRows.micros(spec.runAt()));
-            Job job = JobTransitions.created(exact, dependsOn, now);
-            rows.bind(inserts, job).add();
-            for (UUID dependency : dependsOn) {
+            created.put(
+                    spec.id(), JobTransitions.created(spec.withRunAt(JobRows.micros(spec.runAt())), dependsOn, now));
+            resultIds.add(spec.id());
+        }
+        known.putAll(created);
+        settleNewJobs(created, known, now);
+
+        PreparedBatch inserts = h.prepareBatch(insertJob);
+        PreparedBatch edges =
+                h.prepareBatch("INSERT INTO <dependency> (job_id, depends_on_id) VALUES (:job_id, :depends_on_id)");
+        for (Job job : created.values()) {
+            rows.bind(inserts, job)
+                    .bind("pending_dependencies", unfinished(job, known))
+                    .add();
+            for (UUID dependency : job.dependsOn()) {
                 edges.bind("job_id", dialect.uuid(job.id()))
                         .bind("depends_on_id", dialect.uuid(dependency))
                         .add();
             }
-            stored.add(job);
-            inserted.add(job);
         }
         if (inserts.size() > 0) {
             inserts.execute();
-            announceClaimable(h, inserted);
+            created.values().stream().filter(Job::isTerminal).forEach(job -> releaseUniqueKey(h, job));
+            announceClaimable(h, List.copyOf(created.values()));
         }
         if (edges.size() > 0) {
             edges.execute();
         }
-        // Members depending on jobs that were already finished resolve now, in this transaction.
-        var changed = new ArrayList<Job>();
-        for (Job job : inserted) {
-            if (job.state() == JobState.PENDING) {
-                Job current = lock(h, job.id()).orElseThrow();
-                if (current.state() == JobState.PENDING) {
-                    Job settled = settle(h, current, now, changed);
-                    if (settled.isTerminal()) {
-                        settleDependentsOf(h, settled, now, changed);
-                    }
+        return resultIds.stream().map(known::get).toList();
+    }
+
+    /**
+     * Moves new pending jobs whose dependencies are already settled to their state, as {@link
+     * DependencyRule} says. Repeats while a cancellation spreads, since a batch need not come in
+     * dependency order.
+     */
+    private static void settleNewJobs(Map<UUID, Job> created, Map<UUID, Job> known, Instant now) {
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (Job job : List.copyOf(created.values())) {
+                if (job.state() != JobState.PENDING) {
+                    continue;
+                }
+                JobState target =
+                        DependencyRule.resolve(states(job, known), job.onDependencyFailure(), job.runAt(), now);
+                if (target != JobState.PENDING) {
+                    Optional<Job> culprit = job.dependsOn().stream()
+                            .map(known::get)
+                            .filter(d -> d.state() == JobState.FAILED || d.state() == JobState.CANCELLED)
+                            .findFirst();
+                    Job settled = JobTransitions.settled(job, target, culprit, now);
+                    created.put(job.id(), settled);
+                    known.put(job.id(), settled);
+                    changed = true;
                 }
             }
         }
-        var result = new ArrayList<Job>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            UUID id = stored.get(i) == null
-                    ? replacedBy.get(batch.get(i).id())
-                    : stored.get(i).id();
-            result.add(find(h, id).orElseThrow());
+    }
+
+    /** How many of a waiting job's dependencies have not finished; zero for a job not waiting. */
+    private static int unfinished(Job job, Map<UUID, Job> dependencies) {
+        if (job.state() != JobState.PENDING) {
+            return 0;
         }
-        return result;
+        return (int)
+                states(job, dependencies).stream().filter(s -> !s.isTerminal()).count();
     }
 
-    private static NewJob withRunAt(NewJob spec, Instant runAt) {
-        return new NewJob(
-                spec.id(),
-                spec.queue(),
-                spec.type(),
-                spec.payload(),
-                spec.priority(),
-                runAt,
-                spec.maxAttempts(),
-                spec.timeout(),
-                spec.dependsOn(),
-                spec.onDependencyFailure(),
-                spec.uniqueKey(),
-                spec.metadata(),
-                spec.retryPolicy());
-    }
-
-    private void requireKnownDependencies(Handle h, List<NewJob> batch) {
-        Set<UUID> outside = DependencyRule.outsideDependencies(batch);
-        Set<UUID> stored = outside.isEmpty() ? Set.of() : Set.copyOf(ids(h, outside));
-        DependencyRule.requireKnownDependencies(batch, stored::contains);
-    }
-
-    private List<UUID> ids(Handle h, Collection<UUID> ids) {
-        return h.createQuery("SELECT id FROM <job> WHERE id IN (<ids>)")
-                .bindList("ids", ids.stream().map(dialect::uuid).toList())
-                .map((rs, ctx) -> UUID.fromString(rs.getString("id")))
-                .list();
+    /** These jobs, their rows locked in id order until the transaction ends. */
+    private Map<UUID, Job> lockAll(Handle h, Collection<UUID> ids) {
+        var found = new HashMap<UUID, Job>();
+        if (!ids.isEmpty()) {
+            h.createQuery("SELECT * FROM <job> WHERE id IN (<ids>) ORDER BY id FOR UPDATE")
+                    .bindList("ids", ids.stream().map(dialect::uuid).toList())
+                    .map((rs, ctx) -> rows.read(rs))
+                    .forEach(job -> found.put(job.id(), job));
+        }
+        return found;
     }
 
     /**
@@ -417,16 +441,8 @@ public final class JdbcJobStore implements JobStore {
         }
         return inTransaction(h -> {
             Instant now = now();
-            Map<UUID, Job> current = new HashMap<>();
-            h.createQuery("SELECT * FROM <job> WHERE id IN (<ids>) ORDER BY id FOR UPDATE")
-                    .bindList(
-                            "ids",
-                            completions.stream()
-                                    .map(c -> dialect.uuid(c.jobId()))
-                                    .distinct()
-                                    .toList())
-                    .map((rs, ctx) -> rows.read(rs))
-                    .forEach(job -> current.put(job.id(), job));
+            Map<UUID, Job> current =
+                    lockAll(h, completions.stream().map(Completion::jobId).collect(Collectors.toSet()));
             var succeeded = new ArrayList<Job>();
             var outcomes = new ArrayList<Object>(completions.size());
             for (Completion completion : completions) {
@@ -638,7 +654,7 @@ public final class JdbcJobStore implements JobStore {
                 .bindList("claimable", CLAIMABLE)
                 .bindList("queues", List.copyOf(queues))
                 .map((rs, ctx) -> {
-                    java.time.LocalDateTime earliest = rs.getObject("earliest", java.time.LocalDateTime.class);
+                    LocalDateTime earliest = rs.getObject("earliest", LocalDateTime.class);
                     return earliest == null ? null : JobRows.fromColumn(earliest);
                 })
                 .findOne());
@@ -814,7 +830,7 @@ public final class JdbcJobStore implements JobStore {
         return Map.of(
                 "id", worker.id(),
                 "host", worker.host(),
-                "queues", String.join(",", new java.util.TreeSet<>(worker.queues())),
+                "queues", String.join(",", new TreeSet<>(worker.queues())),
                 "concurrency", worker.concurrency(),
                 "running", worker.running(),
                 "started_at", JobRows.toColumn(worker.startedAt()),
