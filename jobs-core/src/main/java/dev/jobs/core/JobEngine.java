@@ -8,6 +8,7 @@ import dev.jobs.core.internal.Json;
 import dev.jobs.core.internal.ObservedJobStore;
 import dev.jobs.core.internal.RetryDecider;
 import dev.jobs.core.internal.SpecValidator;
+import dev.jobs.core.internal.maintenance.DeadWorkerReaper;
 import dev.jobs.core.internal.maintenance.DueJobPromoter;
 import dev.jobs.core.internal.maintenance.LeaseReclaimer;
 import dev.jobs.core.internal.maintenance.Maintenance;
@@ -79,6 +80,9 @@ public final class JobEngine implements AutoCloseable {
     /** Jobs fetched per acquisition in {@link #drain()}. */
     private static final int DRAIN_BATCH = 100;
 
+    /** Dead workers stay in the registry this long, so an operator can still see which one died. */
+    private static final Duration DEAD_WORKERS_SHOWN_FOR = Duration.ofHours(1);
+
     private static final Pattern QUEUE_NAME = Pattern.compile(JobLimits.QUEUE_PATTERN);
 
     private final Builder config;
@@ -120,7 +124,8 @@ public final class JobEngine implements AutoCloseable {
         tasks.add(new DueJobPromoter(store, config.promoteInterval));
         tasks.add(new RetentionPruner(
                 store, clock, config.keepFinishedFor, config.keepLatestPerQueue, config.retentionInterval));
-        tasks.add(new StaleWorkerPruner(store, clock, config.leaseDuration.multipliedBy(10), config.retentionInterval));
+        tasks.add(new DeadWorkerReaper(store, retryDecider, clock, config.reclaimInterval));
+        tasks.add(new StaleWorkerPruner(store, clock, DEAD_WORKERS_SHOWN_FOR, config.retentionInterval));
         if (config.meterRegistry != null) {
             var metrics = new JobMetrics(config.meterRegistry);
             store.addListener(metrics);
@@ -343,7 +348,10 @@ public final class JobEngine implements AutoCloseable {
         return store.counts();
     }
 
-    /** The workers in the registry (this engine's and every other sharing the store). */
+    /**
+     * The workers in the registry (this engine's and every other sharing the store), including those
+     * declared dead within the last hour.
+     */
     public List<WorkerInfo> workers() {
         return store.workers();
     }
@@ -473,7 +481,8 @@ public final class JobEngine implements AutoCloseable {
     }
 
     /**
-     * Runs the maintenance tasks once, now: reclaim lapsed leases, promote due jobs, prune history.
+     * Runs the maintenance tasks once, now: reclaim lapsed leases, declare silent workers dead and
+     * take their jobs back, promote due jobs, prune history.
      * They also run on their own intervals once the engine is started.
      *
      * @return how many items they handled

@@ -17,6 +17,12 @@ public record JobError(String type, String message, String stackTrace) {
     /** Type of the error recorded when a worker's lease lapsed before it reported an outcome. */
     public static final String LEASE_EXPIRED = "LeaseExpired";
 
+    /**
+     * Type of the error recorded when the worker running the attempt stopped reporting to the
+     * registry and was declared dead.
+     */
+    public static final String WORKER_DIED = "WorkerDied";
+
     /** Type of the error recorded when an attempt ran past its timeout. */
     public static final String TIMEOUT = "Timeout";
 

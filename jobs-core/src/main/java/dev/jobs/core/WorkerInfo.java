@@ -2,6 +2,7 @@ package dev.jobs.core;
 
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -14,6 +15,10 @@ import java.util.Set;
  * @param running how many it was running at its last heartbeat
  * @param startedAt when it registered
  * @param lastHeartbeatAt when it last reported
+ * @param expiresAt when it counts as dead unless it reports again; each worker sets this from its
+ *     own heartbeat interval and lease length, so workers configured differently share a registry
+ * @param diedAt when another instance declared it dead for falling silent (and took its jobs
+ *     back); empty while it is alive. A worker that reports again is alive again.
  */
 public record WorkerInfo(
         String id,
@@ -22,12 +27,40 @@ public record WorkerInfo(
         int concurrency,
         int running,
         Instant startedAt,
-        Instant lastHeartbeatAt) {
+        Instant lastHeartbeatAt,
+        Instant expiresAt,
+        Optional<Instant> diedAt) {
     public WorkerInfo {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(host, "host");
         queues = Set.copyOf(queues);
         Objects.requireNonNull(startedAt, "startedAt");
         Objects.requireNonNull(lastHeartbeatAt, "lastHeartbeatAt");
+        Objects.requireNonNull(expiresAt, "expiresAt");
+        Objects.requireNonNull(diedAt, "diedAt");
+    }
+
+    /** A live worker, as it reports itself. */
+    public WorkerInfo(
+            String id,
+            String host,
+            Set<String> queues,
+            int concurrency,
+            int running,
+            Instant startedAt,
+            Instant lastHeartbeatAt,
+            Instant expiresAt) {
+        this(id, host, queues, concurrency, running, startedAt, lastHeartbeatAt, expiresAt, Optional.empty());
+    }
+
+    /** Whether it still counts as running (not declared dead). */
+    public boolean alive() {
+        return diedAt.isEmpty();
+    }
+
+    /** This worker, declared dead at {@code when}. */
+    public WorkerInfo declaredDeadAt(Instant when) {
+        return new WorkerInfo(
+                id, host, queues, concurrency, running, startedAt, lastHeartbeatAt, expiresAt, Optional.of(when));
     }
 }

@@ -21,6 +21,7 @@ import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.Completion;
 import dev.jobs.core.spi.CompletionResult;
+import dev.jobs.core.spi.DeadWorker;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.NewJob;
@@ -55,6 +56,10 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class JobStoreConformanceTest {
     protected static final Duration LEASE = Duration.ofSeconds(30);
+
+    /** How long the workers these tests register may go silent before they count as dead. */
+    protected static final Duration WORKER_LEASE = Duration.ofSeconds(40);
+
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     protected VirtualClock clock;
@@ -825,22 +830,163 @@ public abstract class JobStoreConformanceTest {
     @Test
     void workerRegistryAddsRefreshesAndAgesOutWorkers() {
         Instant now = clock.instant();
-        store.registerWorker(new WorkerInfo("w1", "host-a", Set.of("default"), 4, 0, now, now));
-        store.registerWorker(new WorkerInfo("w2", "host-b", Set.of("mail"), 2, 1, now, now));
+        store.registerWorker(worker("w1", 0));
+        store.registerWorker(worker("w2", 1));
         clock.advance(Duration.ofMinutes(10));
-        store.registerWorker(new WorkerInfo("w1", "host-a", Set.of("default"), 4, 3, now, clock.instant()));
+        store.registerWorker(worker("w1", 3));
 
         assertThat(store.workers()).extracting(WorkerInfo::id).containsExactlyInAnyOrder("w1", "w2");
+        assertThat(store.workers()).allSatisfy(w -> assertThat(w.alive()).isTrue());
         assertThat(store.removeWorkersSilentSince(clock.instant().minusSeconds(60)))
                 .isEqualTo(1);
-        assertThat(store.workers())
-                .singleElement()
-                .satisfies(w -> assertThat(w.running()).isEqualTo(3));
+        assertThat(store.workers()).singleElement().satisfies(w -> {
+            assertThat(w.running()).isEqualTo(3);
+            assertThat(w.lastHeartbeatAt()).isEqualTo(clock.instant());
+            assertThat(w.expiresAt()).isEqualTo(clock.instant().plus(WORKER_LEASE));
+            assertThat(w.startedAt()).isEqualTo(now);
+        });
         store.removeWorker("w1");
         assertThat(store.workers()).isEmpty();
     }
 
+    @Test
+    void silentWorkerIsDeclaredDeadOnceAndItsRunningJobsAreTakenBackBeforeTheirLeasesLapse() {
+        store.registerWorker(worker("w-dead", 2));
+        store.registerWorker(worker("w-live", 1));
+        for (int i = 0; i < 4; i++) {
+            create(jobs.of("t"));
+        }
+        Duration longLease = Duration.ofMinutes(10);
+        List<Job> orphans = store.acquire(new AcquireRequest("w-dead", Set.of("default"), 2, longLease));
+        Job kept = store.acquire(new AcquireRequest("w-live", Set.of("default"), 1, longLease))
+                .get(0);
+        clock.advance(WORKER_LEASE.plusSeconds(1));
+        store.registerWorker(worker("w-live", 1));
+
+        List<DeadWorker> reaped = store.reapDeadWorkers(job -> Optional.of(clock.instant()));
+
+        assertThat(reaped).singleElement().satisfies(dead -> {
+            assertThat(dead.worker().id()).isEqualTo("w-dead");
+            assertThat(dead.worker().diedAt()).contains(clock.instant());
+            assertThat(dead.reclaimed())
+                    .extracting(t -> t.job().id())
+                    .containsExactlyInAnyOrderElementsOf(
+                            orphans.stream().map(Job::id).toList());
+        });
+        for (Job orphan : orphans) {
+            assertThat(current(orphan))
+                    .isRetrying()
+                    .hasAttempts(1)
+                    .hasLastErrorContaining(JobError.WORKER_DIED)
+                    .hasLastErrorContaining("w-dead");
+            assertThatThrownBy(() -> store.complete(orphan.id(), token(orphan), Optional.empty()))
+                    .isInstanceOf(LeaseLostException.class);
+        }
+        assertThat(current(kept)).isRunning();
+        assertThat(store.reapDeadWorkers(job -> Optional.of(clock.instant()))).isEmpty();
+        assertThat(store.workers())
+                .filteredOn(w -> w.id().equals("w-dead"))
+                .singleElement()
+                .satisfies(w -> assertThat(w.alive()).isFalse());
+        assertThat(store.workers())
+                .filteredOn(WorkerInfo::alive)
+                .extracting(WorkerInfo::id)
+                .containsExactly("w-live");
+    }
+
+    @Test
+    void deadWorkerThatReportsAgainIsAliveButDoesNotGetItsJobsBack() {
+        store.registerWorker(worker("w1", 1));
+        create(jobs.of("t"));
+        Job orphan = store.acquire(new AcquireRequest("w1", Set.of("default"), 1, LEASE))
+                .get(0);
+        clock.advance(WORKER_LEASE.plusSeconds(1));
+        store.reapDeadWorkers(job -> Optional.of(clock.instant()));
+
+        store.registerWorker(worker("w1", 1));
+
+        assertThat(store.workers())
+                .singleElement()
+                .satisfies(w -> assertThat(w.diedAt()).isEmpty());
+        assertThatThrownBy(() -> store.heartbeat(orphan.id(), token(orphan), LEASE))
+                .isInstanceOf(LeaseLostException.class);
+        assertThat(current(orphan)).isRetrying();
+    }
+
+    @Test
+    void reapingFailsForGoodWhenThePolicyGivesNoRetryCancelsWhenAskedAndCascades() {
+        store.registerWorker(worker("w1", 2));
+        Job noRetry = create(jobs.of("t"));
+        Job cancelAsked = create(jobs.of("t"));
+        Job dependent = create(jobs.of("t").dependsOn(noRetry.id()));
+        store.acquire(new AcquireRequest("w1", Set.of("default"), 2, LEASE));
+        store.cancel(cancelAsked.id());
+        clock.advance(WORKER_LEASE.plusSeconds(1));
+
+        List<DeadWorker> reaped = store.reapDeadWorkers(job -> Optional.empty());
+
+        assertThat(reaped)
+                .singleElement()
+                .satisfies(dead -> assertThat(dead.reclaimed()).hasSize(2));
+        assertThat(current(noRetry)).isFailed().hasLastErrorContaining(JobError.WORKER_DIED);
+        assertThat(current(cancelAsked)).isCancelled();
+        assertThat(current(dependent)).isCancelled();
+    }
+
+    /** A worker reporting now, which counts as dead {@link #WORKER_LEASE} from now. */
+    protected WorkerInfo worker(String id, int running) {
+        Instant now = clock.instant();
+        Instant started = store.workers().stream()
+                .filter(w -> w.id().equals(id))
+                .map(WorkerInfo::startedAt)
+                .findFirst()
+                .orElse(now);
+        return new WorkerInfo(id, "host-" + id, Set.of("default"), 4, running, started, now, now.plus(WORKER_LEASE));
+    }
+
     // ---- concurrency ----
+
+    @Test
+    void reapersRacingDeclareEachDeadWorkerOnceAndTakeEachJobBackOnce() throws Exception {
+        int deadWorkers = 40;
+        var orphans = new HashSet<UUID>();
+        for (int w = 0; w < deadWorkers; w++) {
+            store.registerWorker(worker("w" + w, 2));
+            create(jobs.of("t"));
+            create(jobs.of("t"));
+            store.acquire(new AcquireRequest("w" + w, Set.of("default"), 2, LEASE))
+                    .forEach(j -> orphans.add(j.id()));
+        }
+        clock.advance(WORKER_LEASE.plusSeconds(1));
+        int reapers = 6;
+        var start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(reapers);
+        var results = new ArrayList<Future<List<DeadWorker>>>();
+        try {
+            for (int r = 0; r < reapers; r++) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return store.reapDeadWorkers(job -> Optional.of(clock.instant()));
+                }));
+            }
+            start.countDown();
+            var declared = new ArrayList<String>();
+            var reclaimed = new ArrayList<UUID>();
+            for (Future<List<DeadWorker>> result : results) {
+                for (DeadWorker dead : result.get(2, TimeUnit.MINUTES)) {
+                    declared.add(dead.worker().id());
+                    dead.reclaimed().forEach(t -> reclaimed.add(t.job().id()));
+                }
+            }
+            assertThat(declared).hasSize(deadWorkers).doesNotHaveDuplicates();
+            assertThat(reclaimed).hasSize(orphans.size()).containsExactlyInAnyOrderElementsOf(orphans);
+        } finally {
+            pool.shutdownNow();
+        }
+        for (UUID id : orphans) {
+            assertThat(store.get(id).orElseThrow()).isRetrying().hasAttempts(1);
+        }
+    }
 
     @Test
     void concurrentWorkersLeaseEachJobToOneWorkerAndCompleteEachOnce() throws Exception {

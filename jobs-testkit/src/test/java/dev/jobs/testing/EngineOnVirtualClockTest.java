@@ -13,6 +13,7 @@ import dev.jobs.core.JobSpec;
 import dev.jobs.core.Outcome;
 import dev.jobs.core.Priority;
 import dev.jobs.core.RetryPolicy;
+import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.memory.InMemoryJobStore;
 import dev.jobs.core.spi.AcquireRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -294,6 +295,26 @@ class EngineOnVirtualClockTest {
         JobsTesting.runUntilIdle(engine, clock);
 
         assertThat(reload(job)).isSucceeded().hasAttempts(2).hasResultJson("\"attempt 2\"");
+    }
+
+    @Test
+    void silentWorkerIsDeclaredDeadAndItsJobRunsAgainLongBeforeItsLeaseLapses() {
+        engine = builder().register("work", ctx -> "attempt " + ctx.attempt()).build();
+        Job job = engine.enqueue(JobSpec.of("work"));
+        // A remote worker takes the job with a long lease, promises to report within 40 s, and dies.
+        Instant now = clock.instant();
+        store.registerWorker(
+                new WorkerInfo("remote-1", "elsewhere", Set.of("default"), 1, 1, now, now, now.plusSeconds(40)));
+        store.acquire(new AcquireRequest("remote-1", Set.of("default"), 1, Duration.ofHours(1)));
+
+        clock.advance(Duration.ofSeconds(41));
+        JobsTesting.runUntilIdle(engine, clock);
+
+        assertThat(reload(job)).isSucceeded().hasAttempts(2).hasResultJson("\"attempt 2\"");
+        assertThat(engine.workers())
+                .filteredOn(w -> w.id().equals("remote-1"))
+                .singleElement()
+                .satisfies(w -> assertThat(w.diedAt()).contains(now.plusSeconds(41)));
     }
 
     @Test

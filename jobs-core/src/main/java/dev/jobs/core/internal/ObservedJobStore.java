@@ -15,6 +15,7 @@ import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.Completion;
 import dev.jobs.core.spi.CompletionResult;
+import dev.jobs.core.spi.DeadWorker;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.NewJob;
@@ -149,6 +150,15 @@ public final class ObservedJobStore implements JobStore {
         reclaimed.forEach(t -> collect(t, null, events));
         emit(events);
         return reclaimed;
+    }
+
+    @Override
+    public List<DeadWorker> reapDeadWorkers(LapsedLeasePolicy policy) {
+        List<DeadWorker> reaped = store.reapDeadWorkers(policy);
+        var events = new ArrayList<JobEvent>();
+        reaped.forEach(dead -> dead.reclaimed().forEach(t -> collect(t, null, events)));
+        emit(events);
+        return reaped;
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.DeadWorker;
 import dev.jobs.core.spi.DependencyRule;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobIds;
@@ -502,7 +503,17 @@ public final class InMemoryJobStore implements JobStore {
 
     @Override
     public void registerWorker(WorkerInfo worker) {
-        locked(() -> workers.put(worker.id(), worker));
+        // Reporting is being alive, whatever the caller's copy says.
+        var alive = new WorkerInfo(
+                worker.id(),
+                worker.host(),
+                worker.queues(),
+                worker.concurrency(),
+                worker.running(),
+                worker.startedAt(),
+                worker.lastHeartbeatAt(),
+                worker.expiresAt());
+        locked(() -> workers.put(worker.id(), alive));
     }
 
     @Override
@@ -513,6 +524,31 @@ public final class InMemoryJobStore implements JobStore {
     @Override
     public List<WorkerInfo> workers() {
         return locked(() -> List.copyOf(workers.values()));
+    }
+
+    @Override
+    public List<DeadWorker> reapDeadWorkers(LapsedLeasePolicy policy) {
+        return locked(() -> {
+            Instant now = clock.instant();
+            var reaped = new ArrayList<DeadWorker>();
+            for (WorkerInfo worker : List.copyOf(workers.values())) {
+                if (!worker.alive() || worker.expiresAt().isAfter(now)) {
+                    continue;
+                }
+                WorkerInfo dead = worker.declaredDeadAt(now);
+                workers.put(worker.id(), dead);
+                List<Job> held = leased.stream()
+                        .filter(job -> job.leaseOwner().orElseThrow().equals(worker.id()))
+                        .toList();
+                var reclaimed = new ArrayList<Transition>();
+                for (Job job : held) {
+                    Job abandoned = JobTransitions.abandoned(job, worker.lastHeartbeatAt(), policy.retryAt(job), now);
+                    reclaimed.add(finish(job, abandoned, now));
+                }
+                reaped.add(new DeadWorker(dead, reclaimed));
+            }
+            return reaped;
+        });
     }
 
     @Override

@@ -180,14 +180,29 @@ public interface JobStore extends AutoCloseable {
 
     Set<String> pausedQueues();
 
-    /** Adds or refreshes a worker in the registry. */
+    /**
+     * Adds or refreshes a worker in the registry. A worker declared dead that reports again is alive
+     * again; the jobs taken back from it stay taken (its old leases fail with {@link
+     * dev.jobs.core.LeaseLostException}).
+     */
     void registerWorker(WorkerInfo worker);
 
     void removeWorker(String workerId);
 
     List<WorkerInfo> workers();
 
-    /** Removes workers whose last heartbeat is older than {@code cutoff}; returns how many. */
+    /**
+     * Declares dead every live worker past its {@link WorkerInfo#expiresAt()}, and takes back the jobs it is running, in the same transaction: each ends as {@link
+     * JobTransitions#abandoned} (retrying at the instant {@code policy} gives, failed when it gives
+     * none, cancelled if cancellation was asked), whether or not its lease has run out. Each worker is
+     * declared dead by exactly one call, so its jobs are taken back once, even when every instance
+     * runs this at once.
+     *
+     * @return the workers this call declared dead, with the jobs it took back
+     */
+    List<DeadWorker> reapDeadWorkers(LapsedLeasePolicy policy);
+
+    /** Removes workers, dead or alive, whose last heartbeat is older than {@code cutoff}; returns how many. */
     int removeWorkersSilentSince(Instant cutoff);
 
     /**
@@ -205,7 +220,7 @@ public interface JobStore extends AutoCloseable {
     @Override
     default void close() {}
 
-    /** Decides what a job whose lease lapsed does next. */
+    /** Decides what a job whose lease lapsed, or whose worker died, does next. */
     @FunctionalInterface
     interface LapsedLeasePolicy {
         /** The instant to retry at, or empty to fail the job for good. */

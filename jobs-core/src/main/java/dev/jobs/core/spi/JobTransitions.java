@@ -187,21 +187,39 @@ public final class JobTransitions {
      */
     public static Job lapsed(Job running, Optional<Instant> retryAt, Instant now) {
         String owner = running.leaseOwner().orElse("?");
+        return endedUnreported(
+                running,
+                JobError.of(
+                        JobError.LEASE_EXPIRED,
+                        "the lease of worker " + owner + " lapsed at "
+                                + running.leaseExpiresAt().orElseThrow()
+                                + " before it reported an outcome (crashed or lost the store?)"),
+                retryAt,
+                now);
+    }
+
+    /**
+     * A running job whose worker was declared dead ({@link JobStore#reapDeadWorkers}): ended like a
+     * lapsed lease, whether or not the lease has run out yet.
+     */
+    public static Job abandoned(Job running, Instant lastHeartbeat, Optional<Instant> retryAt, Instant now) {
+        String owner = running.leaseOwner().orElse("?");
+        return endedUnreported(
+                running,
+                JobError.of(
+                        JobError.WORKER_DIED,
+                        "worker " + owner + " was declared dead at " + now + ": it last reported at " + lastHeartbeat
+                                + " (crashed, or cut off from the store?)"),
+                retryAt,
+                now);
+    }
+
+    /** An attempt whose worker went away without an outcome: cancelled if that was asked, else failed. */
+    private static Job endedUnreported(Job running, JobError error, Optional<Instant> retryAt, Instant now) {
         if (running.cancelRequested()) {
             return cancelled(
-                    running,
-                    JobError.of(
-                            JobError.LEASE_EXPIRED,
-                            "cancellation was requested and the lease of worker " + owner + " lapsed"),
-                    now);
+                    running, JobError.of(error.type(), "cancellation was requested; then " + error.message()), now);
         }
-        JobError error = JobError.of(
-                JobError.LEASE_EXPIRED,
-                "the lease of worker "
-                        + owner
-                        + " lapsed at "
-                        + running.leaseExpiresAt().orElseThrow()
-                        + " before it reported an outcome (crashed or lost the store?)");
         return failed(running, error, retryAt, now);
     }
 

@@ -24,6 +24,7 @@ import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.Completion;
 import dev.jobs.core.spi.CompletionResult;
+import dev.jobs.core.spi.DeadWorker;
 import dev.jobs.core.spi.DependencyRule;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobIds;
@@ -52,7 +53,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
@@ -809,32 +809,23 @@ public final class JdbcJobStore implements JobStore {
         inTransaction(h -> {
             int updated = h.createUpdate("UPDATE <worker> SET host = :host, queues = :queues,"
                             + " concurrency = :concurrency, running = :running, started_at = :started_at,"
-                            + " last_heartbeat_at = :last_heartbeat_at WHERE id = :id")
-                    .bindMap(workerColumns(worker))
+                            + " last_heartbeat_at = :last_heartbeat_at, expires_at = :expires_at, died_at = NULL"
+                            + " WHERE id = :id")
+                    .bindMap(JobRows.workerColumns(worker))
                     .execute();
             if (updated == 0) {
                 h.createUpdate(dialect.insertIfAbsent(
                                 "<worker>",
-                                "id, host, queues, concurrency, running, started_at, last_heartbeat_at",
-                                ":key, :host, :queues, :concurrency, :running, :started_at, :last_heartbeat_at",
+                                "id, host, queues, concurrency, running, started_at, last_heartbeat_at, expires_at",
+                                ":key, :host, :queues, :concurrency, :running, :started_at, :last_heartbeat_at,"
+                                        + " :expires_at",
                                 "id"))
-                        .bindMap(workerColumns(worker))
+                        .bindMap(JobRows.workerColumns(worker))
                         .bind("key", worker.id())
                         .execute();
             }
             return null;
         });
-    }
-
-    private static Map<String, Object> workerColumns(WorkerInfo worker) {
-        return Map.of(
-                "id", worker.id(),
-                "host", worker.host(),
-                "queues", String.join(",", new TreeSet<>(worker.queues())),
-                "concurrency", worker.concurrency(),
-                "running", worker.running(),
-                "started_at", JobRows.toColumn(worker.startedAt()),
-                "last_heartbeat_at", JobRows.toColumn(worker.lastHeartbeatAt()));
     }
 
     @Override
@@ -847,17 +838,59 @@ public final class JdbcJobStore implements JobStore {
     @Override
     public List<WorkerInfo> workers() {
         return inTransaction(h -> h.createQuery("SELECT * FROM <worker> ORDER BY id")
-                .map((rs, ctx) -> new WorkerInfo(
-                        rs.getString("id"),
-                        rs.getString("host"),
-                        rs.getString("queues").isEmpty()
-                                ? Set.of()
-                                : Set.of(rs.getString("queues").split(",")),
-                        rs.getInt("concurrency"),
-                        rs.getInt("running"),
-                        JobRows.instant(rs, "started_at"),
-                        JobRows.instant(rs, "last_heartbeat_at")))
+                .map((rs, ctx) -> JobRows.readWorker(rs))
                 .list());
+    }
+
+    @Override
+    public List<DeadWorker> reapDeadWorkers(LapsedLeasePolicy policy) {
+        return inTransaction(h -> {
+            Instant now = now();
+            // SKIP LOCKED: instances reaping at once take disjoint workers, and a worker's row is
+            // marked dead by the one transaction that locked it, so its jobs are taken back once.
+            List<WorkerInfo> silent = h.createQuery(
+                            "SELECT * FROM <worker> WHERE died_at IS NULL AND expires_at <= :now ORDER BY id "
+                                    + dialect.skipLocked())
+                    .bind("now", JobRows.toColumn(now))
+                    .map((rs, ctx) -> JobRows.readWorker(rs))
+                    .list();
+            var reaped = new ArrayList<DeadWorker>();
+            for (WorkerInfo worker : silent) {
+                // Conditional too, for a database that waited on the lock and read the row as it was.
+                int declared = h.createUpdate("UPDATE <worker> SET died_at = :now WHERE id = :id AND died_at IS NULL")
+                        .bind("now", JobRows.toColumn(now))
+                        .bind("id", worker.id())
+                        .execute();
+                if (declared == 0) {
+                    continue;
+                }
+                var reclaimed = new ArrayList<Transition>();
+                for (Job job : lockRunningJobsOf(h, worker.id())) {
+                    Optional<Instant> retryAt = policy.retryAt(job).map(JobRows::micros);
+                    Job abandoned = JobTransitions.abandoned(job, worker.lastHeartbeatAt(), retryAt, now);
+                    reclaimed.add(finish(h, job, abandoned, now));
+                }
+                reaped.add(new DeadWorker(worker.declaredDeadAt(now), reclaimed));
+            }
+            return reaped;
+        });
+    }
+
+    /**
+     * The jobs a worker is running, locked. Rows another transaction changed while this one waited
+     * for their lock (a lease reclaimer that got there first) are read as they now are and left out.
+     */
+    private List<Job> lockRunningJobsOf(Handle h, String workerId) {
+        return h
+                .createQuery(
+                        "SELECT * FROM <job> WHERE state = 'RUNNING' AND lease_owner = :owner ORDER BY id FOR UPDATE")
+                .bind("owner", workerId)
+                .map((rs, ctx) -> rows.read(rs))
+                .list()
+                .stream()
+                .filter(job -> job.state() == JobState.RUNNING
+                        && job.leaseOwner().filter(workerId::equals).isPresent())
+                .toList();
     }
 
     @Override

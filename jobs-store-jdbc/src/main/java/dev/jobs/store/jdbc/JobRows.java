@@ -9,6 +9,7 @@ import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobState;
 import dev.jobs.core.RetryPolicy;
+import dev.jobs.core.WorkerInfo;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -21,6 +22,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.statement.SqlStatement;
@@ -199,9 +202,38 @@ final class JobRows {
         return fromColumn(rs.getObject(column, LocalDateTime.class));
     }
 
-    private static Instant optionalInstant(ResultSet rs, String column) throws SQLException {
+    /** The instant in a nullable column, or null. */
+    static Instant optionalInstant(ResultSet rs, String column) throws SQLException {
         LocalDateTime value = rs.getObject(column, LocalDateTime.class);
         return value == null ? null : fromColumn(value);
+    }
+
+    /** A row of the worker registry. */
+    static WorkerInfo readWorker(ResultSet rs) throws SQLException {
+        String queues = rs.getString("queues");
+        return new WorkerInfo(
+                rs.getString("id"),
+                rs.getString("host"),
+                queues.isEmpty() ? Set.of() : Set.of(queues.split(",")),
+                rs.getInt("concurrency"),
+                rs.getInt("running"),
+                instant(rs, "started_at"),
+                instant(rs, "last_heartbeat_at"),
+                instant(rs, "expires_at"),
+                Optional.ofNullable(optionalInstant(rs, "died_at")));
+    }
+
+    /** The registry columns of a worker reporting in (alive, so no {@code died_at}). */
+    static Map<String, Object> workerColumns(WorkerInfo worker) {
+        return Map.of(
+                "id", worker.id(),
+                "host", worker.host(),
+                "queues", String.join(",", new TreeSet<>(worker.queues())),
+                "concurrency", worker.concurrency(),
+                "running", worker.running(),
+                "started_at", toColumn(worker.startedAt()),
+                "last_heartbeat_at", toColumn(worker.lastHeartbeatAt()),
+                "expires_at", toColumn(worker.expiresAt()));
     }
 
     String json(Object value) {

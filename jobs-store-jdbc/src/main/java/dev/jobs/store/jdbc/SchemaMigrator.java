@@ -27,16 +27,23 @@ final class SchemaMigrator {
     private static final Logger log = LoggerFactory.getLogger(SchemaMigrator.class);
 
     /** Every migration, in order; a new one is appended, never edited once released. */
-    static final List<String> MIGRATIONS = List.of("V1__jobs.sql");
+    static final List<String> MIGRATIONS = List.of("V1__jobs.sql", "V2__worker_liveness.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;
     private final String prefix;
+    private final List<String> migrations;
 
     SchemaMigrator(Jdbi jdbi, SqlDialect dialect, String prefix) {
+        this(jdbi, dialect, prefix, MIGRATIONS);
+    }
+
+    /** A migrator that knows only {@code migrations}, the first of {@link #MIGRATIONS}, as an older release did. */
+    SchemaMigrator(Jdbi jdbi, SqlDialect dialect, String prefix, List<String> migrations) {
         this.jdbi = jdbi;
         this.dialect = dialect;
         this.prefix = prefix;
+        this.migrations = List.copyOf(migrations);
     }
 
     /** Brings the schema up to date; returns how many migrations it applied. */
@@ -61,12 +68,12 @@ final class SchemaMigrator {
                 .mapTo(Integer.class)
                 .list());
         int count = 0;
-        for (int i = 0; i < MIGRATIONS.size(); i++) {
+        for (int i = 0; i < migrations.size(); i++) {
             int version = i + 1;
             if (applied.contains(version)) {
                 continue;
             }
-            String script = MIGRATIONS.get(i);
+            String script = migrations.get(i);
             for (String statement : statements(script)) {
                 handle.execute(statement);
             }

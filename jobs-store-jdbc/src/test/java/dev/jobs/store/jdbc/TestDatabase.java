@@ -84,9 +84,14 @@ final class TestDatabase {
 
     /** Another store on the same tables, as a second engine instance would have. */
     JdbcJobStore store(Clock clock) {
+        return store(clock, 10);
+    }
+
+    /** Another store with a pool of {@code poolSize} connections. */
+    JdbcJobStore store(Clock clock, int poolSize) {
         return JdbcJobStore.builder()
                 .jdbcUrl(url, user, password)
-                .poolSize(10)
+                .poolSize(poolSize)
                 .tablePrefix(prefix)
                 .clock(clock)
                 .build();
@@ -100,6 +105,11 @@ final class TestDatabase {
     /** A Jdbi of the host's own, on the same database. */
     Jdbi hostJdbi() {
         return jdbi();
+    }
+
+    /** The table prefix this instance works under. */
+    String prefix() {
+        return prefix;
     }
 
     /** Drops this instance's tables. */

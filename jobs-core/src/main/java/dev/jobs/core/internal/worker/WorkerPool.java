@@ -137,7 +137,8 @@ public final class WorkerPool implements AutoCloseable {
                 runner.supervise(execution);
             }
             Instant now = clock.instant();
-            if (acquiring && !now.isBefore(nextRegistryHeartbeat)) {
+            // Also while draining at shutdown: the jobs still running must not look abandoned.
+            if (!now.isBefore(nextRegistryHeartbeat)) {
                 store.registerWorker(info());
                 nextRegistryHeartbeat = now.plus(settings.heartbeatInterval());
             }
@@ -148,7 +149,8 @@ public final class WorkerPool implements AutoCloseable {
 
     /** This worker as the registry shows it. */
     public WorkerInfo info() {
-        Instant started = startedAt != null ? startedAt : clock.instant();
+        Instant now = clock.instant();
+        Instant started = startedAt != null ? startedAt : now;
         return new WorkerInfo(
                 settings.workerId(),
                 host,
@@ -156,7 +158,8 @@ public final class WorkerPool implements AutoCloseable {
                 settings.totalConcurrency(),
                 runner.activeCount(),
                 started,
-                clock.instant());
+                now,
+                now.plus(settings.registryLease()));
     }
 
     /**

@@ -30,6 +30,16 @@ public record WorkerSettings(
         concurrencyByQueue = Map.copyOf(concurrencyByQueue);
     }
 
+    /**
+     * How long this worker may go without reporting to the registry before others declare it dead.
+     * It reports on the same tick that renews its leases, so after a whole lease plus one more
+     * interval of silence those leases have lapsed too: taking its jobs back then runs none of them
+     * twice at once.
+     */
+    public Duration registryLease() {
+        return leaseDuration.plus(heartbeatInterval);
+    }
+
     public int totalConcurrency() {
         return concurrencyByQueue.values().stream().mapToInt(Integer::intValue).sum();
     }

@@ -1,0 +1,9 @@
+package dev.jobs.store.jdbc;
+
+/** Schema migrations on H2. */
+class H2SchemaMigrationTest extends SchemaMigrationTest {
+    @Override
+    TestDatabase database() {
+        return TestDatabase.h2();
+    }
+}

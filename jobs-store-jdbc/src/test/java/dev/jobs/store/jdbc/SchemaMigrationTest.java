@@ -1,0 +1,105 @@
+package dev.jobs.store.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jobs.core.JobState;
+import dev.jobs.core.WorkerInfo;
+import dev.jobs.testing.NewJobs;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The schema is created and upgraded on start, once, however many instances start together. */
+abstract class SchemaMigrationTest {
+    private final TestDatabase database = database();
+    private final List<JdbcJobStore> stores = new ArrayList<>();
+
+    abstract TestDatabase database();
+
+    @AfterEach
+    void dropSchema() {
+        stores.forEach(JdbcJobStore::close);
+        database.dropTables();
+    }
+
+    @Test
+    void tenInstancesStartingAtOnceApplyEachMigrationOnce() throws Exception {
+        int instances = 10;
+        var start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(instances);
+        try {
+            var starting = new ArrayList<Future<JdbcJobStore>>();
+            for (int i = 0; i < instances; i++) {
+                starting.add(pool.submit(() -> {
+                    start.await();
+                    // Small pools: ten stores must fit in a default server's 100 connections.
+                    return database.store(Clock.systemUTC(), 2);
+                }));
+            }
+            start.countDown();
+            for (Future<JdbcJobStore> store : starting) {
+                stores.add(store.get(2, TimeUnit.MINUTES));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        List<Integer> applied = database.hostJdbi()
+                .withHandle(h -> h.createQuery("SELECT version FROM " + database.prefix() + "schema_version")
+                        .mapTo(Integer.class)
+                        .list());
+        assertThat(applied).containsExactlyInAnyOrder(1, 2);
+        assertThat(applied).hasSize(SchemaMigrator.MIGRATIONS.size());
+        var jobs = new NewJobs(Clock.systemUTC());
+        for (JdbcJobStore store : stores) {
+            store.create(List.of(jobs.of("t").build()));
+        }
+        assertThat(stores.get(0).counts())
+                .singleElement()
+                .satisfies(c -> assertThat(c.count(JobState.READY)).isEqualTo(instances));
+    }
+
+    @Test
+    void upgradeFromTheFirstReleaseKeepsTheWorkersRegisteredUnderIt() throws Exception {
+        Jdbi jdbi = database.hostJdbi();
+        SqlDialect dialect =
+                jdbi.withHandle(h -> SqlDialect.detect(h.getConnection().getMetaData()));
+        new SchemaMigrator(jdbi, dialect, database.prefix(), List.of(SchemaMigrator.MIGRATIONS.get(0))).migrate();
+        LocalDateTime seen = LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MILLIS);
+        jdbi.useHandle(h -> h.createUpdate("INSERT INTO " + database.prefix() + "worker"
+                        + " (id, host, queues, concurrency, running, started_at, last_heartbeat_at)"
+                        + " VALUES ('old-worker', 'old-host', 'default', 4, 0, :seen, :seen)")
+                .bind("seen", seen)
+                .execute());
+
+        JdbcJobStore store = database.store(Clock.systemUTC());
+        stores.add(store);
+
+        Instant seenAt = seen.toInstant(ZoneOffset.UTC);
+        assertThat(store.workers()).singleElement().satisfies(worker -> {
+            assertThat(worker.id()).isEqualTo("old-worker");
+            assertThat(worker.expiresAt()).isEqualTo(seenAt);
+            assertThat(worker.diedAt()).isEmpty();
+        });
+        assertThat(store.reapDeadWorkers(job -> Optional.empty()))
+                .extracting(dead -> dead.worker().id())
+                .containsExactly("old-worker");
+        assertThat(store.workers())
+                .singleElement()
+                .extracting(WorkerInfo::alive)
+                .isEqualTo(false);
+    }
+}
