@@ -94,6 +94,7 @@ public final class JobEngine implements AutoCloseable {
     private final JobRunner runner;
     private final WorkerPool pool;
     private final Maintenance maintenance;
+    private final RemoteWorkers remoteWorkers;
     private final Map<UUID, CompletableFuture<Job>> waiters = new ConcurrentHashMap<>();
     private volatile boolean started;
     private volatile boolean closed;
@@ -132,6 +133,7 @@ public final class JobEngine implements AutoCloseable {
             tasks.add(new QueueDepthSampler(store, metrics, config.promoteInterval.multipliedBy(5)));
         }
         this.maintenance = new Maintenance(tasks);
+        this.remoteWorkers = new RemoteWorkers(store, queue, retryDecider, clock);
 
         // Dispatch learns of every job that became claimable, whoever changed it.
         store.addListener(new JobListener() {
@@ -331,6 +333,14 @@ public final class JobEngine implements AutoCloseable {
                 spec.uniqueKey(),
                 spec.metadata(),
                 spec.retryPolicy());
+    }
+
+    /**
+     * The worker steps (acquire, heartbeat, complete, fail) for workers outside this engine, such as
+     * the HTTP adapter's remote workers. Works whether or not this engine was started.
+     */
+    public RemoteWorkers remoteWorkers() {
+        return remoteWorkers;
     }
 
     /** The job as the store holds it now. */

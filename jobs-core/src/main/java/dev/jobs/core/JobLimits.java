@@ -58,5 +58,23 @@ public final class JobLimits {
     /** Longest error message kept. */
     public static final int MAX_ERROR_MESSAGE_CHARS = 4_096;
 
+    /** Most jobs one remote worker may take in one acquire. */
+    public static final int MAX_ACQUIRE_BATCH = 100;
+
+    /** Shortest lease a remote worker may ask for: shorter ones would lapse between heartbeats. */
+    public static final Duration MIN_LEASE = Duration.ofSeconds(1);
+
+    /** Longest lease a remote worker may ask for; a longer job heartbeats to extend it. */
+    public static final Duration MAX_LEASE = Duration.ofHours(1);
+
+    /** Longest a remote acquire may wait for work, so a client cannot hold a server thread for ever. */
+    public static final Duration MAX_ACQUIRE_WAIT = Duration.ofSeconds(30);
+
+    /** Worker ids are kept in the registry; keep them short. */
+    public static final int MAX_WORKER_ID_LENGTH = 255;
+
+    /** Progress messages are for people watching a job. */
+    public static final int MAX_PROGRESS_MESSAGE_LENGTH = 1024;
+
     private JobLimits() {}
 }

@@ -1,0 +1,222 @@
+package dev.jobs.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.internal.RetryDecider;
+import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.HeartbeatResult;
+import dev.jobs.core.spi.JobQueue;
+import dev.jobs.core.spi.JobStore;
+import dev.jobs.core.spi.JobTransitions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * The worker steps for workers outside this engine (another process, another language, over HTTP):
+ * acquire jobs under a lease, heartbeat, complete or fail. The same rules hold as for the engine's
+ * own workers: each outcome is fenced by the lease token, failures follow the job's retry policy,
+ * and every change raises the engine's events. Each call also refreshes the worker in the registry,
+ * so a remote worker that goes silent is declared dead and its jobs run elsewhere.
+ *
+ * <p>Obtained from {@link JobEngine#remoteWorkers()}. Thread-safe.
+ */
+public final class RemoteWorkers {
+    private static final Pattern QUEUE_NAME = Pattern.compile(JobLimits.QUEUE_PATTERN);
+
+    private final JobStore store;
+    private final JobQueue queue;
+    private final RetryDecider retryDecider;
+    private final Clock clock;
+
+    /** Remote workers this engine has served, for their start time and what they asked for. */
+    private final Map<String, WorkerInfo> seen = new ConcurrentHashMap<>();
+
+    /** Bounds {@link #seen}, whatever worker ids clients make up. */
+    private static final int MAX_REMEMBERED_WORKERS = 10_000;
+
+    RemoteWorkers(JobStore store, JobQueue queue, RetryDecider retryDecider, Clock clock) {
+        this.store = store;
+        this.queue = queue;
+        this.retryDecider = retryDecider;
+        this.clock = clock;
+    }
+
+    /**
+     * Leases up to {@code limit} jobs from {@code queues}, highest priority and earliest {@code runAt}
+     * first, waiting up to {@code wait} for one to become claimable when none is.
+     *
+     * @param workerId the remote worker's id, unique per worker process
+     * @param host where the worker runs, as the registry shows it
+     * @param limit 1 to {@link JobLimits#MAX_ACQUIRE_BATCH}
+     * @param lease {@link JobLimits#MIN_LEASE} to {@link JobLimits#MAX_LEASE}
+     * @param wait zero to {@link JobLimits#MAX_ACQUIRE_WAIT}
+     * @return the leased jobs, each with its lease token; empty when none came in time
+     * @throws IllegalArgumentException if an argument is out of its range
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
+    public List<Job> acquire(String workerId, String host, Set<String> queues, int limit, Duration lease, Duration wait)
+            throws InterruptedException {
+        requireWorkerId(workerId);
+        if (queues.isEmpty()) {
+            throw new IllegalArgumentException("name at least one queue to acquire from");
+        }
+        for (String name : queues) {
+            if (name == null || !QUEUE_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException(
+                        "queue names must match " + JobLimits.QUEUE_PATTERN + ", was " + name);
+            }
+        }
+        if (limit < 1 || limit > JobLimits.MAX_ACQUIRE_BATCH) {
+            throw new IllegalArgumentException("limit must be 1 to " + JobLimits.MAX_ACQUIRE_BATCH + ", was " + limit);
+        }
+        requireLease(lease);
+        if (wait.isNegative() || wait.compareTo(JobLimits.MAX_ACQUIRE_WAIT) > 0) {
+            throw new IllegalArgumentException("wait must be 0 to " + JobLimits.MAX_ACQUIRE_WAIT + ", was " + wait);
+        }
+        var request = new AcquireRequest(workerId, queues, limit, lease);
+        // The wait is the client's real time on the wire, not job time: System.nanoTime, not the clock.
+        long deadline = System.nanoTime() + wait.toNanos();
+        List<Job> jobs = queue.acquire(request);
+        while (jobs.isEmpty()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            queue.awaitWork(queues, Duration.ofNanos(left));
+            jobs = queue.acquire(request);
+        }
+        report(workerId, host, queues, limit, jobs.size(), lease);
+        return jobs;
+    }
+
+    /**
+     * Extends a lease, and stores progress when given.
+     *
+     * @param lease the new lease length, from now
+     * @param progress 0 to 100, when the worker reports it
+     * @param message a note for people watching, at most {@link JobLimits#MAX_PROGRESS_MESSAGE_LENGTH}
+     * @return the new expiry, and whether cancellation was asked (the worker should stop)
+     * @throws LeaseLostException if the token is not the job's current lease
+     * @throws JobNotFoundException if there is no such job
+     */
+    public HeartbeatResult heartbeat(
+            UUID jobId, UUID leaseToken, Duration lease, OptionalInt progress, Optional<String> message) {
+        requireLease(lease);
+        progress.ifPresent(JobTransitions::requireProgress);
+        message.ifPresent(text -> {
+            if (text.length() > JobLimits.MAX_PROGRESS_MESSAGE_LENGTH) {
+                throw new IllegalArgumentException("message must be at most " + JobLimits.MAX_PROGRESS_MESSAGE_LENGTH
+                        + " characters, was " + text.length());
+            }
+        });
+        Job job = current(jobId);
+        if (progress.isPresent() || message.isPresent()) {
+            store.reportProgress(jobId, leaseToken, progress.orElse(job.progress()), message);
+        }
+        HeartbeatResult result = store.heartbeat(jobId, leaseToken, lease);
+        job.leaseOwner().ifPresent(owner -> refresh(owner, lease));
+        return result;
+    }
+
+    /**
+     * Records success.
+     *
+     * @param result the handler's result, stored with the job; empty for none
+     * @return the job, now {@code SUCCEEDED}
+     * @throws LeaseLostException if the token is not the job's current lease
+     * @throws JobNotFoundException if there is no such job
+     */
+    public Job complete(UUID jobId, UUID leaseToken, Optional<JsonNode> result) {
+        return store.complete(jobId, leaseToken, result).job();
+    }
+
+    /**
+     * Records a failed attempt. It retries per the job's retry policy (an error {@code type} the
+     * policy lists as non-retryable fails it for good), unless {@code retryable} is false.
+     *
+     * @param retryAfter overrides the policy's delay when the job has attempts left
+     * @return the job, now {@code RETRYING} (with its next {@code runAt}) or {@code FAILED}
+     * @throws LeaseLostException if the token is not the job's current lease
+     * @throws JobNotFoundException if there is no such job
+     */
+    public Job fail(UUID jobId, UUID leaseToken, JobError error, boolean retryable, Optional<Duration> retryAfter) {
+        retryAfter.ifPresent(delay -> {
+            if (delay.isNegative() || delay.compareTo(JobLimits.MAX_DURATION) > 0) {
+                throw new IllegalArgumentException(
+                        "retryAfter must be 0 to " + JobLimits.MAX_DURATION + ", was " + delay);
+            }
+        });
+        Job job = current(jobId);
+        Instant now = clock.instant();
+        Optional<Instant> retryAt = Optional.empty();
+        boolean typeRetryable = !retryDecider.policyFor(job).nonRetryable().contains(error.type());
+        if (retryable && typeRetryable) {
+            retryAt = retryAfter.isPresent() && job.attempt() < job.maxAttempts()
+                    ? retryAfter.map(now::plus)
+                    : retryDecider.retryAt(job, now);
+        }
+        return store.fail(jobId, leaseToken, error, retryAt).job();
+    }
+
+    private Job current(UUID jobId) {
+        return store.get(jobId).orElseThrow(() -> new JobNotFoundException(jobId));
+    }
+
+    /** Keeps a remote worker alive in the registry while it holds leases of {@code lease}. */
+    private void refresh(String workerId, Duration lease) {
+        WorkerInfo known = seen.get(workerId);
+        if (known == null) {
+            // It acquired through another instance behind the same load balancer.
+            known = store.workers().stream()
+                    .filter(w -> w.id().equals(workerId))
+                    .findFirst()
+                    .orElse(null);
+        }
+        if (known != null) {
+            report(workerId, known.host(), known.queues(), known.concurrency(), known.running(), lease);
+        }
+    }
+
+    private void report(String workerId, String host, Set<String> queues, int limit, int running, Duration lease) {
+        Instant now = clock.instant();
+        WorkerInfo previous = seen.get(workerId);
+        Instant startedAt = previous != null ? previous.startedAt() : now;
+        // Like the engine's own workers: silent for a whole lease and a third more, it is dead.
+        var worker = new WorkerInfo(
+                workerId,
+                host,
+                queues,
+                limit,
+                running,
+                startedAt,
+                now,
+                now.plus(lease).plus(lease.dividedBy(3)));
+        store.registerWorker(worker);
+        if (seen.size() >= MAX_REMEMBERED_WORKERS) {
+            seen.clear(); // only start times are lost; the registry keeps the rest
+        }
+        seen.put(workerId, worker);
+    }
+
+    private static void requireWorkerId(String workerId) {
+        if (workerId == null || workerId.isBlank() || workerId.length() > JobLimits.MAX_WORKER_ID_LENGTH) {
+            throw new IllegalArgumentException(
+                    "workerId must be 1 to " + JobLimits.MAX_WORKER_ID_LENGTH + " characters, was " + workerId);
+        }
+    }
+
+    private static void requireLease(Duration lease) {
+        if (lease.compareTo(JobLimits.MIN_LEASE) < 0 || lease.compareTo(JobLimits.MAX_LEASE) > 0) {
+            throw new IllegalArgumentException(
+                    "lease must be " + JobLimits.MIN_LEASE + " to " + JobLimits.MAX_LEASE + ", was " + lease);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package dev.jobs.testing;
+
+import static dev.jobs.testing.JobAssert.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.jobs.core.Job;
+import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobError;
+import dev.jobs.core.JobEvent;
+import dev.jobs.core.JobSpec;
+import dev.jobs.core.LeaseLostException;
+import dev.jobs.core.RemoteWorkers;
+import dev.jobs.core.RetryPolicy;
+import dev.jobs.core.WorkerInfo;
+import dev.jobs.core.memory.InMemoryJobStore;
+import dev.jobs.core.spi.HeartbeatResult;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Workers outside the engine take jobs under the same rules as its own. */
+class RemoteWorkersTest {
+    private static final Duration LEASE = Duration.ofSeconds(30);
+    private static final Set<String> DEFAULT = Set.of("default");
+
+    private final VirtualClock clock = new VirtualClock();
+    private final InMemoryJobStore store = new InMemoryJobStore(clock);
+    private final List<JobEvent> events = new CopyOnWriteArrayList<>();
+    private JobEngine engine;
+    private RemoteWorkers remote;
+
+    @BeforeEach
+    void build() {
+        engine = JobEngine.builder()
+                .clock(clock)
+                .store(store)
+                .random(new SplittableRandom(1))
+                .retryPolicy(RetryPolicy.fixed(Duration.ofSeconds(10)).withNonRetryableNames(Set.of("BadInput")))
+                .listener(events::add)
+                .build();
+        remote = engine.remoteWorkers();
+    }
+
+    @AfterEach
+    void close() {
+        engine.close();
+    }
+
+    private Job acquireOne(String workerId) throws InterruptedException {
+        List<Job> jobs = remote.acquire(workerId, "host-1", DEFAULT, 1, LEASE, Duration.ZERO);
+        assertThat(jobs).hasSize(1);
+        return jobs.get(0);
+    }
+
+    @Test
+    void remoteWorkerRunsAJobAndTheEngineHearsOfIt() throws Exception {
+        Job created = engine.enqueue(JobSpec.of("resize", "{\"w\":10}"));
+
+        Job leased = acquireOne("py-1");
+        assertThat(leased).isRunning().hasAttempts(1);
+        assertThat(leased.leaseOwner()).contains("py-1");
+        Job done = remote.complete(leased.id(), leased.leaseToken().orElseThrow(), Optional.of(new TextNode("ok")));
+
+        assertThat(done).isSucceeded().hasResultJson("\"ok\"");
+        assertThat(events).extracting(JobEvent::kind).contains(JobEvent.Kind.STARTED, JobEvent.Kind.SUCCEEDED);
+        assertThat(engine.workers()).singleElement().satisfies(w -> {
+            assertThat(w.id()).isEqualTo("py-1");
+            assertThat(w.host()).isEqualTo("host-1");
+            assertThat(w.expiresAt()).isEqualTo(clock.instant().plus(LEASE).plus(LEASE.dividedBy(3)));
+        });
+        assertThat(created.id()).isEqualTo(done.id());
+    }
+
+    @Test
+    void heartbeatExtendsTheLeaseStoresProgressAndKeepsTheWorkerAlive() throws Exception {
+        engine.enqueue(JobSpec.of("long"));
+        Job leased = acquireOne("py-1");
+        clock.advance(Duration.ofSeconds(25));
+
+        HeartbeatResult beat = remote.heartbeat(
+                leased.id(), leased.leaseToken().orElseThrow(), LEASE, OptionalInt.of(40), Optional.of("half"));
+        clock.advance(Duration.ofSeconds(25));
+        engine.runMaintenance();
+
+        assertThat(beat.leaseExpiresAt())
+                .isEqualTo(clock.instant().minusSeconds(25).plus(LEASE));
+        assertThat(beat.cancelRequested()).isFalse();
+        Job now = engine.get(leased.id()).orElseThrow();
+        assertThat(now).isRunning();
+        assertThat(now.progress()).isEqualTo(40);
+        assertThat(now.progressMessage()).contains("half");
+        assertThat(engine.workers()).extracting(WorkerInfo::alive).containsExactly(true);
+    }
+
+    @Test
+    void heartbeatTellsTheWorkerWhenCancellationWasAsked() throws Exception {
+        Job job = engine.enqueue(JobSpec.of("long"));
+        Job leased = acquireOne("py-1");
+        engine.cancel(job.id());
+
+        HeartbeatResult beat = remote.heartbeat(
+                leased.id(), leased.leaseToken().orElseThrow(), LEASE, OptionalInt.empty(), Optional.empty());
+
+        assertThat(beat.cancelRequested()).isTrue();
+    }
+
+    @Test
+    void failureRetriesByPolicyUnlessTheWorkerSaysNotOrTheTypeIsNonRetryable() throws Exception {
+        Job byPolicy = engine.enqueue(JobSpec.of("a"));
+        Job notRetryable = engine.enqueue(JobSpec.of("a"));
+        Job badInput = engine.enqueue(JobSpec.of("a"));
+        Job retryAfter = engine.enqueue(JobSpec.of("a"));
+        List<Job> leased = remote.acquire("py-1", "h", DEFAULT, 4, LEASE, Duration.ZERO);
+        assertThat(leased)
+                .extracting(Job::id)
+                .containsExactly(byPolicy.id(), notRetryable.id(), badInput.id(), retryAfter.id());
+
+        Job first = remote.fail(
+                byPolicy.id(), token(leased, 0), JobError.of("Timeout", "upstream slow"), true, Optional.empty());
+        Job second =
+                remote.fail(notRetryable.id(), token(leased, 1), JobError.of("Crash", "no"), false, Optional.empty());
+        Job third = remote.fail(badInput.id(), token(leased, 2), JobError.of("BadInput", "x"), true, Optional.empty());
+        Job fourth = remote.fail(
+                retryAfter.id(),
+                token(leased, 3),
+                JobError.of("RateLimited", "429"),
+                true,
+                Optional.of(Duration.ofMinutes(2)));
+
+        assertThat(first).isRetrying().hasLastErrorContaining("upstream slow");
+        assertThat(first.runAt()).isEqualTo(clock.instant().plusSeconds(10));
+        assertThat(second).isFailed();
+        assertThat(third).isFailed();
+        assertThat(fourth).isRetrying();
+        assertThat(fourth.runAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(2)));
+    }
+
+    @Test
+    void aWorkerThatLostItsLeaseCannotRecordAnOutcome() throws Exception {
+        engine.enqueue(JobSpec.of("a"));
+        Job first = acquireOne("py-1");
+        clock.advance(LEASE.plusSeconds(20));
+        engine.runMaintenance();
+        clock.advance(Duration.ofSeconds(10)); // the retry policy's delay
+        Job second = acquireOne("py-2");
+
+        assertThatThrownBy(() -> remote.complete(first.id(), first.leaseToken().orElseThrow(), Optional.empty()))
+                .isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> remote.heartbeat(
+                        first.id(), first.leaseToken().orElseThrow(), LEASE, OptionalInt.empty(), Optional.empty()))
+                .isInstanceOf(LeaseLostException.class);
+        assertThat(remote.complete(second.id(), second.leaseToken().orElseThrow(), Optional.empty()))
+                .isSucceeded()
+                .hasAttempts(2);
+    }
+
+    @Test
+    void longPollReturnsAsSoonAsAJobIsCreatedAndEmptyWhenNoneComes() throws Exception {
+        assertThat(remote.acquire("py-1", "h", DEFAULT, 5, LEASE, Duration.ofMillis(50)))
+                .isEmpty();
+
+        var executor = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            var waiting = executor.submit(() -> remote.acquire("py-1", "h", DEFAULT, 5, LEASE, Duration.ofSeconds(30)));
+            Job created = engine.enqueue(JobSpec.of("a"));
+            assertThat(waiting.get(10, TimeUnit.SECONDS)).extracting(Job::id).containsExactly(created.id());
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void argumentsOutOfRangeAreRejectedBeforeAnythingIsTaken() {
+        engine.enqueue(JobSpec.of("a"));
+
+        assertThatThrownBy(() -> remote.acquire("py-1", "h", DEFAULT, 101, LEASE, Duration.ZERO))
+                .hasMessageContaining("limit must be 1 to 100");
+        assertThatThrownBy(() -> remote.acquire("py-1", "h", DEFAULT, 1, Duration.ofHours(2), Duration.ZERO))
+                .hasMessageContaining("lease must be");
+        assertThatThrownBy(() -> remote.acquire("py-1", "h", DEFAULT, 1, LEASE, Duration.ofMinutes(1)))
+                .hasMessageContaining("wait must be");
+        assertThatThrownBy(() -> remote.acquire("", "h", DEFAULT, 1, LEASE, Duration.ZERO))
+                .hasMessageContaining("workerId");
+        assertThatThrownBy(() -> remote.acquire("py-1", "h", Set.of("Bad Queue"), 1, LEASE, Duration.ZERO))
+                .hasMessageContaining("queue names must match");
+        assertThat(engine.counts())
+                .singleElement()
+                .satisfies(
+                        c -> assertThat(c.count(dev.jobs.core.JobState.READY)).isEqualTo(1));
+    }
+
+    private static java.util.UUID token(List<Job> jobs, int index) {
+        return jobs.get(index).leaseToken().orElseThrow();
+    }
+}
