@@ -31,8 +31,11 @@ public final class JobLimits {
     /** Upper bound on {@code maxAttempts}, so a typo cannot create a job that retries forever. */
     public static final int MAX_ATTEMPTS = 1000;
 
-    /** Longest delay or timeout accepted: one year. */
-    public static final Duration MAX_DURATION = Duration.ofDays(366);
+    /** Longest delay or timeout accepted, in milliseconds: a year (366 days). */
+    public static final long MAX_DURATION_MS = 366L * 24 * 60 * 60 * 1000;
+
+    /** Longest delay or timeout accepted: a year. */
+    public static final Duration MAX_DURATION = Duration.ofMillis(MAX_DURATION_MS);
 
     /** Unique keys are indexed by the stores; keep them short. */
     public static final int MAX_UNIQUE_KEY_LENGTH = 255;

@@ -14,9 +14,10 @@ import org.jdbi.v3.core.Jdbi;
  * the environment first, then a Testcontainers container where a Docker engine runs, then the
  * server on its default local port. A server that cannot be
  * reached fails the test; it is never skipped. Each instance works under its own table prefix, so
- * test classes never see each other's rows.
+ * test classes never see each other's rows. Public, and shipped in this module's test jar, for the
+ * other modules' tests that need a real database.
  */
-final class TestDatabase {
+public final class TestDatabase {
     private static final List<String> TABLES =
             List.of("job", "dependency", "unique_key", "paused_queue", "worker", "schema_version");
 
@@ -36,7 +37,7 @@ final class TestDatabase {
      * {@code JOBS_TEST_POSTGRES_URL} / {@code _USER} / {@code _PASSWORD}; else a PostgreSQL
      * container where a Docker engine runs; else 127.0.0.1:5432, database test.
      */
-    static TestDatabase postgres() {
+    public static TestDatabase postgres() {
         return fromEnvironment("POSTGRES")
                 .orElseGet(() -> TestContainers.postgres()
                         .orElseGet(() -> new TestDatabase("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "")));
@@ -74,7 +75,7 @@ final class TestDatabase {
     }
 
     /** A store on this database with no jobs, paused queues or workers. */
-    JdbcJobStore emptyStore(Clock clock) {
+    public JdbcJobStore emptyStore(Clock clock) {
         JdbcJobStore store = store(clock);
         jdbi().useHandle(h -> TABLES.stream()
                 .filter(t -> !t.equals("schema_version"))
@@ -113,7 +114,7 @@ final class TestDatabase {
     }
 
     /** Drops this instance's tables. */
-    void dropTables() {
+    public void dropTables() {
         jdbi().useHandle(h -> TABLES.forEach(t -> h.execute("DROP TABLE IF EXISTS " + prefix + t)));
     }
 

@@ -1,0 +1,619 @@
+package dev.jobs.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jobs.core.InvalidTransitionException;
+import dev.jobs.core.Job;
+import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobError;
+import dev.jobs.core.JobGraph;
+import dev.jobs.core.JobLimits;
+import dev.jobs.core.JobNotFoundException;
+import dev.jobs.core.JobPage;
+import dev.jobs.core.JobQuery;
+import dev.jobs.core.JobState;
+import dev.jobs.core.JobValidationException;
+import dev.jobs.core.JobValidationException.FieldError;
+import dev.jobs.core.LeaseLostException;
+import dev.jobs.core.StoreUnavailableException;
+import dev.jobs.core.spi.HeartbeatResult;
+import dev.jobs.http.internal.ApiException;
+import dev.jobs.http.internal.Bodies;
+import dev.jobs.http.internal.JobJson;
+import dev.jobs.http.internal.JsonBodies;
+import dev.jobs.http.internal.Specs;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine's operations as JSON over HTTP, independent of any server: {@link #handle} takes a
+ * request and gives a response, so {@link JobsHttpServer} (the JDK's server) or any other can carry
+ * it. Every refusal is an RFC 9457 problem document; no input makes it answer 500.
+ *
+ * <p>Build one with {@link #builder()}. Thread-safe: one instance serves every request.
+ */
+public final class JobsHttpApi {
+    private static final Logger log = LoggerFactory.getLogger(JobsHttpApi.class);
+
+    /** Default body limit: a job's largest payload plus room for its other fields. */
+    public static final int DEFAULT_MAX_BODY_BYTES = JobLimits.DEFAULT_MAX_PAYLOAD_BYTES + 64 * 1024;
+
+    /** Lease a remote worker gets when it names none: the engine's own default. */
+    static final Duration DEFAULT_LEASE = JobEngine.Builder.DEFAULT_LEASE;
+
+    private static final String JSON = "application/json";
+    private static final String PROBLEM_JSON = "application/problem+json";
+
+    private final JobEngine engine;
+    private final Map<String, Role> roleByTokenHash;
+    private final Optional<Role> anonymousRole;
+    private final int maxBodyBytes;
+    private final JsonBodies bodies = new JsonBodies();
+    private final ObjectMapper mapper = bodies.mapper();
+    private final JobJson json = new JobJson(mapper);
+    private final List<Route> routes = new ArrayList<>();
+    private final byte[] openApi;
+
+    private JobsHttpApi(Builder builder) {
+        this.engine = builder.engine;
+        this.roleByTokenHash = Map.copyOf(builder.roleByTokenHash);
+        this.anonymousRole = Optional.ofNullable(builder.anonymousRole);
+        this.maxBodyBytes = builder.maxBodyBytes;
+        this.openApi = readOpenApi();
+        route("GET", "/health", null, (r, m) -> health());
+        route("GET", "/openapi.json", null, (r, m) -> new ApiResponse(200, JSON, Map.of(), openApi));
+        route("POST", "/api/jobs", Role.ADMIN, (r, m) -> create(r));
+        route("GET", "/api/jobs", Role.READ, (r, m) -> list(r));
+        route("POST", "/api/jobs/batch", Role.ADMIN, (r, m) -> batch(r));
+        route("POST", "/api/jobs/acquire", Role.WORKER, (r, m) -> acquire(r));
+        route("GET", "/api/jobs/{id}", Role.READ, (r, m) -> ok(json.job(find(m.group(1)))));
+        route("POST", "/api/jobs/{id}/heartbeat", Role.WORKER, (r, m) -> heartbeat(r, jobId(m.group(1))));
+        route("POST", "/api/jobs/{id}/complete", Role.WORKER, (r, m) -> complete(r, jobId(m.group(1))));
+        route("POST", "/api/jobs/{id}/fail", Role.WORKER, (r, m) -> fail(r, jobId(m.group(1))));
+        route("POST", "/api/jobs/{id}/cancel", Role.ADMIN, (r, m) -> ok(json.job(engine.cancel(jobId(m.group(1))))));
+        route("POST", "/api/jobs/{id}/retry", Role.ADMIN, (r, m) -> ok(json.job(engine.retry(jobId(m.group(1))))));
+        route("GET", "/api/queues", Role.READ, (r, m) -> queues());
+        route("POST", "/api/queues/{name}/pause", Role.ADMIN, (r, m) -> pause(m.group(1), true));
+        route("POST", "/api/queues/{name}/resume", Role.ADMIN, (r, m) -> pause(m.group(1), false));
+        route("GET", "/api/workers", Role.READ, (r, m) -> workers());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The largest request body accepted; a larger one gets {@code 413}. */
+    public int maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    /** The method and path template of every route, as the OpenAPI document must list them. */
+    public List<String> routes() {
+        return routes.stream().map(r -> r.method + " " + r.template).toList();
+    }
+
+    /** Answers one request. Never throws; never answers 500 for anything a client sent. */
+    public ApiResponse handle(ApiRequest request) {
+        try {
+            return dispatch(request);
+        } catch (ApiException e) {
+            return problem(e.status(), e.title(), e.getMessage(), e.errors(), Map.of());
+        } catch (JobValidationException e) {
+            return problem(
+                    400,
+                    "Invalid request",
+                    "nothing was changed: the request has invalid fields",
+                    e.errors(),
+                    Map.of());
+        } catch (JobNotFoundException e) {
+            return problem(404, "Not found", e.getMessage(), List.of(), Map.of());
+        } catch (LeaseLostException e) {
+            return problem(409, "Lease lost", e.getMessage() + "; stop working on this job", List.of(), Map.of());
+        } catch (InvalidTransitionException e) {
+            return problem(409, "Conflict", e.getMessage(), List.of(), Map.of());
+        } catch (StoreUnavailableException e) {
+            log.warn(
+                    "request {} {} failed: the store is unavailable: {}",
+                    request.method(),
+                    request.path(),
+                    e.getMessage());
+            return problem(
+                    503,
+                    "Store unavailable",
+                    "the job store cannot be reached; try again shortly",
+                    List.of(),
+                    Map.of("Retry-After", "5"));
+        } catch (IllegalArgumentException e) {
+            return problem(400, "Invalid request", e.getMessage(), List.of(), Map.of());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return problem(503, "Shutting down", "the server is stopping; try another instance", List.of(), Map.of());
+        } catch (RuntimeException e) {
+            String incident = UUID.randomUUID().toString();
+            log.error("request {} {} failed unexpectedly (incident {})", request.method(), request.path(), incident, e);
+            return problem(
+                    500,
+                    "Internal error",
+                    "the server failed; incident " + incident + " is in its log",
+                    List.of(),
+                    Map.of());
+        }
+    }
+
+    private ApiResponse dispatch(ApiRequest request) throws InterruptedException {
+        Route route = null;
+        Matcher matcher = null;
+        var allowed = new LinkedHashSet<String>();
+        for (Route candidate : routes) {
+            Matcher m = candidate.path.matcher(request.path());
+            if (m.matches()) {
+                allowed.add(candidate.method);
+                if (route == null && candidate.method.equals(request.method())) {
+                    route = candidate;
+                    matcher = m;
+                }
+            }
+        }
+        if (allowed.isEmpty()) {
+            throw new ApiException(404, "Not found", "no resource at " + request.path() + "; see /openapi.json");
+        }
+        if (route == null) {
+            return problem(
+                    405,
+                    "Method not allowed",
+                    request.method() + " is not allowed on " + request.path(),
+                    List.of(),
+                    Map.of("Allow", String.join(", ", allowed)));
+        }
+        if (route.role != null) {
+            authorize(request, route.role);
+        }
+        if (request.body().length > maxBodyBytes) {
+            throw new ApiException(413, "Body too large", "the body exceeds " + maxBodyBytes + " bytes");
+        }
+        if (request.method().equals("POST") && request.body().length > 0) {
+            String type = request.header("Content-Type").orElse("");
+            if (!type.toLowerCase(Locale.ROOT).startsWith(JSON)) {
+                throw new ApiException(
+                        415, "Unsupported media type", "send the body as " + JSON + ", not '" + type + "'");
+            }
+        }
+        return route.handler.handle(request, matcher);
+    }
+
+    private void authorize(ApiRequest request, Role needed) {
+        Optional<String> header = request.header("Authorization");
+        Role role;
+        if (header.isEmpty()) {
+            role = anonymousRole.orElseThrow(() -> unauthorized("send 'Authorization: Bearer <token>'"));
+        } else {
+            String value = header.get();
+            if (!value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                throw unauthorized("only bearer tokens are accepted");
+            }
+            role = roleOf(value.substring(7).trim()).orElseThrow(() -> unauthorized("the token is not valid"));
+        }
+        if (!role.allows(needed)) {
+            throw new ApiException(
+                    403,
+                    "Forbidden",
+                    "this needs the " + needed.name().toLowerCase(Locale.ROOT) + " role; the token has "
+                            + role.name().toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /** Compares the token's hash with every known hash, so timing tells nothing about any token. */
+    private Optional<Role> roleOf(String token) {
+        byte[] presented = sha256(token);
+        Role found = null;
+        for (Map.Entry<String, Role> entry : roleByTokenHash.entrySet()) {
+            if (MessageDigest.isEqual(presented, java.util.HexFormat.of().parseHex(entry.getKey()))) {
+                found = entry.getValue();
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    private static ApiException unauthorized(String detail) {
+        return new ApiException(401, "Unauthorized", detail);
+    }
+
+    // ---- handlers ----
+
+    private ApiResponse health() {
+        try {
+            engine.get(new UUID(0, 0));
+            return new ApiResponse(
+                    200, JSON, Map.of(), bytes(mapper.createObjectNode().put("status", "up")));
+        } catch (RuntimeException e) {
+            log.warn("health check: the store does not answer: {}", e.toString());
+            return new ApiResponse(
+                    503,
+                    JSON,
+                    Map.of(),
+                    bytes(mapper.createObjectNode()
+                            .put("status", "down")
+                            .put("detail", "the job store does not answer")));
+        }
+    }
+
+    private ApiResponse create(ApiRequest request) {
+        Bodies.CreateJob body = bodies.read(request.body(), Bodies.CreateJob.class);
+        var errors = new ArrayList<FieldError>();
+        if (body.ref() != null) {
+            errors.add(new FieldError("ref", "refs name jobs within a batch; use POST /api/jobs/batch"));
+        }
+        Specs.Parsed parsed = Specs.parse(body, "", Set.of(), errors);
+        if (!errors.isEmpty()) {
+            throw ApiException.invalid(errors);
+        }
+        Job job = engine.enqueue(parsed.spec());
+        return new ApiResponse(201, JSON, Map.of("Location", "/api/jobs/" + job.id()), bytes(json.job(job)));
+    }
+
+    private ApiResponse batch(ApiRequest request) {
+        Bodies.Batch body = bodies.read(request.body(), Bodies.Batch.class);
+        var refs = new HashSet<String>();
+        for (Bodies.CreateJob item : body.jobs()) {
+            if (item.ref() != null) {
+                refs.add(item.ref());
+            }
+        }
+        var errors = new ArrayList<FieldError>();
+        var graph = JobGraph.builder();
+        var refOfItem = new ArrayList<String>();
+        for (int i = 0; i < body.jobs().size(); i++) {
+            Bodies.CreateJob item = body.jobs().get(i);
+            Specs.Parsed parsed = Specs.parse(item, "jobs[" + i + "]", refs, errors);
+            // Items without a ref get one no client can write, so they cannot clash with the client's.
+            String ref = item.ref() != null ? item.ref() : "\u0000" + i;
+            refOfItem.add(ref);
+            graph.add(ref, parsed.spec(), parsed.dependsOnRefs().toArray(String[]::new));
+        }
+        if (!errors.isEmpty()) {
+            throw ApiException.invalid(errors);
+        }
+        Map<String, Job> created;
+        try {
+            created = engine.graph(graph.build());
+        } catch (JobValidationException e) {
+            throw ApiException.invalid(e.errors().stream()
+                    .map(err -> new FieldError(batchPath(err.field(), refOfItem), err.message()))
+                    .toList());
+        }
+        var jobs = mapper.createArrayNode();
+        refOfItem.forEach(ref -> jobs.add(json.job(created.get(ref))));
+        ObjectNode response = mapper.createObjectNode();
+        response.set("jobs", jobs);
+        return new ApiResponse(201, JSON, Map.of(), bytes(response));
+    }
+
+    /** {@code nodes[ref].field} as {@code jobs[i].field}, the way the client wrote the batch. */
+    private static String batchPath(String field, List<String> refOfItem) {
+        Matcher m = Pattern.compile("nodes\\[(.*?)]((\\..*)?)", Pattern.DOTALL).matcher(field);
+        if (m.matches()) {
+            int index = refOfItem.indexOf(m.group(1));
+            if (index >= 0) {
+                return "jobs[" + index + "]" + m.group(2);
+            }
+        }
+        return field.replace("\u0000", "");
+    }
+
+    private ApiResponse list(ApiRequest request) {
+        JobQuery query = JobQuery.all();
+        var errors = new ArrayList<FieldError>();
+        var states = new ArrayList<JobState>();
+        for (String state : request.params("state")) {
+            try {
+                states.add(JobState.valueOf(state.toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                errors.add(new FieldError("state", "must be one of " + List.of(JobState.values())));
+            }
+        }
+        if (!states.isEmpty()) {
+            query = query.withStates(states.toArray(JobState[]::new));
+        }
+        Optional<String> queue = request.param("queue");
+        if (queue.isPresent()) {
+            query = query.withQueue(queue.get());
+        }
+        if (!request.params("type").isEmpty()) {
+            query = query.withTypes(request.params("type").toArray(String[]::new));
+        }
+        Optional<String> since = request.param("since");
+        if (since.isPresent()) {
+            try {
+                query = query.withSince(Instant.parse(since.get()));
+            } catch (DateTimeParseException e) {
+                errors.add(new FieldError("since", "must be an ISO-8601 instant such as 2026-01-31T09:00:00Z"));
+            }
+        }
+        Optional<String> limit = request.param("limit");
+        if (limit.isPresent()) {
+            OptionalInt value = parseInt(limit.get());
+            if (value.isEmpty() || value.getAsInt() < 1 || value.getAsInt() > JobLimits.MAX_PAGE_SIZE) {
+                errors.add(new FieldError("limit", "must be a whole number 1 to " + JobLimits.MAX_PAGE_SIZE));
+            } else {
+                query = query.withLimit(value.getAsInt());
+            }
+        }
+        Optional<String> cursor = request.param("cursor");
+        if (cursor.isPresent()) {
+            query = query.withCursor(cursor.get());
+        }
+        if (!errors.isEmpty()) {
+            throw ApiException.invalid(errors);
+        }
+        JobPage page = engine.list(query);
+        ObjectNode response = mapper.createObjectNode();
+        var jobs = response.putArray("jobs");
+        page.jobs().forEach(job -> jobs.add(json.job(job)));
+        page.nextCursor().ifPresentOrElse(c -> response.put("nextCursor", c), () -> response.putNull("nextCursor"));
+        return ok(response);
+    }
+
+    private ApiResponse acquire(ApiRequest request) throws InterruptedException {
+        Bodies.Acquire body = bodies.read(request.body(), Bodies.Acquire.class);
+        Duration lease = durationMs("leaseMs", body.leaseMs(), DEFAULT_LEASE, JobLimits.MIN_LEASE, JobLimits.MAX_LEASE);
+        Duration wait = durationMs("waitMs", body.waitMs(), Duration.ZERO, Duration.ZERO, JobLimits.MAX_ACQUIRE_WAIT);
+        List<Job> jobs = engine.remoteWorkers()
+                .acquire(
+                        body.workerId(),
+                        request.remoteHost(),
+                        Set.copyOf(body.queues()),
+                        body.limit() == null ? 1 : body.limit(),
+                        lease,
+                        wait);
+        ObjectNode response = mapper.createObjectNode();
+        var array = response.putArray("jobs");
+        jobs.forEach(job -> array.add(json.leased(job)));
+        return ok(response);
+    }
+
+    private ApiResponse heartbeat(ApiRequest request, UUID jobId) {
+        Bodies.Heartbeat body = bodies.read(request.body(), Bodies.Heartbeat.class);
+        Duration lease = durationMs("leaseMs", body.leaseMs(), DEFAULT_LEASE, JobLimits.MIN_LEASE, JobLimits.MAX_LEASE);
+        HeartbeatResult result = engine.remoteWorkers()
+                .heartbeat(
+                        jobId,
+                        body.leaseToken(),
+                        lease,
+                        body.progress() == null ? OptionalInt.empty() : OptionalInt.of(body.progress()),
+                        Optional.ofNullable(body.message()));
+        return ok(mapper.createObjectNode()
+                .put("leaseExpiresAt", result.leaseExpiresAt().toString())
+                .put("cancelRequested", result.cancelRequested()));
+    }
+
+    private ApiResponse complete(ApiRequest request, UUID jobId) {
+        Bodies.Complete body = bodies.read(request.body(), Bodies.Complete.class);
+        Optional<JsonNode> result = Optional.ofNullable(body.result()).filter(r -> !r.isNull());
+        return ok(json.job(engine.remoteWorkers().complete(jobId, body.leaseToken(), result)));
+    }
+
+    private ApiResponse fail(ApiRequest request, UUID jobId) {
+        Bodies.Fail body = bodies.read(request.body(), Bodies.Fail.class);
+        Bodies.Error error = body.error();
+        var jobError = new JobError(
+                error.type() == null || error.type().isBlank() ? "RemoteError" : error.type(),
+                Objects.requireNonNullElse(error.message(), ""),
+                Objects.requireNonNullElse(error.stack(), ""));
+        Optional<Duration> retryAfter = Optional.ofNullable(body.retryAfterMs()).map(Duration::ofMillis);
+        boolean retryable = body.retryable() == null || body.retryable();
+        return ok(json.job(engine.remoteWorkers().fail(jobId, body.leaseToken(), jobError, retryable, retryAfter)));
+    }
+
+    private ApiResponse queues() {
+        ObjectNode response = mapper.createObjectNode();
+        var array = response.putArray("queues");
+        engine.counts().forEach(counts -> array.add(json.queue(counts)));
+        return ok(response);
+    }
+
+    private ApiResponse pause(String queue, boolean paused) {
+        if (paused) {
+            engine.pauseQueue(queue);
+        } else {
+            engine.resumeQueue(queue);
+        }
+        return ok(mapper.createObjectNode().put("name", queue).put("paused", paused));
+    }
+
+    private ApiResponse workers() {
+        ObjectNode response = mapper.createObjectNode();
+        var array = response.putArray("workers");
+        engine.workers().forEach(worker -> array.add(json.worker(worker)));
+        return ok(response);
+    }
+
+    // ---- helpers ----
+
+    private Job find(String id) {
+        UUID jobId = jobId(id);
+        return engine.get(jobId).orElseThrow(() -> new JobNotFoundException(jobId));
+    }
+
+    /** A job id from the path; text that is no id names no job, so it is a 404 like an unknown id. */
+    private static UUID jobId(String text) {
+        try {
+            return UUID.fromString(text);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(404, "Not found", "no job has the id '" + text + "'");
+        }
+    }
+
+    private static Duration durationMs(String field, Long value, Duration fallback, Duration min, Duration max) {
+        if (value == null) {
+            return fallback;
+        }
+        if (value < min.toMillis() || value > max.toMillis()) {
+            throw ApiException.invalid(field, "must be " + min.toMillis() + " to " + max.toMillis() + " milliseconds");
+        }
+        return Duration.ofMillis(value);
+    }
+
+    private static OptionalInt parseInt(String text) {
+        try {
+            return OptionalInt.of(Integer.parseInt(text));
+        } catch (NumberFormatException e) {
+            return OptionalInt.empty();
+        }
+    }
+
+    private ApiResponse ok(JsonNode body) {
+        return new ApiResponse(200, JSON, Map.of(), bytes(body));
+    }
+
+    private ApiResponse problem(
+            int status, String title, String detail, List<FieldError> errors, Map<String, String> headers) {
+        ObjectNode problem = mapper.createObjectNode();
+        problem.put("type", "about:blank");
+        problem.put("title", title);
+        problem.put("status", status);
+        problem.put("detail", detail);
+        var array = problem.putArray("errors");
+        for (FieldError error : errors) {
+            array.addObject().put("field", error.field()).put("message", error.message());
+        }
+        var allHeaders = new LinkedHashMap<>(headers);
+        if (status == 401) {
+            allHeaders.put("WWW-Authenticate", "Bearer");
+        }
+        return new ApiResponse(status, PROBLEM_JSON, allHeaders, bytes(problem));
+    }
+
+    private byte[] bytes(JsonNode node) {
+        try {
+            return mapper.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("could not write a response", e);
+        }
+    }
+
+    private static byte[] readOpenApi() {
+        try (InputStream in = JobsHttpApi.class.getResourceAsStream("openapi.json")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.json is missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("could not read openapi.json", e);
+        }
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    private void route(String method, String template, Role role, Handler handler) {
+        routes.add(new Route(method, template, pathPattern(template), role, handler));
+    }
+
+    /** The template's text taken literally, each {@code {parameter}} matching one path segment. */
+    private static Pattern pathPattern(String template) {
+        var regex = new StringBuilder();
+        Matcher parameter = Pattern.compile("\\{[a-z]+}").matcher(template);
+        int last = 0;
+        while (parameter.find()) {
+            regex.append(Pattern.quote(template.substring(last, parameter.start())))
+                    .append("([^/]+)");
+            last = parameter.end();
+        }
+        regex.append(Pattern.quote(template.substring(last)));
+        return Pattern.compile(regex.toString());
+    }
+
+    private record Route(String method, String template, Pattern path, Role role, Handler handler) {}
+
+    @FunctionalInterface
+    private interface Handler {
+        ApiResponse handle(ApiRequest request, Matcher path) throws InterruptedException;
+    }
+
+    /** Configures a {@link JobsHttpApi}; {@link #build()} checks the configuration. */
+    public static final class Builder {
+        private JobEngine engine;
+        private final Map<String, Role> roleByTokenHash = new LinkedHashMap<>();
+        private Role anonymousRole;
+        private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+
+        private Builder() {}
+
+        /** The engine whose operations the API serves. Required. */
+        public Builder engine(JobEngine value) {
+            engine = Objects.requireNonNull(value, "engine");
+            return this;
+        }
+
+        /**
+         * Accepts {@code Authorization: Bearer <token>} with this role. Only a hash of the token is
+         * kept. Tokens shorter than 16 characters are refused: they could be guessed.
+         */
+        public Builder token(String token, Role role) {
+            Objects.requireNonNull(token, "token");
+            Objects.requireNonNull(role, "role");
+            if (token.length() < 16) {
+                throw new IllegalArgumentException("a token must be at least 16 characters");
+            }
+            roleByTokenHash.put(java.util.HexFormat.of().formatHex(sha256(token)), role);
+            return this;
+        }
+
+        /**
+         * Lets requests without a token act with this role. Off by default; for a demo on a trusted
+         * machine, not for a server others can reach.
+         */
+        public Builder anonymousRole(Role role) {
+            anonymousRole = Objects.requireNonNull(role, "role");
+            return this;
+        }
+
+        /** Largest request body accepted. Default {@link #DEFAULT_MAX_BODY_BYTES}. */
+        public Builder maxBodyBytes(int value) {
+            if (value < 1024) {
+                throw new IllegalArgumentException("maxBodyBytes must be at least 1024, was " + value);
+            }
+            maxBodyBytes = value;
+            return this;
+        }
+
+        public JobsHttpApi build() {
+            if (engine == null) {
+                throw new IllegalStateException("engine(...) is required");
+            }
+            if (roleByTokenHash.isEmpty() && anonymousRole == null) {
+                log.warn("no tokens configured: every request but /health and /openapi.json gets 401");
+            }
+            return new JobsHttpApi(this);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package dev.jobs.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves a {@link JobsHttpApi} on the JDK's built-in HTTP server, one virtual thread per request,
+ * so a host adds no web framework. Bodies are read only up to the API's limit, so an oversize upload
+ * costs the server no more memory than the limit.
+ *
+ * <pre>{@code
+ * JobsHttpServer server = JobsHttpServer.start(api, new InetSocketAddress(8080));
+ * ...
+ * server.close();
+ * }</pre>
+ *
+ * Thread-safe.
+ */
+public final class JobsHttpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(JobsHttpServer.class);
+
+    /** Seconds {@link #close()} lets requests in flight finish (a long poll ends within 30 s). */
+    private static final int STOP_DELAY_SECONDS = 2;
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final JobsHttpApi api;
+
+    private JobsHttpServer(HttpServer server, ExecutorService executor, JobsHttpApi api) {
+        this.server = server;
+        this.executor = executor;
+        this.api = api;
+    }
+
+    /**
+     * Starts serving at {@code address}; port 0 picks a free port (see {@link #port()}).
+     *
+     * @throws UncheckedIOException if the address cannot be bound
+     */
+    public static JobsHttpServer start(JobsHttpApi api, InetSocketAddress address) {
+        Objects.requireNonNull(api, "api");
+        try {
+            HttpServer server = HttpServer.create(address, 0);
+            ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+            var started = new JobsHttpServer(server, executor, api);
+            server.createContext("/", started::exchange);
+            server.setExecutor(executor);
+            server.start();
+            log.info("jobs HTTP API listening on {}", server.getAddress());
+            return started;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not listen on " + address + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The port it listens on. */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void exchange(HttpExchange exchange) {
+        try (exchange) {
+            ApiResponse response = api.handle(request(exchange));
+            var headers = exchange.getResponseHeaders();
+            response.headers().forEach(headers::set);
+            if (!response.contentType().isEmpty()) {
+                headers.set("Content-Type", response.contentType());
+            }
+            headers.set("Cache-Control", "no-store");
+            headers.set("X-Content-Type-Options", "nosniff");
+            byte[] body = response.body();
+            boolean head = exchange.getRequestMethod().equalsIgnoreCase("HEAD");
+            exchange.sendResponseHeaders(response.status(), body.length == 0 || head ? -1 : body.length);
+            if (body.length > 0 && !head) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            }
+        } catch (IOException e) {
+            log.debug(
+                    "client went away during {} {}: {}",
+                    exchange.getRequestMethod(),
+                    exchange.getRequestURI(),
+                    e.toString());
+        } catch (RuntimeException e) {
+            log.error("could not answer {} {}", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+        }
+    }
+
+    private ApiRequest request(HttpExchange exchange) throws IOException {
+        URI uri = exchange.getRequestURI();
+        var headers = new LinkedHashMap<String, List<String>>();
+        exchange.getRequestHeaders().forEach(headers::put);
+        return new ApiRequest(
+                exchange.getRequestMethod(),
+                uri.getPath() == null ? "/" : uri.getPath(),
+                query(uri.getRawQuery()),
+                headers,
+                body(exchange.getRequestBody()),
+                exchange.getRemoteAddress().getAddress().getHostAddress());
+    }
+
+    /** At most one byte past the limit: enough for the API to see it is too large. */
+    private byte[] body(InputStream in) throws IOException {
+        return in.readNBytes(api.maxBodyBytes() + 1);
+    }
+
+    private static Map<String, List<String>> query(String raw) {
+        var params = new LinkedHashMap<String, List<String>>();
+        if (raw == null || raw.isEmpty()) {
+            return params;
+        }
+        for (String pair : raw.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+            String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+            params.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
+        }
+        return params;
+    }
+
+    /** Percent-decoding; a malformed escape is kept as written rather than failing the request. */
+    private static String decode(String text) {
+        try {
+            return URLDecoder.decode(text, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return text;
+        }
+    }
+
+    /** Stops listening, lets requests in flight finish briefly, then stops their threads. */
+    @Override
+    public void close() {
+        server.stop(STOP_DELAY_SECONDS);
+        executor.shutdownNow();
+        log.info("jobs HTTP API stopped");
+    }
+}

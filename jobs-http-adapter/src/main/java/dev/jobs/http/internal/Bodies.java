@@ -1,0 +1,78 @@
+package dev.jobs.http.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.JobLimits;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The request bodies of the wire format. Shape and sizes are checked here with jakarta.validation;
+ * what a job may hold is checked by the engine, so the Java API and HTTP share one set of rules.
+ * Unknown fields are refused by the JSON reader.
+ */
+public final class Bodies {
+    private Bodies() {}
+
+    /** {@code POST /api/jobs}, and each item of a batch. */
+    public record CreateJob(
+            @NotNull String type,
+            String queue,
+            JsonNode payload,
+            JsonNode priority,
+            String runAt,
+            @Min(0) @Max(JobLimits.MAX_DURATION_MS) Long delayMs,
+            Integer maxAttempts,
+            @Min(1) @Max(JobLimits.MAX_DURATION_MS) Long timeoutMs,
+            @Size(max = JobLimits.MAX_DEPENDENCIES) List<@NotNull String> dependsOn,
+            String onDependencyFailure,
+            String uniqueKey,
+            Map<@NotNull String, @NotNull String> metadata,
+            @Size(min = 1, max = 255) String ref) {}
+
+    /** {@code POST /api/jobs/batch}. */
+    public record Batch(
+            @NotEmpty @Size(max = JobLimits.MAX_BATCH_SIZE) List<@NotNull @Valid CreateJob> jobs) {}
+
+    /** {@code POST /api/jobs/acquire}. */
+    public record Acquire(
+            @NotBlank @Size(max = JobLimits.MAX_WORKER_ID_LENGTH)
+            String workerId,
+
+            @NotEmpty @Size(max = 64) List<@NotNull String> queues,
+            @Min(1) @Max(JobLimits.MAX_ACQUIRE_BATCH) Integer limit,
+            Long leaseMs,
+            Long waitMs) {}
+
+    /** {@code POST /api/jobs/{id}/heartbeat}. */
+    public record Heartbeat(
+            @NotNull UUID leaseToken,
+            Long leaseMs,
+            @Min(0) @Max(100) Integer progress,
+
+            @Size(max = JobLimits.MAX_PROGRESS_MESSAGE_LENGTH)
+            String message) {}
+
+    /** {@code POST /api/jobs/{id}/complete}. */
+    public record Complete(@NotNull UUID leaseToken, JsonNode result) {}
+
+    /** {@code POST /api/jobs/{id}/fail}. */
+    public record Fail(
+            @NotNull UUID leaseToken,
+            @NotNull @Valid Error error,
+            Boolean retryable,
+            @Min(0) @Max(JobLimits.MAX_DURATION_MS) Long retryAfterMs) {}
+
+    /** What went wrong in a remote worker. */
+    public record Error(
+            @Size(max = 255) String type,
+            @Size(max = JobLimits.MAX_ERROR_MESSAGE_CHARS) String message,
+            @Size(max = JobLimits.MAX_STACK_TRACE_CHARS) String stack) {}
+}

@@ -1,0 +1,101 @@
+package dev.jobs.http.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jobs.core.Job;
+import dev.jobs.core.JobError;
+import dev.jobs.core.QueueCounts;
+import dev.jobs.core.WorkerInfo;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Optional;
+
+/** How jobs, queues and workers look on the wire. Instants are ISO-8601 strings in UTC. */
+public final class JobJson {
+    private final ObjectMapper mapper;
+
+    public JobJson(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /** A job, without its lease token: that is only for the worker that acquired it. */
+    public ObjectNode job(Job job) {
+        ObjectNode node = mapper.createObjectNode();
+        node.put("id", job.id().toString());
+        node.put("queue", job.queue());
+        node.put("type", job.type());
+        node.set("payload", job.payload());
+        node.put("priority", job.priority());
+        node.put("state", job.state().name());
+        node.put("runAt", job.runAt().toString());
+        node.put("attempt", job.attempt());
+        node.put("maxAttempts", job.maxAttempts());
+        job.timeout().ifPresentOrElse(t -> node.put("timeoutMs", t.toMillis()), () -> node.putNull("timeoutMs"));
+        var dependsOn = node.putArray("dependsOn");
+        job.dependsOn().forEach(id -> dependsOn.add(id.toString()));
+        node.put("onDependencyFailure", job.onDependencyFailure().name().toLowerCase(Locale.ROOT));
+        putOptional(node, "uniqueKey", job.uniqueKey());
+        node.put("progress", job.progress());
+        putOptional(node, "progressMessage", job.progressMessage());
+        job.result().ifPresentOrElse(r -> node.set("result", r), () -> node.putNull("result"));
+        job.lastError().ifPresentOrElse(e -> node.set("lastError", error(e)), () -> node.putNull("lastError"));
+        putOptional(node, "leaseOwner", job.leaseOwner());
+        putInstant(node, "leaseExpiresAt", job.leaseExpiresAt());
+        node.put("cancelRequested", job.cancelRequested());
+        node.put("createdAt", job.createdAt().toString());
+        putInstant(node, "startedAt", job.startedAt());
+        putInstant(node, "finishedAt", job.finishedAt());
+        node.put("updatedAt", job.updatedAt().toString());
+        var metadata = node.putObject("metadata");
+        job.metadata().forEach(metadata::put);
+        return node;
+    }
+
+    /** A job as handed to the worker that leased it: with its lease token. */
+    public ObjectNode leased(Job job) {
+        ObjectNode node = job(job);
+        node.put("leaseToken", job.leaseToken().orElseThrow().toString());
+        return node;
+    }
+
+    private ObjectNode error(JobError error) {
+        ObjectNode node = mapper.createObjectNode();
+        node.put("type", error.type());
+        node.put("message", error.message());
+        node.put("stack", error.stackTrace());
+        return node;
+    }
+
+    public ObjectNode worker(WorkerInfo worker) {
+        ObjectNode node = mapper.createObjectNode();
+        node.put("id", worker.id());
+        node.put("host", worker.host());
+        var queues = node.putArray("queues");
+        worker.queues().stream().sorted().forEach(queues::add);
+        node.put("concurrency", worker.concurrency());
+        node.put("running", worker.running());
+        node.put("status", worker.alive() ? "alive" : "dead");
+        node.put("startedAt", worker.startedAt().toString());
+        node.put("lastHeartbeatAt", worker.lastHeartbeatAt().toString());
+        node.put("expiresAt", worker.expiresAt().toString());
+        putInstant(node, "diedAt", worker.diedAt());
+        return node;
+    }
+
+    public ObjectNode queue(QueueCounts counts) {
+        ObjectNode node = mapper.createObjectNode();
+        node.put("name", counts.queue());
+        node.put("paused", counts.paused());
+        var states = node.putObject("counts");
+        counts.byState().forEach((state, n) -> states.put(state.name(), n));
+        return node;
+    }
+
+    private static void putOptional(ObjectNode node, String field, Optional<String> value) {
+        value.ifPresentOrElse(v -> node.put(field, v), () -> node.putNull(field));
+    }
+
+    private static void putInstant(ObjectNode node, String field, Optional<Instant> value) {
+        value.ifPresentOrElse(v -> node.put(field, v.toString()), () -> node.putNull(field));
+    }
+}

@@ -1,0 +1,428 @@
+package dev.jobs.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobState;
+import dev.jobs.core.spi.JobStore;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The wire contract over real HTTP: every endpoint and every error status, against an engine on
+ * the store a subclass gives.
+ */
+abstract class HttpApiContractTest {
+    static final String ADMIN = "admin-token-0123456789";
+    static final String WORKER = "worker-token-0123456789";
+    static final String READER = "reader-token-0123456789";
+
+    private final ObjectMapper mapper = new ObjectMapper();
+    private final HttpClient client = HttpClient.newHttpClient();
+    private JobStore store;
+    private JobEngine engine;
+    private JobsHttpServer server;
+
+    /** A store holding no jobs. */
+    abstract JobStore newStore();
+
+    /** Closes or cleans up what {@link #newStore()} made. */
+    abstract void discard(JobStore store);
+
+    @BeforeEach
+    void start() {
+        store = newStore();
+        // Not started: remote workers over HTTP are the only ones taking jobs.
+        engine = JobEngine.builder().store(store).build();
+        var api = JobsHttpApi.builder()
+                .engine(engine)
+                .token(ADMIN, Role.ADMIN)
+                .token(WORKER, Role.WORKER)
+                .token(READER, Role.READ)
+                .maxBodyBytes(64 * 1024)
+                .build();
+        server = JobsHttpServer.start(api, new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        engine.close();
+        discard(store);
+    }
+
+    record Reply(int status, String contentType, Map<String, List<String>> headers, JsonNode body) {}
+
+    Reply call(String method, String path, String token, String body) throws Exception {
+        return call(method, path, token, body, "application/json");
+    }
+
+    Reply call(String method, String path, String token, String body, String contentType) throws Exception {
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        if (body != null && contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        HttpResponse<String> response = client.send(request.build(), BodyHandlers.ofString());
+        String text = response.body();
+        JsonNode json = text.isEmpty() ? mapper.nullNode() : mapper.readTree(text);
+        return new Reply(
+                response.statusCode(),
+                response.headers().firstValue("Content-Type").orElse(""),
+                response.headers().map(),
+                json);
+    }
+
+    private JsonNode created(String body) throws Exception {
+        Reply reply = call("POST", "/api/jobs", ADMIN, body);
+        assertThat(reply.status()).as(reply.body().toString()).isEqualTo(201);
+        return reply.body();
+    }
+
+    private static void assertProblem(Reply reply, int status) {
+        assertThat(reply.status()).as(reply.body().toString()).isEqualTo(status);
+        assertThat(reply.contentType()).isEqualTo("application/problem+json");
+        assertThat(reply.body().path("status").asInt()).isEqualTo(status);
+        assertThat(reply.body().path("title").asText()).isNotBlank();
+        assertThat(reply.body().path("detail").asText()).isNotBlank();
+        assertThat(reply.body().toString()).doesNotContain("at dev.jobs").doesNotContain("Exception");
+    }
+
+    private static List<String> fields(Reply reply) {
+        var fields = new ArrayList<String>();
+        reply.body().path("errors").forEach(e -> fields.add(e.path("field").asText()));
+        return fields;
+    }
+
+    @Test
+    void createGetAndListAJobWithEveryField() throws Exception {
+        String parent = created("{\"type\":\"report.build\"}").path("id").asText();
+        JsonNode job = created("{\"type\":\"email.send\",\"queue\":\"mail\",\"payload\":{\"to\":\"a@b.c\"},"
+                + "\"priority\":\"high\",\"delayMs\":60000,\"maxAttempts\":3,\"timeoutMs\":5000,"
+                + "\"dependsOn\":[\"" + parent + "\"],\"onDependencyFailure\":\"run\",\"uniqueKey\":\"k1\","
+                + "\"metadata\":{\"tenant\":\"t1\"}}");
+
+        assertThat(job.path("state").asText()).isEqualTo("PENDING");
+        assertThat(job.path("priority").asInt()).isEqualTo(25);
+        assertThat(job.path("queue").asText()).isEqualTo("mail");
+        assertThat(job.path("payload").path("to").asText()).isEqualTo("a@b.c");
+        assertThat(job.path("maxAttempts").asInt()).isEqualTo(3);
+        assertThat(job.path("timeoutMs").asLong()).isEqualTo(5000);
+        assertThat(job.path("onDependencyFailure").asText()).isEqualTo("run");
+        assertThat(job.path("metadata").path("tenant").asText()).isEqualTo("t1");
+        assertThat(job.has("leaseToken")).isFalse();
+
+        Reply got = call("GET", "/api/jobs/" + job.path("id").asText(), READER, null);
+        assertThat(got.status()).isEqualTo(200);
+        assertThat(got.body()).isEqualTo(job);
+
+        Reply page = call("GET", "/api/jobs?queue=mail&state=pending&limit=10", READER, null);
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.body().path("jobs")).hasSize(1);
+        assertThat(page.body().path("jobs").get(0).path("id")).isEqualTo(job.path("id"));
+
+        Reply first = call("GET", "/api/jobs?limit=1", READER, null);
+        String cursor = first.body().path("nextCursor").asText();
+        Reply second = call("GET", "/api/jobs?limit=1&cursor=" + cursor, READER, null);
+        assertThat(second.body().path("jobs").get(0).path("id").asText()).isEqualTo(parent);
+        assertThat(second.body().path("nextCursor").isNull()).isTrue();
+    }
+
+    @Test
+    void remoteWorkerRunsADagToTheEndOverHttp() throws Exception {
+        Reply batch = call(
+                "POST",
+                "/api/jobs/batch",
+                ADMIN,
+                "{\"jobs\":["
+                        + "{\"ref\":\"fetch\",\"type\":\"fetch\"},"
+                        + "{\"ref\":\"thumbs\",\"type\":\"thumbs\",\"dependsOn\":[\"fetch\"]},"
+                        + "{\"ref\":\"index\",\"type\":\"index\",\"dependsOn\":[\"fetch\"]},"
+                        + "{\"type\":\"publish\",\"dependsOn\":[\"thumbs\",\"index\"]}]}");
+        assertThat(batch.status()).as(batch.body().toString()).isEqualTo(201);
+        assertThat(batch.body().path("jobs")).hasSize(4);
+
+        var order = new ArrayList<String>();
+        for (int round = 0; round < 10 && order.size() < 4; round++) {
+            Reply acquired = call(
+                    "POST",
+                    "/api/jobs/acquire",
+                    WORKER,
+                    "{\"workerId\":\"py-1\",\"queues\":[\"default\"],\"limit\":10,\"leaseMs\":20000,\"waitMs\":1000}");
+            assertThat(acquired.status()).isEqualTo(200);
+            for (JsonNode job : acquired.body().path("jobs")) {
+                String id = job.path("id").asText();
+                String token = job.path("leaseToken").asText();
+                Reply beat = call(
+                        "POST",
+                        "/api/jobs/" + id + "/heartbeat",
+                        WORKER,
+                        "{\"leaseToken\":\"" + token + "\",\"progress\":50,\"message\":\"half\"}");
+                assertThat(beat.status()).isEqualTo(200);
+                assertThat(beat.body().path("cancelRequested").asBoolean()).isFalse();
+                Reply done = call(
+                        "POST",
+                        "/api/jobs/" + id + "/complete",
+                        WORKER,
+                        "{\"leaseToken\":\"" + token + "\",\"result\":{\"ok\":true}}");
+                assertThat(done.status()).isEqualTo(200);
+                assertThat(done.body().path("state").asText()).isEqualTo("SUCCEEDED");
+                order.add(job.path("type").asText());
+            }
+        }
+
+        assertThat(order).hasSize(4).startsWith("fetch").endsWith("publish");
+        Reply workers = call("GET", "/api/workers", READER, null);
+        assertThat(workers.body().path("workers").get(0).path("id").asText()).isEqualTo("py-1");
+        assertThat(workers.body().path("workers").get(0).path("status").asText())
+                .isEqualTo("alive");
+    }
+
+    @Test
+    void aWorkerThatLostItsLeaseGets409AndChangesNothing() throws Exception {
+        String id = created("{\"type\":\"a\"}").path("id").asText();
+        JsonNode leased = call("POST", "/api/jobs/acquire", WORKER, "{\"workerId\":\"w1\",\"queues\":[\"default\"]}")
+                .body()
+                .path("jobs")
+                .get(0);
+        String stale = UUID.randomUUID().toString();
+
+        assertProblem(call("POST", "/api/jobs/" + id + "/complete", WORKER, "{\"leaseToken\":\"" + stale + "\"}"), 409);
+        assertProblem(
+                call("POST", "/api/jobs/" + id + "/heartbeat", WORKER, "{\"leaseToken\":\"" + stale + "\"}"), 409);
+        assertProblem(
+                call(
+                        "POST",
+                        "/api/jobs/" + id + "/fail",
+                        WORKER,
+                        "{\"leaseToken\":\"" + stale + "\",\"error\":{\"message\":\"x\"}}"),
+                409);
+        assertThat(call("GET", "/api/jobs/" + id, READER, null)
+                        .body()
+                        .path("state")
+                        .asText())
+                .isEqualTo("RUNNING");
+
+        Reply failed = call(
+                "POST",
+                "/api/jobs/" + id + "/fail",
+                WORKER,
+                "{\"leaseToken\":\""
+                        + leased.path("leaseToken").asText()
+                        + "\",\"error\":{\"type\":\"Upstream\",\"message\":\"503 from api\"},\"retryAfterMs\":60000}");
+        assertThat(failed.status()).isEqualTo(200);
+        assertThat(failed.body().path("state").asText()).isEqualTo("RETRYING");
+        assertThat(failed.body().path("lastError").path("message").asText()).isEqualTo("503 from api");
+    }
+
+    @Test
+    void failWithoutRetryFailsForGoodAndOperatorRetryAndCancelFollowTheStateMachine() throws Exception {
+        String id = created("{\"type\":\"a\"}").path("id").asText();
+        String token = call("POST", "/api/jobs/acquire", WORKER, "{\"workerId\":\"w1\",\"queues\":[\"default\"]}")
+                .body()
+                .path("jobs")
+                .get(0)
+                .path("leaseToken")
+                .asText();
+        Reply failed = call(
+                "POST",
+                "/api/jobs/" + id + "/fail",
+                WORKER,
+                "{\"leaseToken\":\"" + token + "\",\"error\":{\"message\":\"bad\"},\"retryable\":false}");
+        assertThat(failed.body().path("state").asText()).isEqualTo("FAILED");
+
+        assertProblem(call("POST", "/api/jobs/" + id + "/cancel", ADMIN, null), 409);
+        Reply retried = call("POST", "/api/jobs/" + id + "/retry", ADMIN, null);
+        assertThat(retried.status()).isEqualTo(200);
+        assertThat(retried.body().path("state").asText()).isEqualTo("READY");
+        assertProblem(call("POST", "/api/jobs/" + id + "/retry", ADMIN, null), 409);
+
+        Reply cancelled = call("POST", "/api/jobs/" + id + "/cancel", ADMIN, null);
+        assertThat(cancelled.body().path("state").asText()).isEqualTo("CANCELLED");
+
+        String running = created("{\"type\":\"b\"}").path("id").asText();
+        call("POST", "/api/jobs/acquire", WORKER, "{\"workerId\":\"w1\",\"queues\":[\"default\"]}");
+        Reply asked = call("POST", "/api/jobs/" + running + "/cancel", ADMIN, null);
+        assertThat(asked.body().path("state").asText()).isEqualTo("RUNNING");
+        assertThat(asked.body().path("cancelRequested").asBoolean()).isTrue();
+    }
+
+    @Test
+    void queuesShowCountsAndPauseStopsAcquisition() throws Exception {
+        created("{\"type\":\"a\",\"queue\":\"mail\"}");
+        assertThat(call("POST", "/api/queues/mail/pause", ADMIN, null).status()).isEqualTo(200);
+
+        Reply none = call("POST", "/api/jobs/acquire", WORKER, "{\"workerId\":\"w1\",\"queues\":[\"mail\"]}");
+        Reply queues = call("GET", "/api/queues", READER, null);
+
+        assertThat(none.body().path("jobs")).isEmpty();
+        JsonNode mail = queues.body().path("queues").get(0);
+        assertThat(mail.path("name").asText()).isEqualTo("mail");
+        assertThat(mail.path("paused").asBoolean()).isTrue();
+        assertThat(mail.path("counts").path("READY").asInt()).isEqualTo(1);
+
+        call("POST", "/api/queues/mail/resume", ADMIN, null);
+        assertThat(call("POST", "/api/jobs/acquire", WORKER, "{\"workerId\":\"w1\",\"queues\":[\"mail\"]}")
+                        .body()
+                        .path("jobs"))
+                .hasSize(1);
+    }
+
+    @Test
+    void batchWithACycleOrAnUnknownRefCreatesNothing() throws Exception {
+        Reply cycle = call(
+                "POST",
+                "/api/jobs/batch",
+                ADMIN,
+                "{\"jobs\":["
+                        + "{\"ref\":\"a\",\"type\":\"t\",\"dependsOn\":[\"b\"]},"
+                        + "{\"ref\":\"b\",\"type\":\"t\",\"dependsOn\":[\"a\"]}]}");
+        Reply unknown = call(
+                "POST",
+                "/api/jobs/batch",
+                ADMIN,
+                "{\"jobs\":[" + "{\"ref\":\"a\",\"type\":\"t\"},{\"type\":\"t\",\"dependsOn\":[\"nope\"]}]}");
+        Reply badItem = call(
+                "POST",
+                "/api/jobs/batch",
+                ADMIN,
+                "{\"jobs\":[" + "{\"type\":\"t\"},{\"type\":\"t\",\"queue\":\"Bad Queue\"}]}");
+
+        assertProblem(cycle, 400);
+        assertProblem(unknown, 400);
+        assertThat(fields(unknown)).containsExactly("jobs[1].dependsOn[0]");
+        assertProblem(badItem, 400);
+        assertThat(fields(badItem)).containsExactly("jobs[1].queue");
+        assertThat(engine.counts()).isEmpty();
+    }
+
+    @Test
+    void authenticationAndRoles() throws Exception {
+        Reply anonymous = call("GET", "/api/jobs", null, null);
+        assertProblem(anonymous, 401);
+        assertThat(anonymous.headers().get("www-authenticate")).containsExactly("Bearer");
+        assertProblem(call("GET", "/api/jobs", "wrong-token-0123456789", null), 401);
+        assertProblem(call("POST", "/api/jobs", READER, "{\"type\":\"a\"}"), 403);
+        assertProblem(call("POST", "/api/jobs", WORKER, "{\"type\":\"a\"}"), 403);
+        assertProblem(call("POST", "/api/jobs/acquire", READER, "{\"workerId\":\"w\",\"queues\":[\"default\"]}"), 403);
+        assertProblem(call("POST", "/api/queues/default/pause", WORKER, null), 403);
+        assertThat(call("GET", "/api/jobs", WORKER, null).status()).isEqualTo(200);
+        assertThat(call("GET", "/health", null, null).status()).isEqualTo(200);
+        assertThat(call("GET", "/openapi.json", null, null)
+                        .body()
+                        .path("openapi")
+                        .asText())
+                .isEqualTo("3.1.0");
+        assertThat(engine.counts()).isEmpty();
+    }
+
+    @Test
+    void badRequestsGetProblemsNamingTheField() throws Exception {
+        var cases = new HashMap<String, String>();
+        cases.put("{\"type\":\"a\",", "(body)");
+        cases.put("{\"type\":\"a\",\"colour\":\"red\"}", "colour");
+        cases.put("{\"type\":\"a\",\"maxAttempts\":\"3\"}", "maxAttempts");
+        cases.put("{\"type\":\"a\",\"priority\":\"urgent\"}", "priority");
+        cases.put("{\"type\":\"a\",\"priority\":1000}", "priority");
+        cases.put("{\"type\":\"a\",\"runAt\":\"tomorrow\"}", "runAt");
+        cases.put("{\"type\":\"a\",\"dependsOn\":[\"x\"]}", "dependsOn[0]");
+        cases.put("{\"queue\":\"mail\"}", "type");
+        cases.put("{\"type\":\"A B\"}", "type");
+        cases.put("{\"type\":\"a\",\"delayMs\":-1}", "delayMs");
+        cases.put("{\"type\":\"a\",\"metadata\":{\"k\":null}}", "metadata[k]");
+        cases.put("[]", "(body)");
+        cases.put("null", "(body)");
+        for (var entry : cases.entrySet()) {
+            Reply reply = call("POST", "/api/jobs", ADMIN, entry.getKey());
+            assertProblem(reply, 400);
+            assertThat(fields(reply))
+                    .as(entry.getKey())
+                    .anySatisfy(f -> assertThat(f).startsWith(entry.getValue()));
+        }
+        assertProblem(
+                call(
+                        "POST",
+                        "/api/jobs/acquire",
+                        WORKER,
+                        "{\"workerId\":\"w\",\"queues\":[\"default\"],\"limit\":101}"),
+                400);
+        assertProblem(
+                call(
+                        "POST",
+                        "/api/jobs/acquire",
+                        WORKER,
+                        "{\"workerId\":\"w\",\"queues\":[\"default\"],\"waitMs\":31000}"),
+                400);
+        assertProblem(
+                call(
+                        "POST",
+                        "/api/jobs/acquire",
+                        WORKER,
+                        "{\"workerId\":\"w\",\"queues\":[\"default\"],\"leaseMs\":10}"),
+                400);
+        assertProblem(call("GET", "/api/jobs?limit=501", READER, null), 400);
+        assertProblem(call("GET", "/api/jobs?state=DONE", READER, null), 400);
+        assertThat(engine.counts()).isEmpty();
+    }
+
+    @Test
+    void wrongPathsMethodsMediaTypesAndSizes() throws Exception {
+        assertProblem(call("GET", "/api/nothing", ADMIN, null), 404);
+        assertProblem(call("GET", "/api/jobs/" + UUID.randomUUID(), ADMIN, null), 404);
+        assertProblem(call("GET", "/api/jobs/not-an-id", ADMIN, null), 404);
+        assertProblem(call("POST", "/api/jobs/" + UUID.randomUUID() + "/retry", ADMIN, null), 404);
+        Reply wrongMethod = call("DELETE", "/api/jobs", ADMIN, null);
+        assertProblem(wrongMethod, 405);
+        assertThat(wrongMethod.headers().get("allow").get(0)).contains("GET").contains("POST");
+        assertProblem(call("POST", "/api/jobs", ADMIN, "type=a", "application/x-www-form-urlencoded"), 415);
+        String huge = "{\"type\":\"a\",\"payload\":\"" + "x".repeat(70 * 1024) + "\"}";
+        assertProblem(call("POST", "/api/jobs", ADMIN, huge), 413);
+        assertThat(engine.counts()).isEmpty();
+    }
+
+    @Test
+    void everyRouteIsInTheOpenApiDocument() throws Exception {
+        JsonNode document = call("GET", "/openapi.json", null, null).body();
+        var api = JobsHttpApi.builder().engine(engine).token(ADMIN, Role.ADMIN).build();
+
+        for (String route : api.routes()) {
+            String method = route.substring(0, route.indexOf(' ')).toLowerCase();
+            String path = route.substring(route.indexOf(' ') + 1);
+            assertThat(document.path("paths").path(path).has(method)).as(route).isTrue();
+        }
+        int documented = 0;
+        for (JsonNode path : document.path("paths")) {
+            documented += path.size();
+        }
+        assertThat(documented).isEqualTo(api.routes().size());
+        assertThat(JobState.values())
+                .allSatisfy(state -> assertThat(document.path("components")
+                                .path("schemas")
+                                .path("Job")
+                                .path("properties")
+                                .path("state")
+                                .path("enum")
+                                .toString())
+                        .contains(state.name()));
+    }
+}
