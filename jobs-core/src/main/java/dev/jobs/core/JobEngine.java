@@ -111,7 +111,7 @@ public final class JobEngine implements AutoCloseable {
                 config.workerId,
                 config.concurrencyByQueue,
                 config.leaseDuration,
-                config.leaseDuration.dividedBy(3),
+                WorkerSettings.heartbeatIntervalFor(config.leaseDuration),
                 config.cancellationGrace,
                 config.pollInterval,
                 config.maxPollInterval,
@@ -403,8 +403,13 @@ public final class JobEngine implements AutoCloseable {
                 .jobs());
     }
 
+    /** Whether this is a valid queue name ({@link JobLimits#QUEUE_PATTERN}). */
+    static boolean isQueueName(String name) {
+        return name != null && QUEUE_NAME.matcher(name).matches();
+    }
+
     private static String requireQueueName(String name) {
-        if (name == null || !QUEUE_NAME.matcher(name).matches()) {
+        if (!isQueueName(name)) {
             throw new JobValidationException(
                     List.of(new FieldError("queue", "must match " + JobLimits.QUEUE_PATTERN + " (was " + name + ")")));
         }

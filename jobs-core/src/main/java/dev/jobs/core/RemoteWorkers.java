@@ -2,6 +2,7 @@ package dev.jobs.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.internal.RetryDecider;
+import dev.jobs.core.internal.worker.WorkerSettings;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobQueue;
@@ -17,7 +18,6 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * The worker steps for workers outside this engine (another process, another language, over HTTP):
@@ -29,8 +29,6 @@ import java.util.regex.Pattern;
  * <p>Obtained from {@link JobEngine#remoteWorkers()}. Thread-safe.
  */
 public final class RemoteWorkers {
-    private static final Pattern QUEUE_NAME = Pattern.compile(JobLimits.QUEUE_PATTERN);
-
     private final JobStore store;
     private final JobQueue queue;
     private final RetryDecider retryDecider;
@@ -69,7 +67,7 @@ public final class RemoteWorkers {
             throw new IllegalArgumentException("name at least one queue to acquire from");
         }
         for (String name : queues) {
-            if (name == null || !QUEUE_NAME.matcher(name).matches()) {
+            if (!JobEngine.isQueueName(name)) {
                 throw new IllegalArgumentException(
                         "queue names must match " + JobLimits.QUEUE_PATTERN + ", was " + name);
             }
@@ -117,12 +115,14 @@ public final class RemoteWorkers {
                         + " characters, was " + text.length());
             }
         });
-        Job job = current(jobId);
         if (progress.isPresent() || message.isPresent()) {
-            store.reportProgress(jobId, leaseToken, progress.orElse(job.progress()), message);
+            // A message alone keeps the progress the job already has.
+            int value =
+                    progress.isPresent() ? progress.getAsInt() : current(jobId).progress();
+            store.reportProgress(jobId, leaseToken, value, message);
         }
         HeartbeatResult result = store.heartbeat(jobId, leaseToken, lease);
-        job.leaseOwner().ifPresent(owner -> refresh(owner, lease));
+        refresh(result.leaseOwner(), lease);
         return result;
     }
 
@@ -170,9 +170,16 @@ public final class RemoteWorkers {
         return store.get(jobId).orElseThrow(() -> new JobNotFoundException(jobId));
     }
 
-    /** Keeps a remote worker alive in the registry while it holds leases of {@code lease}. */
+    /**
+     * Keeps a remote worker alive in the registry while it holds leases of {@code lease}: at most
+     * once per heartbeat interval, however many jobs it heartbeats, as the engine's own workers do.
+     */
     private void refresh(String workerId, Duration lease) {
         WorkerInfo known = seen.get(workerId);
+        Instant now = clock.instant();
+        if (known != null && now.isBefore(known.lastHeartbeatAt().plus(WorkerSettings.heartbeatIntervalFor(lease)))) {
+            return;
+        }
         if (known == null) {
             // It acquired through another instance behind the same load balancer.
             known = store.workers().stream()
@@ -189,7 +196,6 @@ public final class RemoteWorkers {
         Instant now = clock.instant();
         WorkerInfo previous = seen.get(workerId);
         Instant startedAt = previous != null ? previous.startedAt() : now;
-        // Like the engine's own workers: silent for a whole lease and a third more, it is dead.
         var worker = new WorkerInfo(
                 workerId,
                 host,
@@ -198,7 +204,7 @@ public final class RemoteWorkers {
                 running,
                 startedAt,
                 now,
-                now.plus(lease).plus(lease.dividedBy(3)));
+                now.plus(WorkerSettings.registryLeaseFor(lease)));
         store.registerWorker(worker);
         if (seen.size() >= MAX_REMEMBERED_WORKERS) {
             seen.clear(); // only start times are lost; the registry keeps the rest

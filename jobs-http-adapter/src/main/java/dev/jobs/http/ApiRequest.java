@@ -1,5 +1,6 @@
 package dev.jobs.http;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,7 +31,7 @@ public record ApiRequest(
         query = Map.copyOf(query);
         var caseless = new TreeMap<String, List<String>>(String.CASE_INSENSITIVE_ORDER);
         headers.forEach((name, values) -> caseless.put(name, List.copyOf(values)));
-        headers = java.util.Collections.unmodifiableMap(caseless);
+        headers = Collections.unmodifiableMap(caseless);
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(remoteHost, "remoteHost");
     }

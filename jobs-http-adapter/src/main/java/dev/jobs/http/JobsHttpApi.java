@@ -69,7 +69,7 @@ public final class JobsHttpApi {
     private static final String PROBLEM_JSON = "application/problem+json";
 
     private final JobEngine engine;
-    private final Map<String, Role> roleByTokenHash;
+    private final List<KnownToken> tokens;
     private final Optional<Role> anonymousRole;
     private final int maxBodyBytes;
     private final JsonBodies bodies = new JsonBodies();
@@ -80,7 +80,7 @@ public final class JobsHttpApi {
 
     private JobsHttpApi(Builder builder) {
         this.engine = builder.engine;
-        this.roleByTokenHash = Map.copyOf(builder.roleByTokenHash);
+        this.tokens = List.copyOf(builder.tokens);
         this.anonymousRole = Optional.ofNullable(builder.anonymousRole);
         this.maxBodyBytes = builder.maxBodyBytes;
         this.openApi = readOpenApi();
@@ -230,9 +230,9 @@ public final class JobsHttpApi {
     private Optional<Role> roleOf(String token) {
         byte[] presented = sha256(token);
         Role found = null;
-        for (Map.Entry<String, Role> entry : roleByTokenHash.entrySet()) {
-            if (MessageDigest.isEqual(presented, java.util.HexFormat.of().parseHex(entry.getKey()))) {
-                found = entry.getValue();
+        for (KnownToken known : tokens) {
+            if (MessageDigest.isEqual(presented, known.sha256())) {
+                found = known.role();
             }
         }
         return Optional.ofNullable(found);
@@ -552,6 +552,9 @@ public final class JobsHttpApi {
         return Pattern.compile(regex.toString());
     }
 
+    /** A configured token, kept only as its hash. */
+    private record KnownToken(byte[] sha256, Role role) {}
+
     private record Route(String method, String template, Pattern path, Role role, Handler handler) {}
 
     @FunctionalInterface
@@ -562,7 +565,7 @@ public final class JobsHttpApi {
     /** Configures a {@link JobsHttpApi}; {@link #build()} checks the configuration. */
     public static final class Builder {
         private JobEngine engine;
-        private final Map<String, Role> roleByTokenHash = new LinkedHashMap<>();
+        private final List<KnownToken> tokens = new ArrayList<>();
         private Role anonymousRole;
         private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
 
@@ -584,7 +587,7 @@ public final class JobsHttpApi {
             if (token.length() < 16) {
                 throw new IllegalArgumentException("a token must be at least 16 characters");
             }
-            roleByTokenHash.put(java.util.HexFormat.of().formatHex(sha256(token)), role);
+            tokens.add(new KnownToken(sha256(token), role));
             return this;
         }
 
@@ -610,7 +613,7 @@ public final class JobsHttpApi {
             if (engine == null) {
                 throw new IllegalStateException("engine(...) is required");
             }
-            if (roleByTokenHash.isEmpty() && anonymousRole == null) {
+            if (tokens.isEmpty() && anonymousRole == null) {
                 log.warn("no tokens configured: every request but /health and /openapi.json gets 401");
             }
             return new JobsHttpApi(this);

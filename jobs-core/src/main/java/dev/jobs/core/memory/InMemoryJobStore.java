@@ -187,7 +187,8 @@ public final class InMemoryJobStore implements JobStore {
             Job job = leasedJob(jobId, leaseToken);
             Instant expiresAt = now.plus(leaseDuration);
             replace(job, JobTransitions.heartbeat(job, expiresAt, now));
-            return new HeartbeatResult(expiresAt, job.cancelRequested());
+            return new HeartbeatResult(
+                    expiresAt, job.cancelRequested(), job.leaseOwner().orElseThrow());
         });
     }
 
@@ -399,7 +400,7 @@ public final class InMemoryJobStore implements JobStore {
         return locked(() -> {
             NavigableMap<UUID, Job> newestFirst = jobs.descendingMap();
             if (query.cursor().isPresent()) {
-                newestFirst = newestFirst.tailMap(decodeCursor(query.cursor().get()), false);
+                newestFirst = newestFirst.tailMap(JobIds.cursorId(query.cursor().get()), false);
             }
             var page = new ArrayList<Job>(query.limit());
             boolean more = false;
@@ -413,19 +414,8 @@ public final class InMemoryJobStore implements JobStore {
                 }
                 page.add(job);
             }
-            Optional<String> next =
-                    more ? Optional.of(page.get(page.size() - 1).id().toString()) : Optional.empty();
-            return new JobPage(page, next);
+            return JobIds.page(page, more);
         });
-    }
-
-    private static UUID decodeCursor(String cursor) {
-        try {
-            return UUID.fromString(cursor);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
-                    "cursor '" + cursor + "' was not issued by this store; start again without a cursor", e);
-        }
     }
 
     @Override

@@ -1,8 +1,12 @@
 package dev.jobs.core.spi;
 
+import dev.jobs.core.Job;
+import dev.jobs.core.JobPage;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -26,6 +30,29 @@ public final class JobIds {
     private final SecureRandom random = new SecureRandom();
     private long lastMillis = -1;
     private int counter;
+
+    /**
+     * The page of a newest-first listing, with the cursor that resumes after its last job when more
+     * jobs follow. The cursor is the last id; {@link #cursorId} reads it back.
+     */
+    public static JobPage page(List<Job> jobs, boolean more) {
+        return new JobPage(
+                jobs, more ? Optional.of(jobs.get(jobs.size() - 1).id().toString()) : Optional.empty());
+    }
+
+    /**
+     * The id a cursor made by {@link #page} resumes after.
+     *
+     * @throws IllegalArgumentException if no store made this cursor
+     */
+    public static UUID cursorId(String cursor) {
+        try {
+            return UUID.fromString(cursor);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "cursor '" + cursor + "' was not issued by this store; start again without a cursor", e);
+        }
+    }
 
     public JobIds(Clock clock) {
         this.clock = clock;

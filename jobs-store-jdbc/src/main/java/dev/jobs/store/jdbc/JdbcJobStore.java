@@ -405,7 +405,8 @@ public final class JdbcJobStore implements JobStore {
             Job job = leased(h, jobId, leaseToken);
             Instant expiresAt = JobRows.micros(now.plus(leaseDuration));
             write(h, job, JobTransitions.heartbeat(job, expiresAt, now));
-            return new HeartbeatResult(expiresAt, job.cancelRequested());
+            return new HeartbeatResult(
+                    expiresAt, job.cancelRequested(), job.leaseOwner().orElseThrow());
         });
     }
 
@@ -676,7 +677,7 @@ public final class JdbcJobStore implements JobStore {
             sql.append(" AND type IN (<types>)");
         }
         query.since().ifPresent(s -> sql.append(" AND created_at >= :since"));
-        Optional<UUID> cursor = query.cursor().map(JdbcJobStore::decodeCursor);
+        Optional<UUID> cursor = query.cursor().map(JobIds::cursorId);
         cursor.ifPresent(c -> sql.append(" AND id < :cursor"));
         sql.append(" ORDER BY id DESC LIMIT :limit");
         List<Job> found = inTransaction(h -> {
@@ -695,17 +696,7 @@ public final class JdbcJobStore implements JobStore {
         });
         boolean more = found.size() > query.limit();
         List<Job> page = more ? found.subList(0, query.limit()) : found;
-        return new JobPage(
-                page, more ? Optional.of(page.get(page.size() - 1).id().toString()) : Optional.empty());
-    }
-
-    private static UUID decodeCursor(String cursor) {
-        try {
-            return UUID.fromString(cursor);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
-                    "cursor '" + cursor + "' was not issued by this store; start again without a cursor", e);
-        }
+        return JobIds.page(page, more);
     }
 
     @Override

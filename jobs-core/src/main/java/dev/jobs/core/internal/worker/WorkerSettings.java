@@ -30,14 +30,24 @@ public record WorkerSettings(
         concurrencyByQueue = Map.copyOf(concurrencyByQueue);
     }
 
+    /** How often a worker holding leases of this length renews them: three times per lease. */
+    public static Duration heartbeatIntervalFor(Duration lease) {
+        return lease.dividedBy(3);
+    }
+
     /**
-     * How long this worker may go without reporting to the registry before others declare it dead.
-     * It reports on the same tick that renews its leases, so after a whole lease plus one more
-     * interval of silence those leases have lapsed too: taking its jobs back then runs none of them
-     * twice at once.
+     * How long a worker holding leases of this length may go without reporting to the registry
+     * before others declare it dead. It reports as often as it renews its leases, so after a whole
+     * lease plus one more interval of silence those leases have lapsed too: taking its jobs back
+     * then runs none of them twice at once.
      */
+    public static Duration registryLeaseFor(Duration lease) {
+        return lease.plus(heartbeatIntervalFor(lease));
+    }
+
+    /** {@link #registryLeaseFor} this worker's lease. */
     public Duration registryLease() {
-        return leaseDuration.plus(heartbeatInterval);
+        return registryLeaseFor(leaseDuration);
     }
 
     public int totalConcurrency() {
