@@ -7,6 +7,7 @@ import dev.jobs.core.internal.JobMetrics;
 import dev.jobs.core.internal.Json;
 import dev.jobs.core.internal.ObservedJobStore;
 import dev.jobs.core.internal.RetryDecider;
+import dev.jobs.core.internal.SpecFingerprint;
 import dev.jobs.core.internal.SpecValidator;
 import dev.jobs.core.internal.maintenance.DeadWorkerReaper;
 import dev.jobs.core.internal.maintenance.DueJobPromoter;
@@ -22,6 +23,7 @@ import dev.jobs.core.internal.worker.WorkerPool;
 import dev.jobs.core.internal.worker.WorkerSettings;
 import dev.jobs.core.memory.InMemoryJobStore;
 import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.IdempotencyKey;
 import dev.jobs.core.spi.JobIds;
 import dev.jobs.core.spi.JobQueue;
 import dev.jobs.core.spi.JobStore;
@@ -204,7 +206,20 @@ public final class JobEngine implements AutoCloseable {
      * @throws JobValidationException naming every rejected field; nothing is stored
      */
     public Job enqueue(JobSpec spec) {
-        return enqueueAll(List.of(spec)).get(0);
+        return submit(spec).job();
+    }
+
+    /**
+     * Creates one job, as {@link #enqueue(JobSpec)}, and says whether this call created it or an
+     * existing job was returned for its unique or idempotency key.
+     *
+     * @throws JobValidationException naming every rejected field; nothing is stored
+     * @throws IdempotencyKeyReusedException if its idempotency key created a different job
+     */
+    public Enqueued submit(JobSpec spec) {
+        NewJob prepared = prepare(List.of(spec)).get(0);
+        Job job = create(List.of(prepared), "").get(0);
+        return new Enqueued(job, job.id().equals(prepared.id()));
     }
 
     /**
@@ -331,6 +346,7 @@ public final class JobEngine implements AutoCloseable {
                 dependsOn,
                 spec.onDependencyFailure(),
                 spec.uniqueKey(),
+                spec.idempotencyKey().map(key -> new IdempotencyKey(key, SpecFingerprint.of(spec))),
                 spec.metadata(),
                 spec.retryPolicy());
     }
@@ -356,6 +372,24 @@ public final class JobEngine implements AutoCloseable {
     /** Jobs per queue and state. */
     public List<QueueCounts> counts() {
         return store.counts();
+    }
+
+    /**
+     * Adds a listener while the engine runs, such as a client watching a stream of events, and
+     * returns the handle that removes it. The listener hears the changes this engine makes (its own
+     * workers, its remote workers, its callers), not those other engines sharing the store make.
+     */
+    public Subscription subscribe(JobListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        store.addListener(listener);
+        return () -> store.removeListener(listener);
+    }
+
+    /** Ends a {@link #subscribe} listener's subscription; closing it twice does nothing more. */
+    @FunctionalInterface
+    public interface Subscription extends AutoCloseable {
+        @Override
+        void close();
     }
 
     /**

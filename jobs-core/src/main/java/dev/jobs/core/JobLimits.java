@@ -40,6 +40,9 @@ public final class JobLimits {
     /** Unique keys are indexed by the stores; keep them short. */
     public static final int MAX_UNIQUE_KEY_LENGTH = 255;
 
+    /** Idempotency keys are indexed by the stores too. */
+    public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
     /** Metadata is for small labels, not data. */
     public static final int MAX_METADATA_ENTRIES = 32;
 

@@ -72,6 +72,9 @@ public final class JobSpec {
     @Size(min = 1, max = JobLimits.MAX_UNIQUE_KEY_LENGTH, message = "must be 1 to {max} characters")
     private final String uniqueKey;
 
+    @Size(min = 1, max = JobLimits.MAX_IDEMPOTENCY_KEY_LENGTH, message = "must be 1 to {max} characters")
+    private final String idempotencyKey;
+
     @Size(max = JobLimits.MAX_METADATA_ENTRIES, message = "must have at most {max} entries")
     private final Map<
                     @NotBlank
@@ -98,6 +101,7 @@ public final class JobSpec {
             Set<UUID> dependsOn,
             DependencyFailurePolicy onDependencyFailure,
             String uniqueKey,
+            String idempotencyKey,
             Map<String, String> metadata,
             RetryPolicy retryPolicy) {
         this.type = type;
@@ -111,6 +115,7 @@ public final class JobSpec {
         this.dependsOn = dependsOn;
         this.onDependencyFailure = onDependencyFailure;
         this.uniqueKey = uniqueKey;
+        this.idempotencyKey = idempotencyKey;
         this.metadata = metadata;
         this.retryPolicy = retryPolicy;
     }
@@ -135,6 +140,7 @@ public final class JobSpec {
                 null,
                 Set.of(),
                 DependencyFailurePolicy.CANCEL,
+                null,
                 null,
                 Map.of(),
                 null);
@@ -200,6 +206,17 @@ public final class JobSpec {
         return copy(b -> b.uniqueKey = Objects.requireNonNull(key, "uniqueKey"));
     }
 
+    /**
+     * Makes creating this job idempotent: as long as the job created with this key exists (until
+     * retention purges it, unlike a unique key, which is freed when its job finishes), creating a
+     * job with the same key returns that job and creates nothing. Reusing the key for a job that
+     * differs in anything but its retry policy is refused with {@link IdempotencyKeyReusedException}.
+     * Keys are global across clients: use random ones, such as UUIDs.
+     */
+    public JobSpec withIdempotencyKey(String key) {
+        return copy(b -> b.idempotencyKey = Objects.requireNonNull(key, "idempotencyKey"));
+    }
+
     /** Small string labels for the host (a task id, a tenant). */
     public JobSpec withMetadata(Map<String, String> newMetadata) {
         return copy(b -> b.metadata = Map.copyOf(newMetadata));
@@ -254,6 +271,10 @@ public final class JobSpec {
         return Optional.ofNullable(uniqueKey);
     }
 
+    public Optional<String> idempotencyKey() {
+        return Optional.ofNullable(idempotencyKey);
+    }
+
     public Map<String, String> metadata() {
         return metadata;
     }
@@ -282,6 +303,7 @@ public final class JobSpec {
                 m.dependsOn,
                 m.onDependencyFailure,
                 m.uniqueKey,
+                m.idempotencyKey,
                 m.metadata,
                 m.retryPolicy);
     }
@@ -299,6 +321,7 @@ public final class JobSpec {
         Set<UUID> dependsOn;
         DependencyFailurePolicy onDependencyFailure;
         String uniqueKey;
+        String idempotencyKey;
         Map<String, String> metadata;
         RetryPolicy retryPolicy;
 
@@ -314,6 +337,7 @@ public final class JobSpec {
             dependsOn = spec.dependsOn;
             onDependencyFailure = spec.onDependencyFailure;
             uniqueKey = spec.uniqueKey;
+            idempotencyKey = spec.idempotencyKey;
             metadata = spec.metadata;
             retryPolicy = spec.retryPolicy;
         }

@@ -34,13 +34,22 @@ class EngineValidationTest {
                 .withDelay(Duration.ofSeconds(-1))
                 .withMaxAttempts(0)
                 .withTimeout(Duration.ZERO)
-                .withUniqueKey("");
+                .withUniqueKey("")
+                .withIdempotencyKey("k".repeat(JobLimits.MAX_IDEMPOTENCY_KEY_LENGTH + 1));
 
         List<String> fields = rejectedFields(() -> engine.enqueue(spec));
 
         assertThat(fields)
                 .containsExactlyInAnyOrder(
-                        "type", "queue", "priority", "delay", "maxAttempts", "timeout", "uniqueKey", "payload");
+                        "type",
+                        "queue",
+                        "priority",
+                        "delay",
+                        "maxAttempts",
+                        "timeout",
+                        "uniqueKey",
+                        "idempotencyKey",
+                        "payload");
         assertThat(engine.list(JobQuery.all()).jobs()).isEmpty();
     }
 

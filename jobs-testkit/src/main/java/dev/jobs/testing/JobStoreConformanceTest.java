@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobs.core.DependencyFailurePolicy;
+import dev.jobs.core.IdempotencyKeyReusedException;
 import dev.jobs.core.InvalidTransitionException;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
@@ -716,6 +717,73 @@ public abstract class JobStoreConformanceTest {
         assertThat(store.list(JobQuery.all()).jobs()).hasSize(2);
     }
 
+    @Test
+    void idempotencyKeyReturnsTheFirstJobEvenAfterItFinishesUntilItIsPurged() {
+        Job first = create(jobs.of("t").idempotencyKey("req-1", "fp-a"));
+        Job repeat = create(jobs.of("t").idempotencyKey("req-1", "fp-a"));
+        assertThat(repeat.id()).isEqualTo(first.id());
+
+        Job running = acquireOne();
+        store.complete(running.id(), token(running), Optional.empty());
+        Job afterFinish = create(jobs.of("t").idempotencyKey("req-1", "fp-a"));
+        assertThat(afterFinish.id()).isEqualTo(first.id());
+        assertThat(afterFinish).isSucceeded();
+        assertThat(store.list(JobQuery.all()).jobs()).hasSize(1);
+
+        clock.advance(Duration.ofDays(1));
+        assertThat(store.purge(PurgeRequest.finishedBefore(clock.instant()))).isEqualTo(1);
+        Job afterPurge = create(jobs.of("t").idempotencyKey("req-1", "fp-a"));
+        assertThat(afterPurge.id()).isNotEqualTo(first.id());
+        assertThat(afterPurge).isReady();
+    }
+
+    @Test
+    void idempotencyKeyReusedForADifferentRequestIsRefusedAndTheWholeBatchWithIt() {
+        Job first = create(jobs.of("t").idempotencyKey("req-1", "fp-a"));
+
+        var innocent = jobs.of("t");
+        var reused = jobs.of("t").idempotencyKey("req-1", "fp-b");
+        assertThatThrownBy(() -> store.create(List.of(innocent.build(), reused.build())))
+                .isInstanceOfSatisfying(IdempotencyKeyReusedException.class, e -> {
+                    assertThat(e.key()).isEqualTo("req-1");
+                    assertThat(e.existingJobId()).isEqualTo(first.id());
+                });
+        var twiceInOneBatch = List.of(
+                jobs.of("t").idempotencyKey("req-2", "fp-a").build(),
+                jobs.of("t").idempotencyKey("req-2", "fp-b").build());
+        assertThatThrownBy(() -> store.create(twiceInOneBatch)).isInstanceOf(IdempotencyKeyReusedException.class);
+
+        assertThat(store.list(JobQuery.all()).jobs()).extracting(Job::id).containsExactly(first.id());
+        assertThat(create(jobs.of("t").idempotencyKey("req-2", "fp-b"))).isReady();
+    }
+
+    @Test
+    void idempotencyKeyAnsweredByAUniqueKeyHolderKeepsReturningThatHolder() {
+        Job holder = create(jobs.of("t").uniqueKey("nightly"));
+        Job answered = create(jobs.of("t").uniqueKey("nightly").idempotencyKey("req-1", "fp-a"));
+        assertThat(answered.id()).isEqualTo(holder.id());
+
+        Job running = acquireOne();
+        store.complete(running.id(), token(running), Optional.empty());
+        // The unique key is free now; the repeat still gets the job its first request got.
+        Job repeat = create(jobs.of("t").uniqueKey("nightly").idempotencyKey("req-1", "fp-a"));
+        assertThat(repeat.id()).isEqualTo(holder.id());
+        assertThat(store.list(JobQuery.all()).jobs()).hasSize(1);
+    }
+
+    @Test
+    void idempotencyKeyRepeatedInsideOneBatchCreatesOneJobAndRewiresDependents() {
+        var first = jobs.of("t").idempotencyKey("k", "fp");
+        var second = jobs.of("t").idempotencyKey("k", "fp");
+        var child = jobs.of("child").dependsOn(second.id());
+
+        List<Job> created = store.create(List.of(first.build(), second.build(), child.build()));
+
+        assertThat(created.get(1).id()).isEqualTo(first.id());
+        assertThat(created.get(2).dependsOn()).containsExactly(first.id());
+        assertThat(store.list(JobQuery.all()).jobs()).hasSize(2);
+    }
+
     // ---- listing, counts, retention ----
 
     @Test
@@ -986,6 +1054,36 @@ public abstract class JobStoreConformanceTest {
         for (UUID id : orphans) {
             assertThat(store.get(id).orElseThrow()).isRetrying().hasAttempts(1);
         }
+    }
+
+    @Test
+    void creatorsRacingWithOneIdempotencyKeyCreateOneJob() throws Exception {
+        int creators = 6;
+        int rounds = 10;
+        ExecutorService pool = Executors.newFixedThreadPool(creators);
+        try {
+            for (int round = 0; round < rounds; round++) {
+                String key = "race-" + round;
+                var start = new CountDownLatch(1);
+                var results = new ArrayList<Future<Job>>();
+                for (int c = 0; c < creators; c++) {
+                    var draft = jobs.of("t").idempotencyKey(key, "fp");
+                    results.add(pool.submit(() -> {
+                        start.await();
+                        return store.create(List.of(draft.build())).get(0);
+                    }));
+                }
+                start.countDown();
+                var ids = new HashSet<UUID>();
+                for (Future<Job> result : results) {
+                    ids.add(result.get(2, TimeUnit.MINUTES).id());
+                }
+                assertThat(ids).as("jobs returned for key %s", key).hasSize(1);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(store.list(JobQuery.all().withLimit(100)).jobs()).hasSize(rounds);
     }
 
     @Test

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobs.core.DependencyFailurePolicy;
 import dev.jobs.core.JobLimits;
 import dev.jobs.core.Priority;
+import dev.jobs.core.spi.IdempotencyKey;
 import dev.jobs.core.spi.JobIds;
 import dev.jobs.core.spi.NewJob;
 import java.time.Clock;
@@ -48,6 +49,7 @@ public final class NewJobs {
         private List<UUID> dependsOn = List.of();
         private DependencyFailurePolicy onDependencyFailure = DependencyFailurePolicy.CANCEL;
         private String uniqueKey;
+        private IdempotencyKey idempotencyKey;
         private Map<String, String> metadata = Map.of();
 
         private Draft(UUID id, String type, Instant now) {
@@ -109,6 +111,11 @@ public final class NewJobs {
             return this;
         }
 
+        public Draft idempotencyKey(String key, String fingerprint) {
+            idempotencyKey = new IdempotencyKey(key, fingerprint);
+            return this;
+        }
+
         public Draft metadata(Map<String, String> value) {
             metadata = value;
             return this;
@@ -127,6 +134,7 @@ public final class NewJobs {
                     dependsOn,
                     onDependencyFailure,
                     Optional.ofNullable(uniqueKey),
+                    Optional.ofNullable(idempotencyKey),
                     metadata,
                     Optional.empty());
         }

@@ -2,13 +2,17 @@ package dev.jobs.testing;
 
 import static dev.jobs.testing.JobAssert.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.DependencyFailurePolicy;
+import dev.jobs.core.Enqueued;
+import dev.jobs.core.IdempotencyKeyReusedException;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobEvent;
 import dev.jobs.core.JobGraph;
+import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.Outcome;
 import dev.jobs.core.Priority;
@@ -280,6 +284,30 @@ class EngineOnVirtualClockTest {
         JobsTesting.runUntilIdle(engine, clock);
         Job third = engine.enqueue(JobSpec.of("report").withUniqueKey("report-7"));
         assertThat(third.id()).isNotEqualTo(first.id());
+    }
+
+    @Test
+    void idempotencyKeyMakesARepeatedSubmitReturnTheFirstJobAndRefusesOtherWork() {
+        engine = builder().register("report", ctx -> "done").build();
+        JobSpec spec = JobSpec.of("report", Map.of("month", "2026-10", "format", "pdf"))
+                .withDelay(Duration.ofMinutes(1))
+                .withIdempotencyKey("req-7");
+        Enqueued first = engine.submit(spec);
+        clock.advance(Duration.ofSeconds(5));
+        // The same request a little later, its payload written in another order: a repeat.
+        Enqueued repeat = engine.submit(JobSpec.of("report", Map.of("format", "pdf", "month", "2026-10"))
+                .withDelay(Duration.ofMinutes(1))
+                .withIdempotencyKey("req-7"));
+
+        assertThat(first.created()).isTrue();
+        assertThat(repeat.created()).isFalse();
+        assertThat(repeat.job().id()).isEqualTo(first.job().id());
+        assertThatThrownBy(() -> engine.submit(
+                        JobSpec.of("report", Map.of("month", "2026-11")).withIdempotencyKey("req-7")))
+                .isInstanceOfSatisfying(
+                        IdempotencyKeyReusedException.class,
+                        e -> assertThat(e.existingJobId()).isEqualTo(first.job().id()));
+        assertThat(engine.list(JobQuery.all()).jobs()).hasSize(1);
     }
 
     @Test

@@ -19,7 +19,7 @@ import java.util.Locale;
  * The engine's Micrometer meters, fed by job events:
  *
  * <ul>
- *   <li>{@code jobs.created}, {@code jobs.started}, {@code jobs.succeeded}, {@code jobs.failed},
+ *   <li>{@code jobs.enqueued}, {@code jobs.started}, {@code jobs.succeeded}, {@code jobs.failed},
  *       {@code jobs.retried}, {@code jobs.cancelled}: counters tagged {@code queue} and {@code
  *       type};
  *   <li>{@code jobs.wait}: from when a job could run to when an attempt started;
@@ -46,7 +46,8 @@ public final class JobMetrics implements JobListener {
         Job job = event.job();
         Tags tags = Tags.of("queue", job.queue(), "type", job.type());
         switch (event.kind()) {
-            case CREATED -> count("jobs.created", tags);
+            // Not "jobs.created": Prometheus reserves the _created suffix and would export it as jobs_total.
+            case CREATED -> count("jobs.enqueued", tags);
             case STARTED -> {
                 count("jobs.started", tags);
                 // A job could run from the later of its creation and its runAt.

@@ -55,6 +55,10 @@ public final class ObservedJobStore implements JobStore {
         listeners.add(listener);
     }
 
+    public void removeListener(JobListener listener) {
+        listeners.remove(listener);
+    }
+
     /** The store this decorates. */
     public JobStore delegate() {
         return store;

@@ -15,6 +15,7 @@ import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.DeadWorker;
 import dev.jobs.core.spi.DependencyRule;
 import dev.jobs.core.spi.HeartbeatResult;
+import dev.jobs.core.spi.IdempotencyKey;
 import dev.jobs.core.spi.JobIds;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.JobTransitions;
@@ -69,6 +70,9 @@ public final class InMemoryJobStore implements JobStore {
     private final NavigableMap<UUID, Job> jobs = new TreeMap<>(JobIds.ORDER);
     private final Map<UUID, Set<UUID>> dependents = new HashMap<>();
     private final Map<String, UUID> uniqueKeyHolders = new HashMap<>();
+    /** Each key's job, kept until that job is purged. */
+    private final Map<String, IdempotencyKey.Holder> idempotencyKeys = new HashMap<>();
+
     private final Map<String, QueueIndex> queues = new HashMap<>();
     private final TreeSet<Job> scheduled = new TreeSet<>(RUN_AT_ORDER);
     private final TreeSet<Job> leased = new TreeSet<>(LEASE_ORDER);
@@ -106,14 +110,22 @@ public final class InMemoryJobStore implements JobStore {
         return locked(() -> {
             Instant now = clock.instant();
             DependencyRule.requireKnownDependencies(batch, jobs::containsKey);
+            IdempotencyKey.requireMatching(batch, idempotencyKeys);
             var stored = new ArrayList<Job>(batch.size());
             var replacedBy = new HashMap<UUID, UUID>();
             var inserted = new ArrayList<Job>();
             for (NewJob spec : batch) {
-                Optional<Job> holder =
-                        spec.uniqueKey().map(uniqueKeyHolders::get).map(jobs::get);
+                Optional<Job> holder = spec.idempotencyKey()
+                        .map(key -> idempotencyKeys.get(key.key()))
+                        .map(IdempotencyKey.Holder::jobId)
+                        .or(() -> spec.uniqueKey().map(uniqueKeyHolders::get))
+                        .map(jobs::get);
+                UUID result = holder.map(Job::id).orElse(spec.id());
+                spec.idempotencyKey()
+                        .ifPresent(key -> idempotencyKeys.putIfAbsent(
+                                key.key(), new IdempotencyKey.Holder(result, key.fingerprint())));
                 if (holder.isPresent()) {
-                    replacedBy.put(spec.id(), holder.get().id());
+                    replacedBy.put(spec.id(), result);
                     stored.add(holder.get());
                     continue;
                 }
@@ -469,6 +481,7 @@ public final class InMemoryJobStore implements JobStore {
 
     private void delete(Job job) {
         replace(job, null);
+        idempotencyKeys.values().removeIf(holder -> holder.jobId().equals(job.id()));
         dependents.remove(job.id());
         for (UUID dependency : job.dependsOn()) {
             Set<UUID> siblings = dependents.get(dependency);

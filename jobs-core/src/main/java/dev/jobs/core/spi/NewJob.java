@@ -26,6 +26,7 @@ import java.util.UUID;
  * @param dependsOn the jobs it waits for
  * @param onDependencyFailure what a failed dependency does to it
  * @param uniqueKey while an unfinished job holds it, that job is returned instead
+ * @param idempotencyKey while the job created with it exists, that job is returned instead
  * @param metadata the host's labels
  * @param retryPolicy its own retry policy
  */
@@ -41,6 +42,7 @@ public record NewJob(
         List<UUID> dependsOn,
         DependencyFailurePolicy onDependencyFailure,
         Optional<String> uniqueKey,
+        Optional<IdempotencyKey> idempotencyKey,
         Map<String, String> metadata,
         Optional<RetryPolicy> retryPolicy) {
     public NewJob {
@@ -53,6 +55,7 @@ public record NewJob(
         dependsOn = List.copyOf(dependsOn);
         Objects.requireNonNull(onDependencyFailure, "onDependencyFailure");
         Objects.requireNonNull(uniqueKey, "uniqueKey");
+        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         metadata = Map.copyOf(metadata);
         Objects.requireNonNull(retryPolicy, "retryPolicy");
     }
@@ -71,6 +74,7 @@ public record NewJob(
                 dependsOn,
                 onDependencyFailure,
                 uniqueKey,
+                idempotencyKey,
                 metadata,
                 retryPolicy);
     }

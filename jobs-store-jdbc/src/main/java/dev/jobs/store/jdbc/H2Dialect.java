@@ -1,5 +1,6 @@
 package dev.jobs.store.jdbc;
 
+import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +28,17 @@ final class H2Dialect extends SqlDialect {
         return "MERGE INTO " + table + " t USING (VALUES (" + values + ")) AS s (" + columns + ") ON t."
                 + keyColumn + " = s." + keyColumn + " WHEN NOT MATCHED THEN INSERT (" + columns + ") VALUES ("
                 + sourceColumns + ")";
+    }
+
+    /**
+     * H2's {@code MERGE} checks for the key and inserts in two steps, so two transactions inserting
+     * the same absent key at once end with a duplicate-key error (23505) instead of one of them
+     * finding the other's row. Running the loser again makes it find that row, as the other
+     * databases' insert-if-absent does at once. Job ids are UUID v7 and never collide on their own.
+     */
+    @Override
+    boolean isRetryable(SQLException e) {
+        return super.isRetryable(e) || "23505".equals(e.getSQLState());
     }
 
     @Override

@@ -27,6 +27,7 @@ import dev.jobs.core.spi.CompletionResult;
 import dev.jobs.core.spi.DeadWorker;
 import dev.jobs.core.spi.DependencyRule;
 import dev.jobs.core.spi.HeartbeatResult;
+import dev.jobs.core.spi.IdempotencyKey;
 import dev.jobs.core.spi.JobIds;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.JobTransitions;
@@ -157,7 +158,7 @@ public final class JdbcJobStore implements JobStore {
             }
         });
         hostJdbi.getConfig(Handles.class).setForceEndTransactions(false);
-        for (String table : List.of("job", "dependency", "unique_key", "paused_queue", "worker")) {
+        for (String table : List.of("job", "dependency", "unique_key", "idempotency_key", "paused_queue", "worker")) {
             jdbi.define(table, prefix + table);
             hostJdbi.define(table, prefix + table);
         }
@@ -238,11 +239,18 @@ public final class JdbcJobStore implements JobStore {
         // transaction adds edges it could not yet find (its cascade waits for our commit).
         Map<UUID, Job> known = lockAll(h, DependencyRule.outsideDependencies(batch));
         DependencyRule.requireKnownDependencies(batch, known::containsKey);
+        // Checked before any write, since a host's transaction may commit whatever we leave.
+        IdempotencyKey.requireMatching(batch, heldIdempotencyKeys(h, batch));
         var resultIds = new ArrayList<UUID>(batch.size());
         var replacedBy = new HashMap<UUID, UUID>();
         var created = new LinkedHashMap<UUID, Job>();
         for (NewJob spec : batch) {
-            Optional<UUID> holder = spec.uniqueKey().flatMap(key -> claimUniqueKey(h, key, spec.id()));
+            Optional<UUID> holder = spec.idempotencyKey().flatMap(key -> claimIdempotencyKey(h, key, spec.id()));
+            if (holder.isEmpty()) {
+                holder = spec.uniqueKey().flatMap(key -> claimUniqueKey(h, key, spec.id()));
+                // A repeat must get the job this request got, even after it frees its unique key.
+                holder.ifPresent(id -> spec.idempotencyKey().ifPresent(key -> answerIdempotencyKeyWith(h, key, id)));
+            }
             if (holder.isPresent()) {
                 replacedBy.put(spec.id(), holder.get());
                 // The holder is an earlier member of this batch, or a stored unfinished job.
@@ -354,6 +362,62 @@ public final class JdbcJobStore implements JobStore {
                 .map((rs, ctx) -> UUID.fromString(rs.getString("job_id")))
                 .one();
         return holder.equals(jobId) ? Optional.empty() : Optional.of(holder);
+    }
+
+    /** The stored holders of the batch's idempotency keys. */
+    private Map<String, IdempotencyKey.Holder> heldIdempotencyKeys(Handle h, List<NewJob> batch) {
+        List<String> keys = batch.stream()
+                .flatMap(job -> job.idempotencyKey().stream())
+                .map(IdempotencyKey::key)
+                .distinct()
+                .toList();
+        var held = new HashMap<String, IdempotencyKey.Holder>();
+        for (List<String> chunk : chunks(keys, 500)) {
+            h.createQuery("SELECT idempotency_key, job_id, fingerprint FROM <idempotency_key>"
+                            + " WHERE idempotency_key IN (<keys>)")
+                    .bindList("keys", chunk)
+                    .map((rs, ctx) -> Map.entry(
+                            rs.getString("idempotency_key"),
+                            new IdempotencyKey.Holder(
+                                    UUID.fromString(rs.getString("job_id")), rs.getString("fingerprint"))))
+                    .forEach(entry -> held.put(entry.getKey(), entry.getValue()));
+        }
+        return held;
+    }
+
+    /**
+     * Takes the idempotency key for {@code jobId} unless a job holds it already. A concurrent
+     * creator with the same key waits here on the key's row until the first one commits.
+     *
+     * @return the holder, when it is another job
+     * @throws IdempotencyKeyReusedException if the holder came from a different request
+     */
+    private Optional<UUID> claimIdempotencyKey(Handle h, IdempotencyKey key, UUID jobId) {
+        h.createUpdate(dialect.insertIfAbsent(
+                        "<idempotency_key>",
+                        "idempotency_key, job_id, fingerprint",
+                        ":key, :job_id, :fingerprint",
+                        "idempotency_key"))
+                .bind("key", key.key())
+                .bind("job_id", dialect.uuid(jobId))
+                .bind("fingerprint", key.fingerprint())
+                .execute();
+        IdempotencyKey.Holder holder = h.createQuery(
+                        "SELECT job_id, fingerprint FROM <idempotency_key> WHERE idempotency_key = :key")
+                .bind("key", key.key())
+                .map((rs, ctx) ->
+                        new IdempotencyKey.Holder(UUID.fromString(rs.getString("job_id")), rs.getString("fingerprint")))
+                .one();
+        holder.requireMatches(key);
+        return holder.jobId().equals(jobId) ? Optional.empty() : Optional.of(holder.jobId());
+    }
+
+    /** Points a key this request just took at the job it was answered with instead. */
+    private void answerIdempotencyKeyWith(Handle h, IdempotencyKey key, UUID jobId) {
+        h.createUpdate("UPDATE <idempotency_key> SET job_id = :job_id WHERE idempotency_key = :key")
+                .bind("key", key.key())
+                .bind("job_id", dialect.uuid(jobId))
+                .execute();
     }
 
     // ---- acquisition and outcomes ----
@@ -750,6 +814,9 @@ public final class JdbcJobStore implements JobStore {
             for (List<UUID> chunk : chunks(List.copyOf(doomed), 500)) {
                 var ids = chunk.stream().map(dialect::uuid).toList();
                 h.createUpdate("DELETE FROM <dependency> WHERE job_id IN (<ids>) OR depends_on_id IN (<ids>)")
+                        .bindList("ids", ids)
+                        .execute();
+                h.createUpdate("DELETE FROM <idempotency_key> WHERE job_id IN (<ids>)")
                         .bindList("ids", ids)
                         .execute();
                 h.createUpdate("DELETE FROM <job> WHERE id IN (<ids>)")

@@ -19,7 +19,7 @@ import org.jdbi.v3.core.Jdbi;
  */
 public final class TestDatabase {
     private static final List<String> TABLES =
-            List.of("job", "dependency", "unique_key", "paused_queue", "worker", "schema_version");
+            List.of("job", "dependency", "unique_key", "idempotency_key", "paused_queue", "worker", "schema_version");
 
     private final String url;
     private final String user;
