@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jobs.core.Enqueued;
+import dev.jobs.core.IdempotencyKeyReusedException;
 import dev.jobs.core.InvalidTransitionException;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
@@ -13,6 +15,7 @@ import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobNotFoundException;
 import dev.jobs.core.JobPage;
 import dev.jobs.core.JobQuery;
+import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
 import dev.jobs.core.JobValidationException;
 import dev.jobs.core.JobValidationException.FieldError;
@@ -21,6 +24,8 @@ import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.http.internal.ApiException;
 import dev.jobs.http.internal.Bodies;
+import dev.jobs.http.internal.CsvExport;
+import dev.jobs.http.internal.EventStream;
 import dev.jobs.http.internal.JobJson;
 import dev.jobs.http.internal.JsonBodies;
 import dev.jobs.http.internal.Specs;
@@ -44,6 +49,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -62,16 +69,23 @@ public final class JobsHttpApi {
     /** Default body limit: a job's largest payload plus room for its other fields. */
     public static final int DEFAULT_MAX_BODY_BYTES = JobLimits.DEFAULT_MAX_PAYLOAD_BYTES + 64 * 1024;
 
+    /** Default for {@link Builder#maxEventStreams}. */
+    public static final int DEFAULT_MAX_EVENT_STREAMS = 256;
+
     /** Lease a remote worker gets when it names none: the engine's own default. */
     static final Duration DEFAULT_LEASE = JobEngine.Builder.DEFAULT_LEASE;
 
     private static final String JSON = "application/json";
     private static final String PROBLEM_JSON = "application/problem+json";
+    private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     private final JobEngine engine;
     private final List<KnownToken> tokens;
     private final Optional<Role> anonymousRole;
     private final int maxBodyBytes;
+    private final int maxEventStreams;
+    private final AtomicInteger openEventStreams = new AtomicInteger();
+    private final Optional<Supplier<String>> prometheusScrape;
     private final JsonBodies bodies = new JsonBodies();
     private final ObjectMapper mapper = bodies.mapper();
     private final JobJson json = new JobJson(mapper);
@@ -83,11 +97,14 @@ public final class JobsHttpApi {
         this.tokens = List.copyOf(builder.tokens);
         this.anonymousRole = Optional.ofNullable(builder.anonymousRole);
         this.maxBodyBytes = builder.maxBodyBytes;
+        this.maxEventStreams = builder.maxEventStreams;
+        this.prometheusScrape = Optional.ofNullable(builder.prometheusScrape);
         this.openApi = readOpenApi();
         route("GET", "/health", null, (r, m) -> health());
         route("GET", "/openapi.json", null, (r, m) -> new ApiResponse(200, JSON, Map.of(), openApi));
         route("POST", "/api/jobs", Role.ADMIN, (r, m) -> create(r));
         route("GET", "/api/jobs", Role.READ, (r, m) -> list(r));
+        route("GET", "/api/jobs.csv", Role.READ, (r, m) -> csv(r));
         route("POST", "/api/jobs/batch", Role.ADMIN, (r, m) -> batch(r));
         route("POST", "/api/jobs/acquire", Role.WORKER, (r, m) -> acquire(r));
         route("GET", "/api/jobs/{id}", Role.READ, (r, m) -> ok(json.job(find(m.group(1)))));
@@ -100,6 +117,8 @@ public final class JobsHttpApi {
         route("POST", "/api/queues/{name}/pause", Role.ADMIN, (r, m) -> pause(m.group(1), true));
         route("POST", "/api/queues/{name}/resume", Role.ADMIN, (r, m) -> pause(m.group(1), false));
         route("GET", "/api/workers", Role.READ, (r, m) -> workers());
+        route("GET", "/api/events", Role.READ, (r, m) -> events(r));
+        route("GET", "/metrics", Role.READ, (r, m) -> metrics());
     }
 
     public static Builder builder() {
@@ -121,7 +140,7 @@ public final class JobsHttpApi {
         try {
             return dispatch(request);
         } catch (ApiException e) {
-            return problem(e.status(), e.title(), e.getMessage(), e.errors(), Map.of());
+            return problem(e.status(), e.title(), e.getMessage(), e.errors(), e.headers());
         } catch (JobValidationException e) {
             return problem(
                     400,
@@ -135,6 +154,13 @@ public final class JobsHttpApi {
             return problem(409, "Lease lost", e.getMessage() + "; stop working on this job", List.of(), Map.of());
         } catch (InvalidTransitionException e) {
             return problem(409, "Conflict", e.getMessage(), List.of(), Map.of());
+        } catch (IdempotencyKeyReusedException e) {
+            return problem(
+                    422,
+                    "Idempotency key reused",
+                    e.getMessage(),
+                    List.of(new FieldError(IDEMPOTENCY_KEY, "already used for job " + e.existingJobId())),
+                    Map.of());
         } catch (StoreUnavailableException e) {
             log.warn(
                     "request {} {} failed: the store is unavailable: {}",
@@ -271,11 +297,35 @@ public final class JobsHttpApi {
         if (!errors.isEmpty()) {
             throw ApiException.invalid(errors);
         }
-        Job job = engine.enqueue(parsed.spec());
-        return new ApiResponse(201, JSON, Map.of("Location", "/api/jobs/" + job.id()), bytes(json.job(job)));
+        JobSpec spec = parsed.spec();
+        Optional<String> idempotencyKey = request.header(IDEMPOTENCY_KEY);
+        if (idempotencyKey.isPresent()) {
+            spec = spec.withIdempotencyKey(idempotencyKey.get());
+        }
+        Enqueued enqueued;
+        try {
+            enqueued = engine.submit(spec);
+        } catch (JobValidationException e) {
+            // The header is checked with the body's fields; name it the way the client sent it.
+            throw ApiException.invalid(e.errors().stream()
+                    .map(err ->
+                            err.field().equals("idempotencyKey") ? new FieldError(IDEMPOTENCY_KEY, err.message()) : err)
+                    .toList());
+        }
+        Job job = enqueued.job();
+        // 201 for a new job; 200 for the job a unique or idempotency key returned instead.
+        return new ApiResponse(
+                enqueued.created() ? 201 : 200,
+                JSON,
+                Map.of("Location", "/api/jobs/" + job.id()),
+                bytes(json.job(job)));
     }
 
     private ApiResponse batch(ApiRequest request) {
+        if (request.header(IDEMPOTENCY_KEY).isPresent()) {
+            throw ApiException.invalid(
+                    IDEMPOTENCY_KEY, "is taken by POST /api/jobs only; a batch is already all or nothing");
+        }
         Bodies.Batch body = bodies.read(request.body(), Bodies.Batch.class);
         var refs = new HashSet<String>();
         for (Bodies.CreateJob item : body.jobs()) {
@@ -325,6 +375,29 @@ public final class JobsHttpApi {
     }
 
     private ApiResponse list(ApiRequest request) {
+        Filters filters = filters(request, JobLimits.MAX_PAGE_SIZE);
+        JobPage page = engine.list(filters.query().withLimit(filters.limit().orElse(JobQuery.DEFAULT_LIMIT)));
+        ObjectNode response = mapper.createObjectNode();
+        var jobs = response.putArray("jobs");
+        page.jobs().forEach(job -> jobs.add(json.job(job)));
+        page.nextCursor().ifPresentOrElse(c -> response.put("nextCursor", c), () -> response.putNull("nextCursor"));
+        return ok(response);
+    }
+
+    private ApiResponse csv(ApiRequest request) {
+        Filters filters = filters(request, CsvExport.MAX_ROWS);
+        return ApiResponse.streaming(
+                200,
+                "text/csv; charset=utf-8",
+                Map.of("Content-Disposition", "attachment; filename=\"jobs.csv\""),
+                new CsvExport(engine, filters.query(), filters.limit().orElse(CsvExport.MAX_ROWS)));
+    }
+
+    /** A listing's filters and cursor, and the {@code limit} the client asked for, if any. */
+    private record Filters(JobQuery query, OptionalInt limit) {}
+
+    /** The filters of {@code GET /api/jobs} and its CSV export, every bad one named at once. */
+    private static Filters filters(ApiRequest request, int maxLimit) {
         JobQuery query = JobQuery.all();
         var errors = new ArrayList<FieldError>();
         var states = new ArrayList<JobState>();
@@ -353,13 +426,12 @@ public final class JobsHttpApi {
                 errors.add(new FieldError("since", "must be an ISO-8601 instant such as 2026-01-31T09:00:00Z"));
             }
         }
-        Optional<String> limit = request.param("limit");
-        if (limit.isPresent()) {
-            OptionalInt value = parseInt(limit.get());
-            if (value.isEmpty() || value.getAsInt() < 1 || value.getAsInt() > JobLimits.MAX_PAGE_SIZE) {
-                errors.add(new FieldError("limit", "must be a whole number 1 to " + JobLimits.MAX_PAGE_SIZE));
-            } else {
-                query = query.withLimit(value.getAsInt());
+        OptionalInt limit = OptionalInt.empty();
+        Optional<String> limitText = request.param("limit");
+        if (limitText.isPresent()) {
+            limit = parseInt(limitText.get());
+            if (limit.isEmpty() || limit.getAsInt() < 1 || limit.getAsInt() > maxLimit) {
+                errors.add(new FieldError("limit", "must be a whole number 1 to " + maxLimit));
             }
         }
         Optional<String> cursor = request.param("cursor");
@@ -369,12 +441,7 @@ public final class JobsHttpApi {
         if (!errors.isEmpty()) {
             throw ApiException.invalid(errors);
         }
-        JobPage page = engine.list(query);
-        ObjectNode response = mapper.createObjectNode();
-        var jobs = response.putArray("jobs");
-        page.jobs().forEach(job -> jobs.add(json.job(job)));
-        page.nextCursor().ifPresentOrElse(c -> response.put("nextCursor", c), () -> response.putNull("nextCursor"));
-        return ok(response);
+        return new Filters(query, limit);
     }
 
     private ApiResponse acquire(ApiRequest request) throws InterruptedException {
@@ -449,6 +516,41 @@ public final class JobsHttpApi {
         var array = response.putArray("workers");
         engine.workers().forEach(worker -> array.add(json.worker(worker)));
         return ok(response);
+    }
+
+    private ApiResponse events(ApiRequest request) {
+        if (openEventStreams.get() >= maxEventStreams) {
+            throw new ApiException(
+                    503,
+                    "Too many event streams",
+                    maxEventStreams + " event streams are open on this server; try again later or another instance",
+                    List.of(),
+                    Map.of("Retry-After", "30"));
+        }
+        return ApiResponse.streaming(
+                200,
+                "text/event-stream; charset=utf-8",
+                Map.of(),
+                new EventStream(
+                        engine,
+                        json,
+                        mapper,
+                        Set.copyOf(request.params("queue")),
+                        Set.copyOf(request.params("type")),
+                        openEventStreams));
+    }
+
+    private ApiResponse metrics() {
+        Supplier<String> scrape = prometheusScrape.orElseThrow(() -> new ApiException(
+                404,
+                "Not found",
+                "metrics are not enabled on this server: build the API with"
+                        + " prometheusScrape(registry::scrape) and give the engine that registry"));
+        return new ApiResponse(
+                200,
+                "text/plain; version=0.0.4; charset=utf-8",
+                Map.of(),
+                scrape.get().getBytes(StandardCharsets.UTF_8));
     }
 
     // ---- helpers ----
@@ -568,6 +670,8 @@ public final class JobsHttpApi {
         private final List<KnownToken> tokens = new ArrayList<>();
         private Role anonymousRole;
         private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+        private int maxEventStreams = DEFAULT_MAX_EVENT_STREAMS;
+        private Supplier<String> prometheusScrape;
 
         private Builder() {}
 
@@ -606,6 +710,29 @@ public final class JobsHttpApi {
                 throw new IllegalArgumentException("maxBodyBytes must be at least 1024, was " + value);
             }
             maxBodyBytes = value;
+            return this;
+        }
+
+        /**
+         * Most {@code GET /api/events} streams open at once; one more gets {@code 503}. Each holds a
+         * thread (a virtual one) and a buffer of up to {@value EventStream#BUFFERED_EVENTS} events.
+         * Default {@link #DEFAULT_MAX_EVENT_STREAMS}.
+         */
+        public Builder maxEventStreams(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maxEventStreams must be at least 1, was " + value);
+            }
+            maxEventStreams = value;
+            return this;
+        }
+
+        /**
+         * Serves {@code GET /metrics} from this Prometheus scrape, typically {@code
+         * registry::scrape} of the {@code PrometheusMeterRegistry} given to the engine's {@code
+         * meterRegistry(...)}. Without it, {@code /metrics} answers 404.
+         */
+        public Builder prometheusScrape(Supplier<String> scrape) {
+            prometheusScrape = Objects.requireNonNull(scrape, "scrape");
             return this;
         }
 

@@ -85,14 +85,25 @@ public final class JobsHttpServer implements AutoCloseable {
             }
             headers.set("Cache-Control", "no-store");
             headers.set("X-Content-Type-Options", "nosniff");
-            byte[] body = response.body();
             boolean head = exchange.getRequestMethod().equalsIgnoreCase("HEAD");
+            if (response.stream().isPresent() && !head) {
+                // Length 0: chunked, written as the stream produces it.
+                exchange.sendResponseHeaders(response.status(), 0);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    response.stream().get().writeTo(out);
+                }
+                return;
+            }
+            byte[] body = response.body();
             exchange.sendResponseHeaders(response.status(), body.length == 0 || head ? -1 : body.length);
             if (body.length > 0 && !head) {
                 try (OutputStream out = exchange.getResponseBody()) {
                     out.write(body);
                 }
             }
+        } catch (InterruptedException e) {
+            // The server is stopping: a stream ends here.
+            Thread.currentThread().interrupt();
         } catch (IOException e) {
             log.debug(
                     "client went away during {} {}: {}",

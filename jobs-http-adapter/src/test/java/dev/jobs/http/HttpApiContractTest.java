@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
 import dev.jobs.core.spi.JobStore;
 import java.net.InetSocketAddress;
@@ -20,6 +21,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,15 +78,21 @@ abstract class HttpApiContractTest {
     }
 
     Reply call(String method, String path, String token, String body, String contentType) throws Exception {
+        var headers = new HashMap<String, String>();
+        if (body != null && contentType != null) {
+            headers.put("Content-Type", contentType);
+        }
+        return call(method, path, token, body, headers);
+    }
+
+    Reply call(String method, String path, String token, String body, Map<String, String> headers) throws Exception {
         var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
                 .timeout(Duration.ofSeconds(60))
                 .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
-        if (body != null && contentType != null) {
-            request.header("Content-Type", contentType);
-        }
+        headers.forEach(request::header);
         HttpResponse<String> response = client.send(request.build(), BodyHandlers.ofString());
         String text = response.body();
         JsonNode json = text.isEmpty() ? mapper.nullNode() : mapper.readTree(text);
@@ -146,6 +156,145 @@ abstract class HttpApiContractTest {
         Reply second = call("GET", "/api/jobs?limit=1&cursor=" + cursor, READER, null);
         assertThat(second.body().path("jobs").get(0).path("id").asText()).isEqualTo(parent);
         assertThat(second.body().path("nextCursor").isNull()).isTrue();
+    }
+
+    @Test
+    void idempotencyKeyMakesARepeatedCreateReturnTheSameJobWith200() throws Exception {
+        var json = Map.of("Content-Type", "application/json");
+        var keyed = Map.of("Content-Type", "application/json", "Idempotency-Key", "create-report-7");
+        String body = "{\"type\":\"report.build\",\"payload\":{\"month\":\"2026-10\"},\"delayMs\":60000}";
+
+        Reply first = call("POST", "/api/jobs", ADMIN, body, keyed);
+        Reply repeat = call("POST", "/api/jobs", ADMIN, body, keyed);
+        assertThat(first.status()).as(first.body().toString()).isEqualTo(201);
+        assertThat(repeat.status()).as(repeat.body().toString()).isEqualTo(200);
+        assertThat(repeat.body().path("id")).isEqualTo(first.body().path("id"));
+
+        Reply reused = call("POST", "/api/jobs", ADMIN, body.replace("2026-10", "2026-11"), keyed);
+        assertProblem(reused, 422);
+        assertThat(fields(reused)).containsExactly("Idempotency-Key");
+        assertThat(reused.body().path("detail").asText())
+                .contains(first.body().path("id").asText());
+
+        Reply tooLong = call(
+                "POST",
+                "/api/jobs",
+                ADMIN,
+                body,
+                Map.of("Content-Type", "application/json", "Idempotency-Key", "k".repeat(256)));
+        assertProblem(tooLong, 400);
+        assertThat(fields(tooLong)).containsExactly("Idempotency-Key");
+        Reply onBatch = call("POST", "/api/jobs/batch", ADMIN, "{\"jobs\":[" + body + "]}", keyed);
+        assertProblem(onBatch, 400);
+        assertThat(fields(onBatch)).containsExactly("Idempotency-Key");
+
+        // Without a key, a unique key's holder is returned with 200 too: nothing new was made.
+        assertThat(call("POST", "/api/jobs", ADMIN, "{\"type\":\"t\",\"uniqueKey\":\"u\"}", json)
+                        .status())
+                .isEqualTo(201);
+        assertThat(call("POST", "/api/jobs", ADMIN, "{\"type\":\"t\",\"uniqueKey\":\"u\"}", json)
+                        .status())
+                .isEqualTo(200);
+        assertThat(call("GET", "/api/jobs", READER, null).body().path("jobs")).hasSize(2);
+    }
+
+    private HttpRequest.Builder get(String path, String token) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + token);
+    }
+
+    @Test
+    void csvExportStreamsEveryMatchingJobAcrossPagesSafeToOpen() throws Exception {
+        var specs = new ArrayList<JobSpec>();
+        for (int i = 0; i < 1234; i++) {
+            specs.add(JobSpec.of("export.row").withQueue("csv"));
+        }
+        engine.enqueueAll(specs);
+        engine.enqueue(JobSpec.of("export.row").withQueue("csv").withUniqueKey("=HYPERLINK(\"x\"),1"));
+        engine.enqueue(JobSpec.of("elsewhere"));
+
+        HttpResponse<String> all =
+                client.send(get("/api/jobs.csv?queue=csv", READER).build(), BodyHandlers.ofString());
+        assertThat(all.statusCode()).isEqualTo(200);
+        assertThat(all.headers().firstValue("Content-Type")).hasValue("text/csv; charset=utf-8");
+        List<String> lines = all.body().lines().toList();
+        assertThat(lines.get(0)).startsWith("id,queue,type,state,");
+        assertThat(lines).hasSize(1 + 1235);
+        assertThat(lines.stream().skip(1).map(line -> line.substring(0, 36)).distinct())
+                .hasSize(1235);
+        assertThat(lines.stream().skip(1)).allSatisfy(line -> assertThat(line).contains(",csv,export.row,READY,"));
+        // A formula is defused with a leading quote, and the cell quoted for its comma and quotes.
+        assertThat(all.body()).contains(",\"'=HYPERLINK(\"\"x\"\"),1\",");
+
+        HttpResponse<String> limited =
+                client.send(get("/api/jobs.csv?queue=csv&limit=3", READER).build(), BodyHandlers.ofString());
+        assertThat(limited.body().lines()).hasSize(1 + 3);
+        Reply badFilter = call("GET", "/api/jobs.csv?state=nope&limit=0", READER, null);
+        assertProblem(badFilter, 400);
+        assertThat(fields(badFilter)).containsExactlyInAnyOrder("state", "limit");
+    }
+
+    @Test
+    void eventsStreamTransitionsAndProgressOfTheQueuesAsked() throws Exception {
+        HttpResponse<Stream<String>> response =
+                client.send(get("/api/events?queue=mail", READER).build(), BodyHandlers.ofLines());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("text/event-stream; charset=utf-8");
+        var lines = new LinkedBlockingQueue<String>();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (Stream<String> body = response.body()) {
+                body.forEach(lines::add);
+            } catch (RuntimeException e) {
+                // the stream ends when the test closes the server
+            }
+        });
+        try {
+            // The stream subscribes before its first lines: events from here on are not missed.
+            assertThat(lines.poll(10, TimeUnit.SECONDS)).isEqualTo("retry: 2000");
+            created("{\"type\":\"other.work\",\"queue\":\"reports\"}");
+            String id = created("{\"type\":\"email.send\",\"queue\":\"mail\"}")
+                    .path("id")
+                    .asText();
+            JsonNode leased = call("POST", "/api/jobs/acquire", WORKER, "{\"workerId\":\"w1\",\"queues\":[\"mail\"]}")
+                    .body()
+                    .path("jobs")
+                    .get(0);
+            String token = leased.path("leaseToken").asText();
+            call(
+                    "POST",
+                    "/api/jobs/" + id + "/heartbeat",
+                    WORKER,
+                    "{\"leaseToken\":\"" + token + "\",\"progress\":40}");
+            call("POST", "/api/jobs/" + id + "/complete", WORKER, "{\"leaseToken\":\"" + token + "\"}");
+
+            var kinds = new ArrayList<String>();
+            while (!kinds.contains("succeeded")) {
+                String line = lines.poll(10, TimeUnit.SECONDS);
+                assertThat(line).as("next event line after " + kinds).isNotNull();
+                if (line.startsWith("data: ")) {
+                    JsonNode event = mapper.readTree(line.substring(6));
+                    assertThat(event.path("job").path("queue").asText()).isEqualTo("mail");
+                    assertThat(event.path("job").path("id").asText()).isEqualTo(id);
+                    assertThat(event.path("job").has("payload")).isFalse();
+                    if (event.path("kind").asText().equals("progress")) {
+                        assertThat(event.path("job").path("progress").asInt()).isEqualTo(40);
+                    }
+                    kinds.add(event.path("kind").asText());
+                }
+            }
+            assertThat(kinds).containsExactly("created", "started", "progress", "succeeded");
+        } finally {
+            reader.interrupt();
+        }
+    }
+
+    @Test
+    void metricsAreNotFoundUntilTheHostEnablesThem() throws Exception {
+        Reply metrics = call("GET", "/metrics", READER, null);
+        assertProblem(metrics, 404);
+        assertThat(metrics.body().path("detail").asText()).contains("prometheusScrape");
+        assertProblem(call("GET", "/metrics", null, null), 401);
     }
 
     @Test

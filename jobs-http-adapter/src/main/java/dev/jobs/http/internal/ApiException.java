@@ -2,6 +2,7 @@ package dev.jobs.http.internal;
 
 import dev.jobs.core.JobValidationException.FieldError;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A request the API refuses, with the status and the words of its problem document (RFC 9457).
@@ -13,12 +14,19 @@ public final class ApiException extends RuntimeException {
     private final int status;
     private final String title;
     private final List<FieldError> errors;
+    private final Map<String, String> headers;
 
-    public ApiException(int status, String title, String detail, List<FieldError> errors) {
+    /** A refusal with headers of its own, such as {@code Retry-After}. */
+    public ApiException(int status, String title, String detail, List<FieldError> errors, Map<String, String> headers) {
         super(detail);
         this.status = status;
         this.title = title;
         this.errors = List.copyOf(errors);
+        this.headers = Map.copyOf(headers);
+    }
+
+    public ApiException(int status, String title, String detail, List<FieldError> errors) {
+        this(status, title, detail, errors, Map.of());
     }
 
     public ApiException(int status, String title, String detail) {
@@ -46,5 +54,9 @@ public final class ApiException extends RuntimeException {
 
     public List<FieldError> errors() {
         return errors;
+    }
+
+    public Map<String, String> headers() {
+        return headers;
     }
 }

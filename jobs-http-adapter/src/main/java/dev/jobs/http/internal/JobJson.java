@@ -51,6 +51,17 @@ public final class JobJson {
         return node;
     }
 
+    /**
+     * A job without its payload and result, which may be large: what an event or a CSV row
+     * carries. {@code GET /api/jobs/{id}} has the rest.
+     */
+    public ObjectNode summary(Job job) {
+        ObjectNode node = job(job);
+        node.remove("payload");
+        node.remove("result");
+        return node;
+    }
+
     /** A job as handed to the worker that leased it: with its lease token. */
     public ObjectNode leased(Job job) {
         ObjectNode node = job(job);
