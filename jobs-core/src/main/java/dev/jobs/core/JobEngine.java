@@ -375,6 +375,17 @@ public final class JobEngine implements AutoCloseable {
     }
 
     /**
+     * How each queue's jobs went over the last {@code window}: successes, failures, mean run time.
+     * Read from the store, so it covers every engine sharing it.
+     */
+    public List<QueueStats> queueStats(Duration window) {
+        if (window.isNegative() || window.isZero()) {
+            throw new IllegalArgumentException("the window must be positive, was " + window);
+        }
+        return store.queueStats(clock.instant().minus(window));
+    }
+
+    /**
      * Adds a listener while the engine runs, such as a client watching a stream of events, and
      * returns the handle that removes it. The listener hears the changes this engine makes (its own
      * workers, its remote workers, its callers), not those other engines sharing the store make.

@@ -20,6 +20,8 @@ import dev.jobs.core.JobState;
 import dev.jobs.core.JobValidationException;
 import dev.jobs.core.JobValidationException.FieldError;
 import dev.jobs.core.LeaseLostException;
+import dev.jobs.core.QueueCounts;
+import dev.jobs.core.QueueStats;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.http.internal.ApiException;
@@ -38,6 +40,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -68,6 +71,11 @@ public final class JobsHttpApi {
 
     /** Default body limit: a job's largest payload plus room for its other fields. */
     public static final int DEFAULT_MAX_BODY_BYTES = JobLimits.DEFAULT_MAX_PAYLOAD_BYTES + 64 * 1024;
+
+    /** The window of {@code GET /api/queues}' success rates and run times unless the client names one. */
+    static final int DEFAULT_STATS_WINDOW_MINUTES = 60;
+
+    static final int MAX_STATS_WINDOW_MINUTES = 7 * 24 * 60;
 
     /** Default for {@link Builder#maxEventStreams}. */
     public static final int DEFAULT_MAX_EVENT_STREAMS = 256;
@@ -113,7 +121,7 @@ public final class JobsHttpApi {
         route("POST", "/api/jobs/{id}/fail", Role.WORKER, (r, m) -> fail(r, jobId(m.group(1))));
         route("POST", "/api/jobs/{id}/cancel", Role.ADMIN, (r, m) -> ok(json.job(engine.cancel(jobId(m.group(1))))));
         route("POST", "/api/jobs/{id}/retry", Role.ADMIN, (r, m) -> ok(json.job(engine.retry(jobId(m.group(1))))));
-        route("GET", "/api/queues", Role.READ, (r, m) -> queues());
+        route("GET", "/api/queues", Role.READ, (r, m) -> queues(r));
         route("POST", "/api/queues/{name}/pause", Role.ADMIN, (r, m) -> pause(m.group(1), true));
         route("POST", "/api/queues/{name}/resume", Role.ADMIN, (r, m) -> pause(m.group(1), false));
         route("GET", "/api/workers", Role.READ, (r, m) -> workers());
@@ -495,10 +503,27 @@ public final class JobsHttpApi {
         return ok(json.job(engine.remoteWorkers().fail(jobId, body.leaseToken(), jobError, retryable, retryAfter)));
     }
 
-    private ApiResponse queues() {
+    private ApiResponse queues(ApiRequest request) {
+        int windowMinutes = DEFAULT_STATS_WINDOW_MINUTES;
+        Optional<String> window = request.param("windowMinutes");
+        if (window.isPresent()) {
+            OptionalInt value = parseInt(window.get());
+            if (value.isEmpty() || value.getAsInt() < 1 || value.getAsInt() > MAX_STATS_WINDOW_MINUTES) {
+                throw ApiException.invalid(
+                        "windowMinutes", "must be a whole number 1 to " + MAX_STATS_WINDOW_MINUTES + " (a week)");
+            }
+            windowMinutes = value.getAsInt();
+        }
+        var statsByQueue = new HashMap<String, QueueStats>();
+        engine.queueStats(Duration.ofMinutes(windowMinutes)).forEach(stats -> statsByQueue.put(stats.queue(), stats));
         ObjectNode response = mapper.createObjectNode();
+        response.put("windowMinutes", windowMinutes);
         var array = response.putArray("queues");
-        engine.counts().forEach(counts -> array.add(json.queue(counts)));
+        for (QueueCounts counts : engine.counts()) {
+            QueueStats stats =
+                    statsByQueue.getOrDefault(counts.queue(), new QueueStats(counts.queue(), 0, 0, Optional.empty()));
+            array.add(json.queue(counts, stats));
+        }
         return ok(response);
     }
 

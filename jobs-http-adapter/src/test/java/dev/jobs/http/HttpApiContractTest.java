@@ -429,12 +429,41 @@ abstract class HttpApiContractTest {
         assertThat(mail.path("name").asText()).isEqualTo("mail");
         assertThat(mail.path("paused").asBoolean()).isTrue();
         assertThat(mail.path("counts").path("READY").asInt()).isEqualTo(1);
+        assertThat(mail.path("successRate").isNull()).isTrue();
+        assertThat(mail.path("averageRunMs").isNull()).isTrue();
 
         call("POST", "/api/queues/mail/resume", ADMIN, null);
-        assertThat(call("POST", "/api/jobs/acquire", WORKER, "{\"workerId\":\"w1\",\"queues\":[\"mail\"]}")
-                        .body()
-                        .path("jobs"))
-                .hasSize(1);
+        created("{\"type\":\"a\",\"queue\":\"mail\"}");
+        JsonNode leased = call(
+                        "POST", "/api/jobs/acquire", WORKER, "{\"workerId\":\"w1\",\"queues\":[\"mail\"],\"limit\":5}")
+                .body()
+                .path("jobs");
+        assertThat(leased).hasSize(2);
+        JsonNode ok = leased.get(0);
+        JsonNode bad = leased.get(1);
+        call(
+                "POST",
+                "/api/jobs/" + ok.path("id").asText() + "/complete",
+                WORKER,
+                "{\"leaseToken\":\"" + ok.path("leaseToken").asText() + "\"}");
+        call(
+                "POST",
+                "/api/jobs/" + bad.path("id").asText() + "/fail",
+                WORKER,
+                "{\"leaseToken\":\"" + bad.path("leaseToken").asText()
+                        + "\",\"error\":{\"message\":\"x\"},\"retryable\":false}");
+
+        Reply stats = call("GET", "/api/queues?windowMinutes=5", READER, null);
+        assertThat(stats.body().path("windowMinutes").asInt()).isEqualTo(5);
+        JsonNode after = stats.body().path("queues").get(0);
+        assertThat(after.path("succeeded").asInt()).isEqualTo(1);
+        assertThat(after.path("failed").asInt()).isEqualTo(1);
+        assertThat(after.path("successRate").asDouble()).isEqualTo(0.5);
+        assertThat(after.path("averageRunMs").isNumber()).isTrue();
+        assertThat(after.path("averageRunMs").asDouble()).isGreaterThanOrEqualTo(0);
+        Reply badWindow = call("GET", "/api/queues?windowMinutes=0", READER, null);
+        assertProblem(badWindow, 400);
+        assertThat(fields(badWindow)).containsExactly("windowMinutes");
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.jobs.testing;
 import static dev.jobs.testing.JobAssert.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobs.core.DependencyFailurePolicy;
@@ -18,6 +19,7 @@ import dev.jobs.core.JobValidationException;
 import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
+import dev.jobs.core.QueueStats;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.Completion;
@@ -850,6 +852,41 @@ public abstract class JobStoreConformanceTest {
         assertThat(byQueue.get("a").count(JobState.RUNNING)).isEqualTo(1);
         assertThat(byQueue.get("b").count(JobState.SCHEDULED)).isEqualTo(1);
         assertThat(byQueue.get("b").count(JobState.READY)).isZero();
+    }
+
+    @Test
+    void queueStatsCountOutcomesAndAverageRunTimesOfJobsFinishedInTheWindow() {
+        runFor(Duration.ofSeconds(30), true); // finishes before the window: not counted
+        clock.advance(Duration.ofMinutes(1));
+        Instant windowStart = clock.instant();
+        runFor(Duration.ofSeconds(2), true);
+        runFor(Duration.ofSeconds(4), true);
+        runFor(Duration.ofSeconds(6), false);
+        store.cancel(create(jobs.of("t").queue("stats")).id()); // a cancellation says nothing of the work
+
+        List<QueueStats> stats = store.queueStats(windowStart);
+
+        assertThat(stats).singleElement().satisfies(queue -> {
+            assertThat(queue.queue()).isEqualTo("stats");
+            assertThat(queue.succeeded()).isEqualTo(2);
+            assertThat(queue.failed()).isEqualTo(1);
+            assertThat(queue.averageRunTime()).hasValue(Duration.ofSeconds(4));
+            assertThat(queue.successRate())
+                    .hasValueSatisfying(rate -> assertThat(rate).isCloseTo(2 / 3.0, within(1e-9)));
+        });
+        assertThat(store.queueStats(clock.instant().plusSeconds(1))).isEmpty();
+    }
+
+    /** Runs one job on queue "stats" for {@code duration}, ending it succeeded or failed for good. */
+    private void runFor(Duration duration, boolean succeed) {
+        create(jobs.of("t").queue("stats"));
+        Job running = acquire(1, "stats").get(0);
+        clock.advance(duration);
+        if (succeed) {
+            store.complete(running.id(), token(running), Optional.empty());
+        } else {
+            store.fail(running.id(), token(running), JobError.of("Boom", "failed"), Optional.empty());
+        }
     }
 
     @Test

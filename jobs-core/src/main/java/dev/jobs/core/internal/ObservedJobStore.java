@@ -11,6 +11,7 @@ import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobState;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
+import dev.jobs.core.QueueStats;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.Completion;
@@ -190,6 +191,11 @@ public final class ObservedJobStore implements JobStore {
     @Override
     public List<QueueCounts> counts() {
         return store.counts();
+    }
+
+    @Override
+    public List<QueueStats> queueStats(Instant finishedSince) {
+        return store.queueStats(finishedSince);
     }
 
     @Override

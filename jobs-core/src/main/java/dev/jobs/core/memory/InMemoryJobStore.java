@@ -10,6 +10,7 @@ import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobState;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
+import dev.jobs.core.QueueStats;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.DeadWorker;
@@ -444,6 +445,48 @@ public final class InMemoryJobStore implements JobStore {
                     .filter(c -> c.paused() || c.byState().values().stream().anyMatch(n -> n > 0))
                     .toList();
         });
+    }
+
+    @Override
+    public List<QueueStats> queueStats(Instant finishedSince) {
+        return locked(() -> {
+            var byQueue = new TreeMap<String, StatsSum>();
+            for (Job job : jobs.values()) {
+                boolean counted = job.state() == JobState.SUCCEEDED || job.state() == JobState.FAILED;
+                if (counted && !job.finishedAt().orElseThrow().isBefore(finishedSince)) {
+                    byQueue.computeIfAbsent(job.queue(), q -> new StatsSum()).add(job);
+                }
+            }
+            return byQueue.entrySet().stream()
+                    .map(e -> e.getValue().stats(e.getKey()))
+                    .toList();
+        });
+    }
+
+    /** Running totals of one queue's finished jobs. */
+    private static final class StatsSum {
+        long succeeded;
+        long failed;
+        long timed;
+        Duration runTime = Duration.ZERO;
+
+        void add(Job job) {
+            if (job.state() == JobState.SUCCEEDED) {
+                succeeded++;
+            } else {
+                failed++;
+            }
+            if (job.startedAt().isPresent()) {
+                timed++;
+                runTime = runTime.plus(
+                        Duration.between(job.startedAt().get(), job.finishedAt().orElseThrow()));
+            }
+        }
+
+        QueueStats stats(String queue) {
+            return new QueueStats(
+                    queue, succeeded, failed, timed == 0 ? Optional.empty() : Optional.of(runTime.dividedBy(timed)));
+        }
     }
 
     @Override

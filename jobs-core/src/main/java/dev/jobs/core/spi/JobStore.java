@@ -8,6 +8,7 @@ import dev.jobs.core.JobQuery;
 import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
+import dev.jobs.core.QueueStats;
 import dev.jobs.core.WorkerInfo;
 import java.time.Duration;
 import java.time.Instant;
@@ -171,6 +172,12 @@ public interface JobStore extends AutoCloseable {
 
     /** Counts per queue and state, for every queue that holds a job or is paused. */
     List<QueueCounts> counts();
+
+    /**
+     * For each queue with jobs that succeeded or failed at or after {@code finishedSince}: how many
+     * of each, and the mean time their last attempts ran ({@code finishedAt - startedAt}).
+     */
+    List<QueueStats> queueStats(Instant finishedSince);
 
     /** Deletes finished jobs per the request; returns how many. */
     int purge(PurgeRequest request);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
 import dev.jobs.core.QueueCounts;
+import dev.jobs.core.QueueStats;
 import dev.jobs.core.WorkerInfo;
 import java.time.Instant;
 import java.util.Locale;
@@ -93,12 +94,20 @@ public final class JobJson {
         return node;
     }
 
-    public ObjectNode queue(QueueCounts counts) {
+    /** A queue: its counts now, and how its jobs went over the stats' window. */
+    public ObjectNode queue(QueueCounts counts, QueueStats stats) {
         ObjectNode node = mapper.createObjectNode();
         node.put("name", counts.queue());
         node.put("paused", counts.paused());
         var states = node.putObject("counts");
         counts.byState().forEach((state, n) -> states.put(state.name(), n));
+        node.put("succeeded", stats.succeeded());
+        node.put("failed", stats.failed());
+        stats.averageRunTime()
+                .ifPresentOrElse(
+                        run -> node.put("averageRunMs", run.toNanos() / 1_000_000.0),
+                        () -> node.putNull("averageRunMs"));
+        stats.successRate().ifPresentOrElse(rate -> node.put("successRate", rate), () -> node.putNull("successRate"));
         return node;
     }
 

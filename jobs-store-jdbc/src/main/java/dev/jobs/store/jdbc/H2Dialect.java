@@ -22,6 +22,11 @@ final class H2Dialect extends SqlDialect {
     }
 
     @Override
+    String millisBetween(String from, String to) {
+        return "DATEDIFF(MICROSECOND, " + from + ", " + to + ") / 1000.0";
+    }
+
+    @Override
     String insertIfAbsent(String table, String columns, String values, String keyColumn) {
         String sourceColumns =
                 Arrays.stream(columns.split(",\\s*")).map(c -> "s." + c).collect(Collectors.joining(", "));

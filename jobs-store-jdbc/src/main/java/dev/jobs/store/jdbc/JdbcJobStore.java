@@ -19,6 +19,7 @@ import dev.jobs.core.JobsException;
 import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
+import dev.jobs.core.QueueStats;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
@@ -780,6 +781,47 @@ public final class JdbcJobStore implements JobStore {
                     .map(e -> new QueueCounts(e.getKey(), e.getValue(), paused.contains(e.getKey())))
                     .toList();
         });
+    }
+
+    @Override
+    public List<QueueStats> queueStats(Instant finishedSince) {
+        return inTransaction(h -> {
+            var byQueue = new TreeMap<String, QueueStats>();
+            h.createQuery("SELECT queue, state, COUNT(*) AS n, AVG("
+                            + dialect.millisBetween("started_at", "finished_at")
+                            + ") AS run_ms FROM <job> WHERE finished_at >= :since AND state IN ('SUCCEEDED', 'FAILED')"
+                            + " GROUP BY queue, state")
+                    .bind("since", JobRows.toColumn(finishedSince))
+                    .map((rs, ctx) -> {
+                        long n = rs.getLong("n");
+                        double runMs = rs.getDouble("run_ms");
+                        Optional<Duration> run = rs.wasNull()
+                                ? Optional.empty()
+                                : Optional.of(Duration.ofNanos(Math.round(runMs * 1_000_000)));
+                        boolean succeeded = rs.getString("state").equals("SUCCEEDED");
+                        var row = new QueueStats(rs.getString("queue"), succeeded ? n : 0, succeeded ? 0 : n, run);
+                        byQueue.merge(row.queue(), row, JdbcJobStore::combine);
+                        return row;
+                    })
+                    .list();
+            return List.copyOf(byQueue.values());
+        });
+    }
+
+    /** One queue's succeeded and failed rows as one, their mean run times weighted by count. */
+    private static QueueStats combine(QueueStats a, QueueStats b) {
+        long countA = a.succeeded() + a.failed();
+        long countB = b.succeeded() + b.failed();
+        Optional<Duration> run;
+        if (a.averageRunTime().isEmpty() || b.averageRunTime().isEmpty()) {
+            run = a.averageRunTime().or(b::averageRunTime);
+        } else {
+            double nanos = (a.averageRunTime().get().toNanos() * (double) countA
+                            + b.averageRunTime().get().toNanos() * (double) countB)
+                    / (countA + countB);
+            run = Optional.of(Duration.ofNanos(Math.round(nanos)));
+        }
+        return new QueueStats(a.queue(), a.succeeded() + b.succeeded(), a.failed() + b.failed(), run);
     }
 
     @Override

@@ -34,6 +34,11 @@ final class MariaDbDialect extends SqlDialect {
     }
 
     @Override
+    String millisBetween(String from, String to) {
+        return "TIMESTAMPDIFF(MICROSECOND, " + from + ", " + to + ") / 1000.0";
+    }
+
+    @Override
     String insertIfAbsent(String table, String columns, String values, String keyColumn) {
         return "INSERT IGNORE INTO " + table + " (" + columns + ") VALUES (" + values + ")";
     }

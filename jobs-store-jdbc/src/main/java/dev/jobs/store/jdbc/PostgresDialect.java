@@ -71,6 +71,11 @@ final class PostgresDialect extends SqlDialect {
     }
 
     @Override
+    String millisBetween(String from, String to) {
+        return "EXTRACT(EPOCH FROM (" + to + " - " + from + ")) * 1000";
+    }
+
+    @Override
     String insertIfAbsent(String table, String columns, String values, String keyColumn) {
         return "INSERT INTO " + table + " (" + columns + ") VALUES (" + values + ") ON CONFLICT (" + keyColumn
                 + ") DO NOTHING";

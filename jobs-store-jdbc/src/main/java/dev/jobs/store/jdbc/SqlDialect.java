@@ -81,6 +81,9 @@ abstract class SqlDialect {
      */
     abstract String insertIfAbsent(String table, String columns, String values, String keyColumn);
 
+    /** Milliseconds from one timestamp column to another, as a number {@code AVG} can take. */
+    abstract String millisBetween(String from, String to);
+
     /** Whether this database can tell other processes of new work (LISTEN/NOTIFY). */
     boolean supportsNotifications() {
         return false;
