@@ -77,6 +77,12 @@ public final class JobsHttpApi {
 
     static final int MAX_STATS_WINDOW_MINUTES = 7 * 24 * 60;
 
+    /** Most request headers accepted; more get {@code 431}. */
+    public static final int MAX_HEADERS = 100;
+
+    /** Most bytes of request headers (names and values) accepted; more get {@code 431}. */
+    public static final int MAX_HEADER_BYTES = 64 * 1024;
+
     /** Default for {@link Builder#maxEventStreams}. */
     public static final int DEFAULT_MAX_EVENT_STREAMS = 256;
 
@@ -199,6 +205,7 @@ public final class JobsHttpApi {
     }
 
     private ApiResponse dispatch(ApiRequest request) throws InterruptedException {
+        requireHeadersWithinLimits(request);
         Route route = null;
         Matcher matcher = null;
         var allowed = new LinkedHashSet<String>();
@@ -237,6 +244,24 @@ public final class JobsHttpApi {
             }
         }
         return route.handler.handle(request, matcher);
+    }
+
+    /** Checked here too, for hosts that carry the API on a server with laxer limits than ours. */
+    private static void requireHeadersWithinLimits(ApiRequest request) {
+        long count = 0;
+        long bytes = 0;
+        for (Map.Entry<String, List<String>> header : request.headers().entrySet()) {
+            for (String value : header.getValue()) {
+                count++;
+                bytes += header.getKey().length() + value.length();
+            }
+        }
+        if (count > MAX_HEADERS || bytes > MAX_HEADER_BYTES) {
+            throw new ApiException(
+                    431,
+                    "Request header fields too large",
+                    "send at most " + MAX_HEADERS + " headers of at most " + MAX_HEADER_BYTES + " bytes in all");
+        }
     }
 
     private void authorize(ApiRequest request, Role needed) {

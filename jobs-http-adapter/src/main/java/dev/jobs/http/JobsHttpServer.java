@@ -39,6 +39,9 @@ public final class JobsHttpServer implements AutoCloseable {
     /** Seconds {@link #close()} lets requests in flight finish (a long poll ends within 30 s). */
     private static final int STOP_DELAY_SECONDS = 2;
 
+    /** Seconds a client may take to send one request, headers and body. */
+    private static final int MAX_REQUEST_SECONDS = 60;
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final JobsHttpApi api;
@@ -56,6 +59,7 @@ public final class JobsHttpServer implements AutoCloseable {
      */
     public static JobsHttpServer start(JobsHttpApi api, InetSocketAddress address) {
         Objects.requireNonNull(api, "api");
+        limitRequests();
         try {
             HttpServer server = HttpServer.create(address, 0);
             ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -67,6 +71,28 @@ public final class JobsHttpServer implements AutoCloseable {
             return started;
         } catch (IOException e) {
             throw new UncheckedIOException("could not listen on " + address + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Bounds what the JDK's server reads before the API sees a request: header count and size, and
+     * how long a client may take to send a request (a slow client otherwise holds its connection for
+     * ever). They are JVM-wide settings the server reads once, so a value the host set wins.
+     * Responses have no time limit: event streams and long polls are long on purpose.
+     *
+     * <p>The header limits are twice the API's: the JDK's server drops a connection past its limit
+     * without a word, so a request somewhat over the API's limit still gets a {@code 431} that says
+     * why, and only an absurd one is cut off.
+     */
+    private static void limitRequests() {
+        setUnlessSet("sun.net.httpserver.maxReqHeaders", 2 * JobsHttpApi.MAX_HEADERS);
+        setUnlessSet("sun.net.httpserver.maxReqHeaderSize", 2 * JobsHttpApi.MAX_HEADER_BYTES);
+        setUnlessSet("sun.net.httpserver.maxReqTime", MAX_REQUEST_SECONDS);
+    }
+
+    private static void setUnlessSet(String property, int value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, Integer.toString(value));
         }
     }
 

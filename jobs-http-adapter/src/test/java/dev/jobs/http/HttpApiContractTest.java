@@ -1,6 +1,7 @@
 package dev.jobs.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +9,7 @@ import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
 import dev.jobs.core.spi.JobStore;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -575,7 +577,29 @@ abstract class HttpApiContractTest {
         assertProblem(call("POST", "/api/jobs", ADMIN, "type=a", "application/x-www-form-urlencoded"), 415);
         String huge = "{\"type\":\"a\",\"payload\":\"" + "x".repeat(70 * 1024) + "\"}";
         assertProblem(call("POST", "/api/jobs", ADMIN, huge), 413);
+        var manyHeaders = new HashMap<String, String>();
+        for (int i = 0; i < JobsHttpApi.MAX_HEADERS + 10; i++) {
+            manyHeaders.put("X-Filler-" + i, "x");
+        }
+        HttpResponse<String> tooMany =
+                client.send(withHeaders(get("/api/jobs", READER), manyHeaders).build(), BodyHandlers.ofString());
+        HttpResponse<String> tooBig = client.send(
+                get("/api/jobs", READER)
+                        .header("X-Filler", "x".repeat(JobsHttpApi.MAX_HEADER_BYTES + 1))
+                        .build(),
+                BodyHandlers.ofString());
+        assertThat(tooMany.statusCode()).as(tooMany.body()).isEqualTo(431);
+        assertThat(tooBig.statusCode()).as(tooBig.body()).isEqualTo(431);
+        // Far past the limit, the server stops reading and drops the connection.
+        var absurd = get("/api/jobs", READER).header("X-Filler", "x".repeat(4 * JobsHttpApi.MAX_HEADER_BYTES));
+        assertThatThrownBy(() -> client.send(absurd.build(), BodyHandlers.ofString()))
+                .isInstanceOf(IOException.class);
         assertThat(engine.counts()).isEmpty();
+    }
+
+    private static HttpRequest.Builder withHeaders(HttpRequest.Builder request, Map<String, String> headers) {
+        headers.forEach(request::header);
+        return request;
     }
 
     @Test
