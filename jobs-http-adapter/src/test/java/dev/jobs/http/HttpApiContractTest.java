@@ -8,8 +8,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
+import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.spi.JobStore;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,6 +29,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,6 +43,7 @@ abstract class HttpApiContractTest {
     static final String ADMIN = "admin-token-0123456789";
     static final String WORKER = "worker-token-0123456789";
     static final String READER = "reader-token-0123456789";
+    static final int MAX_EVENT_STREAMS = 2;
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final HttpClient client = HttpClient.newHttpClient();
@@ -51,19 +57,39 @@ abstract class HttpApiContractTest {
     /** Closes or cleans up what {@link #newStore()} made. */
     abstract void discard(JobStore store);
 
+    /** While set, every store call fails as a store that cannot be reached does. */
+    private final AtomicBoolean storeDown = new AtomicBoolean();
+
     @BeforeEach
     void start() {
         store = newStore();
         // Not started: remote workers over HTTP are the only ones taking jobs.
-        engine = JobEngine.builder().store(store).build();
+        engine = JobEngine.builder().store(outageSwitch(store)).build();
         var api = JobsHttpApi.builder()
                 .engine(engine)
                 .token(ADMIN, Role.ADMIN)
                 .token(WORKER, Role.WORKER)
                 .token(READER, Role.READ)
                 .maxBodyBytes(64 * 1024)
+                .maxEventStreams(MAX_EVENT_STREAMS)
                 .build();
         server = JobsHttpServer.start(api, new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    /** {@code real}, failing with {@link StoreUnavailableException} while {@link #storeDown} is set. */
+    private JobStore outageSwitch(JobStore real) {
+        return (JobStore) Proxy.newProxyInstance(
+                JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class}, (proxy, method, args) -> {
+                    if (storeDown.get() && !method.getName().equals("close")) {
+                        throw new StoreUnavailableException(
+                                "the test cut the store off", new ConnectException("refused"));
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     @AfterEach
@@ -288,6 +314,44 @@ abstract class HttpApiContractTest {
             assertThat(kinds).containsExactly("created", "started", "progress", "succeeded");
         } finally {
             reader.interrupt();
+        }
+    }
+
+    @Test
+    void aStoreOutageIs503WithRetryAfterAndHealthSaysDownUntilItEnds() throws Exception {
+        storeDown.set(true);
+        Reply health = call("GET", "/health", null, null);
+        Reply create = call("POST", "/api/jobs", ADMIN, "{\"type\":\"a\"}");
+        Reply list = call("GET", "/api/jobs", READER, null);
+        Reply acquire = call("POST", "/api/jobs/acquire", WORKER, "{\"workerId\":\"w1\",\"queues\":[\"default\"]}");
+        storeDown.set(false);
+
+        assertThat(health.status()).isEqualTo(503);
+        assertThat(health.body().path("status").asText()).isEqualTo("down");
+        for (Reply refused : List.of(create, list, acquire)) {
+            assertProblem(refused, 503);
+            assertThat(refused.headers().get("retry-after")).containsExactly("5");
+        }
+        assertThat(call("GET", "/health", null, null).status()).isEqualTo(200);
+        assertThat(call("GET", "/api/jobs", READER, null).body().path("jobs")).isEmpty();
+    }
+
+    @Test
+    void eventStreamsBeyondTheLimitAre503() throws Exception {
+        var open = new ArrayList<HttpResponse<Stream<String>>>();
+        try {
+            for (int i = 0; i < MAX_EVENT_STREAMS; i++) {
+                HttpResponse<Stream<String>> stream =
+                        client.send(get("/api/events", READER).build(), BodyHandlers.ofLines());
+                open.add(stream);
+                // Its first line means the server counts it.
+                assertThat(stream.body().iterator().next()).isEqualTo("retry: 2000");
+            }
+            Reply refused = call("GET", "/api/events", READER, null);
+            assertProblem(refused, 503);
+            assertThat(refused.headers().get("retry-after")).containsExactly("30");
+        } finally {
+            open.forEach(stream -> stream.body().close());
         }
     }
 
