@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * A request to create jobs was rejected; nothing from it was stored. {@link #errors()} names every
- * offending field, not just the first.
+ * A request was rejected for what the caller sent (a job to create, a remote worker's step);
+ * nothing from it was stored or changed. {@link #errors()} names every offending field, not just
+ * the first.
  */
 public final class JobValidationException extends JobsException {
     private static final long serialVersionUID = 1L;
@@ -26,6 +27,11 @@ public final class JobValidationException extends JobsException {
 
     private final List<FieldError> errors;
 
+    /** One offending field. */
+    public static JobValidationException of(String field, String message) {
+        return new JobValidationException(List.of(new FieldError(field, message)));
+    }
+
     public JobValidationException(List<FieldError> errors) {
         super(describe(errors));
         this.errors = List.copyOf(errors);
@@ -40,7 +46,7 @@ public final class JobValidationException extends JobsException {
         if (errors.isEmpty()) {
             throw new IllegalArgumentException("a validation failure needs at least one field error");
         }
-        return "job rejected, nothing was stored: "
+        return "rejected, nothing was stored or changed: "
                 + errors.stream().map(FieldError::toString).collect(Collectors.joining("; "));
     }
 }

@@ -57,27 +57,26 @@ public final class RemoteWorkers {
      * @param lease {@link JobLimits#MIN_LEASE} to {@link JobLimits#MAX_LEASE}
      * @param wait zero to {@link JobLimits#MAX_ACQUIRE_WAIT}
      * @return the leased jobs, each with its lease token; empty when none came in time
-     * @throws IllegalArgumentException if an argument is out of its range
+     * @throws JobValidationException naming the argument that is out of its range
      * @throws InterruptedException if the waiting thread is interrupted
      */
     public List<Job> acquire(String workerId, String host, Set<String> queues, int limit, Duration lease, Duration wait)
             throws InterruptedException {
         requireWorkerId(workerId);
         if (queues.isEmpty()) {
-            throw new IllegalArgumentException("name at least one queue to acquire from");
+            throw JobValidationException.of("queues", "must name at least one queue to acquire from");
         }
         for (String name : queues) {
             if (!JobEngine.isQueueName(name)) {
-                throw new IllegalArgumentException(
-                        "queue names must match " + JobLimits.QUEUE_PATTERN + ", was " + name);
+                throw JobValidationException.of("queues", "must be names matching " + JobLimits.QUEUE_PATTERN);
             }
         }
         if (limit < 1 || limit > JobLimits.MAX_ACQUIRE_BATCH) {
-            throw new IllegalArgumentException("limit must be 1 to " + JobLimits.MAX_ACQUIRE_BATCH + ", was " + limit);
+            throw JobValidationException.of("limit", "must be 1 to " + JobLimits.MAX_ACQUIRE_BATCH);
         }
         requireLease(lease);
         if (wait.isNegative() || wait.compareTo(JobLimits.MAX_ACQUIRE_WAIT) > 0) {
-            throw new IllegalArgumentException("wait must be 0 to " + JobLimits.MAX_ACQUIRE_WAIT + ", was " + wait);
+            throw JobValidationException.of("wait", "must be 0 to " + JobLimits.MAX_ACQUIRE_WAIT.toMillis() + " ms");
         }
         var request = new AcquireRequest(workerId, queues, limit, lease);
         // The wait is the client's real time on the wire, not job time: System.nanoTime, not the clock.
@@ -109,12 +108,10 @@ public final class RemoteWorkers {
             UUID jobId, UUID leaseToken, Duration lease, OptionalInt progress, Optional<String> message) {
         requireLease(lease);
         progress.ifPresent(JobTransitions::requireProgress);
-        message.ifPresent(text -> {
-            if (text.length() > JobLimits.MAX_PROGRESS_MESSAGE_LENGTH) {
-                throw new IllegalArgumentException("message must be at most " + JobLimits.MAX_PROGRESS_MESSAGE_LENGTH
-                        + " characters, was " + text.length());
-            }
-        });
+        if (message.isPresent() && message.get().length() > JobLimits.MAX_PROGRESS_MESSAGE_LENGTH) {
+            throw JobValidationException.of(
+                    "message", "must be at most " + JobLimits.MAX_PROGRESS_MESSAGE_LENGTH + " characters");
+        }
         if (progress.isPresent() || message.isPresent()) {
             // A message alone keeps the progress the job already has.
             int value =
@@ -150,8 +147,8 @@ public final class RemoteWorkers {
     public Job fail(UUID jobId, UUID leaseToken, JobError error, boolean retryable, Optional<Duration> retryAfter) {
         retryAfter.ifPresent(delay -> {
             if (delay.isNegative() || delay.compareTo(JobLimits.MAX_DURATION) > 0) {
-                throw new IllegalArgumentException(
-                        "retryAfter must be 0 to " + JobLimits.MAX_DURATION + ", was " + delay);
+                throw JobValidationException.of(
+                        "retryAfter", "must be 0 to " + JobLimits.MAX_DURATION_MS + " ms (a year)");
             }
         });
         Job job = current(jobId);
@@ -214,15 +211,16 @@ public final class RemoteWorkers {
 
     private static void requireWorkerId(String workerId) {
         if (workerId == null || workerId.isBlank() || workerId.length() > JobLimits.MAX_WORKER_ID_LENGTH) {
-            throw new IllegalArgumentException(
-                    "workerId must be 1 to " + JobLimits.MAX_WORKER_ID_LENGTH + " characters, was " + workerId);
+            throw JobValidationException.of(
+                    "workerId", "must be 1 to " + JobLimits.MAX_WORKER_ID_LENGTH + " characters");
         }
     }
 
     private static void requireLease(Duration lease) {
         if (lease.compareTo(JobLimits.MIN_LEASE) < 0 || lease.compareTo(JobLimits.MAX_LEASE) > 0) {
-            throw new IllegalArgumentException(
-                    "lease must be " + JobLimits.MIN_LEASE + " to " + JobLimits.MAX_LEASE + ", was " + lease);
+            throw JobValidationException.of(
+                    "lease",
+                    "must be " + JobLimits.MIN_LEASE.toMillis() + " to " + JobLimits.MAX_LEASE.toMillis() + " ms");
         }
     }
 }

@@ -187,8 +187,6 @@ public final class JobsHttpApi {
                     "the job store cannot be reached; try again shortly",
                     List.of(),
                     Map.of("Retry-After", "5"));
-        } catch (IllegalArgumentException e) {
-            return problem(400, "Invalid request", e.getMessage(), List.of(), Map.of());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return problem(503, "Shutting down", "the server is stopping; try another instance", List.of(), Map.of());

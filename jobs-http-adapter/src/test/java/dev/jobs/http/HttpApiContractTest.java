@@ -258,6 +258,9 @@ abstract class HttpApiContractTest {
         HttpResponse<String> limited =
                 client.send(get("/api/jobs.csv?queue=csv&limit=3", READER).build(), BodyHandlers.ofString());
         assertThat(limited.body().lines()).hasSize(1 + 3);
+        Reply badCursor = call("GET", "/api/jobs?cursor=not-one-of-ours", READER, null);
+        assertProblem(badCursor, 400);
+        assertThat(fields(badCursor)).containsExactly("cursor");
         Reply badFilter = call("GET", "/api/jobs.csv?state=nope&limit=0", READER, null);
         assertProblem(badFilter, 400);
         assertThat(fields(badFilter)).containsExactlyInAnyOrder("state", "limit");

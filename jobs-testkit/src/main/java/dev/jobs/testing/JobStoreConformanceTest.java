@@ -406,7 +406,7 @@ public abstract class JobStoreConformanceTest {
         assertThat(reported).hasProgress(40);
         assertThat(current(running).progressMessage()).contains("halfway-ish");
         assertThatThrownBy(() -> store.reportProgress(running.id(), token(running), 101, Optional.empty()))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(JobValidationException.class);
     }
 
     @Test

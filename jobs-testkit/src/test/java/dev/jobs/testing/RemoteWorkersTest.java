@@ -3,6 +3,7 @@ package dev.jobs.testing;
 import static dev.jobs.testing.JobAssert.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.jobs.core.Job;
@@ -10,6 +11,7 @@ import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobEvent;
 import dev.jobs.core.JobSpec;
+import dev.jobs.core.JobValidationException;
 import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.RemoteWorkers;
 import dev.jobs.core.RetryPolicy;
@@ -25,6 +27,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -184,20 +187,30 @@ class RemoteWorkersTest {
     void argumentsOutOfRangeAreRejectedBeforeAnythingIsTaken() {
         engine.enqueue(JobSpec.of("a"));
 
-        assertThatThrownBy(() -> remote.acquire("py-1", "h", DEFAULT, 101, LEASE, Duration.ZERO))
-                .hasMessageContaining("limit must be 1 to 100");
-        assertThatThrownBy(() -> remote.acquire("py-1", "h", DEFAULT, 1, Duration.ofHours(2), Duration.ZERO))
-                .hasMessageContaining("lease must be");
-        assertThatThrownBy(() -> remote.acquire("py-1", "h", DEFAULT, 1, LEASE, Duration.ofMinutes(1)))
-                .hasMessageContaining("wait must be");
-        assertThatThrownBy(() -> remote.acquire("", "h", DEFAULT, 1, LEASE, Duration.ZERO))
-                .hasMessageContaining("workerId");
-        assertThatThrownBy(() -> remote.acquire("py-1", "h", Set.of("Bad Queue"), 1, LEASE, Duration.ZERO))
-                .hasMessageContaining("queue names must match");
+        assertThat(rejectedField(() -> remote.acquire("py-1", "h", DEFAULT, 101, LEASE, Duration.ZERO)))
+                .isEqualTo("limit");
+        assertThat(rejectedField(() -> remote.acquire("py-1", "h", DEFAULT, 1, Duration.ofHours(2), Duration.ZERO)))
+                .isEqualTo("lease");
+        assertThat(rejectedField(() -> remote.acquire("py-1", "h", DEFAULT, 1, LEASE, Duration.ofMinutes(1))))
+                .isEqualTo("wait");
+        assertThat(rejectedField(() -> remote.acquire("", "h", DEFAULT, 1, LEASE, Duration.ZERO)))
+                .isEqualTo("workerId");
+        assertThat(rejectedField(() -> remote.acquire("py-1", "h", Set.of("Bad Queue"), 1, LEASE, Duration.ZERO)))
+                .isEqualTo("queues");
         assertThat(engine.counts())
                 .singleElement()
                 .satisfies(
                         c -> assertThat(c.count(dev.jobs.core.JobState.READY)).isEqualTo(1));
+    }
+
+    /** The one field a call was refused for, with a message that says what is allowed. */
+    private static String rejectedField(ThrowingCallable call) {
+        var thrown = catchThrowableOfType(JobValidationException.class, call);
+        assertThat(thrown).as("a JobValidationException").isNotNull();
+        assertThat(thrown.errors())
+                .singleElement()
+                .satisfies(e -> assertThat(e.message()).startsWith("must "));
+        return thrown.errors().get(0).field();
     }
 
     private static java.util.UUID token(List<Job> jobs, int index) {

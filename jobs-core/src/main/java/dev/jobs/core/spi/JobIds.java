@@ -2,6 +2,7 @@ package dev.jobs.core.spi;
 
 import dev.jobs.core.Job;
 import dev.jobs.core.JobPage;
+import dev.jobs.core.JobValidationException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Comparator;
@@ -43,14 +44,13 @@ public final class JobIds {
     /**
      * The id a cursor made by {@link #page} resumes after.
      *
-     * @throws IllegalArgumentException if no store made this cursor
+     * @throws JobValidationException naming {@code cursor} if no store made this cursor
      */
     public static UUID cursorId(String cursor) {
         try {
             return UUID.fromString(cursor);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
-                    "cursor '" + cursor + "' was not issued by this store; start again without a cursor", e);
+            throw JobValidationException.of("cursor", "was not issued by this store; start again without a cursor");
         }
     }
 

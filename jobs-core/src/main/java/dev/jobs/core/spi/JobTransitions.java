@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobState;
+import dev.jobs.core.JobValidationException;
 import dev.jobs.core.LeaseLostException;
 import java.time.Duration;
 import java.time.Instant;
@@ -100,10 +101,14 @@ public final class JobTransitions {
                 .build();
     }
 
-    /** Checks a progress value before any store work is done. */
+    /**
+     * Checks a progress value before any store work is done.
+     *
+     * @throws JobValidationException naming {@code progress} unless it is 0 to 100
+     */
     public static void requireProgress(int progress) {
         if (progress < 0 || progress > 100) {
-            throw new IllegalArgumentException("progress must be 0 to 100, was " + progress);
+            throw JobValidationException.of("progress", "must be 0 to 100, was " + progress);
         }
     }
 
