@@ -386,6 +386,17 @@ public final class JobEngine implements AutoCloseable {
     }
 
     /**
+     * Checks that the store and the dispatch queue answer, for a health endpoint: a cheap read of
+     * each.
+     *
+     * @throws StoreUnavailableException if either cannot be reached
+     */
+    public void checkHealth() {
+        store.get(new UUID(0, 0));
+        queue.ping();
+    }
+
+    /**
      * Adds a listener while the engine runs, such as a client watching a stream of events, and
      * returns the handle that removes it. The listener hears the changes this engine makes (its own
      * workers, its remote workers, its callers), not those other engines sharing the store make.

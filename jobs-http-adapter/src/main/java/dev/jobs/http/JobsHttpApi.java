@@ -303,7 +303,7 @@ public final class JobsHttpApi {
 
     private ApiResponse health() {
         try {
-            engine.get(new UUID(0, 0));
+            engine.checkHealth();
             return new ApiResponse(
                     200, JSON, Map.of(), bytes(mapper.createObjectNode().put("status", "up")));
         } catch (RuntimeException e) {
@@ -314,7 +314,7 @@ public final class JobsHttpApi {
                     Map.of(),
                     bytes(mapper.createObjectNode()
                             .put("status", "down")
-                            .put("detail", "the job store does not answer")));
+                            .put("detail", "the job store or its dispatch queue does not answer")));
         }
     }
 

@@ -33,6 +33,14 @@ public interface JobQueue extends AutoCloseable {
      */
     void awaitWork(Set<String> queues, Duration maxWait) throws InterruptedException;
 
+    /**
+     * Checks that the queue's backing service answers, for health checks. The default does
+     * nothing: a queue kept in the store is as available as the store.
+     *
+     * @throws dev.jobs.core.StoreUnavailableException if it cannot be reached
+     */
+    default void ping() {}
+
     @Override
     default void close() {}
 }
