@@ -137,7 +137,9 @@ public final class RemoteWorkers {
 
     /**
      * Records a failed attempt. It retries per the job's retry policy (an error {@code type} the
-     * policy lists as non-retryable fails it for good), unless {@code retryable} is false.
+     * policy lists as non-retryable fails it for good), unless {@code retryable} is false. When
+     * cancellation was asked (the heartbeat said so), the job ends {@code CANCELLED} instead: that
+     * is how a remote worker reports that it stopped on request.
      *
      * @param retryAfter overrides the policy's delay when the job has attempts left
      * @return the job, now {@code RETRYING} (with its next {@code runAt}) or {@code FAILED}
@@ -152,6 +154,10 @@ public final class RemoteWorkers {
             }
         });
         Job job = current(jobId);
+        if (job.cancelRequested()) {
+            // The worker stopped because it was told to: the job ends as cancelled, not failed.
+            return store.cancelRunning(jobId, leaseToken, error).job();
+        }
         Instant now = clock.instant();
         Optional<Instant> retryAt = Optional.empty();
         boolean typeRetryable = !retryDecider.policyFor(job).nonRetryable().contains(error.type());

@@ -116,6 +116,15 @@ class RemoteWorkersTest {
                 leased.id(), leased.leaseToken().orElseThrow(), LEASE, OptionalInt.empty(), Optional.empty());
 
         assertThat(beat.cancelRequested()).isTrue();
+        // The worker stops and reports it: the job ends cancelled, with the worker's words.
+        Job ended = remote.fail(
+                leased.id(),
+                leased.leaseToken().orElseThrow(),
+                JobError.of("Cancelled", "stopped at step 3 on request"),
+                true,
+                Optional.empty());
+        JobAssert.assertThat(ended).isCancelled();
+        assertThat(ended.lastError().orElseThrow().message()).isEqualTo("stopped at step 3 on request");
     }
 
     @Test
