@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""A remote worker for the jobs engine, in Python with only the standard library.
+
+It takes jobs from a queue of the example server over HTTP (long-polling acquire), runs them,
+heartbeats while it works (reporting progress, and stopping if cancellation was asked), and
+completes or fails each one. Its own job type is `py.wordcount`: the payload {"text": "..."}
+becomes {"words": n, "top": [[word, count], ...]}.
+
+    python3 worker.py --url http://localhost:8080 --token <admin token> [--queue python]
+
+Settings may also come from JOBS_URL, JOBS_API_TOKEN and JOBS_QUEUE. --exit-when-idle stops it
+once the queue has stayed empty for one long poll (tests and batch runs use it). Ctrl-C stops it
+after the job in hand.
+"""
+
+import argparse
+import collections
+import json
+import os
+import re
+import socket
+import sys
+import time
+import traceback
+import urllib.error
+import urllib.request
+
+LEASE_MS = 30_000
+WAIT_MS = 10_000
+
+
+class Api:
+    """The engine's HTTP API, one JSON request at a time."""
+
+    def __init__(self, url, token):
+        self.url = url.rstrip("/")
+        self.token = token
+
+    def post(self, path, body):
+        request = urllib.request.Request(
+            self.url + path,
+            data=json.dumps(body).encode("utf-8"),
+            method="POST",
+            headers={"Authorization": "Bearer " + self.token, "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=WAIT_MS / 1000 + 30) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            # Problem documents (RFC 9457) say what was wrong; pass them on.
+            return error.code, json.loads(error.read() or b"null")
+
+
+class LeaseLost(Exception):
+    """The server gave the job to someone else (the lease lapsed): stop working on it."""
+
+
+class Cancelled(Exception):
+    """Cancellation was asked for this job: stop, and report it (the job ends CANCELLED)."""
+
+
+def word_count(job, heartbeat):
+    words = re.findall(r"[\w']+", job["payload"].get("text", "").lower())
+    counts = collections.Counter()
+    chunk = max(1, len(words) // 4)
+    for start in range(0, len(words), chunk):
+        counts.update(words[start:start + chunk])
+        if heartbeat(min(99, 100 * (start + chunk) // max(1, len(words))), "counted %d words" % (start + chunk)):
+            raise Cancelled("stopped after %d words on request" % (start + chunk))
+    return {"words": len(words), "top": counts.most_common(3)}
+
+
+HANDLERS = {"py.wordcount": word_count}
+
+
+def run(api, worker_id, queue, exit_when_idle):
+    done = 0
+    while True:
+        status, body = api.post("/api/jobs/acquire", {
+            "workerId": worker_id, "queues": [queue], "limit": 1, "leaseMs": LEASE_MS, "waitMs": WAIT_MS})
+        if status != 200:
+            print("acquire refused (%d): %s" % (status, body.get("detail") if body else ""), file=sys.stderr)
+            time.sleep(2)
+            continue
+        if not body["jobs"]:
+            if exit_when_idle:
+                return done
+            continue
+        job = body["jobs"][0]
+        token = job["leaseToken"]
+
+        def heartbeat(progress, message):
+            code, beat = api.post("/api/jobs/%s/heartbeat" % job["id"], {
+                "leaseToken": token, "leaseMs": LEASE_MS, "progress": progress, "message": message})
+            if code == 409:
+                raise LeaseLost()
+            return code == 200 and beat["cancelRequested"]
+
+        try:
+            handler = HANDLERS.get(job["type"])
+            if handler is None:
+                raise LookupError("this worker has no handler for job type '%s'" % job["type"])
+            result = handler(job, heartbeat)
+            code, _ = api.post("/api/jobs/%s/complete" % job["id"], {"leaseToken": token, "result": result})
+            print("job %s %s" % (job["id"], "done" if code == 200 else "not recorded (%d)" % code))
+            done += 1
+        except LeaseLost:
+            print("job %s: lease lost; another worker has it now" % job["id"], file=sys.stderr)
+        except Cancelled as stop:
+            api.post("/api/jobs/%s/fail" % job["id"], {
+                "leaseToken": token, "error": {"type": "Cancelled", "message": str(stop)}})
+            print("job %s cancelled: %s" % (job["id"], stop))
+        except Exception as error:  # the attempt failed: report it and let the retry policy decide
+            api.post("/api/jobs/%s/fail" % job["id"], {
+                "leaseToken": token,
+                "error": {"type": type(error).__name__, "message": str(error), "stack": traceback.format_exc()},
+                "retryable": not isinstance(error, LookupError)})
+            print("job %s failed: %s" % (job["id"], error), file=sys.stderr)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="A jobs worker in Python.")
+    parser.add_argument("--url", default=os.environ.get("JOBS_URL", "http://localhost:8080"))
+    parser.add_argument("--token", default=os.environ.get("JOBS_API_TOKEN"))
+    parser.add_argument("--queue", default=os.environ.get("JOBS_QUEUE", "python"))
+    parser.add_argument("--worker-id", default="py-%s-%d" % (socket.gethostname(), os.getpid()))
+    parser.add_argument("--exit-when-idle", action="store_true")
+    args = parser.parse_args()
+    if not args.token:
+        parser.error("give the server's token with --token or JOBS_API_TOKEN")
+    print("worker %s taking '%s' jobs from %s" % (args.worker_id, args.queue, args.url))
+    try:
+        done = run(Api(args.url, args.token), args.worker_id, args.queue, args.exit_when_idle)
+        print("queue '%s' is empty; %d jobs done" % (args.queue, done))
+    except KeyboardInterrupt:
+        print("stopped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+package dev.jobs.examples;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.Job;
+import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobGraph;
+import dev.jobs.core.JobSpec;
+import dev.jobs.core.Outcome;
+import dev.jobs.core.RetryPolicy;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Handlers that show the engine's features on work that takes real time: a pipeline whose steps
+ * fan out and back in, a flaky call that succeeds on its third attempt, a long job that reports
+ * progress and stops when cancelled, one that overruns its timeout, and one that fails for good.
+ * They all run on the {@value #QUEUE} queue.
+ */
+final class DemoJobs {
+    static final String QUEUE = "demo";
+    static final int PIPELINE_PARTS = 3;
+
+    private DemoJobs() {}
+
+    /** Registers every demo handler, and the flaky job's quick retry policy. */
+    static JobEngine.Builder register(JobEngine.Builder engine) {
+        return engine.register("demo.fetch", JsonNode.class, ctx -> {
+                    Thread.sleep(300);
+                    return Map.of("source", ctx.payload().path("source").asText(), "parts", PIPELINE_PARTS);
+                })
+                .register("demo.transform", JsonNode.class, ctx -> {
+                    int part = ctx.payload().path("part").asInt();
+                    Thread.sleep(200 + 100L * part);
+                    return Map.of("part", part, "rows", 10 * (part + 1));
+                })
+                .register("demo.merge", JsonNode.class, ctx -> {
+                    Thread.sleep(200);
+                    return Map.of("merged", PIPELINE_PARTS);
+                })
+                .register("demo.flaky", JsonNode.class, ctx -> {
+                    if (ctx.attempt() < 3) {
+                        throw new IOException(
+                                "the upstream service timed out (simulated, attempt " + ctx.attempt() + ")");
+                    }
+                    return "answered on attempt " + ctx.attempt();
+                })
+                .retryPolicy("demo.flaky", RetryPolicy.fixed(Duration.ofSeconds(1)))
+                .register("demo.long", JsonNode.class, ctx -> {
+                    int steps = ctx.payload().path("steps").asInt(20);
+                    for (int step = 1; step <= steps; step++) {
+                        if (ctx.isCancelled()) {
+                            return Outcome.cancel("stopped at step " + step + " of " + steps + " on request");
+                        }
+                        Thread.sleep(500);
+                        ctx.progress(100 * step / steps, "step " + step + " of " + steps);
+                    }
+                    return "all " + steps + " steps done";
+                })
+                .register("demo.slow", JsonNode.class, Duration.ofSeconds(2), ctx -> {
+                    Thread.sleep(10_000); // overruns its 2 s timeout: interrupted, the attempt fails
+                    return "never";
+                })
+                .register("demo.doomed", JsonNode.class, ctx -> Outcome.discard("this input can never be processed"));
+    }
+
+    /** Enqueues one of each demo: the pipeline DAG and the single jobs. Returns every job. */
+    static List<Job> enqueue(JobEngine engine) {
+        var graph = JobGraph.builder().add("fetch", spec("demo.fetch", Map.of("source", "https://example.com/feed")));
+        var parts = new ArrayList<String>();
+        for (int part = 0; part < PIPELINE_PARTS; part++) {
+            String ref = "transform-" + part;
+            graph.add(ref, spec("demo.transform", Map.of("part", part)), "fetch");
+            parts.add(ref);
+        }
+        graph.add("merge", spec("demo.merge", Map.of()), parts.toArray(String[]::new));
+        var jobs = new ArrayList<>(engine.graph(graph.build()).values());
+        jobs.addAll(engine.enqueueAll(List.of(
+                spec("demo.flaky", Map.of()),
+                spec("demo.long", Map.of("steps", 20)),
+                spec("demo.slow", Map.of()).withMaxAttempts(1),
+                spec("demo.doomed", Map.of()))));
+        return jobs;
+    }
+
+    private static JobSpec spec(String type, Map<String, ?> payload) {
+        return JobSpec.of(type, payload).withQueue(QUEUE);
+    }
+}

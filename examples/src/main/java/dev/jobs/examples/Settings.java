@@ -1,0 +1,161 @@
+package dev.jobs.examples;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The example server's settings: each from its environment variable, or from the matching flag,
+ * which wins ({@code JOBS_HTTP_PORT} or {@code --http-port=8080}). A bad one stops start-up with
+ * one line that names it and says what is allowed.
+ *
+ * @param httpPort the port of the HTTP API; 0 picks a free one
+ * @param jdbcUrl PostgreSQL or MariaDB instead of the embedded H2 file database
+ * @param jdbcUser the database user, with {@code jdbcUrl}
+ * @param jdbcPassword the database password, with {@code jdbcUrl}
+ * @param apiToken the admin token; empty to use the one saved in the data directory, or a new one
+ * @param dataDir where the H2 database and the generated token live
+ * @param workers jobs run at once in this process; 0 for an API-only server
+ * @param demo enqueue the demo jobs at start
+ */
+record Settings(
+        int httpPort,
+        Optional<String> jdbcUrl,
+        String jdbcUser,
+        String jdbcPassword,
+        Optional<String> apiToken,
+        Path dataDir,
+        int workers,
+        boolean demo) {
+
+    /** Each setting's flag and the environment variable behind it. */
+    static final Map<String, String> VARIABLE_OF_FLAG = orderedMap(
+            "--http-port", "JOBS_HTTP_PORT",
+            "--jdbc-url", "JOBS_JDBC_URL",
+            "--jdbc-user", "JOBS_JDBC_USER",
+            "--jdbc-password", "JOBS_JDBC_PASSWORD",
+            "--redis-url", "JOBS_REDIS_URL",
+            "--api-token", "JOBS_API_TOKEN",
+            "--data-dir", "JOBS_DATA_DIR",
+            "--workers", "JOBS_WORKERS");
+
+    static final int DEFAULT_PORT = 8080;
+    static final int DEFAULT_WORKERS = 8;
+    static final int MAX_WORKERS = 1000;
+    static final int MIN_TOKEN_LENGTH = 16;
+
+    private static final List<String> JDBC_PREFIXES =
+            List.of("jdbc:postgresql:", "jdbc:mariadb:", "jdbc:mysql:", "jdbc:h2:");
+
+    /** A setting that cannot be used; the message is the one line the user sees. */
+    static final class Invalid extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Invalid(String message) {
+            super(message);
+        }
+    }
+
+    static Settings parse(List<String> args, Map<String, String> environment) throws Invalid {
+        var values = new HashMap<String, String>();
+        VARIABLE_OF_FLAG.forEach((flag, variable) -> {
+            String value = environment.get(variable);
+            if (value != null && !value.isBlank()) {
+                values.put(variable, value.trim());
+            }
+        });
+        boolean demo = false;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (arg.equals("--demo")) {
+                demo = true;
+                continue;
+            }
+            if (arg.equals("--help") || arg.equals("-h")) {
+                throw new Invalid(usage());
+            }
+            int eq = arg.indexOf('=');
+            String flag = eq < 0 ? arg : arg.substring(0, eq);
+            String variable = VARIABLE_OF_FLAG.get(flag);
+            if (variable == null) {
+                throw new Invalid("unknown option '" + arg + "'; " + usage());
+            }
+            String value;
+            if (eq >= 0) {
+                value = arg.substring(eq + 1);
+            } else if (i + 1 < args.size()) {
+                value = args.get(++i);
+            } else {
+                throw new Invalid(flag + " needs a value, as in " + flag + "=...");
+            }
+            values.put(variable, value.trim());
+        }
+
+        if (values.containsKey("JOBS_REDIS_URL")) {
+            throw new Invalid("JOBS_REDIS_URL: the Redis queue is not part of this release yet (it comes with the"
+                    + " jobs-queue-redis module); leave it unset to dispatch from the database");
+        }
+        int port = integer(values, "JOBS_HTTP_PORT", DEFAULT_PORT, 0, 65535);
+        int workers = integer(values, "JOBS_WORKERS", DEFAULT_WORKERS, 0, MAX_WORKERS);
+        Optional<String> jdbcUrl = Optional.ofNullable(values.get("JOBS_JDBC_URL"));
+        if (jdbcUrl.isPresent() && JDBC_PREFIXES.stream().noneMatch(jdbcUrl.get()::startsWith)) {
+            throw new Invalid("JOBS_JDBC_URL must be a PostgreSQL, MariaDB/MySQL or H2 JDBC URL (starting with one of "
+                    + JDBC_PREFIXES + "), was '" + jdbcUrl.get() + "'");
+        }
+        if (jdbcUrl.isEmpty() && (values.containsKey("JOBS_JDBC_USER") || values.containsKey("JOBS_JDBC_PASSWORD"))) {
+            throw new Invalid("JOBS_JDBC_USER and JOBS_JDBC_PASSWORD go with JOBS_JDBC_URL, which is not set");
+        }
+        Optional<String> token = Optional.ofNullable(values.get("JOBS_API_TOKEN"));
+        if (token.isPresent() && token.get().length() < MIN_TOKEN_LENGTH) {
+            throw new Invalid("JOBS_API_TOKEN must be at least " + MIN_TOKEN_LENGTH
+                    + " characters, so it cannot be guessed; leave it unset to have one generated");
+        }
+        Path dataDir = Path.of(values.getOrDefault("JOBS_DATA_DIR", "data"))
+                .toAbsolutePath()
+                .normalize();
+        return new Settings(
+                port,
+                jdbcUrl,
+                values.getOrDefault("JOBS_JDBC_USER", ""),
+                values.getOrDefault("JOBS_JDBC_PASSWORD", ""),
+                token,
+                dataDir,
+                workers,
+                demo);
+    }
+
+    private static int integer(Map<String, String> values, String variable, int fallback, int min, int max)
+            throws Invalid {
+        String text = values.get(variable);
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(text);
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new Invalid(variable + " must be a whole number " + min + " to " + max + ", was '" + text + "'");
+    }
+
+    static String usage() {
+        var text = new StringBuilder("settings (environment variable, or flag): ");
+        VARIABLE_OF_FLAG.forEach((flag, variable) ->
+                text.append(variable).append(" / ").append(flag).append(", "));
+        return text.append("and --demo to enqueue the demo jobs").toString();
+    }
+
+    private static Map<String, String> orderedMap(String... pairs) {
+        var map = new LinkedHashMap<String, String>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put(pairs[i], pairs[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(map);
+    }
+}

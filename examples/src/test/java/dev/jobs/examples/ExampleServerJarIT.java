@@ -1,0 +1,212 @@
+package dev.jobs.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged jar as a user runs it: started as a process on an empty data directory with
+ * {@code --demo}, it serves the API, runs the demo jobs to their ends, lets the Python worker drain
+ * its queue, stops gracefully on SIGTERM, and starts again on the same data with every job kept.
+ */
+class ExampleServerJarIT {
+    private static final String TOKEN = "it-admin-token-0123456789";
+    private static final Duration PATIENCE = Duration.ofSeconds(90);
+
+    private final ObjectMapper mapper = new ObjectMapper();
+    private final HttpClient client = HttpClient.newHttpClient();
+    private Process server;
+    private int port;
+
+    @TempDir
+    Path dataDir;
+
+    @AfterEach
+    void stopServer() throws Exception {
+        if (server != null && server.isAlive()) {
+            server.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void runsTheDemoAndTheirPythonWorkerAndKeepsEveryJobAcrossARestart() throws Exception {
+        Path firstLog = start(List.of("--demo"), 4);
+
+        JsonNode demo = awaitJobs(
+                "queue=demo&limit=100",
+                jobs -> jobs.size() == 9
+                        && state(jobs, "demo.merge").equals("SUCCEEDED")
+                        && state(jobs, "demo.flaky").equals("SUCCEEDED")
+                        && state(jobs, "demo.slow").equals("FAILED")
+                        && state(jobs, "demo.doomed").equals("FAILED")
+                        && state(jobs, "demo.long").equals("RUNNING"));
+        assertThat(job(demo, "demo.flaky").path("attempt").asInt()).isEqualTo(3);
+        assertThat(job(demo, "demo.slow").path("lastError").path("type").asText())
+                .isEqualTo("Timeout");
+        assertThat(job(demo, "demo.merge").path("result").path("merged").asInt())
+                .isEqualTo(DemoJobs.PIPELINE_PARTS);
+        // The long job reports progress and stops when cancelled.
+        String longJob = job(demo, "demo.long").path("id").asText();
+        assertThat(send("POST", "/api/jobs/" + longJob + "/cancel", null)
+                        .path("cancelRequested")
+                        .asBoolean())
+                .isTrue();
+        awaitJobs("queue=demo&type=demo.long", jobs -> state(jobs, "demo.long").equals("CANCELLED"));
+
+        for (String text : List.of("a b a", "the cat and the hat", "one")) {
+            send(
+                    "POST",
+                    "/api/jobs",
+                    "{\"type\":\"py.wordcount\",\"queue\":\"python\",\"payload\":{\"text\":\"" + text + "\"}}");
+        }
+        runPythonWorker();
+        JsonNode python = awaitJobs("queue=python&state=succeeded", jobs -> jobs.size() == 3);
+        assertThat(python.findValues("words")).extracting(JsonNode::asInt).containsExactlyInAnyOrder(3, 5, 1);
+
+        server.destroy(); // SIGTERM: a graceful stop
+        assertThat(server.waitFor(60, TimeUnit.SECONDS))
+                .as("stopped within a minute")
+                .isTrue();
+        assertThat(Files.readString(firstLog))
+                .contains("jobs example server is up")
+                .contains("stopped");
+
+        start(List.of(), 0);
+        assertThat(send("GET", "/api/jobs?queue=demo&limit=100", null).path("jobs"))
+                .hasSize(9);
+        assertThat(send("GET", "/api/jobs?queue=python&state=succeeded", null).path("jobs"))
+                .hasSize(3);
+    }
+
+    /** Starts the jar and waits until it answers /health; returns its log file. */
+    private Path start(List<String> args, int workers) throws Exception {
+        try (var socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        String jar = System.getProperty("jobs.exampleJar");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        var command = new java.util.ArrayList<>(List.of(java, "-jar", jar));
+        command.addAll(args);
+        Path log = Files.createTempFile(dataDir.getParent(), "example-server-", ".log");
+        var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = builder.environment();
+        env.put("JOBS_DATA_DIR", dataDir.toString());
+        env.put("JOBS_HTTP_PORT", Integer.toString(port));
+        env.put("JOBS_API_TOKEN", TOKEN);
+        env.put("JOBS_WORKERS", Integer.toString(workers));
+        server = builder.start();
+        Instant deadline = Instant.now().plus(PATIENCE);
+        while (Instant.now().isBefore(deadline)) {
+            assertThat(server.isAlive())
+                    .as("server running; its log:%n%s", Files.readString(log))
+                    .isTrue();
+            try {
+                var health = client.send(HttpRequest.newBuilder(uri("/health")).build(), BodyHandlers.ofString());
+                if (health.statusCode() == 200) {
+                    return log;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(
+                "the server did not answer /health in " + PATIENCE + "; its log:\n" + Files.readString(log));
+    }
+
+    private void runPythonWorker() throws Exception {
+        Path log = Files.createTempFile(dataDir.getParent(), "python-worker-", ".log");
+        Process worker = new ProcessBuilder(
+                        "python3",
+                        System.getProperty("jobs.pythonWorker"),
+                        "--url",
+                        "http://127.0.0.1:" + port,
+                        "--token",
+                        TOKEN,
+                        "--exit-when-idle")
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        assertThat(worker.waitFor(90, TimeUnit.SECONDS))
+                .as("the worker finished")
+                .isTrue();
+        assertThat(worker.exitValue())
+                .as("worker exit; its log:%n%s", Files.readString(log))
+                .isZero();
+        assertThat(Files.readString(log)).contains("3 jobs done");
+    }
+
+    /** Polls the job list until {@code done} holds for it; returns the last list. */
+    private JsonNode awaitJobs(String query, Predicate<JsonNode> done) throws Exception {
+        Instant deadline = Instant.now().plus(PATIENCE);
+        JsonNode jobs = send("GET", "/api/jobs?" + query, null).path("jobs");
+        while (!done.test(jobs)) {
+            assertThat(Instant.now())
+                    .as("jobs reached their states; last seen: %s", summary(jobs))
+                    .isBefore(deadline);
+            Thread.sleep(250);
+            jobs = send("GET", "/api/jobs?" + query, null).path("jobs");
+        }
+        return jobs;
+    }
+
+    private JsonNode send(String method, String path, String body) throws Exception {
+        var request = HttpRequest.newBuilder(uri(path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + TOKEN)
+                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body));
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        var response = client.send(request.build(), BodyHandlers.ofString());
+        assertThat(response.statusCode())
+                .as(method + " " + path + ": " + response.body())
+                .isBetween(200, 201);
+        return mapper.readTree(response.body());
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    private static JsonNode job(JsonNode jobs, String type) {
+        for (JsonNode job : jobs) {
+            if (job.path("type").asText().equals(type)) {
+                return job;
+            }
+        }
+        return null;
+    }
+
+    private static String state(JsonNode jobs, String type) {
+        JsonNode job = job(jobs, type);
+        return job == null ? "" : job.path("state").asText();
+    }
+
+    private static Map<String, String> summary(JsonNode jobs) {
+        var states = new HashMap<String, String>();
+        jobs.forEach(
+                job -> states.merge(job.path("type").asText(), job.path("state").asText(), (a, b) -> a + "," + b));
+        return states;
+    }
+}

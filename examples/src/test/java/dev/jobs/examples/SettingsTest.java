@@ -1,0 +1,64 @@
+package dev.jobs.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Settings come from the environment or flags, and a bad one is one line naming it. */
+class SettingsTest {
+    @Test
+    void defaultsAreTheEmbeddedServerOnPort8080() throws Exception {
+        Settings settings = Settings.parse(List.of(), Map.of());
+
+        assertThat(settings.httpPort()).isEqualTo(8080);
+        assertThat(settings.jdbcUrl()).isEmpty();
+        assertThat(settings.dataDir()).isEqualTo(Path.of("data").toAbsolutePath());
+        assertThat(settings.workers()).isEqualTo(Settings.DEFAULT_WORKERS);
+        assertThat(settings.apiToken()).isEmpty();
+        assertThat(settings.demo()).isFalse();
+    }
+
+    @Test
+    void flagsWinOverTheEnvironmentInBothSpellings() throws Exception {
+        Settings settings = Settings.parse(
+                List.of("--http-port=9000", "--workers", "0", "--demo"),
+                Map.of(
+                        "JOBS_HTTP_PORT",
+                        "7000",
+                        "JOBS_JDBC_URL",
+                        "jdbc:postgresql://db/jobs",
+                        "JOBS_JDBC_USER",
+                        "app"));
+
+        assertThat(settings.httpPort()).isEqualTo(9000);
+        assertThat(settings.workers()).isZero();
+        assertThat(settings.demo()).isTrue();
+        assertThat(settings.jdbcUrl()).hasValue("jdbc:postgresql://db/jobs");
+        assertThat(settings.jdbcUser()).isEqualTo("app");
+    }
+
+    @Test
+    void eachBadSettingIsNamedWithWhatIsAllowed() {
+        assertThatThrownBy(() -> Settings.parse(List.of(), Map.of("JOBS_HTTP_PORT", "eighty")))
+                .hasMessage("JOBS_HTTP_PORT must be a whole number 0 to 65535, was 'eighty'");
+        assertThatThrownBy(() -> Settings.parse(List.of("--workers=-1"), Map.of()))
+                .hasMessageStartingWith("JOBS_WORKERS must be a whole number 0 to 1000");
+        assertThatThrownBy(() -> Settings.parse(List.of(), Map.of("JOBS_API_TOKEN", "short")))
+                .hasMessageStartingWith("JOBS_API_TOKEN must be at least 16 characters");
+        assertThatThrownBy(() -> Settings.parse(List.of(), Map.of("JOBS_JDBC_URL", "postgres://db")))
+                .hasMessageStartingWith("JOBS_JDBC_URL must be a PostgreSQL, MariaDB/MySQL or H2 JDBC URL");
+        assertThatThrownBy(() -> Settings.parse(List.of(), Map.of("JOBS_JDBC_USER", "app")))
+                .hasMessageContaining("go with JOBS_JDBC_URL");
+        assertThatThrownBy(() -> Settings.parse(List.of(), Map.of("JOBS_REDIS_URL", "redis://localhost")))
+                .hasMessageStartingWith("JOBS_REDIS_URL: the Redis queue is not part of this release yet");
+        assertThatThrownBy(() -> Settings.parse(List.of("--port=1"), Map.of()))
+                .hasMessageStartingWith("unknown option '--port=1'")
+                .hasMessageContaining("JOBS_HTTP_PORT / --http-port");
+        assertThatThrownBy(() -> Settings.parse(List.of("--data-dir"), Map.of()))
+                .hasMessage("--data-dir needs a value, as in --data-dir=...");
+    }
+}
