@@ -5,6 +5,7 @@ import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Filters and a page position for listing jobs, newest first. Empty filters match everything.
@@ -15,6 +16,7 @@ import java.util.Set;
  * @param queue only this queue
  * @param types only these types (all when empty)
  * @param since only jobs created at or after this instant
+ * @param dependsOn only jobs that depend on this job (its children in a DAG)
  * @param limit page size, 1 to {@link JobLimits#MAX_PAGE_SIZE}
  * @param cursor where the previous page ended
  */
@@ -23,6 +25,7 @@ public record JobQuery(
         Optional<String> queue,
         Set<String> types,
         Optional<Instant> since,
+        Optional<UUID> dependsOn,
         int limit,
         Optional<String> cursor) {
 
@@ -34,6 +37,7 @@ public record JobQuery(
         Objects.requireNonNull(queue, "queue");
         types = Set.copyOf(types);
         Objects.requireNonNull(since, "since");
+        Objects.requireNonNull(dependsOn, "dependsOn");
         if (limit < 1 || limit > JobLimits.MAX_PAGE_SIZE) {
             throw new IllegalArgumentException(
                     "limit must be between 1 and " + JobLimits.MAX_PAGE_SIZE + ", was " + limit);
@@ -43,31 +47,43 @@ public record JobQuery(
 
     /** Every job, first page of {@link #DEFAULT_LIMIT}. */
     public static JobQuery all() {
-        return new JobQuery(Set.of(), Optional.empty(), Set.of(), Optional.empty(), DEFAULT_LIMIT, Optional.empty());
+        return new JobQuery(
+                Set.of(),
+                Optional.empty(),
+                Set.of(),
+                Optional.empty(),
+                Optional.empty(),
+                DEFAULT_LIMIT,
+                Optional.empty());
     }
 
     public JobQuery withStates(JobState... newStates) {
-        return new JobQuery(Set.of(newStates), queue, types, since, limit, cursor);
+        return new JobQuery(Set.of(newStates), queue, types, since, dependsOn, limit, cursor);
     }
 
     public JobQuery withQueue(String newQueue) {
-        return new JobQuery(states, Optional.of(newQueue), types, since, limit, cursor);
+        return new JobQuery(states, Optional.of(newQueue), types, since, dependsOn, limit, cursor);
     }
 
     public JobQuery withTypes(String... newTypes) {
-        return new JobQuery(states, queue, Set.of(newTypes), since, limit, cursor);
+        return new JobQuery(states, queue, Set.of(newTypes), since, dependsOn, limit, cursor);
     }
 
     public JobQuery withSince(Instant newSince) {
-        return new JobQuery(states, queue, types, Optional.of(newSince), limit, cursor);
+        return new JobQuery(states, queue, types, Optional.of(newSince), dependsOn, limit, cursor);
+    }
+
+    /** Only the jobs that depend on {@code parent}: its children in a DAG. */
+    public JobQuery withDependsOn(UUID parent) {
+        return new JobQuery(states, queue, types, since, Optional.of(parent), limit, cursor);
     }
 
     public JobQuery withLimit(int newLimit) {
-        return new JobQuery(states, queue, types, since, newLimit, cursor);
+        return new JobQuery(states, queue, types, since, dependsOn, newLimit, cursor);
     }
 
     public JobQuery withCursor(String newCursor) {
-        return new JobQuery(states, queue, types, since, limit, Optional.of(newCursor));
+        return new JobQuery(states, queue, types, since, dependsOn, limit, Optional.of(newCursor));
     }
 
     /** Whether a job passes the filters (the cursor is not considered). */
@@ -75,6 +91,7 @@ public record JobQuery(
         return (states.isEmpty() || states.contains(job.state()))
                 && queue.map(job.queue()::equals).orElse(true)
                 && (types.isEmpty() || types.contains(job.type()))
-                && since.map(s -> !job.createdAt().isBefore(s)).orElse(true);
+                && since.map(s -> !job.createdAt().isBefore(s)).orElse(true)
+                && dependsOn.map(job.dependsOn()::contains).orElse(true);
     }
 }

@@ -818,6 +818,20 @@ public abstract class JobStoreConformanceTest {
     }
 
     @Test
+    void listFindsTheChildrenOfAJob() {
+        Job parent = create(jobs.of("parent"));
+        Job other = create(jobs.of("other"));
+        Job first = create(jobs.of("child").dependsOn(parent.id()));
+        Job both = create(jobs.of("child").dependsOn(parent.id(), other.id()));
+        create(jobs.of("child").dependsOn(other.id()));
+
+        assertThat(store.list(JobQuery.all().withDependsOn(parent.id())).jobs())
+                .extracting(Job::id)
+                .containsExactly(both.id(), first.id());
+        assertThat(store.list(JobQuery.all().withDependsOn(first.id())).jobs()).isEmpty();
+    }
+
+    @Test
     void listFiltersByStateQueueTypeAndCreationTime() {
         create(jobs.of("a").queue("q1"));
         clock.advance(Duration.ofMinutes(1));

@@ -742,6 +742,9 @@ public final class JdbcJobStore implements JobStore {
             sql.append(" AND type IN (<types>)");
         }
         query.since().ifPresent(s -> sql.append(" AND created_at >= :since"));
+        query.dependsOn()
+                .ifPresent(
+                        p -> sql.append(" AND id IN (SELECT job_id FROM <dependency> WHERE depends_on_id = :parent)"));
         Optional<UUID> cursor = query.cursor().map(JobIds::cursorId);
         cursor.ifPresent(c -> sql.append(" AND id < :cursor"));
         sql.append(" ORDER BY id DESC LIMIT :limit");
@@ -756,6 +759,7 @@ public final class JdbcJobStore implements JobStore {
                 statement.bindList("types", List.copyOf(query.types()));
             }
             query.since().ifPresent(s -> statement.bind("since", JobRows.toColumn(s)));
+            query.dependsOn().ifPresent(p -> statement.bind("parent", dialect.uuid(p)));
             cursor.ifPresent(c -> statement.bind("cursor", dialect.uuid(c)));
             return statement.map((rs, ctx) -> rows.read(rs)).list();
         });
