@@ -133,6 +133,7 @@ public final class ExampleServer implements AutoCloseable {
         return String.join(
                 System.lineSeparator(),
                 "jobs example server is up",
+                "  Dashboard:    " + base + "/   (sign in with the admin token)",
                 "  API:          " + base + "/api/jobs   (contract: " + base + "/openapi.json)",
                 "  Health:       " + base + "/health     Metrics: " + base + "/metrics",
                 "  Admin token:  " + apiToken

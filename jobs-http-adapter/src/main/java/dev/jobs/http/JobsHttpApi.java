@@ -27,6 +27,7 @@ import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.http.internal.ApiException;
 import dev.jobs.http.internal.Bodies;
 import dev.jobs.http.internal.CsvExport;
+import dev.jobs.http.internal.Dashboard;
 import dev.jobs.http.internal.EventStream;
 import dev.jobs.http.internal.JobJson;
 import dev.jobs.http.internal.JsonBodies;
@@ -105,6 +106,7 @@ public final class JobsHttpApi {
     private final JobJson json = new JobJson(mapper);
     private final List<Route> routes = new ArrayList<>();
     private final byte[] openApi;
+    private final Dashboard dashboard = new Dashboard();
 
     private JobsHttpApi(Builder builder) {
         this.engine = builder.engine;
@@ -114,7 +116,15 @@ public final class JobsHttpApi {
         this.maxEventStreams = builder.maxEventStreams;
         this.prometheusScrape = Optional.ofNullable(builder.prometheusScrape);
         this.openApi = readOpenApi();
+        route("GET", "/", null, (r, m) -> dashboard.page());
+        route("GET", "/dashboard/{asset}", null, (r, m) -> dashboard.asset(m.group(1)));
         route("GET", "/health", null, (r, m) -> health());
+        route(
+                "GET",
+                "/api/me",
+                Role.READ,
+                (r, m) -> ok(mapper.createObjectNode()
+                        .put("role", authenticate(r).name().toLowerCase(Locale.ROOT))));
         route("GET", "/openapi.json", null, (r, m) -> new ApiResponse(200, JSON, Map.of(), openApi));
         route("POST", "/api/jobs", Role.ADMIN, (r, m) -> create(r));
         route("GET", "/api/jobs", Role.READ, (r, m) -> list(r));
@@ -263,17 +273,7 @@ public final class JobsHttpApi {
     }
 
     private void authorize(ApiRequest request, Role needed) {
-        Optional<String> header = request.header("Authorization");
-        Role role;
-        if (header.isEmpty()) {
-            role = anonymousRole.orElseThrow(() -> unauthorized("send 'Authorization: Bearer <token>'"));
-        } else {
-            String value = header.get();
-            if (!value.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                throw unauthorized("only bearer tokens are accepted");
-            }
-            role = roleOf(value.substring(7).trim()).orElseThrow(() -> unauthorized("the token is not valid"));
-        }
+        Role role = authenticate(request);
         if (!role.allows(needed)) {
             throw new ApiException(
                     403,
@@ -281,6 +281,19 @@ public final class JobsHttpApi {
                     "this needs the " + needed.name().toLowerCase(Locale.ROOT) + " role; the token has "
                             + role.name().toLowerCase(Locale.ROOT));
         }
+    }
+
+    /** The role of the request's bearer token (or the anonymous role); 401 when it has none. */
+    private Role authenticate(ApiRequest request) {
+        Optional<String> header = request.header("Authorization");
+        if (header.isEmpty()) {
+            return anonymousRole.orElseThrow(() -> unauthorized("send 'Authorization: Bearer <token>'"));
+        }
+        String value = header.get();
+        if (!value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw unauthorized("only bearer tokens are accepted");
+        }
+        return roleOf(value.substring(7).trim()).orElseThrow(() -> unauthorized("the token is not valid"));
     }
 
     /** Compares the token's hash with every known hash, so timing tells nothing about any token. */
@@ -455,6 +468,14 @@ public final class JobsHttpApi {
                 query = query.withSince(Instant.parse(since.get()));
             } catch (DateTimeParseException e) {
                 errors.add(new FieldError("since", "must be an ISO-8601 instant such as 2026-01-31T09:00:00Z"));
+            }
+        }
+        Optional<String> dependsOn = request.param("dependsOn");
+        if (dependsOn.isPresent()) {
+            try {
+                query = query.withDependsOn(UUID.fromString(dependsOn.get()));
+            } catch (IllegalArgumentException e) {
+                errors.add(new FieldError("dependsOn", "must be a job id"));
             }
         }
         OptionalInt limit = OptionalInt.empty();

@@ -258,6 +258,9 @@ abstract class HttpApiContractTest {
         HttpResponse<String> limited =
                 client.send(get("/api/jobs.csv?queue=csv&limit=3", READER).build(), BodyHandlers.ofString());
         assertThat(limited.body().lines()).hasSize(1 + 3);
+        Reply badParent = call("GET", "/api/jobs?dependsOn=nobody", READER, null);
+        assertProblem(badParent, 400);
+        assertThat(fields(badParent)).containsExactly("dependsOn");
         Reply badCursor = call("GET", "/api/jobs?cursor=not-one-of-ours", READER, null);
         assertProblem(badCursor, 400);
         assertThat(fields(badCursor)).containsExactly("cursor");

@@ -1,0 +1,252 @@
+package dev.jobs.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jobs.core.Job;
+import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobError;
+import dev.jobs.core.JobGraph;
+import dev.jobs.core.JobSpec;
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in a real browser: the system's headless Chromium, driven through its own
+ * chromedriver (nothing is downloaded). Jobs are made through the engine; everything else happens
+ * by clicking. Screenshots go to {@code target/screenshots} for a person to look at.
+ */
+class DashboardBrowserTest {
+    private static final String ADMIN = "admin-token-0123456789";
+    private static final String READER = "reader-token-0123456789";
+    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
+
+    private JobEngine engine;
+    private JobsHttpServer server;
+    private WebDriver browser;
+    private WebDriverWait wait;
+
+    @BeforeEach
+    void start() {
+        engine = JobEngine.builder().build();
+        server = JobsHttpServer.start(
+                JobsHttpApi.builder()
+                        .engine(engine)
+                        .token(ADMIN, Role.ADMIN)
+                        .token(READER, Role.READ)
+                        .build(),
+                new InetSocketAddress("127.0.0.1", 0));
+        browser = chromium();
+        wait = new WebDriverWait(browser, Duration.ofSeconds(15));
+    }
+
+    @AfterEach
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        server.close();
+        engine.close();
+    }
+
+    /** The system's Chromium and chromedriver, or those JOBS_TEST_CHROMIUM and JOBS_TEST_CHROMEDRIVER name. */
+    private static WebDriver chromium() {
+        String binary = Optional.ofNullable(System.getenv("JOBS_TEST_CHROMIUM")).orElse("/usr/bin/chromium");
+        String driver =
+                Optional.ofNullable(System.getenv("JOBS_TEST_CHROMEDRIVER")).orElse("/usr/bin/chromedriver");
+        assertThat(new File(binary))
+                .as("Chromium at %s: install Debian's chromium and chromium-driver (.ci/run does)", binary)
+                .canRead();
+        assertThat(new File(driver)).as("chromedriver at %s", driver).canRead();
+        var options = new ChromeOptions();
+        options.setBinary(binary);
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1500,1000");
+        var service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(driver))
+                .build();
+        return new ChromeDriver(service, options);
+    }
+
+    private void signIn(String token) {
+        browser.get("http://127.0.0.1:" + server.port() + "/");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")))
+                .sendKeys(token);
+        browser.findElement(By.id("login-button")).click();
+    }
+
+    private WebElement byId(String id) {
+        return wait.until(ExpectedConditions.visibilityOfElementLocated(By.id(id)));
+    }
+
+    private void waitForText(By locator, String text) {
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(locator, text));
+    }
+
+    private String queueCount(String queue, String state) {
+        return browser.findElement(By.cssSelector("#queue-" + queue + " td[data-state='" + state + "']"))
+                .getText();
+    }
+
+    private void filter(String state, String queue, String type) {
+        new Select(browser.findElement(By.id("filter-state"))).selectByValue(state);
+        setText("filter-queue", queue);
+        setText("filter-type", type);
+        browser.findElement(By.id("apply")).click();
+    }
+
+    private void setText(String id, String text) {
+        WebElement input = browser.findElement(By.id(id));
+        input.clear();
+        input.sendKeys(text);
+    }
+
+    private List<WebElement> jobRows() {
+        return browser.findElements(By.cssSelector("#job-table tbody tr"));
+    }
+
+    private void screenshot(String name) throws IOException {
+        Files.createDirectories(SCREENSHOTS);
+        File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Test
+    void anAdminSeesCountsFiltersRetriesCancelsPausesAndWatchesAJobSucceedLive() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            engine.enqueue(JobSpec.of("email.send", Map.of("to", "user" + i + "@example.com"))
+                    .withQueue("mail"));
+        }
+        engine.enqueue(JobSpec.of("report.build", Map.of("month", "2026-10")).withQueue("reports"));
+        Job report = engine.remoteWorkers()
+                .acquire("w1", "test", Set.of("reports"), 1, Duration.ofMinutes(1), Duration.ZERO)
+                .get(0);
+        engine.remoteWorkers()
+                .fail(
+                        report.id(),
+                        report.leaseToken().orElseThrow(),
+                        JobError.of("DiskFull", "disk full"),
+                        false,
+                        Optional.empty());
+        Map<String, Job> etl = engine.graph(JobGraph.builder()
+                .add("extract", JobSpec.of("etl.extract").withQueue("etl"))
+                .add("load", JobSpec.of("etl.load").withQueue("etl"), "extract")
+                .build());
+
+        signIn(ADMIN);
+
+        // Counts per queue and state.
+        byId("queue-mail");
+        wait.until(d -> queueCount("mail", "READY").equals("3"));
+        assertThat(queueCount("reports", "FAILED")).isEqualTo("1");
+        assertThat(byId("role").getText()).startsWith("role: admin");
+        waitForText(By.id("live"), "live");
+        screenshot("dashboard-overview");
+
+        // Filter to the failed job, open it, retry it.
+        filter("failed", "", "");
+        wait.until(d -> jobRows().size() == 1 && jobRows().get(0).getText().contains("report.build"));
+        jobRows().get(0).click();
+        waitForText(By.id("detail-state"), "FAILED");
+        assertThat(byId("detail-error").getText()).contains("DiskFull: disk full");
+        byId("retry").click();
+        waitForText(By.id("detail-state"), "READY");
+
+        // Cancel a queued job.
+        filter("ready", "mail", "");
+        wait.until(d -> jobRows().size() == 3);
+        jobRows().get(0).click();
+        byId("cancel").click();
+        waitForText(By.id("detail-state"), "CANCELLED");
+        wait.until(d -> queueCount("mail", "CANCELLED").equals("1"));
+
+        // Pause a queue.
+        byId("pause-mail").click();
+        byId("resume-mail");
+        waitForText(By.id("queue-mail"), "paused");
+        assertThat(engine.counts().stream()
+                        .filter(q -> q.queue().equals("mail"))
+                        .findFirst()
+                        .orElseThrow()
+                        .paused())
+                .isTrue();
+
+        // A job's dependencies, drawn as a graph.
+        filter("", "etl", "etl.load");
+        wait.until(d -> jobRows().size() == 1);
+        jobRows().get(0).click();
+        waitForText(By.id("detail-type"), "etl.load");
+        WebElement parent = wait.until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#graph g[data-job-id='" + etl.get("extract").id() + "']")));
+        assertThat(parent.getText()).contains("etl.extract");
+        // From the parent, the graph shows its child.
+        parent.click();
+        waitForText(By.id("detail-type"), "etl.extract");
+        wait.until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#graph g[data-job-id='" + etl.get("load").id() + "']")));
+        screenshot("dashboard-job");
+
+        // Live: a new job appears, then turns succeeded, without a reload.
+        filter("", "live", "");
+        wait.until(d -> jobRows().isEmpty());
+        ((JavascriptExecutor) browser).executeScript("window.notReloaded = true;");
+        Job live = engine.enqueue(JobSpec.of("live.work").withQueue("live"));
+        By row = By.id("job-" + live.id());
+        wait.until(ExpectedConditions.presenceOfElementLocated(row));
+        waitForText(row, "READY");
+        Job running = engine.remoteWorkers()
+                .acquire("w1", "test", Set.of("live"), 1, Duration.ofMinutes(1), Duration.ZERO)
+                .get(0);
+        waitForText(row, "RUNNING");
+        engine.remoteWorkers().complete(running.id(), running.leaseToken().orElseThrow(), Optional.empty());
+        waitForText(row, "SUCCEEDED");
+        assertThat(((JavascriptExecutor) browser).executeScript("return window.notReloaded === true;"))
+                .isEqualTo(true);
+        screenshot("dashboard-jobs");
+    }
+
+    @Test
+    void aReadOnlyTokenSeesEverythingButNoActions() throws Exception {
+        Job job = engine.enqueue(JobSpec.of("email.send").withQueue("mail"));
+
+        signIn(READER);
+
+        assertThat(byId("role").getText()).contains("read only");
+        wait.until(d -> queueCount("mail", "READY").equals("1"));
+        assertThat(browser.findElements(By.id("pause-mail"))).isEmpty();
+        byId("job-" + job.id()).click();
+        waitForText(By.id("detail-state"), "READY");
+        assertThat(browser.findElement(By.id("cancel")).isDisplayed()).isFalse();
+        assertThat(browser.findElement(By.id("retry")).isDisplayed()).isFalse();
+    }
+
+    @Test
+    void aWrongTokenIsRefusedOnTheSignInForm() {
+        signIn("wrong-token-0123456789");
+
+        waitForText(By.id("login-error"), "not accepted");
+        assertThat(browser.findElement(By.id("app")).isDisplayed()).isFalse();
+    }
+}
