@@ -40,6 +40,7 @@ import java.util.UUID;
  * @param finishedAt when it reached a terminal state
  * @param updatedAt when it last changed
  * @param metadata the host's own labels
+ * @param attempts its finished runs, oldest first (the most recent {@link JobLimits#MAX_ATTEMPT_HISTORY})
  * @param retryPolicy this job's retry policy, overriding its type's and the engine's
  */
 public record Job(
@@ -69,6 +70,7 @@ public record Job(
         Optional<Instant> finishedAt,
         Instant updatedAt,
         Map<String, String> metadata,
+        List<Attempt> attempts,
         Optional<RetryPolicy> retryPolicy) {
 
     public Job {
@@ -93,6 +95,7 @@ public record Job(
         Objects.requireNonNull(finishedAt, "finishedAt");
         Objects.requireNonNull(updatedAt, "updatedAt");
         metadata = Map.copyOf(metadata);
+        attempts = List.copyOf(attempts);
         Objects.requireNonNull(retryPolicy, "retryPolicy");
     }
 
@@ -139,6 +142,7 @@ public record Job(
         private Instant finishedAt;
         private Instant updatedAt;
         private Map<String, String> metadata = Map.of();
+        private List<Attempt> attempts = List.of();
         private RetryPolicy retryPolicy;
 
         private Builder() {}
@@ -170,6 +174,7 @@ public record Job(
             finishedAt = job.finishedAt.orElse(null);
             updatedAt = job.updatedAt;
             metadata = job.metadata;
+            attempts = job.attempts;
             retryPolicy = job.retryPolicy.orElse(null);
         }
 
@@ -308,6 +313,11 @@ public record Job(
             return this;
         }
 
+        public Builder attempts(List<Attempt> value) {
+            attempts = value;
+            return this;
+        }
+
         /** This job's own retry policy; {@code null} to follow its type's. */
         public Builder retryPolicy(RetryPolicy value) {
             retryPolicy = value;
@@ -342,6 +352,7 @@ public record Job(
                     Optional.ofNullable(finishedAt),
                     updatedAt,
                     metadata,
+                    attempts,
                     Optional.ofNullable(retryPolicy));
         }
     }

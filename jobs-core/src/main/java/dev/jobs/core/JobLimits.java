@@ -43,6 +43,12 @@ public final class JobLimits {
     /** Idempotency keys are indexed by the stores too. */
     public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
+    /** Finished attempts a job remembers, newest kept: enough for any sane retry policy's story. */
+    public static final int MAX_ATTEMPT_HISTORY = 100;
+
+    /** An attempt's error message in the history is cut to this; the job's last error keeps it whole. */
+    public static final int MAX_ATTEMPT_ERROR_CHARS = 1000;
+
     /** Metadata is for small labels, not data. */
     public static final int MAX_METADATA_ENTRIES = 32;
 

@@ -171,6 +171,10 @@ class DashboardBrowserTest {
         jobRows().get(0).click();
         waitForText(By.id("detail-state"), "FAILED");
         assertThat(byId("detail-error").getText()).contains("DiskFull: disk full");
+        assertThat(byId("detail-attempts").getText())
+                .contains("w1")
+                .contains("FAILED")
+                .contains("DiskFull: disk full");
         byId("retry").click();
         waitForText(By.id("detail-state"), "READY");
 

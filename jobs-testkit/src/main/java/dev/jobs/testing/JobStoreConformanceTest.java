@@ -3,9 +3,11 @@ package dev.jobs.testing;
 import static dev.jobs.testing.JobAssert.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jobs.core.Attempt;
 import dev.jobs.core.DependencyFailurePolicy;
 import dev.jobs.core.IdempotencyKeyReusedException;
 import dev.jobs.core.InvalidTransitionException;
@@ -425,6 +427,39 @@ public abstract class JobStoreConformanceTest {
         assertThat(released).isReady().hasAttempts(0);
         assertThat(released.leaseOwner()).isEmpty();
         assertThat(acquireOne()).hasAttempts(1);
+    }
+
+    @Test
+    void everyRunIsRecordedWithItsWorkerTimesAndOutcome() {
+        Job created = create(jobs.of("t"));
+        Instant firstStart = clock.instant();
+        Job first = acquireOne();
+        clock.advance(Duration.ofSeconds(2));
+        store.fail(first.id(), token(first), JobError.of("Boom", "it broke"), Optional.of(clock.instant()));
+        Job second = store.acquire(new AcquireRequest("worker-2", Set.of("default"), 1, LEASE))
+                .get(0);
+        clock.advance(Duration.ofSeconds(1));
+        store.snooze(second.id(), token(second), clock.instant());
+        Job third = acquireOne();
+        clock.advance(Duration.ofSeconds(3));
+        store.complete(third.id(), token(third), Optional.empty());
+
+        List<Attempt> history = current(created).attempts();
+
+        assertThat(history)
+                .extracting(Attempt::number, Attempt::worker, Attempt::outcome)
+                .containsExactly(
+                        tuple(1, "worker-1", Attempt.Outcome.FAILED),
+                        tuple(2, "worker-2", Attempt.Outcome.SNOOZED),
+                        tuple(2, "worker-1", Attempt.Outcome.SUCCEEDED));
+        assertThat(history.get(0).startedAt()).isEqualTo(firstStart);
+        assertThat(history.get(0).duration()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(history.get(0).error()).hasValueSatisfying(error -> {
+            assertThat(error.type()).isEqualTo("Boom");
+            assertThat(error.message()).isEqualTo("it broke");
+        });
+        assertThat(history.get(2).duration()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(history.get(2).error()).isEmpty();
     }
 
     @Test

@@ -1,13 +1,16 @@
 package dev.jobs.core.spi;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.Attempt;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
+import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobState;
 import dev.jobs.core.JobValidationException;
 import dev.jobs.core.LeaseLostException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -114,7 +117,7 @@ public final class JobTransitions {
 
     public static Job succeeded(Job running, Optional<JsonNode> result, Instant now) {
         running.state().requireTransitionTo(JobState.SUCCEEDED, running.id(), "only a running job succeeds");
-        return running.toBuilder()
+        return ended(running, Attempt.Outcome.SUCCEEDED, Optional.empty(), now)
                 .state(JobState.SUCCEEDED)
                 .result(result.orElse(null))
                 .progress(100)
@@ -126,7 +129,10 @@ public final class JobTransitions {
 
     /** A failed attempt: {@code RETRYING} at {@code retryAt}, or {@code FAILED} when empty. */
     public static Job failed(Job running, JobError error, Optional<Instant> retryAt, Instant now) {
-        var next = running.toBuilder().lastError(error).clearLease().updatedAt(now);
+        var next = ended(running, Attempt.Outcome.FAILED, Optional.of(error), now)
+                .lastError(error)
+                .clearLease()
+                .updatedAt(now);
         Job failed = retryAt.isPresent()
                 ? next.state(JobState.RETRYING).runAt(retryAt.get()).build()
                 : next.state(JobState.FAILED).finishedAt(now).build();
@@ -137,8 +143,10 @@ public final class JobTransitions {
     /** Cancelled, with the reason as its last error. */
     public static Job cancelled(Job job, JobError reason, Instant now) {
         job.state().requireTransitionTo(JobState.CANCELLED, job.id(), "it has already finished; nothing to cancel");
-        return job.toBuilder()
-                .state(JobState.CANCELLED)
+        var next = job.state() == JobState.RUNNING
+                ? ended(job, Attempt.Outcome.CANCELLED, Optional.of(reason), now)
+                : job.toBuilder();
+        return next.state(JobState.CANCELLED)
                 .lastError(reason)
                 .clearLease()
                 .finishedAt(now)
@@ -160,7 +168,7 @@ public final class JobTransitions {
     public static Job snoozed(Job running, Instant runAt, Instant now) {
         JobState state = runAt.isAfter(now) ? JobState.SCHEDULED : JobState.READY;
         running.state().requireTransitionTo(state, running.id(), "only a running job snoozes");
-        return running.toBuilder()
+        return ended(running, Attempt.Outcome.SNOOZED, Optional.empty(), now)
                 .state(state)
                 .runAt(runAt)
                 .attempt(running.attempt() - 1)
@@ -172,7 +180,7 @@ public final class JobTransitions {
     /** Given back unfinished; the attempt does not count. */
     public static Job released(Job running, Instant now) {
         running.state().requireTransitionTo(JobState.READY, running.id(), "only a running job is given back");
-        return running.toBuilder()
+        return ended(running, Attempt.Outcome.RELEASED, Optional.empty(), now)
                 .state(JobState.READY)
                 .attempt(running.attempt() - 1)
                 .clearLease()
@@ -217,6 +225,33 @@ public final class JobTransitions {
                                 + " (crashed, or cut off from the store?)"),
                 retryAt,
                 now);
+    }
+
+    /**
+     * A builder for the snapshot after a run ends: the run added to the job's history (the oldest
+     * dropped past {@link JobLimits#MAX_ATTEMPT_HISTORY}). Every way out of {@code RUNNING} goes
+     * through here, so no store can forget a run.
+     */
+    private static Job.Builder ended(Job running, Attempt.Outcome outcome, Optional<JobError> error, Instant now) {
+        var run = new Attempt(
+                running.attempt(),
+                running.leaseOwner().orElse("?"),
+                running.startedAt().orElse(now),
+                now,
+                outcome,
+                error.map(e -> JobError.of(e.type(), shortened(e.message()))));
+        var history = new ArrayList<>(running.attempts());
+        history.add(run);
+        if (history.size() > JobLimits.MAX_ATTEMPT_HISTORY) {
+            history.subList(0, history.size() - JobLimits.MAX_ATTEMPT_HISTORY).clear();
+        }
+        return running.toBuilder().attempts(history);
+    }
+
+    private static String shortened(String message) {
+        return message.length() <= JobLimits.MAX_ATTEMPT_ERROR_CHARS
+                ? message
+                : message.substring(0, JobLimits.MAX_ATTEMPT_ERROR_CHARS - 1) + "…";
     }
 
     /** An attempt whose worker went away without an outcome: cancelled if that was asked, else failed. */

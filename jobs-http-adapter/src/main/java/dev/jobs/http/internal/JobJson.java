@@ -2,6 +2,7 @@ package dev.jobs.http.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jobs.core.Attempt;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
 import dev.jobs.core.QueueCounts;
@@ -49,17 +50,28 @@ public final class JobJson {
         node.put("updatedAt", job.updatedAt().toString());
         var metadata = node.putObject("metadata");
         job.metadata().forEach(metadata::put);
+        var attempts = node.putArray("attempts");
+        for (Attempt attempt : job.attempts()) {
+            ObjectNode run = attempts.addObject()
+                    .put("number", attempt.number())
+                    .put("worker", attempt.worker())
+                    .put("startedAt", attempt.startedAt().toString())
+                    .put("endedAt", attempt.endedAt().toString())
+                    .put("outcome", attempt.outcome().name());
+            attempt.error().ifPresentOrElse(e -> run.set("error", error(e)), () -> run.putNull("error"));
+        }
         return node;
     }
 
     /**
-     * A job without its payload and result, which may be large: what an event or a CSV row
+     * A job without its payload, result and run history, which may be large: what an event or a CSV row
      * carries. {@code GET /api/jobs/{id}} has the rest.
      */
     public ObjectNode summary(Job job) {
         ObjectNode node = job(job);
         node.remove("payload");
         node.remove("result");
+        node.remove("attempts");
         return node;
     }
 

@@ -240,6 +240,7 @@
         dd.textContent = String(value);
         fields.append(dt, dd);
       });
+    $('detail-attempts').tBodies[0].replaceChildren(...attemptRows(job));
     $('detail-payload').textContent = JSON.stringify(job.payload, null, 2);
     $('detail-result').textContent = job.result === null ? '–' : JSON.stringify(job.result, null, 2);
     $('detail-error').textContent = job.lastError === null ? '–'
@@ -247,6 +248,24 @@
     $('retry').hidden = !isAdmin() || !['FAILED', 'CANCELLED'].includes(job.state);
     $('cancel').hidden = !isAdmin() || TERMINAL.includes(job.state) || job.cancelRequested;
     await drawGraph(job);
+  }
+
+  /** Finished runs, newest first, then the one in progress. */
+  function attemptRows(job) {
+    const rows = job.attempts.slice().reverse().map((a) => {
+      const row = document.createElement('tr');
+      const ran = (Date.parse(a.endedAt) - Date.parse(a.startedAt)) / 1000;
+      row.append(cell(String(a.number)), cell(a.worker), cell(time(a.startedAt)), cell(ran.toFixed(1) + ' s'),
+        stateCell(a.outcome), cell(a.error ? a.error.type + ': ' + a.error.message : ''));
+      return row;
+    });
+    if (job.state === 'RUNNING') {
+      const row = document.createElement('tr');
+      row.append(cell(String(job.attempt)), cell(job.leaseOwner || '?'), cell(time(job.startedAt)), cell('…'),
+        stateCell('RUNNING'), cell(''));
+      rows.unshift(row);
+    }
+    return rows;
   }
 
   async function act(action) {
@@ -262,33 +281,26 @@
     const parents = await Promise.all(job.dependsOn.map((id) =>
       api('GET', '/api/jobs/' + id).catch(() => ({ id, type: '(purged)', state: '' }))));
     const children = (await api('GET', '/api/jobs?limit=500&dependsOn=' + job.id)).jobs;
-    const svg = $('graph');
+    const graph = $('graph');
     const rows = Math.max(parents.length, children.length, 1);
     const height = Math.max(60, rows * 34 + 10);
-    svg.setAttribute('height', String(height));
-    svg.replaceChildren();
+    graph.setAttribute('height', String(height));
+    graph.replaceChildren();
     const place = (list, x) => list.map((j, i) => ({ job: j, x, y: 10 + i * 34 + (height - 20 - list.length * 34) / 2 }));
     const self = { job, x: 150, y: height / 2 - 14 };
     const left = place(parents, 2);
     const right = place(children, 300);
-    left.forEach((n) => svg.append(line(n.x + 125, n.y + 14, self.x, self.y + 14)));
-    right.forEach((n) => svg.append(line(self.x + 125, self.y + 14, n.x, n.y + 14)));
-    [...left, ...right].forEach((n) => svg.append(node(n, false)));
-    svg.append(node(self, true));
+    left.forEach((n) => graph.append(line(n.x + 125, n.y + 14, self.x, self.y + 14)));
+    right.forEach((n) => graph.append(line(self.x + 125, self.y + 14, n.x, n.y + 14)));
+    [...left, ...right].forEach((n) => graph.append(node(n, false)));
+    graph.append(node(self, true));
   }
 
   function node(n, isSelf) {
-    const group = document.createElementNS(SVG, 'g');
-    group.setAttribute('class', 'node ' + n.job.state + (isSelf ? ' self' : ''));
+    const group = svg('g', { class: 'node ' + n.job.state + (isSelf ? ' self' : '') });
     group.dataset.jobId = n.job.id;
-    const rect = document.createElementNS(SVG, 'rect');
-    rect.setAttribute('x', n.x);
-    rect.setAttribute('y', n.y);
-    rect.setAttribute('width', 125);
-    rect.setAttribute('height', 28);
-    const label = document.createElementNS(SVG, 'text');
-    label.setAttribute('x', n.x + 6);
-    label.setAttribute('y', n.y + 18);
+    const rect = svg('rect', { x: n.x, y: n.y, width: 125, height: 28 });
+    const label = svg('text', { x: n.x + 6, y: n.y + 18 });
     label.textContent = (n.job.type + ' · ' + (n.job.state || '?')).slice(0, 24);
     group.append(rect, label);
     if (!isSelf && n.job.state) group.onclick = () => attempt(() => openJob(n.job.id));
@@ -296,12 +308,7 @@
   }
 
   function line(x1, y1, x2, y2) {
-    const l = document.createElementNS(SVG, 'line');
-    l.setAttribute('x1', x1);
-    l.setAttribute('y1', y1);
-    l.setAttribute('x2', x2);
-    l.setAttribute('y2', y2);
-    return l;
+    return svg('line', { x1, y1, x2, y2 });
   }
 
   // ---- live ----
@@ -375,30 +382,31 @@
   }
 
   function drawChart() {
-    const svg = $('chart');
+    const chart = $('chart');
     const now = Math.floor(Date.now() / BUCKET_MS);
     [...ui.finished.keys()].filter((b) => b <= now - BUCKETS).forEach((b) => ui.finished.delete(b));
     let max = 1;
     ui.finished.forEach((c) => { max = Math.max(max, c.ok + c.bad); });
-    svg.replaceChildren();
+    chart.replaceChildren();
     const width = 360 / BUCKETS;
     for (let i = 0; i < BUCKETS; i++) {
       const counts = ui.finished.get(now - BUCKETS + 1 + i) || { ok: 0, bad: 0 };
       const okHeight = (counts.ok / max) * 76;
       const badHeight = (counts.bad / max) * 76;
-      svg.append(bar(i * width, 78 - okHeight, width - 2, okHeight, 'ok'));
-      svg.append(bar(i * width, 78 - okHeight - badHeight, width - 2, badHeight, 'bad'));
+      chart.append(bar(i * width, 78 - okHeight, width - 2, okHeight, 'ok'));
+      chart.append(bar(i * width, 78 - okHeight - badHeight, width - 2, badHeight, 'bad'));
     }
   }
 
-  function bar(x, y, w, h, cls) {
-    const r = document.createElementNS(SVG, 'rect');
-    r.setAttribute('x', x);
-    r.setAttribute('y', y);
-    r.setAttribute('width', w);
-    r.setAttribute('height', h);
-    r.setAttribute('class', cls);
-    return r;
+  function bar(x, y, width, height, cls) {
+    return svg('rect', { x, y, width, height, class: cls });
+  }
+
+  /** An SVG element with these attributes. */
+  function svg(tag, attributes) {
+    const element = document.createElementNS(SVG, tag);
+    Object.entries(attributes).forEach(([name, value]) => element.setAttribute(name, value));
+    return element;
   }
 
   // ---- small helpers ----

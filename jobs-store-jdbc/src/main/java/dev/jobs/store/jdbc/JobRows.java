@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jobs.core.Attempt;
 import dev.jobs.core.DependencyFailurePolicy;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
@@ -18,6 +21,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +68,7 @@ final class JobRows {
             "finished_at",
             "updated_at",
             "metadata",
+            "attempts",
             "retry_policy");
 
     private static final TypeReference<Map<String, String>> METADATA = new TypeReference<>() {};
@@ -123,6 +128,7 @@ final class JobRows {
                 .bind("created_at", toColumn(job.createdAt()))
                 .bind("updated_at", toColumn(job.updatedAt()))
                 .bind("metadata", json(job.metadata()))
+                .bind("attempts", attempts(job.attempts()))
                 .bindByType("retry_policy", job.retryPolicy().map(this::json).orElse(null), String.class);
         bindUuid(statement, "lease_token", job.leaseToken());
         bindInstant(statement, "lease_expires_at", job.leaseExpiresAt());
@@ -194,6 +200,7 @@ final class JobRows {
                 .finishedAt(optionalInstant(rs, "finished_at"))
                 .updatedAt(instant(rs, "updated_at"))
                 .metadata(parse(rs.getString("metadata"), METADATA))
+                .attempts(attempts(rs.getString("attempts")))
                 .retryPolicy(retryPolicy == null ? null : parse(retryPolicy, RetryPolicy.class))
                 .build();
     }
@@ -234,6 +241,43 @@ final class JobRows {
                 "started_at", toColumn(worker.startedAt()),
                 "last_heartbeat_at", toColumn(worker.lastHeartbeatAt()),
                 "expires_at", toColumn(worker.expiresAt()));
+    }
+
+    /**
+     * A job's run history as a JSON array, written field by field (not by the host's mapper, whose
+     * settings the store does not control) with ISO-8601 instants.
+     */
+    String attempts(List<Attempt> attempts) {
+        ArrayNode array = mapper.createArrayNode();
+        for (Attempt attempt : attempts) {
+            ObjectNode node = array.addObject()
+                    .put("number", attempt.number())
+                    .put("worker", attempt.worker())
+                    .put("startedAt", attempt.startedAt().toString())
+                    .put("endedAt", attempt.endedAt().toString())
+                    .put("outcome", attempt.outcome().name());
+            attempt.error()
+                    .ifPresent(error -> node.put("errorType", error.type()).put("errorMessage", error.message()));
+        }
+        return array.toString();
+    }
+
+    private List<Attempt> attempts(String json) {
+        var attempts = new ArrayList<Attempt>();
+        for (JsonNode node : parse(json, JsonNode.class)) {
+            attempts.add(new Attempt(
+                    node.path("number").asInt(),
+                    node.path("worker").asText(),
+                    Instant.parse(node.path("startedAt").asText()),
+                    Instant.parse(node.path("endedAt").asText()),
+                    Attempt.Outcome.valueOf(node.path("outcome").asText()),
+                    node.has("errorType")
+                            ? Optional.of(JobError.of(
+                                    node.path("errorType").asText(),
+                                    node.path("errorMessage").asText()))
+                            : Optional.empty()));
+        }
+        return attempts;
     }
 
     String json(Object value) {

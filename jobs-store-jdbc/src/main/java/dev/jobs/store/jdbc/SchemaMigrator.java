@@ -28,7 +28,7 @@ final class SchemaMigrator {
 
     /** Every migration, in order; a new one is appended, never edited once released. */
     static final List<String> MIGRATIONS =
-            List.of("V1__jobs.sql", "V2__worker_liveness.sql", "V3__idempotency_keys.sql");
+            List.of("V1__jobs.sql", "V2__worker_liveness.sql", "V3__idempotency_keys.sql", "V4__attempt_history.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;
