@@ -397,6 +397,14 @@ public final class JobEngine implements AutoCloseable {
     }
 
     /**
+     * Jobs that succeeded or failed per minute (UTC) since {@code since}, from the store, so it
+     * covers every engine sharing it. Minutes without any are left out.
+     */
+    public List<FinishedInMinute> finishedPerMinute(Instant since) {
+        return store.finishedPerMinute(since);
+    }
+
+    /**
      * Adds a listener while the engine runs, such as a client watching a stream of events, and
      * returns the handle that removes it. The listener hears the changes this engine makes (its own
      * workers, its remote workers, its callers), not those other engines sharing the store make.

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jobs.core.Enqueued;
+import dev.jobs.core.FinishedInMinute;
 import dev.jobs.core.IdempotencyKeyReusedException;
 import dev.jobs.core.InvalidTransitionException;
 import dev.jobs.core.Job;
@@ -40,6 +41,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -77,6 +79,10 @@ public final class JobsHttpApi {
     static final int DEFAULT_STATS_WINDOW_MINUTES = 60;
 
     static final int MAX_STATS_WINDOW_MINUTES = 7 * 24 * 60;
+
+    static final int DEFAULT_THROUGHPUT_MINUTES = 30;
+
+    static final int MAX_THROUGHPUT_MINUTES = 24 * 60;
 
     /** Most request headers accepted; more get {@code 431}. */
     public static final int MAX_HEADERS = 100;
@@ -141,6 +147,7 @@ public final class JobsHttpApi {
         route("POST", "/api/queues/{name}/pause", Role.ADMIN, (r, m) -> pause(m.group(1), true));
         route("POST", "/api/queues/{name}/resume", Role.ADMIN, (r, m) -> pause(m.group(1), false));
         route("GET", "/api/workers", Role.READ, (r, m) -> workers());
+        route("GET", "/api/throughput", Role.READ, (r, m) -> throughput(r));
         route("GET", "/api/events", Role.READ, (r, m) -> events(r));
         route("GET", "/metrics", Role.READ, (r, m) -> metrics());
     }
@@ -548,16 +555,8 @@ public final class JobsHttpApi {
     }
 
     private ApiResponse queues(ApiRequest request) {
-        int windowMinutes = DEFAULT_STATS_WINDOW_MINUTES;
-        Optional<String> window = request.param("windowMinutes");
-        if (window.isPresent()) {
-            OptionalInt value = parseInt(window.get());
-            if (value.isEmpty() || value.getAsInt() < 1 || value.getAsInt() > MAX_STATS_WINDOW_MINUTES) {
-                throw ApiException.invalid(
-                        "windowMinutes", "must be a whole number 1 to " + MAX_STATS_WINDOW_MINUTES + " (a week)");
-            }
-            windowMinutes = value.getAsInt();
-        }
+        int windowMinutes =
+                positiveParam(request, "windowMinutes", DEFAULT_STATS_WINDOW_MINUTES, MAX_STATS_WINDOW_MINUTES);
         var statsByQueue = new HashMap<String, QueueStats>();
         engine.queueStats(Duration.ofMinutes(windowMinutes)).forEach(stats -> statsByQueue.put(stats.queue(), stats));
         ObjectNode response = mapper.createObjectNode();
@@ -567,6 +566,25 @@ public final class JobsHttpApi {
             QueueStats stats =
                     statsByQueue.getOrDefault(counts.queue(), new QueueStats(counts.queue(), 0, 0, Optional.empty()));
             array.add(json.queue(counts, stats));
+        }
+        return ok(response);
+    }
+
+    /** Jobs finished per minute over the last {@code minutes}, every minute present (zeros too), oldest first. */
+    private ApiResponse throughput(ApiRequest request) {
+        int minutes = positiveParam(request, "minutes", DEFAULT_THROUGHPUT_MINUTES, MAX_THROUGHPUT_MINUTES);
+        Instant first = engine.clock().instant().truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(minutes - 1));
+        var counted = new HashMap<Instant, FinishedInMinute>();
+        engine.finishedPerMinute(first).forEach(minute -> counted.put(minute.minute(), minute));
+        ObjectNode response = mapper.createObjectNode().put("minutes", minutes);
+        var series = response.putArray("series");
+        for (int i = 0; i < minutes; i++) {
+            Instant minute = first.plus(Duration.ofMinutes(i));
+            FinishedInMinute finished = counted.getOrDefault(minute, new FinishedInMinute(minute, 0, 0));
+            series.addObject()
+                    .put("minute", minute.toString())
+                    .put("succeeded", finished.succeeded())
+                    .put("failed", finished.failed());
         }
         return ok(response);
     }
@@ -646,6 +664,19 @@ public final class JobsHttpApi {
             throw ApiException.invalid(field, "must be " + min.toMillis() + " to " + max.toMillis() + " milliseconds");
         }
         return Duration.ofMillis(value);
+    }
+
+    /** A whole-number query parameter, 1 to {@code max}; {@code fallback} when absent. */
+    private static int positiveParam(ApiRequest request, String name, int fallback, int max) {
+        Optional<String> text = request.param(name);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        OptionalInt value = parseInt(text.get());
+        if (value.isEmpty() || value.getAsInt() < 1 || value.getAsInt() > max) {
+            throw ApiException.invalid(name, "must be a whole number 1 to " + max);
+        }
+        return value.getAsInt();
     }
 
     private static OptionalInt parseInt(String text) {

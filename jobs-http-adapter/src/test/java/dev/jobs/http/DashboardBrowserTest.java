@@ -127,6 +127,12 @@ class DashboardBrowserTest {
         return browser.findElements(By.cssSelector("#job-table tbody tr"));
     }
 
+    /** The height of this minute's bar of the throughput chart, of class {@code ok} or {@code bad}. */
+    private double barHeight(String kind) {
+        List<WebElement> bars = browser.findElements(By.cssSelector("#chart rect." + kind));
+        return bars.isEmpty() ? 0 : Double.parseDouble(bars.get(bars.size() - 1).getDomAttribute("height"));
+    }
+
     private void screenshot(String name) throws IOException {
         Files.createDirectories(SCREENSHOTS);
         File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
@@ -228,6 +234,9 @@ class DashboardBrowserTest {
         waitForText(row, "SUCCEEDED");
         assertThat(((JavascriptExecutor) browser).executeScript("return window.notReloaded === true;"))
                 .isEqualTo(true);
+        // The chart shows this minute's success; the failed report was retried, so no failure stands.
+        wait.until(d -> barHeight("ok") > 0);
+        assertThat(barHeight("bad")).isZero();
         screenshot("dashboard-jobs");
     }
 

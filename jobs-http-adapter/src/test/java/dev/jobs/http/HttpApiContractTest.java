@@ -533,6 +533,14 @@ abstract class HttpApiContractTest {
         assertThat(after.path("successRate").asDouble()).isEqualTo(0.5);
         assertThat(after.path("averageRunMs").isNumber()).isTrue();
         assertThat(after.path("averageRunMs").asDouble()).isGreaterThanOrEqualTo(0);
+        Reply throughput = call("GET", "/api/throughput?minutes=5", READER, null);
+        JsonNode series = throughput.body().path("series");
+        assertThat(series).hasSize(5);
+        assertThat(series.get(4).path("succeeded").asInt()).isEqualTo(1);
+        assertThat(series.get(4).path("failed").asInt()).isEqualTo(1);
+        assertThat(series.get(0).path("succeeded").asInt()).isZero();
+        assertThat(fields(call("GET", "/api/throughput?minutes=0", READER, null)))
+                .containsExactly("minutes");
         Reply badWindow = call("GET", "/api/queues?windowMinutes=0", READER, null);
         assertProblem(badWindow, 400);
         assertThat(fields(badWindow)).containsExactly("windowMinutes");

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobs.core.Attempt;
 import dev.jobs.core.DependencyFailurePolicy;
+import dev.jobs.core.FinishedInMinute;
 import dev.jobs.core.IdempotencyKeyReusedException;
 import dev.jobs.core.InvalidTransitionException;
 import dev.jobs.core.Job;
@@ -34,6 +35,7 @@ import dev.jobs.core.spi.Transition;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -924,6 +926,23 @@ public abstract class JobStoreConformanceTest {
                     .hasValueSatisfying(rate -> assertThat(rate).isCloseTo(2 / 3.0, within(1e-9)));
         });
         assertThat(store.queueStats(clock.instant().plusSeconds(1))).isEmpty();
+    }
+
+    @Test
+    void finishedJobsAreCountedPerMinute() {
+        Instant since = clock.instant();
+        Instant firstMinute = since.truncatedTo(ChronoUnit.MINUTES);
+        runFor(Duration.ofMillis(10), true);
+        runFor(Duration.ofMillis(10), false);
+        clock.advance(Duration.ofMinutes(2));
+        runFor(Duration.ofMillis(10), true);
+        store.cancel(create(jobs.of("t").queue("stats")).id());
+
+        assertThat(store.finishedPerMinute(since))
+                .containsExactly(
+                        new FinishedInMinute(firstMinute, 1, 1),
+                        new FinishedInMinute(firstMinute.plus(Duration.ofMinutes(2)), 1, 0));
+        assertThat(store.finishedPerMinute(clock.instant().plusSeconds(60))).isEmpty();
     }
 
     /** Runs one job on queue "stats" for {@code duration}, ending it succeeded or failed for good. */

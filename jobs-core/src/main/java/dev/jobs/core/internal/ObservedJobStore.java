@@ -1,6 +1,7 @@
 package dev.jobs.core.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.FinishedInMinute;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobEvent;
@@ -196,6 +197,11 @@ public final class ObservedJobStore implements JobStore {
     @Override
     public List<QueueStats> queueStats(Instant finishedSince) {
         return store.queueStats(finishedSince);
+    }
+
+    @Override
+    public List<FinishedInMinute> finishedPerMinute(Instant since) {
+        return store.finishedPerMinute(since);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.jobs.core.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.FinishedInMinute;
 import dev.jobs.core.InvalidTransitionException;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
@@ -25,6 +26,7 @@ import dev.jobs.core.spi.Transition;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -459,6 +461,23 @@ public final class InMemoryJobStore implements JobStore {
             }
             return byQueue.entrySet().stream()
                     .map(e -> e.getValue().stats(e.getKey()))
+                    .toList();
+        });
+    }
+
+    @Override
+    public List<FinishedInMinute> finishedPerMinute(Instant since) {
+        return locked(() -> {
+            var byMinute = new TreeMap<Instant, long[]>();
+            for (Job job : jobs.values()) {
+                boolean counted = job.state() == JobState.SUCCEEDED || job.state() == JobState.FAILED;
+                if (counted && !job.finishedAt().orElseThrow().isBefore(since)) {
+                    Instant minute = job.finishedAt().orElseThrow().truncatedTo(ChronoUnit.MINUTES);
+                    byMinute.computeIfAbsent(minute, m -> new long[2])[job.state() == JobState.SUCCEEDED ? 0 : 1]++;
+                }
+            }
+            return byMinute.entrySet().stream()
+                    .map(e -> new FinishedInMinute(e.getKey(), e.getValue()[0], e.getValue()[1]))
                     .toList();
         });
     }

@@ -1,6 +1,7 @@
 package dev.jobs.core.spi;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.FinishedInMinute;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobPage;
@@ -178,6 +179,12 @@ public interface JobStore extends AutoCloseable {
      * of each, and the mean time their last attempts ran ({@code finishedAt - startedAt}).
      */
     List<QueueStats> queueStats(Instant finishedSince);
+
+    /**
+     * Jobs that succeeded or failed at or after {@code since}, counted per minute (UTC), oldest
+     * first; minutes without any are left out.
+     */
+    List<FinishedInMinute> finishedPerMinute(Instant since);
 
     /** Deletes finished jobs per the request; returns how many. */
     int purge(PurgeRequest request);

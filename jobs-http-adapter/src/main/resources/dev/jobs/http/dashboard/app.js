@@ -7,8 +7,7 @@
   const COUNTED = ['READY', 'SCHEDULED', 'PENDING', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
   const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
   const PAGE = 50;
-  const BUCKET_MS = 10000;
-  const BUCKETS = 30;
+  const CHART_MINUTES = 30;
 
   const ui = {
     token: sessionStorage.getItem('jobs.token'),
@@ -17,7 +16,6 @@
     cursor: null,
     openId: null,
     stream: null,
-    finished: new Map(), // 10 s bucket -> {ok, bad}
     timers: [],
     queueRefresh: null,
   };
@@ -63,11 +61,11 @@
     $('logout').hidden = false;
     $('role').textContent = 'role: ' + ui.role + (ui.role === 'admin' ? '' : ' (read only: actions are hidden)');
     document.body.dataset.role = ui.role;
-    await Promise.all([loadQueues(), loadWorkers(), loadJobs(true)]);
+    await Promise.all([loadQueues(), loadWorkers(), loadJobs(true), loadThroughput()]);
     startLive();
     ui.timers.push(setInterval(() => attempt(loadWorkers), 10000));
     ui.timers.push(setInterval(() => attempt(loadQueues), 15000));
-    ui.timers.push(setInterval(drawChart, 5000));
+    ui.timers.push(setInterval(() => attempt(loadThroughput), 30000));
   }
 
   function signOut(message) {
@@ -97,7 +95,7 @@
     if (ui.queueRefresh) return;
     ui.queueRefresh = setTimeout(() => {
       ui.queueRefresh = null;
-      attempt(loadQueues);
+      attempt(() => Promise.all([loadQueues(), loadThroughput()]));
     }, 500);
   }
 
@@ -358,12 +356,6 @@
       return;
     }
     const job = event.job;
-    if (event.kind === 'succeeded' || event.kind === 'failed') {
-      const bucket = Math.floor(Date.parse(event.at) / BUCKET_MS);
-      const counts = ui.finished.get(bucket) || { ok: 0, bad: 0 };
-      counts[event.kind === 'succeeded' ? 'ok' : 'bad']++;
-      ui.finished.set(bucket, counts);
-    }
     if (event.kind === 'created' && !ui.jobs.has(job.id) && matchesFilter(job)) {
       ui.jobs.set(job.id, job);
       $('job-table').tBodies[0].prepend(jobRow(job));
@@ -381,21 +373,24 @@
     if (row) fillJobRow(row, job);
   }
 
-  function drawChart() {
+  /** Jobs finished per minute, from the store: every instance's work, not only this page's. */
+  async function loadThroughput() {
+    const data = await api('GET', '/api/throughput?minutes=' + CHART_MINUTES);
     const chart = $('chart');
-    const now = Math.floor(Date.now() / BUCKET_MS);
-    [...ui.finished.keys()].filter((b) => b <= now - BUCKETS).forEach((b) => ui.finished.delete(b));
     let max = 1;
-    ui.finished.forEach((c) => { max = Math.max(max, c.ok + c.bad); });
+    data.series.forEach((m) => { max = Math.max(max, m.succeeded + m.failed); });
+    const width = 360 / data.series.length;
     chart.replaceChildren();
-    const width = 360 / BUCKETS;
-    for (let i = 0; i < BUCKETS; i++) {
-      const counts = ui.finished.get(now - BUCKETS + 1 + i) || { ok: 0, bad: 0 };
-      const okHeight = (counts.ok / max) * 76;
-      const badHeight = (counts.bad / max) * 76;
-      chart.append(bar(i * width, 78 - okHeight, width - 2, okHeight, 'ok'));
-      chart.append(bar(i * width, 78 - okHeight - badHeight, width - 2, badHeight, 'bad'));
-    }
+    data.series.forEach((m, i) => {
+      const okHeight = (m.succeeded / max) * 76;
+      const badHeight = (m.failed / max) * 76;
+      const title = svg('title', {});
+      title.textContent = new Date(m.minute).toLocaleTimeString() + ': ' + m.succeeded + ' succeeded, ' + m.failed + ' failed';
+      const group = svg('g', {});
+      group.append(title, bar(i * width, 78 - okHeight, width - 2, okHeight, 'ok'),
+        bar(i * width, 78 - okHeight - badHeight, width - 2, badHeight, 'bad'));
+      chart.append(group);
+    });
   }
 
   function bar(x, y, width, height, cls) {
@@ -459,7 +454,6 @@
     $('app').classList.remove('with-detail');
   };
 
-  drawChart();
   if (ui.token) {
     signIn(ui.token).catch(() => signOut('Sign in again.'));
   } else {

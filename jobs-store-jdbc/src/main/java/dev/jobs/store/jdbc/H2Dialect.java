@@ -22,6 +22,11 @@ final class H2Dialect extends SqlDialect {
     }
 
     @Override
+    String minuteOf(String column) {
+        return "DATE_TRUNC(MINUTE, " + column + ")";
+    }
+
+    @Override
     String millisBetween(String from, String to) {
         return "DATEDIFF(MICROSECOND, " + from + ", " + to + ") / 1000.0";
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.jobs.core.FinishedInMinute;
 import dev.jobs.core.InvalidTransitionException;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
@@ -809,6 +810,28 @@ public final class JdbcJobStore implements JobStore {
                     })
                     .list();
             return List.copyOf(byQueue.values());
+        });
+    }
+
+    @Override
+    public List<FinishedInMinute> finishedPerMinute(Instant since) {
+        return inTransaction(h -> {
+            var byMinute = new TreeMap<Instant, long[]>();
+            String minuteOfFinish = dialect.minuteOf("finished_at");
+            h.createQuery("SELECT " + minuteOfFinish + " AS finished_minute, state, COUNT(*) AS n FROM <job>"
+                            + " WHERE finished_at >= :since AND state IN ('SUCCEEDED', 'FAILED')"
+                            + " GROUP BY " + minuteOfFinish + ", state")
+                    .bind("since", JobRows.toColumn(since))
+                    .map((rs, ctx) -> {
+                        Instant minute = JobRows.instant(rs, "finished_minute");
+                        int column = rs.getString("state").equals("SUCCEEDED") ? 0 : 1;
+                        byMinute.computeIfAbsent(minute, m -> new long[2])[column] += rs.getLong("n");
+                        return minute;
+                    })
+                    .list();
+            return byMinute.entrySet().stream()
+                    .map(e -> new FinishedInMinute(e.getKey(), e.getValue()[0], e.getValue()[1]))
+                    .toList();
         });
     }
 

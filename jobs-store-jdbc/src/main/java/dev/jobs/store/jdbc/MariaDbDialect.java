@@ -34,6 +34,11 @@ final class MariaDbDialect extends SqlDialect {
     }
 
     @Override
+    String minuteOf(String column) {
+        return "TIMESTAMP(DATE_FORMAT(" + column + ", '%Y-%m-%d %H:%i:00'))";
+    }
+
+    @Override
     String millisBetween(String from, String to) {
         return "TIMESTAMPDIFF(MICROSECOND, " + from + ", " + to + ") / 1000.0";
     }

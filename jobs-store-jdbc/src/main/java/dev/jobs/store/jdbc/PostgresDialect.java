@@ -71,6 +71,11 @@ final class PostgresDialect extends SqlDialect {
     }
 
     @Override
+    String minuteOf(String column) {
+        return "date_trunc('minute', " + column + ")";
+    }
+
+    @Override
     String millisBetween(String from, String to) {
         return "EXTRACT(EPOCH FROM (" + to + " - " + from + ")) * 1000";
     }

@@ -81,6 +81,9 @@ abstract class SqlDialect {
      */
     abstract String insertIfAbsent(String table, String columns, String values, String keyColumn);
 
+    /** A timestamp column cut to the start of its minute, still a timestamp. */
+    abstract String minuteOf(String column);
+
     /** Milliseconds from one timestamp column to another, as a number {@code AVG} can take. */
     abstract String millisBetween(String from, String to);
 
