@@ -375,14 +375,11 @@ public final class JobEngine implements AutoCloseable {
     }
 
     /**
-     * How each queue's jobs went over the last {@code window}: successes, failures, mean run time.
-     * Read from the store, so it covers every engine sharing it.
+     * How each queue's jobs that finished since {@code since} went: successes, failures, mean run
+     * time. Read from the store, so it covers every engine sharing it.
      */
-    public List<QueueStats> queueStats(Duration window) {
-        if (window.isNegative() || window.isZero()) {
-            throw new IllegalArgumentException("the window must be positive, was " + window);
-        }
-        return store.queueStats(clock.instant().minus(window));
+    public List<QueueStats> queueStats(Instant since) {
+        return store.queueStats(since);
     }
 
     /**

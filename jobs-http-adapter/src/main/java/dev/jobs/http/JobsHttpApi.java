@@ -558,7 +558,8 @@ public final class JobsHttpApi {
         int windowMinutes =
                 positiveParam(request, "windowMinutes", DEFAULT_STATS_WINDOW_MINUTES, MAX_STATS_WINDOW_MINUTES);
         var statsByQueue = new HashMap<String, QueueStats>();
-        engine.queueStats(Duration.ofMinutes(windowMinutes)).forEach(stats -> statsByQueue.put(stats.queue(), stats));
+        engine.queueStats(engine.clock().instant().minus(Duration.ofMinutes(windowMinutes)))
+                .forEach(stats -> statsByQueue.put(stats.queue(), stats));
         ObjectNode response = mapper.createObjectNode();
         response.put("windowMinutes", windowMinutes);
         var array = response.putArray("queues");
