@@ -1,7 +1,9 @@
 package dev.jobs.examples;
 
 import java.io.File;
+import java.io.IOException;
 import java.lang.reflect.Method;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -93,12 +95,12 @@ public final class Launcher {
             return 0;
         }
         try {
-            for (String line : java.nio.file.Files.readAllLines(release.toPath())) {
+            for (String line : Files.readAllLines(release.toPath())) {
                 if (line.startsWith("JAVA_VERSION=")) {
                     return feature(line.substring("JAVA_VERSION=".length()).replace("\"", ""));
                 }
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return 0;
         }
         return 0;

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -105,7 +106,7 @@ class ExampleServerJarIT {
         }
         String jar = System.getProperty("jobs.exampleJar");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var command = new java.util.ArrayList<>(List.of(java, "-jar", jar));
+        var command = new ArrayList<>(List.of(java, "-jar", jar));
         command.addAll(args);
         Path log = Files.createTempFile(dataDir.getParent(), "example-server-", ".log");
         var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());

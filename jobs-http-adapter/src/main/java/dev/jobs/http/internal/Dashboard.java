@@ -3,6 +3,7 @@ package dev.jobs.http.internal;
 import dev.jobs.http.ApiResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -26,7 +27,7 @@ public final class Dashboard {
     private final Map<String, byte[]> files;
 
     public Dashboard() {
-        var read = new java.util.HashMap<String, byte[]>();
+        var read = new HashMap<String, byte[]>();
         TYPES.keySet().forEach(name -> read.put(name, read(name)));
         files = Map.copyOf(read);
     }
