@@ -228,6 +228,51 @@ public abstract class JobStoreConformanceTest {
         assertThat(acquire(10, "a")).hasSize(1);
     }
 
+    @Test
+    void acquireAmongIdsLeasesOnlyThoseAnAcquireCouldTakeNow() {
+        Instant now = clock.instant();
+        Job later = create(jobs.of("t").priority(50));
+        Job urgent = create(jobs.of("t").priority(0));
+        Job notDue = create(jobs.of("t").runAt(now.plusSeconds(60)));
+        Job cancelled = create(jobs.of("t"));
+        store.cancel(cancelled.id());
+        Job otherQueue = create(jobs.of("t").queue("b"));
+        Job paused = create(jobs.of("t").queue("p"));
+        store.setQueuePaused("p", true);
+        Job notListed = create(jobs.of("t"));
+        List<UUID> candidates = List.of(
+                later.id(), urgent.id(), notDue.id(), cancelled.id(), otherQueue.id(), paused.id(), UUID.randomUUID());
+
+        List<Job> acquired =
+                store.acquire(new AcquireRequest("worker-1", Set.of("default", "p"), 10, LEASE), candidates);
+
+        assertThat(acquired).extracting(Job::id).containsExactly(urgent.id(), later.id());
+        acquired.forEach(job -> assertThat(job).isRunning().hasAttempts(1));
+        assertThat(current(notDue).state()).isEqualTo(JobState.SCHEDULED);
+        assertThat(current(cancelled).state()).isEqualTo(JobState.CANCELLED);
+        assertThat(current(otherQueue).state()).isEqualTo(JobState.READY);
+        assertThat(current(paused).state()).isEqualTo(JobState.READY);
+        assertThat(current(notListed).state()).isEqualTo(JobState.READY);
+    }
+
+    @Test
+    void acquireAmongIdsHonoursMaxJobsAndNeverLeasesAJobTwice() {
+        Job first = create(jobs.of("t"));
+        Job second = create(jobs.of("t"));
+        var request = new AcquireRequest("worker-1", Set.of("default"), 1, LEASE);
+
+        assertThat(store.acquire(request, List.of(second.id(), first.id(), first.id())))
+                .extracting(Job::id)
+                .containsExactly(first.id());
+        assertThat(store.acquire(request, List.of(first.id())))
+                .as("already running")
+                .isEmpty();
+        assertThat(store.acquire(request, List.of())).isEmpty();
+        assertThat(store.acquire(request, List.of(first.id(), second.id())))
+                .extracting(Job::id)
+                .containsExactly(second.id());
+    }
+
     // ---- outcomes and fencing ----
 
     @Test

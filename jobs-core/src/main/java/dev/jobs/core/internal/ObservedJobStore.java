@@ -26,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -82,7 +83,15 @@ public final class ObservedJobStore implements JobStore {
 
     @Override
     public List<Job> acquire(AcquireRequest request) {
-        List<Job> acquired = store.acquire(request);
+        return started(store.acquire(request));
+    }
+
+    @Override
+    public List<Job> acquire(AcquireRequest request, Collection<UUID> candidates) {
+        return started(store.acquire(request, candidates));
+    }
+
+    private List<Job> started(List<Job> acquired) {
         emit(acquired.stream().map(job -> event(Kind.STARTED, job)).toList());
         return acquired;
     }

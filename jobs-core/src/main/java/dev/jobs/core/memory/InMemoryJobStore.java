@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -186,6 +187,32 @@ public final class InMemoryJobStore implements JobStore {
                     break;
                 }
                 Job job = best.due.first();
+                Job running = JobTransitions.acquired(
+                        job, request.workerId(), UUID.randomUUID(), request.leaseDuration(), now);
+                replace(job, running);
+                acquired.add(running);
+            }
+            return acquired;
+        });
+    }
+
+    @Override
+    public List<Job> acquire(AcquireRequest request, Collection<UUID> candidates) {
+        return locked(() -> {
+            Instant now = clock.instant();
+            List<Job> claimable = candidates.stream()
+                    .distinct()
+                    .map(jobs::get)
+                    .filter(job -> job != null
+                            && job.state().isClaimable()
+                            && !job.runAt().isAfter(now)
+                            && request.queues().contains(job.queue())
+                            && !paused.contains(job.queue()))
+                    .sorted(CLAIM_ORDER)
+                    .limit(request.maxJobs())
+                    .toList();
+            var acquired = new ArrayList<Job>(claimable.size());
+            for (Job job : claimable) {
                 Job running = JobTransitions.acquired(
                         job, request.workerId(), UUID.randomUUID(), request.leaseDuration(), now);
                 replace(job, running);

@@ -14,6 +14,7 @@ import dev.jobs.core.WorkerInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -61,6 +62,16 @@ public interface JobStore extends AutoCloseable {
      * no job is leased to two workers at once.
      */
     List<Job> acquire(AcquireRequest request);
+
+    /**
+     * Leases those of {@code candidates} that {@link #acquire(AcquireRequest)} could take now:
+     * claimable, due, on one of the request's queues, that queue not paused, at most {@code maxJobs}
+     * of them in claim order. The others (cancelled, running, finished, not due, unknown) are skipped
+     * and left exactly as they are. This is how a dispatch queue in front of the store (Redis) turns
+     * the ids it handed out into leases: the store confirms, so a job is never run because the queue
+     * alone said so.
+     */
+    List<Job> acquire(AcquireRequest request, Collection<UUID> candidates);
 
     /** Extends a lease to {@code leaseDuration} from now and reports whether cancellation was asked. */
     HeartbeatResult heartbeat(UUID jobId, UUID leaseToken, Duration leaseDuration);

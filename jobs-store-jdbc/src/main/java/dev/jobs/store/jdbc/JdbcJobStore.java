@@ -70,6 +70,7 @@ import org.jdbi.v3.core.Handles;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,6 +112,10 @@ public final class JdbcJobStore implements JobStore {
             + " WHERE state IN (<claimable>) AND queue IN (<queues>) AND run_at <= :now"
             + " AND queue NOT IN (SELECT queue FROM <paused_queue>)"
             + " ORDER BY priority, run_at, id LIMIT :max";
+
+    /** {@link #CLAIM_CANDIDATES}, only among the ids a dispatch queue handed out ({@code :ids}). */
+    static final String CLAIM_CANDIDATES_AMONG_IDS =
+            CLAIM_CANDIDATES.replace(" AND run_at <= :now", " AND run_at <= :now AND id IN (<ids>)");
 
     private static final Comparator<Job> CLAIM_ORDER =
             Comparator.comparingInt(Job::priority).thenComparing(Job::runAt).thenComparing(Job::id, JobIds.ORDER);
@@ -426,20 +431,36 @@ public final class JdbcJobStore implements JobStore {
 
     @Override
     public List<Job> acquire(AcquireRequest request) {
+        return claim(request, Optional.empty());
+    }
+
+    @Override
+    public List<Job> acquire(AcquireRequest request, Collection<UUID> candidates) {
+        if (candidates.isEmpty()) {
+            return List.of();
+        }
+        return claim(request, Optional.of(List.copyOf(new LinkedHashSet<>(candidates))));
+    }
+
+    /** Leases claimable jobs, from all of the request's queues or only among {@code candidates}. */
+    private List<Job> claim(AcquireRequest request, Optional<List<UUID>> candidates) {
         if (request.queues().isEmpty()) {
             return List.of();
         }
+        String from = candidates.isPresent() ? CLAIM_CANDIDATES_AMONG_IDS : CLAIM_CANDIDATES;
         return inTransaction(h -> {
             Instant now = now();
             Duration lease = request.leaseDuration().truncatedTo(ChronoUnit.MICROS);
-            Optional<String> oneStatement = dialect.claimInOneStatement(CLAIM_CANDIDATES);
+            Optional<String> oneStatement = dialect.claimInOneStatement(from);
+            Query query = h.createQuery(oneStatement.orElse("SELECT *" + from + " " + dialect.skipLocked()))
+                    .bindList("claimable", CLAIMABLE)
+                    .bindList("queues", List.copyOf(request.queues()))
+                    .bind("now", JobRows.toColumn(now))
+                    .bind("max", request.maxJobs());
+            candidates.ifPresent(
+                    ids -> query.bindList("ids", ids.stream().map(dialect::uuid).toList()));
             if (oneStatement.isPresent()) {
-                return h
-                        .createQuery(oneStatement.get())
-                        .bindList("claimable", CLAIMABLE)
-                        .bindList("queues", List.copyOf(request.queues()))
-                        .bind("now", JobRows.toColumn(now))
-                        .bind("max", request.maxJobs())
+                return query
                         .bind("worker", request.workerId())
                         .bind("expires", JobRows.toColumn(now.plus(lease)))
                         .map((rs, ctx) -> rows.read(rs))
@@ -448,13 +469,7 @@ public final class JdbcJobStore implements JobStore {
                         .sorted(CLAIM_ORDER)
                         .toList();
             }
-            List<Job> claimable = h.createQuery("SELECT *" + CLAIM_CANDIDATES + " " + dialect.skipLocked())
-                    .bindList("claimable", CLAIMABLE)
-                    .bindList("queues", List.copyOf(request.queues()))
-                    .bind("now", JobRows.toColumn(now))
-                    .bind("max", request.maxJobs())
-                    .map((rs, ctx) -> rows.read(rs))
-                    .list();
+            List<Job> claimable = query.map((rs, ctx) -> rows.read(rs)).list();
             var acquired = new ArrayList<Job>(claimable.size());
             for (Job job : claimable) {
                 acquired.add(JobTransitions.acquired(job, request.workerId(), UUID.randomUUID(), lease, now));
