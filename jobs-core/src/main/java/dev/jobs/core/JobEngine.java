@@ -452,10 +452,12 @@ public final class JobEngine implements AutoCloseable {
     /** Stops every engine sharing the store from starting jobs of this queue. */
     public void pauseQueue(String queueName) {
         store.setQueuePaused(requireQueueName(queueName), true);
+        queue.queuePaused(queueName, true);
     }
 
     public void resumeQueue(String queueName) {
         store.setQueuePaused(requireQueueName(queueName), false);
+        queue.queuePaused(queueName, false);
         // Wake this engine's idle workers on the queue now rather than at their next poll.
         queue.publish(store.list(JobQuery.all()
                         .withQueue(queueName)

@@ -4,11 +4,13 @@ import static dev.jobs.testing.JobAssert.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.Job;
+import dev.jobs.core.JobError;
 import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.JobQueue;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.NewJob;
+import dev.jobs.core.spi.Transition;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -97,6 +99,48 @@ public abstract class JobQueueConformanceTest {
         clock.advance(Duration.ofSeconds(30));
         store.promoteDueJobs(10).forEach(job -> queue.publish(List.of(job)));
         assertThat(acquire(10)).hasSize(1);
+    }
+
+    @Test
+    void pausedQueueIsNotHandedOutUntilResumed() {
+        Job job = createAndPublish(jobs.of("t").build()).get(0);
+        store.setQueuePaused("default", true);
+        queue.queuePaused("default", true);
+
+        assertThat(acquire(10)).isEmpty();
+
+        store.setQueuePaused("default", false);
+        queue.queuePaused("default", false);
+        assertThat(acquire(10)).extracting(Job::id).containsExactly(job.id());
+    }
+
+    @Test
+    void failedJobIsHandedOutAgainOnceItsRetryIsDue() {
+        createAndPublish(jobs.of("t").build());
+        Job running = acquire(1).get(0);
+        Transition failed = store.fail(
+                running.id(),
+                running.leaseToken().orElseThrow(),
+                JobError.of(new IllegalStateException("boom")),
+                Optional.of(clock.instant().plusSeconds(10)));
+        queue.publish(List.of(failed.job()));
+
+        assertThat(acquire(10)).isEmpty();
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(acquire(10))
+                .singleElement()
+                .satisfies(job -> assertThat(job).isRunning().hasAttempts(2));
+    }
+
+    @Test
+    void finishedJobPublishedAgainIsNeverHandedOut() {
+        createAndPublish(jobs.of("t").build());
+        Job running = acquire(1).get(0);
+        Transition done = store.complete(running.id(), running.leaseToken().orElseThrow(), Optional.empty());
+        queue.publish(List.of(done.job()));
+        queue.publish(List.of(running)); // a stale copy, as a late event might carry
+
+        assertThat(acquire(10)).isEmpty();
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.jobs.core.Job;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -40,6 +41,20 @@ public interface JobQueue extends AutoCloseable {
      * @throws dev.jobs.core.StoreUnavailableException if it cannot be reached
      */
     default void ping() {}
+
+    /**
+     * Told after the store paused or resumed a queue, for a queue that keeps its own copy of the
+     * flag. The store's flag stays the truth: it refuses to lease jobs of a paused queue anyway.
+     */
+    default void queuePaused(String queue, boolean paused) {}
+
+    /**
+     * What this queue holds for dispatch on one queue, for a queue that keeps its own state (Redis);
+     * empty for one that reads the store, whose counts already say it.
+     */
+    default Optional<DispatchDepth> depth(String queue) {
+        return Optional.empty();
+    }
 
     @Override
     default void close() {}

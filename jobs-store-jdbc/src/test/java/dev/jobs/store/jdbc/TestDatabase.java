@@ -84,12 +84,12 @@ public final class TestDatabase {
     }
 
     /** Another store on the same tables, as a second engine instance would have. */
-    JdbcJobStore store(Clock clock) {
+    public JdbcJobStore store(Clock clock) {
         return store(clock, 10);
     }
 
     /** Another store with a pool of {@code poolSize} connections. */
-    JdbcJobStore store(Clock clock, int poolSize) {
+    public JdbcJobStore store(Clock clock, int poolSize) {
         return JdbcJobStore.builder()
                 .jdbcUrl(url, user, password)
                 .poolSize(poolSize)

@@ -1,0 +1,175 @@
+package dev.jobs.queue.redis;
+
+import dev.jobs.core.Job;
+import dev.jobs.core.JobLimits;
+import dev.jobs.core.JobQuery;
+import dev.jobs.core.JobState;
+import dev.jobs.core.QueueCounts;
+import dev.jobs.core.spi.JobStore;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.RedisException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes Redis hold every job the store has as claimable, so that nothing Redis lost stays lost.
+ *
+ * <p>A pass reads the store's claimable jobs queue by queue, a keyset page at a time, asks Redis
+ * which of each page it does not hold (one {@code HMGET}), and publishes those. It also copies the
+ * store's paused flags. Its cost is the store's claimable jobs, read in pages of {@value
+ * JobLimits#MAX_PAGE_SIZE}, never the finished history. Every write it makes is one a publish would
+ * make, so passes on many instances at once only repeat each other. A job it reads as claimable
+ * that a worker takes meanwhile may be published once more; the store refuses it at the next claim,
+ * and it is dropped.
+ *
+ * <p>Passes run at start, every {@code interval}, when a queue is resumed, and whenever a queue's
+ * {@code reconciled} marker (set by each pass) is gone: Redis restarted without persistence, was
+ * flushed, or failed over to a replica without it. That check costs one {@code EXISTS} per queue
+ * every {@code lossCheckInterval}.
+ */
+final class Reconciler implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+
+    private static final JobState[] CLAIMABLE = {JobState.READY, JobState.SCHEDULED, JobState.RETRYING};
+
+    private final JobStore store;
+    private final RedisJobQueue queue;
+    private final Duration interval;
+    private final Duration lossCheckInterval;
+    private final ScheduledExecutorService executor;
+    /** Queues whose marker a pass has set; the loss check looks at these. */
+    private final Set<String> reconciledQueues = ConcurrentHashMap.newKeySet();
+
+    private final AtomicBoolean passQueued = new AtomicBoolean();
+
+    Reconciler(JobStore store, RedisJobQueue queue, Duration interval, Duration lossCheckInterval, String name) {
+        this.store = store;
+        this.queue = queue;
+        this.interval = interval;
+        this.lossCheckInterval = lossCheckInterval;
+        this.executor = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
+                .name("jobs-redis-reconciler-" + name)
+                .daemon()
+                .factory());
+    }
+
+    void start() {
+        executor.scheduleWithFixedDelay(this::passSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(
+                this::checkForLoss, lossCheckInterval.toMillis(), lossCheckInterval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Runs a pass soon on the reconciler's thread; one already waiting covers this request. */
+    void runSoon() {
+        if (passQueued.compareAndSet(false, true)) {
+            executor.execute(() -> {
+                passQueued.set(false);
+                passSafely();
+            });
+        }
+    }
+
+    private void passSafely() {
+        try {
+            int published = reconcile();
+            if (published > 0) {
+                log.info("re-published {} jobs that the store holds as claimable and Redis did not", published);
+            }
+        } catch (RuntimeException e) {
+            if (executor.isShutdown()) {
+                return; // closing interrupted the pass
+            }
+            if (e instanceof RedisException redisDown) {
+                queue.outage("the reconciler tries again at its next pass", redisDown);
+                return;
+            }
+            log.warn("reconciling Redis with the store failed; trying again at the next pass", e);
+        }
+    }
+
+    private void checkForLoss() {
+        try {
+            for (String name : reconciledQueues) {
+                if (queue.commands().exists(queue.keys(name).reconciled()) == 0) {
+                    log.warn(
+                            "Redis lost the dispatch state of queue {} (restarted without persistence, flushed or"
+                                    + " failed over); re-publishing its jobs from the store",
+                            name);
+                    passSafely();
+                    return;
+                }
+            }
+        } catch (RedisException e) {
+            // Down: nothing to compare with. The check after it answers again finds the loss.
+        } catch (RuntimeException e) {
+            log.warn("checking Redis for lost dispatch state failed", e);
+        }
+    }
+
+    /** One pass over every queue; returns how many jobs it published. */
+    int reconcile() {
+        Set<String> paused = store.pausedQueues();
+        int published = 0;
+        for (QueueCounts counts : store.counts()) {
+            String name = counts.queue();
+            queue.setPausedFlag(name, paused.contains(name));
+            long claimable = 0;
+            for (JobState state : CLAIMABLE) {
+                claimable += counts.count(state);
+            }
+            if (claimable > 0) {
+                published += reconcileQueue(name);
+            }
+            queue.commands().set(queue.keys(name).reconciled(), "1");
+            reconciledQueues.add(name);
+        }
+        return published;
+    }
+
+    private int reconcileQueue(String name) {
+        QueueKeys keys = queue.keys(name);
+        int published = 0;
+        JobQuery query = JobQuery.all().withQueue(name).withStates(CLAIMABLE).withLimit(JobLimits.MAX_PAGE_SIZE);
+        Optional<String> cursor = Optional.empty();
+        do {
+            var page = store.list(cursor.map(query::withCursor).orElse(query));
+            List<Job> jobs = page.jobs();
+            if (!jobs.isEmpty()) {
+                String[] ids = jobs.stream().map(job -> job.id().toString()).toArray(String[]::new);
+                List<KeyValue<String, String>> held = queue.commands().hmget(keys.priorities(), ids);
+                var missing = new ArrayList<Job>();
+                for (int i = 0; i < jobs.size(); i++) {
+                    if (!held.get(i).hasValue()) {
+                        missing.add(jobs.get(i));
+                    }
+                }
+                if (!missing.isEmpty()) {
+                    queue.write(name, missing);
+                    published += missing.size();
+                }
+            }
+            cursor = page.nextCursor();
+        } while (cursor.isPresent());
+        return published;
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,534 @@
+package dev.jobs.queue.redis;
+
+import dev.jobs.core.Job;
+import dev.jobs.core.JobState;
+import dev.jobs.core.StoreUnavailableException;
+import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.DispatchDepth;
+import dev.jobs.core.spi.JobQueue;
+import dev.jobs.core.spi.JobStore;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Dispatch through Redis, in front of any {@link JobStore}: workers take job ids from Redis with
+ * one atomic script instead of querying the database, and wait for a wake-up message instead of
+ * polling it.
+ *
+ * <p>Per queue, Redis holds a ready set (by priority, then runAt, then id), a delayed set (by
+ * runAt) and an in-flight set (by when a claim lapses); see {@link QueueKeys}. The store stays the
+ * truth:
+ *
+ * <ul>
+ *   <li>jobs are published after the store committed them (the engine does so for every change it
+ *       makes, whichever instance makes it);
+ *   <li>an id taken from Redis is the worker's only once the store leased it ({@link
+ *       JobStore#acquire(AcquireRequest, Collection)}); an id the store refuses (cancelled,
+ *       already running, finished) is dropped without running anything;
+ *   <li>a reconciler re-publishes every claimable job the store holds that Redis does not, at start,
+ *       periodically, and within a second of Redis losing its data (restart without persistence,
+ *       {@code FLUSHALL}, failover to a replica that missed writes);
+ *   <li>while Redis cannot be reached, workers acquire straight from the store, so work goes on at
+ *       polling speed and nothing waits for Redis.
+ * </ul>
+ *
+ * <p>Thread-safe. Every instance sharing a store must share its Redis and key prefix.
+ *
+ * <pre>{@code
+ * JobEngine engine = JobEngine.builder()
+ *     .store(store)
+ *     .queue(s -> RedisJobQueue.builder().uri("redis://localhost:6379").build(s))
+ *     ...
+ * }</pre>
+ */
+public final class RedisJobQueue implements JobQueue {
+    private static final Logger log = LoggerFactory.getLogger(RedisJobQueue.class);
+
+    /** Key prefix when none is set. */
+    public static final String DEFAULT_PREFIX = "jobs";
+
+    /** Most due delayed jobs (and lapsed claims) one claim moves to ready. */
+    private static final int CLAIM_STEP = 1000;
+
+    /** Jobs per publish script, so one script never holds Redis for long. */
+    private static final int PUBLISH_CHUNK = 500;
+
+    private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
+    /** How often a failure to reach Redis is logged, at most. */
+    private static final Duration LOG_EVERY = Duration.ofSeconds(30);
+
+    private final JobStore store;
+    private final Clock clock;
+    private final String prefix;
+    private final String wakeChannel;
+    private final RedisLink link;
+    private final Reconciler reconciler;
+
+    private final Script publishScript = Script.load("publish", ScriptOutputType.INTEGER);
+    private final Script claimScript = Script.load("claim", ScriptOutputType.MULTI);
+    private final Script dropScript = Script.load("drop", ScriptOutputType.INTEGER);
+    private final Script peekScript = Script.load("peek", ScriptOutputType.MULTI);
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition woken = lock.newCondition();
+    /** Wake-ups seen per queue; guarded by lock. */
+    private final Map<String, Long> wakeUps = new HashMap<>();
+
+    private final AtomicInteger rotation = new AtomicInteger();
+    private final AtomicLong lastOutageLog = new AtomicLong();
+    private final AtomicLong outages = new AtomicLong();
+
+    private RedisJobQueue(Builder builder, JobStore store, RedisLink link) {
+        this.store = store;
+        this.clock = builder.clock;
+        this.prefix = builder.prefix;
+        this.wakeChannel = prefix + ":wake";
+        this.link = link;
+        link.wakeUps().addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String channel, String queue) {
+                wake(queue);
+            }
+        });
+        link.wakeUps().sync().subscribe(wakeChannel);
+        this.reconciler = new Reconciler(
+                store, this, builder.reconcileInterval, builder.lossCheckInterval, prefix.replace(':', '-'));
+        reconciler.start();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ---- acquisition ----
+
+    @Override
+    public List<Job> acquire(AcquireRequest request) {
+        var leased = new ArrayList<Job>();
+        try {
+            for (String queue : rotated(request.queues())) {
+                claimFrom(queue, request, leased);
+                if (leased.size() == request.maxJobs()) {
+                    break;
+                }
+            }
+            return leased;
+        } catch (RedisException e) {
+            outage("acquiring straight from the store until it answers", e);
+            int left = request.maxJobs() - leased.size();
+            if (left > 0) {
+                leased.addAll(store.acquire(
+                        new AcquireRequest(request.workerId(), request.queues(), left, request.leaseDuration())));
+            }
+            return leased;
+        }
+    }
+
+    /** Claims ids of one queue from Redis and has the store lease them, until enough or none left. */
+    private void claimFrom(String queue, AcquireRequest request, List<Job> leased) {
+        QueueKeys keys = keys(queue);
+        while (leased.size() < request.maxJobs()) {
+            int wanted = request.maxJobs() - leased.size();
+            long now = clock.millis();
+            String lapsesAt = Long.toString(now + request.leaseDuration().toMillis());
+            List<String> ids = claimScript.run(
+                    commands(),
+                    List.of(keys.ready(), keys.delayed(), keys.inFlight(), keys.priorities(), keys.paused()),
+                    List.of(Long.toString(now), lapsesAt, Integer.toString(wanted), Integer.toString(CLAIM_STEP)));
+            if (ids.isEmpty()) {
+                return;
+            }
+            List<UUID> candidates = ids.stream()
+                    .map(RedisJobQueue::uuidOrNull)
+                    .filter(Objects::nonNull)
+                    .toList();
+            List<Job> granted = store.acquire(
+                    new AcquireRequest(request.workerId(), Set.of(queue), wanted, request.leaseDuration()), candidates);
+            leased.addAll(granted);
+            if (granted.size() < ids.size()) {
+                Set<String> grantedIds = new HashSet<>();
+                granted.forEach(job -> grantedIds.add(job.id().toString()));
+                var refused = new ArrayList<String>();
+                refused.add(lapsesAt);
+                ids.stream().filter(id -> !grantedIds.contains(id)).forEach(refused::add);
+                dropScript.run(commands(), List.of(keys.inFlight(), keys.priorities()), refused);
+            }
+        }
+    }
+
+    private static UUID uuidOrNull(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            return null; // not ours; the store refuses nothing it never sees, so drop it below
+        }
+    }
+
+    /** The queues in a turning order, so that a worker on many queues does not always favour one. */
+    private List<String> rotated(Set<String> queues) {
+        var list = new ArrayList<>(queues);
+        list.sort(null);
+        if (list.size() > 1) {
+            java.util.Collections.rotate(list, rotation.getAndIncrement() % list.size());
+        }
+        return list;
+    }
+
+    // ---- publication ----
+
+    @Override
+    public void publish(Collection<Job> jobs) {
+        var byQueue = new LinkedHashMap<String, List<Job>>();
+        for (Job job : jobs) {
+            if (job.state() != JobState.RUNNING) { // a running job stays in flight until it ends
+                byQueue.computeIfAbsent(job.queue(), q -> new ArrayList<>()).add(job);
+            }
+        }
+        try {
+            for (var entry : byQueue.entrySet()) {
+                write(entry.getKey(), entry.getValue());
+            }
+        } catch (RedisException e) {
+            outage("the reconciler publishes the store's jobs once it answers", e);
+        }
+    }
+
+    /** Adds claimable jobs (ready or delayed) and drops the others, then wakes waiting workers. */
+    void write(String queue, List<Job> jobs) {
+        QueueKeys keys = keys(queue);
+        boolean added = false;
+        for (int from = 0; from < jobs.size(); from += PUBLISH_CHUNK) {
+            List<Job> chunk = jobs.subList(from, Math.min(jobs.size(), from + PUBLISH_CHUNK));
+            var args = new ArrayList<String>(1 + 4 * chunk.size());
+            args.add(Long.toString(clock.millis()));
+            for (Job job : chunk) {
+                boolean claimable = job.state().isClaimable();
+                added |= claimable;
+                args.add(job.id().toString());
+                args.add(claimable ? "add" : "drop");
+                args.add(Integer.toString(job.priority()));
+                args.add(Long.toString(job.runAt().toEpochMilli()));
+            }
+            publishScript.run(
+                    commands(), List.of(keys.ready(), keys.delayed(), keys.inFlight(), keys.priorities()), args);
+        }
+        if (added) {
+            // Delayed jobs wake waiters too: they may now have to wake earlier than they planned.
+            wake(queue);
+            commands().publish(wakeChannel, queue);
+        }
+    }
+
+    // ---- waiting ----
+
+    @Override
+    public void awaitWork(Set<String> queues, Duration maxWait) throws InterruptedException {
+        Map<String, Long> seen = new HashMap<>();
+        lock.lock();
+        try {
+            queues.forEach(q -> seen.put(q, wakeUps.getOrDefault(q, 0L)));
+        } finally {
+            lock.unlock();
+        }
+        // Looked at after taking note of the wake-ups, so a publish in between is never missed.
+        long waitMillis = maxWait.toMillis();
+        try {
+            long now = clock.millis();
+            for (String queue : queues) {
+                QueueKeys keys = keys(queue);
+                List<Long> state = peekScript.run(
+                        commands(), List.of(keys.ready(), keys.delayed(), keys.inFlight(), keys.paused()), List.of());
+                boolean paused = state.get(0) == 1;
+                if (!paused && state.get(1) > 0) {
+                    return;
+                }
+                for (int i = 2; i <= 3 && !paused; i++) {
+                    if (state.get(i) >= 0) {
+                        waitMillis = Math.min(waitMillis, Math.max(0, state.get(i) - now));
+                    }
+                }
+            }
+        } catch (RedisException e) {
+            // Acquiring falls back to the store; wait no longer than asked and try that.
+        }
+        long nanos = Duration.ofMillis(waitMillis).toNanos();
+        lock.lock();
+        try {
+            while (nanos > 0 && unchanged(seen)) {
+                nanos = woken.awaitNanos(nanos);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean unchanged(Map<String, Long> seen) {
+        for (var entry : seen.entrySet()) {
+            if (!wakeUps.getOrDefault(entry.getKey(), 0L).equals(entry.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void wake(String queue) {
+        lock.lock();
+        try {
+            wakeUps.merge(queue, 1L, Long::sum);
+            woken.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- pause, depth, health ----
+
+    @Override
+    public void queuePaused(String queue, boolean paused) {
+        try {
+            setPausedFlag(queue, paused);
+            if (!paused) {
+                commands().publish(wakeChannel, queue);
+            }
+        } catch (RedisException e) {
+            outage("the reconciler copies the store's paused queues once it answers", e);
+        }
+        if (!paused) {
+            // Claims refused while the queue was paused dropped their ids; put them back now.
+            reconciler.runSoon();
+        }
+    }
+
+    void setPausedFlag(String queue, boolean paused) {
+        String key = keys(queue).paused();
+        if (paused) {
+            commands().set(key, "1");
+        } else {
+            commands().del(key);
+        }
+    }
+
+    /**
+     * What Redis holds for one queue.
+     *
+     * @throws StoreUnavailableException if Redis cannot be reached
+     */
+    @Override
+    public Optional<DispatchDepth> depth(String queue) {
+        QueueKeys keys = keys(queue);
+        try {
+            var commands = commands();
+            return Optional.of(new DispatchDepth(
+                    commands.zcard(keys.ready()),
+                    commands.zcard(keys.delayed()),
+                    commands.zcard(keys.inFlight()),
+                    commands.exists(keys.paused()) == 1));
+        } catch (RedisException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
+    public void ping() {
+        try {
+            commands().ping();
+        } catch (RedisException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /**
+     * Re-publishes, now, every claimable job the store holds that Redis does not, and copies the
+     * store's paused queues to Redis. It also runs on its own; this is for tests and operators.
+     *
+     * @return how many jobs it re-published
+     */
+    public int reconcile() {
+        return reconciler.reconcile();
+    }
+
+    @Override
+    public void close() {
+        reconciler.close();
+        link.close();
+    }
+
+    // ---- shared with the reconciler and tests ----
+
+    /** How many times Redis could not be reached; tests prove with it that Redis did the work. */
+    long outages() {
+        return outages.get();
+    }
+
+    QueueKeys keys(String queue) {
+        return QueueKeys.of(prefix, queue);
+    }
+
+    RedisClusterCommands<String, String> commands() {
+        return link.commands();
+    }
+
+    private StoreUnavailableException unavailable(RedisException e) {
+        return new StoreUnavailableException(
+                "Redis does not answer (" + e.getMessage() + "); check that it runs and that this host can reach it",
+                e);
+    }
+
+    /** Logs that Redis cannot be reached, and what happens meanwhile, at most every half minute. */
+    void outage(String meanwhile, RedisException e) {
+        outages.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastOutageLog.get();
+        if ((last == 0 || now - last > LOG_EVERY.toNanos()) && lastOutageLog.compareAndSet(last, now)) {
+            log.warn("Redis cannot be reached ({}); {}", e.toString(), meanwhile);
+        }
+    }
+
+    /** Settings of a {@link RedisJobQueue}; {@link #build(JobStore)} connects. */
+    public static final class Builder {
+        private RedisURI uri;
+        private List<RedisURI> clusterUris;
+        private RedisClient client;
+        private RedisClusterClient clusterClient;
+        private String prefix = DEFAULT_PREFIX;
+        private Clock clock = Clock.systemUTC();
+        private Duration reconcileInterval = Duration.ofMinutes(1);
+        private Duration lossCheckInterval = Duration.ofSeconds(1);
+
+        private Builder() {}
+
+        /**
+         * A standalone Redis ({@code redis://host:6379}, {@code rediss://…} for TLS) or one found
+         * through Sentinel ({@code redis-sentinel://host:26379,host2:26379/0#mymaster}).
+         */
+        public Builder uri(String value) {
+            this.uri = RedisURI.create(Objects.requireNonNull(value, "uri"));
+            return this;
+        }
+
+        /** A Redis Cluster, reached through any of these nodes ({@code redis://host:7000}). */
+        public Builder cluster(String... seedUris) {
+            if (seedUris.length == 0) {
+                throw new IllegalArgumentException("name at least one node of the cluster");
+            }
+            this.clusterUris =
+                    java.util.Arrays.stream(seedUris).map(RedisURI::create).toList();
+            return this;
+        }
+
+        /** A client the host made and closes itself (its own options and resources stay as they are). */
+        public Builder client(RedisClient value) {
+            this.client = Objects.requireNonNull(value, "client");
+            return this;
+        }
+
+        /** A cluster client the host made and closes itself. */
+        public Builder client(RedisClusterClient value) {
+            this.clusterClient = Objects.requireNonNull(value, "client");
+            return this;
+        }
+
+        /**
+         * What every key starts with, so several engines' data can share one Redis. Default {@value
+         * #DEFAULT_PREFIX}. Letters, digits and {@code . _ : -}, up to 64.
+         */
+        public Builder keyPrefix(String value) {
+            if (value == null || !PREFIX.matcher(value).matches()) {
+                throw new IllegalArgumentException(
+                        "keyPrefix must be 1 to 64 letters, digits or . _ : - (was " + value + ")");
+            }
+            this.prefix = value;
+            return this;
+        }
+
+        /** The clock for runAt and claim lapses; the store's clock. Default: the system's UTC clock. */
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /** How often the reconciler compares the whole store with Redis. Default one minute. */
+        public Builder reconcileInterval(Duration value) {
+            this.reconcileInterval = positive(value, "reconcileInterval");
+            return this;
+        }
+
+        /** How often the reconciler checks, cheaply, whether Redis lost its data. Default one second. */
+        public Builder lossCheckInterval(Duration value) {
+            this.lossCheckInterval = positive(value, "lossCheckInterval");
+            return this;
+        }
+
+        private static Duration positive(Duration value, String name) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, was " + value);
+            }
+            return value;
+        }
+
+        /**
+         * Connects and starts the reconciler.
+         *
+         * @param store the store this queue dispatches for; the engine passes its own
+         * @throws StoreUnavailableException if Redis cannot be reached
+         */
+        public RedisJobQueue build(JobStore store) {
+            Objects.requireNonNull(store, "store");
+            int given = (uri != null ? 1 : 0)
+                    + (clusterUris != null ? 1 : 0)
+                    + (client != null ? 1 : 0)
+                    + (clusterClient != null ? 1 : 0);
+            if (given != 1) {
+                throw new IllegalStateException(
+                        "set exactly one of uri(...), cluster(...) or client(...), to say which Redis to use");
+            }
+            RedisLink link;
+            try {
+                if (uri != null) {
+                    link = RedisLink.standalone(RedisClient.create(uri), true);
+                } else if (clusterUris != null) {
+                    link = RedisLink.cluster(RedisClusterClient.create(clusterUris), true);
+                } else if (client != null) {
+                    link = RedisLink.standalone(client, false);
+                } else {
+                    link = RedisLink.cluster(clusterClient, false);
+                }
+            } catch (RedisException e) {
+                throw new StoreUnavailableException(
+                        "cannot connect to Redis (" + e.getMessage() + "); check that it runs and the address", e);
+            }
+            try {
+                return new RedisJobQueue(this, store, link);
+            } catch (RuntimeException e) {
+                link.close();
+                throw e;
+            }
+        }
+    }
+}
