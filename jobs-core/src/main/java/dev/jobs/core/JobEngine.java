@@ -187,8 +187,8 @@ public final class JobEngine implements AutoCloseable {
                 config.concurrencyByQueue,
                 config.handlers.keySet(),
                 config.leaseDuration,
-                queue instanceof StoreJobQueue direct && direct.hearsOtherProcesses()
-                        ? "the store notifies idle workers of other processes' jobs"
+                queue.hearsOtherProcesses()
+                        ? "idle workers hear of other processes' jobs at once"
                         : "other processes' jobs are found by polling every " + config.pollInterval
                                 + ", backing off to " + config.maxPollInterval + " when idle",
                 config.keepFinishedFor);
@@ -447,6 +447,16 @@ public final class JobEngine implements AutoCloseable {
      */
     public Job retry(UUID jobId) {
         return store.retry(jobId).job();
+    }
+
+    /**
+     * What the dispatch queue holds for a queue (ready, delayed, in flight), when it keeps state of
+     * its own, as Redis does; empty when dispatch reads the store, whose {@link #counts()} say it.
+     *
+     * @throws StoreUnavailableException if the dispatch queue cannot be reached
+     */
+    public Optional<DispatchDepth> dispatchDepth(String queueName) {
+        return queue.depth(requireQueueName(queueName));
     }
 
     /** Stops every engine sharing the store from starting jobs of this queue. */

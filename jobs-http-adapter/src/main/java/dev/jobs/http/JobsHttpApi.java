@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jobs.core.DispatchDepth;
 import dev.jobs.core.Enqueued;
 import dev.jobs.core.FinishedInMinute;
 import dev.jobs.core.IdempotencyKeyReusedException;
@@ -566,9 +567,18 @@ public final class JobsHttpApi {
         for (QueueCounts counts : engine.counts()) {
             QueueStats stats =
                     statsByQueue.getOrDefault(counts.queue(), new QueueStats(counts.queue(), 0, 0, Optional.empty()));
-            array.add(json.queue(counts, stats));
+            array.add(json.queue(counts, stats, dispatchDepth(counts.queue())));
         }
         return ok(response);
+    }
+
+    /** The dispatch queue's view of a queue; left out, not an error, when Redis is down: the counts still stand. */
+    private Optional<DispatchDepth> dispatchDepth(String queue) {
+        try {
+            return engine.dispatchDepth(queue);
+        } catch (StoreUnavailableException e) {
+            return Optional.empty();
+        }
     }
 
     /** Jobs finished per minute over the last {@code minutes}, every minute present (zeros too), oldest first. */

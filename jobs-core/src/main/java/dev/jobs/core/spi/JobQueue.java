@@ -1,5 +1,6 @@
 package dev.jobs.core.spi;
 
+import dev.jobs.core.DispatchDepth;
 import dev.jobs.core.Job;
 import java.time.Duration;
 import java.util.Collection;
@@ -33,6 +34,14 @@ public interface JobQueue extends AutoCloseable {
      * @throws InterruptedException when the waiting thread is interrupted (shutdown)
      */
     void awaitWork(Set<String> queues, Duration maxWait) throws InterruptedException;
+
+    /**
+     * Whether idle workers learn at once of work other processes publish; otherwise they find it by
+     * polling. Only said in the engine's start-up log.
+     */
+    default boolean hearsOtherProcesses() {
+        return false;
+    }
 
     /**
      * Checks that the queue's backing service answers, for health checks. The default does

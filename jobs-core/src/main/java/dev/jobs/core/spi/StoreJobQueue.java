@@ -32,6 +32,7 @@ public final class StoreJobQueue implements JobQueue {
     }
 
     /** Whether the store tells this queue of jobs other processes commit; otherwise workers poll. */
+    @Override
     public boolean hearsOtherProcesses() {
         return storeWakesUs;
     }

@@ -3,6 +3,7 @@ package dev.jobs.http.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jobs.core.Attempt;
+import dev.jobs.core.DispatchDepth;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
 import dev.jobs.core.QueueCounts;
@@ -107,7 +108,7 @@ public final class JobJson {
     }
 
     /** A queue: its counts now, and how its jobs went over the stats' window. */
-    public ObjectNode queue(QueueCounts counts, QueueStats stats) {
+    public ObjectNode queue(QueueCounts counts, QueueStats stats, Optional<DispatchDepth> dispatch) {
         ObjectNode node = mapper.createObjectNode();
         node.put("name", counts.queue());
         node.put("paused", counts.paused());
@@ -120,6 +121,11 @@ public final class JobJson {
                         run -> node.put("averageRunMs", run.toNanos() / 1_000_000.0),
                         () -> node.putNull("averageRunMs"));
         stats.successRate().ifPresentOrElse(rate -> node.put("successRate", rate), () -> node.putNull("successRate"));
+        dispatch.ifPresent(depth -> node.putObject("dispatch")
+                .put("ready", depth.ready())
+                .put("delayed", depth.delayed())
+                .put("inFlight", depth.inFlight())
+                .put("paused", depth.paused()));
         return node;
     }
 

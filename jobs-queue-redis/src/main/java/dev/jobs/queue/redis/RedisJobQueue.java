@@ -1,10 +1,10 @@
 package dev.jobs.queue.redis;
 
+import dev.jobs.core.DispatchDepth;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobState;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.spi.AcquireRequest;
-import dev.jobs.core.spi.DispatchDepth;
 import dev.jobs.core.spi.JobQueue;
 import dev.jobs.core.spi.JobStore;
 import io.lettuce.core.RedisClient;
@@ -305,6 +305,12 @@ public final class RedisJobQueue implements JobQueue {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Every publish, from any instance, reaches waiting workers as a pub/sub message. */
+    @Override
+    public boolean hearsOtherProcesses() {
+        return true;
     }
 
     // ---- pause, depth, health ----

@@ -1,4 +1,4 @@
-package dev.jobs.core.spi;
+package dev.jobs.core;
 
 /**
  * What a dispatch queue holds for one queue.

@@ -1,0 +1,257 @@
+package dev.jobs.queue.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jobs.core.DispatchDepth;
+import dev.jobs.core.Job;
+import dev.jobs.core.StoreUnavailableException;
+import dev.jobs.core.memory.InMemoryJobStore;
+import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.JobStore;
+import dev.jobs.testing.NewJobs;
+import dev.jobs.testing.VirtualClock;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What the Redis queue does beyond the queue contract: what it keeps in Redis, and how it recovers. */
+class RedisJobQueueTest {
+    private static final Duration LEASE = Duration.ofSeconds(30);
+
+    private final VirtualClock clock = new VirtualClock();
+    private final InMemoryJobStore store = new InMemoryJobStore(clock);
+    private final NewJobs jobs = new NewJobs(clock);
+    private final String prefix = TestRedis.freshPrefix();
+    private final List<AutoCloseable> closeAfter = new ArrayList<>();
+    private RedisClient client;
+    private StatefulRedisConnection<String, String> connection;
+    private RedisCommands<String, String> redis;
+    private RedisJobQueue queue;
+
+    @BeforeEach
+    void connect() {
+        client = RedisClient.create(RedisURI.create(TestRedis.uri()));
+        connection = client.connect();
+        redis = connection.sync();
+        queue = queueOn(store, TestRedis.uri());
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable closeable : closeAfter.reversed()) {
+            closeable.close();
+        }
+        deleteAllKeys();
+        connection.close();
+        client.shutdown();
+    }
+
+    /** Deletes this test's keys, leaving other tests' keys on the shared server alone. */
+    private void deleteAllKeys() {
+        List<String> keys = redis.keys(prefix + ":*");
+        if (!keys.isEmpty()) {
+            redis.del(keys.toArray(String[]::new));
+        }
+    }
+
+    private RedisJobQueue queueOn(JobStore jobStore, String uri) {
+        RedisJobQueue made =
+                RedisJobQueue.builder().uri(uri).keyPrefix(prefix).clock(clock).build(jobStore);
+        closeAfter.add(made);
+        return made;
+    }
+
+    private Job createAndPublish() {
+        Job job = store.create(List.of(jobs.of("t").build())).get(0);
+        queue.publish(List.of(job));
+        return job;
+    }
+
+    private List<Job> acquire(RedisJobQueue from, int max) {
+        return from.acquire(new AcquireRequest("worker-1", Set.of("default"), max, LEASE));
+    }
+
+    @Test
+    void everyKeyOfAQueueCarriesTheQueueAsItsHashTag() {
+        createAndPublish();
+        createAndPublish();
+        store.create(List.of(jobs.of("t").runAt(clock.instant().plusSeconds(60)).build()))
+                .forEach(job -> queue.publish(List.of(job)));
+        acquire(queue, 1);
+        store.setQueuePaused("default", true);
+        queue.queuePaused("default", true);
+        queue.reconcile();
+
+        List<String> keys = redis.keys(prefix + ":*");
+        assertThat(keys)
+                .contains(
+                        prefix + ":{default}:ready",
+                        prefix + ":{default}:delayed",
+                        prefix + ":{default}:inflight",
+                        prefix + ":{default}:priorities",
+                        prefix + ":{default}:paused",
+                        prefix + ":{default}:reconciled");
+        assertThat(keys).allSatisfy(key -> assertThat(key).startsWith(prefix + ":{default}:"));
+    }
+
+    @Test
+    void depthCountsReadyDelayedAndInFlightJobs() {
+        createAndPublish();
+        createAndPublish();
+        queue.publish(store.create(
+                List.of(jobs.of("t").runAt(clock.instant().plusSeconds(60)).build())));
+        acquire(queue, 1);
+
+        assertThat(queue.depth("default")).contains(new DispatchDepth(1, 1, 1, false));
+        queue.queuePaused("default", true);
+        assertThat(queue.depth("default")).contains(new DispatchDepth(1, 1, 1, true));
+    }
+
+    @Test
+    void anIdTheStoreRefusesIsDroppedAndNothingRuns() {
+        Job job = createAndPublish();
+        store.cancel(job.id()); // behind the queue's back, as another instance without events would
+
+        assertThat(acquire(queue, 10)).isEmpty();
+        assertThat(queue.depth("default")).contains(new DispatchDepth(0, 0, 0, false));
+        assertThat(redis.hexists(prefix + ":{default}:priorities", job.id().toString()))
+                .isFalse();
+    }
+
+    @Test
+    void aClaimWhoseClaimerDiedBeforeTheStoreSaidYesGoesBackWhenItLapses() {
+        Job job = createAndPublish();
+        JobStore dyingStore = (JobStore) Proxy.newProxyInstance(
+                JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("acquire") && args.length == 2 && args[1] instanceof Collection) {
+                        throw new IllegalStateException("the claimer's process died here");
+                    }
+                    return method.invoke(store, args);
+                });
+        RedisJobQueue dying = queueOn(dyingStore, TestRedis.uri());
+
+        assertThatThrownBy(() -> acquire(dying, 1)).hasMessageContaining("died here");
+        assertThat(queue.depth("default")).contains(new DispatchDepth(0, 0, 1, false));
+        assertThat(acquire(queue, 1)).as("still claimed").isEmpty();
+
+        clock.advance(LEASE);
+        assertThat(acquire(queue, 1)).extracting(Job::id).containsExactly(job.id());
+    }
+
+    @Test
+    void reconcilingRepublishesWhatRedisLostAndRestoresThePausedFlag() {
+        List<Job> created = List.of(createAndPublish(), createAndPublish(), createAndPublish());
+        store.setQueuePaused("default", true);
+        queue.queuePaused("default", true);
+        deleteAllKeys(); // as FLUSHALL would
+
+        assertThat(queue.reconcile()).isEqualTo(3);
+        assertThat(queue.depth("default")).contains(new DispatchDepth(3, 0, 0, true));
+        assertThat(queue.reconcile()).as("a second pass finds nothing missing").isZero();
+
+        store.setQueuePaused("default", false);
+        queue.queuePaused("default", false);
+        assertThat(acquire(queue, 10))
+                .extracting(Job::id)
+                .containsExactlyInAnyOrderElementsOf(
+                        created.stream().map(Job::id).toList());
+    }
+
+    @Test
+    void theReconcilerNoticesOnItsOwnThatRedisLostItsData() throws Exception {
+        createAndPublish();
+        queue.reconcile(); // sets the marker the loss check looks for
+        deleteAllKeys();
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (queue.depth("default").orElseThrow().ready() == 0) {
+            assertThat(System.nanoTime()).as("republished within 30 s").isLessThan(deadline);
+            Thread.sleep(20); // the loss check runs every second on its own thread
+        }
+        assertThat(acquire(queue, 1)).hasSize(1);
+    }
+
+    @Test
+    void aWorkerOfAnotherInstanceWakesOnAPublish() throws Exception {
+        RedisJobQueue other = queueOn(store, TestRedis.uri());
+        var woke = CompletableFuture.runAsync(() -> {
+            try {
+                other.awaitWork(Set.of("default"), Duration.ofMinutes(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Thread.sleep(300); // let it look at Redis, find nothing, and park
+        assertThat(woke).isNotDone();
+
+        createAndPublish();
+
+        woke.get(30, TimeUnit.SECONDS);
+        assertThat(acquire(other, 1)).hasSize(1);
+    }
+
+    @Test
+    void whileRedisIsDownWorkersAcquireFromTheStoreAndRedisCatchesUpAfter() {
+        try (var server = RedisServerProcess.start()) {
+            RedisJobQueue onOwnServer = queueOn(store, server.uri());
+            Job before = store.create(List.of(jobs.of("t").build())).get(0);
+            onOwnServer.publish(List.of(before));
+            server.stop();
+
+            assertThatThrownBy(onOwnServer::ping)
+                    .isInstanceOf(StoreUnavailableException.class)
+                    .hasMessageContaining("Redis does not answer");
+            Job during = store.create(List.of(jobs.of("t").build())).get(0);
+            onOwnServer.publish(List.of(during)); // lost: Redis is down
+            assertThat(acquire(onOwnServer, 1)).extracting(Job::id).containsExactly(before.id());
+
+            server.startProcess(); // empty again
+            awaitReconnected(onOwnServer);
+            onOwnServer.reconcile(); // the loss check may get there first; either way it is back
+            assertThat(acquire(onOwnServer, 10)).extracting(Job::id).containsExactly(during.id());
+        }
+    }
+
+    private static void awaitReconnected(RedisJobQueue queue) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                queue.ping();
+                return;
+            } catch (StoreUnavailableException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                RedisServerProcess.sleep(Duration.ofMillis(50));
+            }
+        }
+    }
+
+    @Test
+    void builderSaysWhatIsMissingOrWrong() {
+        assertThatThrownBy(() -> RedisJobQueue.builder().build(store))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("uri(...), cluster(...) or client(...)");
+        assertThatThrownBy(() -> RedisJobQueue.builder().keyPrefix("has space"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("keyPrefix");
+        assertThatThrownBy(() -> RedisJobQueue.builder()
+                        .uri("redis://127.0.0.1:" + RedisServerProcess.freePort())
+                        .build(store))
+                .isInstanceOf(StoreUnavailableException.class)
+                .hasMessageContaining("cannot connect to Redis");
+    }
+}
