@@ -4,6 +4,7 @@ import dev.jobs.core.JobEngine;
 import dev.jobs.http.JobsHttpApi;
 import dev.jobs.http.JobsHttpServer;
 import dev.jobs.http.Role;
+import dev.jobs.queue.redis.RedisJobQueue;
 import dev.jobs.store.jdbc.JdbcJobStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -96,6 +97,9 @@ public final class ExampleServer implements AutoCloseable {
         try {
             var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             JobEngine.Builder builder = JobEngine.builder().store(store).meterRegistry(registry);
+            settings.redisUrl()
+                    .ifPresent(url -> builder.queue(
+                            observed -> RedisJobQueue.builder().uri(url).build(observed)));
             if (settings.workers() > 0) {
                 DemoJobs.register(builder).queue(DemoJobs.QUEUE, settings.workers());
             }
@@ -142,6 +146,10 @@ public final class ExampleServer implements AutoCloseable {
                                 : "   (saved in " + tokenFile(settings.dataDir())
                                         + "; set JOBS_API_TOKEN to choose one)"),
                 "  Database:     " + database,
+                "  Dispatch:     "
+                        + settings.redisUrl()
+                                .map(url -> "Redis at " + url.replaceAll("//[^/@]*@", "//"))
+                                .orElse("from the database (set JOBS_REDIS_URL to dispatch through Redis)"),
                 "  Workers:      "
                         + (settings.workers() == 0
                                 ? "none in this process (API only: remote workers take the jobs)"

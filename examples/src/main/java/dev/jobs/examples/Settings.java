@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param jdbcUrl PostgreSQL or MariaDB instead of the embedded H2 file database
  * @param jdbcUser the database user, with {@code jdbcUrl}
  * @param jdbcPassword the database password, with {@code jdbcUrl}
+ * @param redisUrl a Redis to dispatch through, in front of the database
  * @param apiToken the admin token; empty to use the one saved in the data directory, or a new one
  * @param dataDir where the H2 database and the generated token live
  * @param workers jobs run at once in this process; 0 for an API-only server
@@ -27,6 +28,7 @@ record Settings(
         Optional<String> jdbcUrl,
         String jdbcUser,
         String jdbcPassword,
+        Optional<String> redisUrl,
         Optional<String> apiToken,
         Path dataDir,
         int workers,
@@ -47,6 +49,8 @@ record Settings(
     static final int DEFAULT_WORKERS = 8;
     static final int MAX_WORKERS = 1000;
     static final int MIN_TOKEN_LENGTH = 16;
+
+    private static final List<String> REDIS_PREFIXES = List.of("redis://", "rediss://", "redis-sentinel://");
 
     private static final List<String> JDBC_PREFIXES =
             List.of("jdbc:postgresql:", "jdbc:mariadb:", "jdbc:mysql:", "jdbc:h2:");
@@ -95,9 +99,10 @@ record Settings(
             values.put(variable, value.trim());
         }
 
-        if (values.containsKey("JOBS_REDIS_URL")) {
-            throw new Invalid("JOBS_REDIS_URL: the Redis queue is not part of this release yet (it comes with the"
-                    + " jobs-queue-redis module); leave it unset to dispatch from the database");
+        Optional<String> redisUrl = Optional.ofNullable(values.get("JOBS_REDIS_URL"));
+        if (redisUrl.isPresent() && REDIS_PREFIXES.stream().noneMatch(redisUrl.get()::startsWith)) {
+            throw new Invalid("JOBS_REDIS_URL must be a Redis URL starting with one of " + REDIS_PREFIXES
+                    + " (as in redis://localhost:6379), was '" + redisUrl.get() + "'");
         }
         int port = integer(values, "JOBS_HTTP_PORT", DEFAULT_PORT, 0, 65535);
         int workers = integer(values, "JOBS_WORKERS", DEFAULT_WORKERS, 0, MAX_WORKERS);
@@ -122,6 +127,7 @@ record Settings(
                 jdbcUrl,
                 values.getOrDefault("JOBS_JDBC_USER", ""),
                 values.getOrDefault("JOBS_JDBC_PASSWORD", ""),
+                redisUrl,
                 token,
                 dataDir,
                 workers,

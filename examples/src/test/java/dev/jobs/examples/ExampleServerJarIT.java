@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
@@ -99,8 +100,28 @@ class ExampleServerJarIT {
                 .hasSize(3);
     }
 
+    @Test
+    void dispatchesThroughRedisWhenJobsRedisUrlIsSet() throws Exception {
+        String redis = Optional.ofNullable(System.getenv("JOBS_TEST_REDIS_URL"))
+                .filter(v -> !v.isBlank())
+                .orElse("redis://127.0.0.1:6379");
+        Path log = start(List.of("--demo"), 4, Map.of("JOBS_REDIS_URL", redis));
+
+        awaitJobs(
+                "queue=demo&type=demo.merge", jobs -> state(jobs, "demo.merge").equals("SUCCEEDED"));
+        JsonNode queues = send("GET", "/api/queues", null).path("queues");
+        assertThat(queues.findValues("dispatch"))
+                .as("Redis's view of the queue")
+                .hasSize(1);
+        assertThat(Files.readString(log)).contains("Dispatch:     Redis at " + redis);
+    }
+
     /** Starts the jar and waits until it answers /health; returns its log file. */
     private Path start(List<String> args, int workers) throws Exception {
+        return start(args, workers, Map.of());
+    }
+
+    private Path start(List<String> args, int workers, Map<String, String> moreEnvironment) throws Exception {
         try (var socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
@@ -115,6 +136,7 @@ class ExampleServerJarIT {
         env.put("JOBS_HTTP_PORT", Integer.toString(port));
         env.put("JOBS_API_TOKEN", TOKEN);
         env.put("JOBS_WORKERS", Integer.toString(workers));
+        env.putAll(moreEnvironment);
         server = builder.start();
         Instant deadline = Instant.now().plus(PATIENCE);
         while (Instant.now().isBefore(deadline)) {

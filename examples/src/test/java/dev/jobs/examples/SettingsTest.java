@@ -16,6 +16,7 @@ class SettingsTest {
 
         assertThat(settings.httpPort()).isEqualTo(8080);
         assertThat(settings.jdbcUrl()).isEmpty();
+        assertThat(settings.redisUrl()).isEmpty();
         assertThat(settings.dataDir()).isEqualTo(Path.of("data").toAbsolutePath());
         assertThat(settings.workers()).isEqualTo(Settings.DEFAULT_WORKERS);
         assertThat(settings.apiToken()).isEmpty();
@@ -25,7 +26,7 @@ class SettingsTest {
     @Test
     void flagsWinOverTheEnvironmentInBothSpellings() throws Exception {
         Settings settings = Settings.parse(
-                List.of("--http-port=9000", "--workers", "0", "--demo"),
+                List.of("--http-port=9000", "--workers", "0", "--demo", "--redis-url=redis://cache:6379"),
                 Map.of(
                         "JOBS_HTTP_PORT",
                         "7000",
@@ -39,6 +40,7 @@ class SettingsTest {
         assertThat(settings.demo()).isTrue();
         assertThat(settings.jdbcUrl()).hasValue("jdbc:postgresql://db/jobs");
         assertThat(settings.jdbcUser()).isEqualTo("app");
+        assertThat(settings.redisUrl()).hasValue("redis://cache:6379");
     }
 
     @Test
@@ -53,8 +55,9 @@ class SettingsTest {
                 .hasMessageStartingWith("JOBS_JDBC_URL must be a PostgreSQL, MariaDB/MySQL or H2 JDBC URL");
         assertThatThrownBy(() -> Settings.parse(List.of(), Map.of("JOBS_JDBC_USER", "app")))
                 .hasMessageContaining("go with JOBS_JDBC_URL");
-        assertThatThrownBy(() -> Settings.parse(List.of(), Map.of("JOBS_REDIS_URL", "redis://localhost")))
-                .hasMessageStartingWith("JOBS_REDIS_URL: the Redis queue is not part of this release yet");
+        assertThatThrownBy(() -> Settings.parse(List.of(), Map.of("JOBS_REDIS_URL", "localhost:6379")))
+                .hasMessage("JOBS_REDIS_URL must be a Redis URL starting with one of [redis://, rediss://,"
+                        + " redis-sentinel://] (as in redis://localhost:6379), was 'localhost:6379'");
         assertThatThrownBy(() -> Settings.parse(List.of("--port=1"), Map.of()))
                 .hasMessageStartingWith("unknown option '--port=1'")
                 .hasMessageContaining("JOBS_HTTP_PORT / --http-port");
