@@ -5,12 +5,16 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.time.Duration;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The connections the queue holds to one Redis deployment, standalone (or found through Sentinel)
@@ -50,20 +54,7 @@ final class RedisLink implements AutoCloseable {
                     .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
                     .build());
         }
-        try {
-            var connection = client.connect();
-            try {
-                return new RedisLink(client, ownsClient, connection, connection.sync(), client.connectPubSub());
-            } catch (RuntimeException e) {
-                connection.close();
-                throw e;
-            }
-        } catch (RuntimeException e) {
-            if (ownsClient) {
-                client.shutdown();
-            }
-            throw e;
-        }
+        return open(client, ownsClient, client::connect, StatefulRedisConnection::sync, client::connectPubSub);
     }
 
     static RedisLink cluster(RedisClusterClient client, boolean ownsClient) {
@@ -79,10 +70,20 @@ final class RedisLink implements AutoCloseable {
                             .build())
                     .build());
         }
+        return open(client, ownsClient, client::connect, StatefulRedisClusterConnection::sync, client::connectPubSub);
+    }
+
+    /** Opens both connections; on failure closes what opened, and the client if it is ours. */
+    private static <C extends StatefulConnection<String, String>> RedisLink open(
+            AbstractRedisClient client,
+            boolean ownsClient,
+            Supplier<C> connect,
+            Function<C, RedisClusterCommands<String, String>> sync,
+            Supplier<StatefulRedisPubSubConnection<String, String>> connectPubSub) {
         try {
-            var connection = client.connect();
+            C connection = connect.get();
             try {
-                return new RedisLink(client, ownsClient, connection, connection.sync(), client.connectPubSub());
+                return new RedisLink(client, ownsClient, connection, sync.apply(connection), connectPubSub.get());
             } catch (RuntimeException e) {
                 connection.close();
                 throw e;

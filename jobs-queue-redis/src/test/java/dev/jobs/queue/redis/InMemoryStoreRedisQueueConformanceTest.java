@@ -16,11 +16,7 @@ class InMemoryStoreRedisQueueConformanceTest extends JobQueueConformanceTest {
 
     @Override
     protected JobQueue createQueue(JobStore store, Clock clock) {
-        return RedisJobQueue.builder()
-                .uri(TestRedis.uri())
-                .keyPrefix(TestRedis.freshPrefix())
-                .clock(clock)
-                .build(store);
+        return TestRedis.queue(store, clock);
     }
 
     @AfterEach

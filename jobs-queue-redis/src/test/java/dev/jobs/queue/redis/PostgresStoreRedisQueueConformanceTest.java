@@ -19,11 +19,7 @@ class PostgresStoreRedisQueueConformanceTest extends JobQueueConformanceTest {
 
     @Override
     protected JobQueue createQueue(JobStore store, Clock clock) {
-        return RedisJobQueue.builder()
-                .uri(TestRedis.uri())
-                .keyPrefix(TestRedis.freshPrefix())
-                .clock(clock)
-                .build(store);
+        return TestRedis.queue(store, clock);
     }
 
     @AfterAll

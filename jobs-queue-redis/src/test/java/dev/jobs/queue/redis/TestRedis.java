@@ -1,7 +1,9 @@
 package dev.jobs.queue.redis;
 
+import dev.jobs.core.spi.JobStore;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import java.time.Clock;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.LoggerFactory;
@@ -29,6 +31,15 @@ final class TestRedis {
             requireReachable(sharedUri);
         }
         return sharedUri;
+    }
+
+    /** A queue on the shared Redis, under a key prefix of its own, in front of {@code store}. */
+    static RedisJobQueue queue(JobStore store, Clock clock) {
+        return RedisJobQueue.builder()
+                .uri(uri())
+                .keyPrefix(freshPrefix())
+                .clock(clock)
+                .build(store);
     }
 
     /** A key prefix no other test uses. */
