@@ -23,12 +23,16 @@ final class RedisServerProcess implements AutoCloseable {
 
     private final int port;
     private final List<String> extraArgs;
+    /** A Sentinel's configuration (it rewrites the file as it learns), or null for a server. */
+    private final String sentinelConfig;
+
     private final Path dir;
     private Process process;
 
-    private RedisServerProcess(int port, List<String> extraArgs) {
+    private RedisServerProcess(int port, List<String> extraArgs, String sentinelConfig) {
         this.port = port;
         this.extraArgs = List.copyOf(extraArgs);
+        this.sentinelConfig = sentinelConfig;
         try {
             this.dir = Files.createTempDirectory("jobs-redis-" + port);
         } catch (IOException e) {
@@ -42,9 +46,22 @@ final class RedisServerProcess implements AutoCloseable {
     }
 
     static RedisServerProcess start(List<String> extraArgs) {
-        var server = new RedisServerProcess(freePort(), extraArgs);
+        var server = new RedisServerProcess(freePort(), extraArgs, null);
         server.startProcess();
         return server;
+    }
+
+    /** Starts a Sentinel watching the master on {@code masterPort}, quick to declare it down. */
+    static RedisServerProcess sentinel(String masterName, int masterPort) {
+        String config = String.join(
+                "\n",
+                "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1",
+                "sentinel down-after-milliseconds " + masterName + " 1000",
+                "sentinel failover-timeout " + masterName + " 5000",
+                "");
+        var sentinel = new RedisServerProcess(freePort(), List.of(), config);
+        sentinel.startProcess();
+        return sentinel;
     }
 
     static int freePort() {
@@ -85,18 +102,22 @@ final class RedisServerProcess implements AutoCloseable {
         String binary = Optional.ofNullable(System.getenv("JOBS_TEST_REDIS_SERVER"))
                 .filter(v -> !v.isBlank())
                 .orElse("redis-server");
-        var command = new ArrayList<>(List.of(
-                binary,
-                "--port",
-                Integer.toString(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                dir.toString()));
+        var command = new ArrayList<String>();
+        command.add(binary);
+        if (sentinelConfig != null) {
+            Path config = dir.resolve("sentinel.conf");
+            if (!Files.exists(config)) {
+                try {
+                    Files.writeString(config, sentinelConfig);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            command.addAll(List.of(config.toString(), "--sentinel"));
+        } else {
+            command.addAll(List.of("--save", "", "--appendonly", "no"));
+        }
+        command.addAll(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", dir.toString()));
         command.addAll(extraArgs);
         try {
             process = new ProcessBuilder(command)

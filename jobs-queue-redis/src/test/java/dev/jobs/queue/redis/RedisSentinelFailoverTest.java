@@ -1,0 +1,122 @@
+package dev.jobs.queue.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobSpec;
+import dev.jobs.core.JobState;
+import dev.jobs.core.RetryPolicy;
+import dev.jobs.core.StoreUnavailableException;
+import dev.jobs.core.memory.InMemoryJobStore;
+import dev.jobs.testing.Workload;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A Redis master with a replica and a Sentinel, all started from the {@code redis-server} binary.
+ * The queue finds the master through Sentinel; the master is killed in the middle of the work, the
+ * Sentinel promotes the replica, and the queue carries on against it. Every job ends right.
+ */
+class RedisSentinelFailoverTest {
+    private final InMemoryJobStore store = new InMemoryJobStore();
+    private final RedisServerProcess master = RedisServerProcess.start();
+    private final RedisServerProcess replica =
+            RedisServerProcess.start(List.of("--replicaof", "127.0.0.1", Integer.toString(master.port())));
+    private final RedisServerProcess sentinel = RedisServerProcess.sentinel("jobsmaster", master.port());
+    private JobEngine engine;
+    private RedisJobQueue queue;
+
+    @AfterEach
+    void stopEverything() {
+        if (engine != null) {
+            engine.close();
+        }
+        sentinel.close();
+        replica.close();
+        master.close();
+    }
+
+    @Test
+    void theQueueFollowsAFailoverAndLosesNoJob() {
+        var workload = new Workload(20261125L, 2_000, 100);
+        JobEngine.Builder builder = JobEngine.builder()
+                .store(store)
+                .queue(s -> queue = RedisJobQueue.builder()
+                        .uri("redis-sentinel://127.0.0.1:" + sentinel.port() + "#jobsmaster")
+                        .reconcileInterval(Duration.ofSeconds(2))
+                        .build(s))
+                .register("after.failover", ctx -> "ran")
+                .workerId("engine")
+                .queue("default", 8)
+                .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(10)));
+        engine = workload.registerHandlers(builder, "engine").build().start();
+        workload.enqueue(engine);
+
+        awaitFinishedAtLeast(500);
+        master.stop(); // crash: the Sentinel notices within a second and promotes the replica
+
+        workload.awaitFinished(engine, Duration.ofMinutes(5));
+        assertThat(workload.verify(id -> store.get(id).orElseThrow(), 10))
+                .as("jobs that ended wrong (seed " + workload.seed() + ")")
+                .isEmpty();
+
+        awaitUntil("the replica is promoted", () -> role(replica).equals("master"));
+        awaitUntil("the queue reaches the new master", () -> {
+            try {
+                queue.ping();
+                return true;
+            } catch (StoreUnavailableException e) {
+                return false;
+            }
+        });
+        long outagesBefore = queue.outages();
+        var after = new ArrayList<UUID>();
+        for (int i = 0; i < 50; i++) {
+            after.add(engine.enqueue(JobSpec.of("after.failover")).id());
+        }
+        for (UUID id : after) {
+            assertThat(engine.await(id, Duration.ofMinutes(1)).state()).isEqualTo(JobState.SUCCEEDED);
+        }
+        assertThat(queue.outages())
+                .as("jobs after the failover went through the new master, not the store fallback")
+                .isEqualTo(outagesBefore);
+    }
+
+    private static void awaitUntil(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(what + " within a minute").isLessThan(deadline);
+            RedisServerProcess.sleep(Duration.ofMillis(100));
+        }
+    }
+
+    private void awaitFinishedAtLeast(long count) {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (engine.counts().stream()
+                        .mapToLong(c ->
+                                c.count(JobState.SUCCEEDED) + c.count(JobState.FAILED) + c.count(JobState.CANCELLED))
+                        .sum()
+                < count) {
+            assertThat(System.nanoTime()).as("jobs finished in time").isLessThan(deadline);
+            RedisServerProcess.sleep(Duration.ofMillis(20));
+        }
+    }
+
+    private static String role(RedisServerProcess server) {
+        RedisClient client = RedisClient.create(RedisURI.create(server.uri()));
+        try (var connection = client.connect()) {
+            return String.valueOf(connection.sync().role().get(0));
+        } catch (RuntimeException e) {
+            return "unreachable";
+        } finally {
+            client.shutdown();
+        }
+    }
+}
