@@ -17,7 +17,9 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -195,7 +197,7 @@ public final class RedisJobQueue implements JobQueue {
         var list = new ArrayList<>(queues);
         list.sort(null);
         if (list.size() > 1) {
-            java.util.Collections.rotate(list, rotation.getAndIncrement() % list.size());
+            Collections.rotate(list, rotation.getAndIncrement() % list.size());
         }
         return list;
     }
@@ -443,8 +445,7 @@ public final class RedisJobQueue implements JobQueue {
             if (seedUris.length == 0) {
                 throw new IllegalArgumentException("name at least one node of the cluster");
             }
-            this.clusterUris =
-                    java.util.Arrays.stream(seedUris).map(RedisURI::create).toList();
+            this.clusterUris = Arrays.stream(seedUris).map(RedisURI::create).toList();
             return this;
         }
 

@@ -194,7 +194,9 @@ class RedisJobQueueTest {
                 Thread.currentThread().interrupt();
             }
         });
-        Thread.sleep(300); // let it look at Redis, find nothing, and park
+        // Give it time to look at Redis, find nothing and park, so the publish below reaches it as a
+        // pub/sub message; had it not parked yet, its look at Redis would find the job, also correct.
+        Thread.sleep(300);
         assertThat(woke).isNotDone();
 
         createAndPublish();
