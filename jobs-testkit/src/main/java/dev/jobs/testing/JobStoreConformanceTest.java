@@ -113,6 +113,16 @@ public abstract class JobStoreConformanceTest {
         return running.leaseToken().orElseThrow();
     }
 
+    /** The running job as a worker holding a different (stale or forged) lease would see it. */
+    protected static Job withLeaseToken(Job running, UUID leaseToken) {
+        return running.toBuilder()
+                .lease(
+                        running.leaseOwner().orElseThrow(),
+                        leaseToken,
+                        running.leaseExpiresAt().orElseThrow())
+                .build();
+    }
+
     // ---- creation ----
 
     @Test
@@ -302,10 +312,10 @@ public abstract class JobStoreConformanceTest {
         Job third = running.get(2);
 
         List<CompletionResult> results = store.completeAll(List.of(
-                new Completion(first.id(), token(first), Optional.empty()),
-                new Completion(second.id(), token(second), Optional.empty()),
-                new Completion(third.id(), UUID.randomUUID(), Optional.empty()),
-                new Completion(first.id(), token(first), Optional.empty())));
+                new Completion(first, Optional.empty()),
+                new Completion(second, Optional.empty()),
+                new Completion(withLeaseToken(third, UUID.randomUUID()), Optional.empty()),
+                new Completion(first, Optional.empty())));
 
         assertThat(results).hasSize(4);
         assertThat(results.get(0).transition()).isPresent();

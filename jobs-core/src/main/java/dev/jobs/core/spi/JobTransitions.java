@@ -56,15 +56,27 @@ public final class JobTransitions {
      */
     public static Job requireLease(Optional<Job> job, UUID jobId, UUID leaseToken) {
         Job current = job.orElseThrow(() -> new LeaseLostException(jobId, "the job no longer exists"));
-        if (current.state() != JobState.RUNNING) {
-            throw new LeaseLostException(jobId, "the job is " + current.state() + " now");
-        }
-        if (!current.leaseToken().orElseThrow().equals(leaseToken)) {
-            throw new LeaseLostException(
-                    jobId,
-                    "it was leased again, to worker " + current.leaseOwner().orElse("?"));
+        Optional<LeaseLostException> refused =
+                leaseRefusal(jobId, current.state(), current.leaseToken(), current.leaseOwner(), leaseToken);
+        if (refused.isPresent()) {
+            throw refused.get();
         }
         return current;
+    }
+
+    /**
+     * Why work under {@code leaseToken} is refused, given the job's state and current lease; empty
+     * when the lease is still the job's. For a store that reads only these columns to fence a batch.
+     */
+    public static Optional<LeaseLostException> leaseRefusal(
+            UUID jobId, JobState state, Optional<UUID> currentToken, Optional<String> owner, UUID leaseToken) {
+        if (state != JobState.RUNNING) {
+            return Optional.of(new LeaseLostException(jobId, "the job is " + state + " now"));
+        }
+        if (!currentToken.orElseThrow().equals(leaseToken)) {
+            return Optional.of(new LeaseLostException(jobId, "it was leased again, to worker " + owner.orElse("?")));
+        }
+        return Optional.empty();
     }
 
     /** Acquired by a worker: a counted attempt under a fresh lease. */

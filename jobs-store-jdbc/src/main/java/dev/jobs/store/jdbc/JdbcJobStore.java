@@ -36,6 +36,7 @@ import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.Transition;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,6 +49,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -122,12 +124,15 @@ public final class JdbcJobStore implements JobStore {
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;
+    private final boolean readCommittedByDefault;
     private final JobRows rows;
     private final Clock clock;
     private final String prefix;
     private final HikariDataSource ownedPool;
     private final String insertJob;
+    private final Optional<String> insertJobsInOneStatement;
     private final String updateJob;
+    private final String completeJob;
 
     /** The host's connection while {@link #enqueueIn} runs on the calling thread. */
     private static final ThreadLocal<Connection> HOST_CONNECTION = new ThreadLocal<>();
@@ -152,6 +157,7 @@ public final class JdbcJobStore implements JobStore {
         this.prefix = builder.tablePrefix;
         this.jdbi = Jdbi.create(dataSource);
         this.dialect = detectDialect(jdbi);
+        this.readCommittedByDefault = readCommittedByDefault(jdbi);
         this.rows = new JobRows(builder.mapper, dialect);
         this.hostJdbi = Jdbi.create(new ConnectionFactory() {
             @Override
@@ -172,6 +178,13 @@ public final class JdbcJobStore implements JobStore {
         this.insertJob = "INSERT INTO <job> (" + String.join(", ", JobRows.COLUMNS) + ", pending_dependencies) VALUES ("
                 + JobRows.COLUMNS.stream().map(c -> ":" + c).collect(Collectors.joining(", "))
                 + ", :pending_dependencies)";
+        this.insertJobsInOneStatement = dialect.insertJobsInOneStatement(
+                String.join(", ", JobRows.COLUMNS) + ", " + JobRows.PENDING_DEPENDENCIES.name());
+        this.completeJob = "UPDATE <job> SET "
+                + JobRows.SUCCESS_COLUMNS.stream()
+                        .map(c -> c.name() + " = :" + c.name())
+                        .collect(Collectors.joining(", "))
+                + ", lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL WHERE id = :id";
         this.updateJob = "UPDATE <job> SET "
                 + JobRows.COLUMNS.stream()
                         .filter(c -> !c.equals("id"))
@@ -186,6 +199,22 @@ public final class JdbcJobStore implements JobStore {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Whether the pool's connections start at READ COMMITTED, as PostgreSQL's and H2's do and the
+     * store's own pool is configured to. Then transactions need not ask for it: asking costs the
+     * driver a query for the current level, and another to restore it, on every transaction.
+     */
+    private static boolean readCommittedByDefault(Jdbi jdbi) {
+        return jdbi.withHandle(h -> {
+            try {
+                return h.getConnection().getTransactionIsolation() == Connection.TRANSACTION_READ_COMMITTED;
+            } catch (SQLException e) {
+                throw new StoreUnavailableException(
+                        "could not read the connection's isolation level: " + e.getMessage(), e);
+            }
+        });
     }
 
     private static SqlDialect detectDialect(Jdbi jdbi) {
@@ -280,28 +309,49 @@ public final class JdbcJobStore implements JobStore {
         known.putAll(created);
         settleNewJobs(created, known, now);
 
-        PreparedBatch inserts = h.prepareBatch(insertJob);
+        if (!created.isEmpty()) {
+            insertJobs(h, created.values(), known);
+            created.values().stream().filter(Job::isTerminal).forEach(job -> releaseUniqueKey(h, job));
+            announceClaimable(h, List.copyOf(created.values()));
+        }
         PreparedBatch edges =
                 h.prepareBatch("INSERT INTO <dependency> (job_id, depends_on_id) VALUES (:job_id, :depends_on_id)");
         for (Job job : created.values()) {
-            rows.bind(inserts, job)
-                    .bind("pending_dependencies", unfinished(job, known))
-                    .add();
             for (UUID dependency : job.dependsOn()) {
                 edges.bind("job_id", dialect.uuid(job.id()))
                         .bind("depends_on_id", dialect.uuid(dependency))
                         .add();
             }
         }
-        if (inserts.size() > 0) {
-            inserts.execute();
-            created.values().stream().filter(Job::isTerminal).forEach(job -> releaseUniqueKey(h, job));
-            announceClaimable(h, List.copyOf(created.values()));
-        }
         if (edges.size() > 0) {
             edges.execute();
         }
         return resultIds.stream().map(known::get).toList();
+    }
+
+    /** Writes new jobs' rows: in one statement where the dialect can, else as one JDBC batch. */
+    private void insertJobs(Handle h, Collection<Job> jobs, Map<UUID, Job> known) {
+        if (insertJobsInOneStatement.isPresent()) {
+            var values = new ArrayList<Map<String, Object>>(jobs.size());
+            for (Job job : jobs) {
+                Map<String, Object> row = rows.values(job);
+                row.put(JobRows.PENDING_DEPENDENCIES.name(), unfinished(job, known));
+                values.add(row);
+            }
+            var columns = new ArrayList<>(JobRows.JOB_COLUMNS);
+            columns.add(JobRows.PENDING_DEPENDENCIES);
+            h.createUpdate(insertJobsInOneStatement.get())
+                    .bind("rows", rows.rowsJson(values, columns))
+                    .execute();
+            return;
+        }
+        PreparedBatch inserts = h.prepareBatch(insertJob);
+        for (Job job : jobs) {
+            rows.bind(inserts, job)
+                    .bind(JobRows.PENDING_DEPENDENCIES.name(), unfinished(job, known))
+                    .add();
+        }
+        inserts.execute();
     }
 
     /**
@@ -512,9 +562,10 @@ public final class JdbcJobStore implements JobStore {
     }
 
     /**
-     * All the completions in one transaction: the rows locked in id order (so concurrent batches
-     * cannot deadlock on each other), each token checked on its own, the successes written in one
-     * batched update, and only the jobs that have dependents walked for the cascade.
+     * All the completions in one transaction, each derived from its worker's snapshot ({@link
+     * Completion}) and fenced on its own token: in one statement where the dialect can, otherwise by
+     * locking the rows (narrow columns, id order, so concurrent batches cannot deadlock) and sending
+     * one batch of updates. Only the jobs that have dependents are walked for the cascade.
      */
     @Override
     public List<CompletionResult> completeAll(List<Completion> completions) {
@@ -523,50 +574,115 @@ public final class JdbcJobStore implements JobStore {
         }
         return inTransaction(h -> {
             Instant now = now();
-            Map<UUID, Job> current =
-                    lockAll(h, completions.stream().map(Completion::jobId).collect(Collectors.toSet()));
-            var succeeded = new ArrayList<Job>();
-            var outcomes = new ArrayList<Object>(completions.size());
+            // A job named twice in one batch: only its first completion can still hold the lease.
+            var successes = new LinkedHashMap<UUID, Success>();
+            for (Completion completion : completions) {
+                successes.computeIfAbsent(
+                        completion.jobId(),
+                        id -> new Success(
+                                completion.leaseToken(),
+                                JobTransitions.succeeded(completion.running(), completion.result(), now)));
+            }
+            Map<UUID, ReadBack> recorded = dialect.completeInOneStatement(JobRows.SUCCESS_COLUMNS, COMPLETION_READ_BACK)
+                    .map(sql -> completeInOneStatement(h, sql, successes))
+                    .orElseGet(() -> lockAndComplete(h, successes));
+            var unique = new ArrayList<Job>();
+            var results = new ArrayList<CompletionResult>(completions.size());
+            var seen = new HashSet<UUID>();
             for (Completion completion : completions) {
                 UUID id = completion.jobId();
-                try {
-                    Job job = JobTransitions.requireLease(
-                            Optional.ofNullable(current.get(id)), id, completion.leaseToken());
-                    Job next = JobTransitions.succeeded(job, completion.result(), now);
-                    current.put(id, next); // a second completion of the same job in this batch is refused
-                    succeeded.add(next);
-                    outcomes.add(next);
-                } catch (LeaseLostException e) {
-                    outcomes.add(e);
+                ReadBack row = recorded.get(id);
+                if (row == null || !seen.add(id)) {
+                    results.add(CompletionResult.refused(refusal(h, id, completion.leaseToken())));
+                    continue;
                 }
-            }
-            writeAll(h, succeeded);
-            succeeded.forEach(job -> releaseUniqueKey(h, job));
-            Set<UUID> parents = succeeded.isEmpty()
-                    ? Set.of()
-                    : Set.copyOf(h.createQuery(
-                                    "SELECT DISTINCT depends_on_id FROM <dependency> WHERE depends_on_id IN (<ids>)")
-                            .bindList(
-                                    "ids",
-                                    succeeded.stream()
-                                            .map(j -> dialect.uuid(j.id()))
-                                            .toList())
-                            .map((rs, ctx) -> UUID.fromString(rs.getString("depends_on_id")))
-                            .list());
-            var results = new ArrayList<CompletionResult>(completions.size());
-            for (Object outcome : outcomes) {
-                if (outcome instanceof Job job) {
-                    var changed = new ArrayList<Job>();
-                    if (parents.contains(job.id())) {
-                        settleDependentsOf(h, job, now, changed);
-                    }
-                    results.add(CompletionResult.recorded(new Transition(job, changed)));
-                } else {
-                    results.add(CompletionResult.refused((LeaseLostException) outcome));
+                Job job = successes.get(id).next().toBuilder()
+                        .cancelRequested(row.cancelRequested())
+                        .progressMessage(row.progressMessage())
+                        .build();
+                job.uniqueKey().ifPresent(key -> unique.add(job));
+                var changed = new ArrayList<Job>();
+                if (row.hasDependents()) {
+                    settleDependentsOf(h, job, now, changed);
                 }
+                results.add(CompletionResult.recorded(new Transition(job, changed)));
             }
+            unique.forEach(job -> releaseUniqueKey(h, job));
             return results;
         });
+    }
+
+    /** A success to record: the lease it must still hold, and the job as it then is. */
+    private record Success(UUID fence, Job next) {}
+
+    /** What a completion reads of the row it changed, which its worker's snapshot cannot know. */
+    private record ReadBack(boolean cancelRequested, String progressMessage, boolean hasDependents) {}
+
+    /** The columns {@link ReadBack} is made of, of the job table as {@code j}. */
+    private static final String COMPLETION_READ_BACK = "j.id, j.cancel_requested, j.progress_message,"
+            + " EXISTS (SELECT 1 FROM <dependency> d WHERE d.depends_on_id = j.id) AS has_dependents";
+
+    private static ReadBack readBack(ResultSet rs) throws SQLException {
+        return new ReadBack(
+                rs.getBoolean("cancel_requested"), rs.getString("progress_message"), rs.getBoolean("has_dependents"));
+    }
+
+    private Map<UUID, ReadBack> completeInOneStatement(Handle h, String sql, Map<UUID, Success> successes) {
+        var columns = new ArrayList<JobRows.Column>(JobRows.SUCCESS_COLUMNS);
+        columns.add(JobRows.column("id"));
+        var rowsOut = new ArrayList<Map<String, Object>>(successes.size());
+        successes.forEach((id, success) -> {
+            Map<String, Object> values = rows.values(success.next(), columns);
+            values.put("fence", success.fence());
+            rowsOut.add(values);
+        });
+        columns.add(new JobRows.Column("fence", JobRows.Kind.UUID));
+        var recorded = new HashMap<UUID, ReadBack>();
+        h.createQuery(sql)
+                .bind("rows", rows.rowsJson(rowsOut, columns))
+                .bindArray("ids", UUID.class, successes.keySet())
+                .map((rs, ctx) -> Map.entry(UUID.fromString(rs.getString("id")), readBack(rs)))
+                .forEach(row -> recorded.put(row.getKey(), row.getValue()));
+        return recorded;
+    }
+
+    private Map<UUID, ReadBack> lockAndComplete(Handle h, Map<UUID, Success> successes) {
+        var held = new HashMap<UUID, ReadBack>();
+        h.createQuery("SELECT " + COMPLETION_READ_BACK + ", j.state, j.lease_token FROM <job> j"
+                        + " WHERE j.id IN (<ids>) ORDER BY j.id FOR UPDATE")
+                .bindList("ids", successes.keySet().stream().map(dialect::uuid).toList())
+                .map((rs, ctx) -> {
+                    UUID id = UUID.fromString(rs.getString("id"));
+                    String token = rs.getString("lease_token");
+                    if (rs.getString("state").equals("RUNNING")
+                            && token != null
+                            && UUID.fromString(token).equals(successes.get(id).fence())) {
+                        held.put(id, readBack(rs));
+                    }
+                    return id;
+                })
+                .list();
+        if (!held.isEmpty()) {
+            PreparedBatch updates = h.prepareBatch(completeJob);
+            for (UUID id : held.keySet()) {
+                Map<String, Object> values = rows.values(successes.get(id).next(), JobRows.SUCCESS_COLUMNS);
+                JobRows.SUCCESS_COLUMNS.forEach(column -> rows.bind(updates, column, values.get(column.name())));
+                updates.bind("id", dialect.uuid(id)).add();
+            }
+            updates.execute();
+        }
+        return held;
+    }
+
+    /** Why a completion under {@code leaseToken} was not recorded, read from the row as it now is. */
+    private LeaseLostException refusal(Handle h, UUID id, UUID leaseToken) {
+        try {
+            JobTransitions.requireLease(find(h, id), id, leaseToken);
+        } catch (LeaseLostException e) {
+            return e;
+        }
+        // The row holds the lease, so this was the second completion of a job in one batch.
+        return new LeaseLostException(id, "the job was completed twice in one batch");
     }
 
     @Override
@@ -1295,7 +1411,9 @@ public final class JdbcJobStore implements JobStore {
     private <T> T inTransaction(HandleCallback<T, RuntimeException> work) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work);
+                return readCommittedByDefault
+                        ? jdbi.inTransaction(work)
+                        : jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work);
             } catch (JobsException | IllegalArgumentException e) {
                 throw e;
             } catch (JdbiException e) {
@@ -1413,6 +1531,7 @@ public final class JdbcJobStore implements JobStore {
                 config.setPassword(password);
                 config.setMaximumPoolSize(poolSize);
                 config.setPoolName("jobs-" + tablePrefix.replace("_", ""));
+                config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
                 try {
                     pool = new HikariDataSource(config);
                 } catch (RuntimeException e) {

@@ -1,11 +1,12 @@
 package dev.jobs.store.jdbc;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.SegmentedStringWriter;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jobs.core.Attempt;
 import dev.jobs.core.DependencyFailurePolicy;
 import dev.jobs.core.Job;
@@ -13,9 +14,10 @@ import dev.jobs.core.JobError;
 import dev.jobs.core.JobState;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.core.WorkerInfo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -23,6 +25,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,38 +41,85 @@ import org.jdbi.v3.core.statement.SqlStatement;
  * supported database keeps exactly, whatever the JVM's or the server's time zone. Thread-safe.
  */
 final class JobRows {
-    /** Every column of the job table, in the order of the schema. */
-    static final List<String> COLUMNS = List.of(
-            "id",
-            "queue",
-            "type",
-            "payload",
-            "priority",
-            "state",
-            "run_at",
-            "attempt",
-            "max_attempts",
-            "timeout_ms",
-            "depends_on",
-            "on_dependency_failure",
-            "unique_key",
-            "progress",
-            "progress_message",
-            "result",
-            "last_error_type",
-            "last_error_message",
-            "last_error_stack",
-            "lease_owner",
-            "lease_token",
-            "lease_expires_at",
-            "cancel_requested",
-            "created_at",
-            "started_at",
-            "finished_at",
-            "updated_at",
-            "metadata",
-            "attempts",
-            "retry_policy");
+    /** What a column holds, so that nulls are bound with the right SQL type and bulk rows typed. */
+    enum Kind {
+        TEXT(String.class),
+        /** Text that holds JSON the store wrote. */
+        JSON(String.class),
+        INT(Integer.class),
+        LONG(Long.class),
+        BOOL(Boolean.class),
+        UUID(java.util.UUID.class),
+        TIMESTAMP(LocalDateTime.class);
+
+        /** The Java type its values are bound as (a UUID as the dialect says). */
+        final Class<?> javaType;
+
+        Kind(Class<?> javaType) {
+            this.javaType = javaType;
+        }
+    }
+
+    /** A column of the job table. */
+    record Column(String name, Kind kind) {}
+
+    /** Every column of the job table that mirrors a field of {@link Job}, in the order of the schema. */
+    static final List<Column> JOB_COLUMNS = List.of(
+            new Column("id", Kind.UUID),
+            new Column("queue", Kind.TEXT),
+            new Column("type", Kind.TEXT),
+            new Column("payload", Kind.JSON),
+            new Column("priority", Kind.INT),
+            new Column("state", Kind.TEXT),
+            new Column("run_at", Kind.TIMESTAMP),
+            new Column("attempt", Kind.INT),
+            new Column("max_attempts", Kind.INT),
+            new Column("timeout_ms", Kind.LONG),
+            new Column("depends_on", Kind.TEXT),
+            new Column("on_dependency_failure", Kind.TEXT),
+            new Column("unique_key", Kind.TEXT),
+            new Column("progress", Kind.INT),
+            new Column("progress_message", Kind.TEXT),
+            new Column("result", Kind.JSON),
+            new Column("last_error_type", Kind.TEXT),
+            new Column("last_error_message", Kind.TEXT),
+            new Column("last_error_stack", Kind.TEXT),
+            new Column("lease_owner", Kind.TEXT),
+            new Column("lease_token", Kind.UUID),
+            new Column("lease_expires_at", Kind.TIMESTAMP),
+            new Column("cancel_requested", Kind.BOOL),
+            new Column("created_at", Kind.TIMESTAMP),
+            new Column("started_at", Kind.TIMESTAMP),
+            new Column("finished_at", Kind.TIMESTAMP),
+            new Column("updated_at", Kind.TIMESTAMP),
+            new Column("metadata", Kind.JSON),
+            new Column("attempts", Kind.JSON),
+            new Column("retry_policy", Kind.JSON));
+
+    /** The names of {@link #JOB_COLUMNS}. */
+    static final List<String> COLUMNS = JOB_COLUMNS.stream().map(Column::name).toList();
+
+    /** The column kept beside the job's fields: how many of a waiting job's dependencies are unfinished. */
+    static final Column PENDING_DEPENDENCIES = new Column("pending_dependencies", Kind.INT);
+
+    /**
+     * The columns {@link dev.jobs.core.spi.JobTransitions#succeeded} changes besides clearing the
+     * lease: all a completion writes.
+     */
+    static final List<Column> SUCCESS_COLUMNS = List.of(
+            column("state"),
+            column("result"),
+            column("progress"),
+            column("attempts"),
+            column("finished_at"),
+            column("updated_at"));
+
+    static Column column(String name) {
+        return JOB_COLUMNS.stream()
+                .filter(c -> c.name().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no job column " + name));
+    }
 
     private static final TypeReference<Map<String, String>> METADATA = new TypeReference<>() {};
 
@@ -96,60 +146,119 @@ final class JobRows {
 
     /** Binds every column of {@code job} as a named parameter of the same name. */
     <S extends SqlStatement<S>> S bind(S statement, Job job) {
-        statement
-                .bind("id", dialect.uuid(job.id()))
-                .bind("queue", job.queue())
-                .bind("type", job.type())
-                .bind("payload", json(job.payload()))
-                .bind("priority", job.priority())
-                .bind("state", job.state().name())
-                .bind("run_at", toColumn(job.runAt()))
-                .bind("attempt", job.attempt())
-                .bind("max_attempts", job.maxAttempts())
-                .bindByType("timeout_ms", job.timeout().map(Duration::toMillis).orElse(null), Long.class)
-                .bind("depends_on", job.dependsOn().stream().map(UUID::toString).collect(Collectors.joining(",")))
-                .bind("on_dependency_failure", job.onDependencyFailure().name())
-                .bindByType("unique_key", job.uniqueKey().orElse(null), String.class)
-                .bind("progress", job.progress())
-                .bindByType("progress_message", job.progressMessage().orElse(null), String.class)
-                .bindByType("result", job.result().map(this::json).orElse(null), String.class)
-                .bindByType(
-                        "last_error_type", job.lastError().map(JobError::type).orElse(null), String.class)
-                .bindByType(
-                        "last_error_message",
-                        job.lastError().map(JobError::message).orElse(null),
-                        String.class)
-                .bindByType(
-                        "last_error_stack",
-                        job.lastError().map(JobError::stackTrace).orElse(null),
-                        String.class)
-                .bindByType("lease_owner", job.leaseOwner().orElse(null), String.class)
-                .bind("cancel_requested", job.cancelRequested())
-                .bind("created_at", toColumn(job.createdAt()))
-                .bind("updated_at", toColumn(job.updatedAt()))
-                .bind("metadata", json(job.metadata()))
-                .bind("attempts", attempts(job.attempts()))
-                .bindByType("retry_policy", job.retryPolicy().map(this::json).orElse(null), String.class);
-        bindUuid(statement, "lease_token", job.leaseToken());
-        bindInstant(statement, "lease_expires_at", job.leaseExpiresAt());
-        bindInstant(statement, "started_at", job.startedAt());
-        bindInstant(statement, "finished_at", job.finishedAt());
+        Map<String, Object> values = values(job);
+        for (Column column : JOB_COLUMNS) {
+            bind(statement, column, values.get(column.name()));
+        }
         return statement;
     }
 
-    <S extends SqlStatement<S>> void bindUuid(S statement, String name, Optional<UUID> value) {
-        if (value.isPresent()) {
-            statement.bind(name, dialect.uuid(value.get()));
+    /**
+     * Binds one column's value by the column's type, nulls included, so that every row of a JDBC
+     * batch binds a parameter the same way.
+     */
+    <S extends SqlStatement<S>> S bind(S statement, Column column, Object value) {
+        if (column.kind() != Kind.UUID) {
+            statement.bindByType(column.name(), value, column.kind().javaType);
+        } else if (value == null) {
+            statement.bindNull(column.name(), dialect.uuidSqlType());
         } else {
-            statement.bindNull(name, dialect.uuidSqlType());
+            statement.bind(column.name(), dialect.uuid((UUID) value));
         }
+        return statement;
     }
 
-    static <S extends SqlStatement<S>> void bindInstant(S statement, String name, Optional<Instant> value) {
-        if (value.isPresent()) {
-            statement.bind(name, toColumn(value.get()));
-        } else {
-            statement.bindNull(name, Types.TIMESTAMP);
+    /** Every column's value for {@code job}, by column name (see {@link #value}). */
+    Map<String, Object> values(Job job) {
+        return values(job, JOB_COLUMNS);
+    }
+
+    /** These columns' values for {@code job}, by column name (see {@link #value}). */
+    Map<String, Object> values(Job job, List<Column> columns) {
+        var values = new HashMap<String, Object>(columns.size() * 2);
+        for (Column column : columns) {
+            values.put(column.name(), value(job, column));
+        }
+        return values;
+    }
+
+    /**
+     * One column's value for {@code job}, as the store binds it: a string (JSON columns as JSON
+     * text), number, boolean, UUID or UTC {@link LocalDateTime}; null for an empty field.
+     */
+    Object value(Job job, Column column) {
+        return switch (column.name()) {
+            case "id" -> job.id();
+            case "queue" -> job.queue();
+            case "type" -> job.type();
+            case "payload" -> json(job.payload());
+            case "priority" -> job.priority();
+            case "state" -> job.state().name();
+            case "run_at" -> toColumn(job.runAt());
+            case "attempt" -> job.attempt();
+            case "max_attempts" -> job.maxAttempts();
+            case "timeout_ms" -> job.timeout().map(Duration::toMillis).orElse(null);
+            case "depends_on" -> job.dependsOn().stream().map(UUID::toString).collect(Collectors.joining(","));
+            case "on_dependency_failure" -> job.onDependencyFailure().name();
+            case "unique_key" -> job.uniqueKey().orElse(null);
+            case "progress" -> job.progress();
+            case "progress_message" -> job.progressMessage().orElse(null);
+            case "result" -> job.result().map(this::json).orElse(null);
+            case "last_error_type" -> job.lastError().map(JobError::type).orElse(null);
+            case "last_error_message" -> job.lastError().map(JobError::message).orElse(null);
+            case "last_error_stack" -> job.lastError().map(JobError::stackTrace).orElse(null);
+            case "lease_owner" -> job.leaseOwner().orElse(null);
+            case "lease_token" -> job.leaseToken().orElse(null);
+            case "lease_expires_at" ->
+                job.leaseExpiresAt().map(JobRows::toColumn).orElse(null);
+            case "cancel_requested" -> job.cancelRequested();
+            case "created_at" -> toColumn(job.createdAt());
+            case "started_at" -> job.startedAt().map(JobRows::toColumn).orElse(null);
+            case "finished_at" -> job.finishedAt().map(JobRows::toColumn).orElse(null);
+            case "updated_at" -> toColumn(job.updatedAt());
+            case "metadata" -> job.metadata().isEmpty() ? "{}" : json(job.metadata());
+            case "attempts" -> attempts(job.attempts());
+            case "retry_policy" -> job.retryPolicy().map(this::json).orElse(null);
+            default -> throw new IllegalArgumentException("no job column " + column.name());
+        };
+    }
+
+    /**
+     * Rows as one JSON array of objects, column name to value (UUIDs and timestamps as text), for a
+     * database that takes a whole batch as one parameter ({@link SqlDialect#insertJobsInOneStatement}).
+     */
+    String rowsJson(List<Map<String, Object>> rows, List<Column> columns) {
+        JsonFactory factory = mapper.getFactory();
+        var out = new SegmentedStringWriter(factory._getBufferRecycler());
+        try (JsonGenerator json = factory.createGenerator(out)) {
+            json.writeStartArray();
+            for (Map<String, Object> row : rows) {
+                json.writeStartObject();
+                for (Column column : columns) {
+                    Object value = row.get(column.name());
+                    json.writeFieldName(column.name());
+                    if (value != null && column.kind() == Kind.JSON) {
+                        // Nested as it is, not escaped into a string: the database reads a nested
+                        // value into a text column as its JSON text.
+                        json.writeRawValue((String) value);
+                        continue;
+                    }
+                    switch (value) {
+                        case null -> json.writeNull();
+                        case String text -> json.writeString(text);
+                        case Integer number -> json.writeNumber(number);
+                        case Long number -> json.writeNumber(number);
+                        case Boolean flag -> json.writeBoolean(flag);
+                        default -> json.writeString(value.toString()); // UUID, LocalDateTime (ISO-8601)
+                    }
+                }
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.flush();
+            return out.getAndClear();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing rows as JSON failed", e);
         }
     }
 
@@ -165,7 +274,7 @@ final class JobRows {
                 .id(UUID.fromString(rs.getString("id")))
                 .queue(rs.getString("queue"))
                 .type(rs.getString("type"))
-                .payload(parse(rs.getString("payload"), JsonNode.class))
+                .payload(payload(rs.getString("payload")))
                 .priority(rs.getInt("priority"))
                 .state(JobState.valueOf(rs.getString("state")))
                 .runAt(instant(rs, "run_at"))
@@ -199,7 +308,7 @@ final class JobRows {
                 .startedAt(optionalInstant(rs, "started_at"))
                 .finishedAt(optionalInstant(rs, "finished_at"))
                 .updatedAt(instant(rs, "updated_at"))
-                .metadata(parse(rs.getString("metadata"), METADATA))
+                .metadata(metadata(rs.getString("metadata")))
                 .attempts(attempts(rs.getString("attempts")))
                 .retryPolicy(retryPolicy == null ? null : parse(retryPolicy, RetryPolicy.class))
                 .build();
@@ -248,21 +357,47 @@ final class JobRows {
      * settings the store does not control) with ISO-8601 instants.
      */
     String attempts(List<Attempt> attempts) {
-        ArrayNode array = mapper.createArrayNode();
-        for (Attempt attempt : attempts) {
-            ObjectNode node = array.addObject()
-                    .put("number", attempt.number())
-                    .put("worker", attempt.worker())
-                    .put("startedAt", attempt.startedAt().toString())
-                    .put("endedAt", attempt.endedAt().toString())
-                    .put("outcome", attempt.outcome().name());
-            attempt.error()
-                    .ifPresent(error -> node.put("errorType", error.type()).put("errorMessage", error.message()));
+        if (attempts.isEmpty()) {
+            return "[]";
         }
-        return array.toString();
+        JsonFactory factory = mapper.getFactory();
+        var out = new SegmentedStringWriter(factory._getBufferRecycler());
+        try (JsonGenerator json = factory.createGenerator(out)) {
+            json.writeStartArray();
+            for (Attempt attempt : attempts) {
+                json.writeStartObject();
+                json.writeNumberField("number", attempt.number());
+                json.writeStringField("worker", attempt.worker());
+                json.writeStringField("startedAt", attempt.startedAt().toString());
+                json.writeStringField("endedAt", attempt.endedAt().toString());
+                json.writeStringField("outcome", attempt.outcome().name());
+                if (attempt.error().isPresent()) {
+                    json.writeStringField("errorType", attempt.error().get().type());
+                    json.writeStringField("errorMessage", attempt.error().get().message());
+                }
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.flush();
+            return out.getAndClear();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing a job's attempts as JSON failed", e);
+        }
+    }
+
+    /** A payload; the empty object, which most jobs carry, without a parse. */
+    private JsonNode payload(String json) {
+        return json.equals("{}") ? mapper.createObjectNode() : parse(json, JsonNode.class);
+    }
+
+    private Map<String, String> metadata(String json) {
+        return json.equals("{}") ? Map.of() : parse(json, METADATA);
     }
 
     private List<Attempt> attempts(String json) {
+        if (json.equals("[]")) {
+            return List.of(); // a job that never ran, as every claimed job of a queue's first attempt is
+        }
         var attempts = new ArrayList<Attempt>();
         for (JsonNode node : parse(json, JsonNode.class)) {
             attempts.add(new Attempt(

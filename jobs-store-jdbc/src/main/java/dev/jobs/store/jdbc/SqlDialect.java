@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -69,6 +70,30 @@ abstract class SqlDialect {
      * selects ({@code candidates} is a query from its {@code FROM} on). Empty where the store must select, then update.
      */
     Optional<String> claimInOneStatement(String candidates) {
+        return Optional.empty();
+    }
+
+    /**
+     * An insert of a whole batch of job rows in one statement, where the database can take the batch
+     * as one parameter: {@code :rows}, a JSON array of objects keyed by column name ({@link
+     * JobRows#rowsJson}). Empty where the store sends a JDBC batch of single-row inserts.
+     *
+     * @param columns the columns to fill, comma-separated
+     */
+    Optional<String> insertJobsInOneStatement(String columns) {
+        return Optional.empty();
+    }
+
+    /**
+     * Records a whole batch of successes in one statement where the database can update from a
+     * parameter and return rows: {@code :rows} is a JSON array of objects holding {@code id}, the
+     * lease token it must still hold ({@code fence}) and the {@code written} columns, and {@code
+     * :ids} the same ids as an array. Only rows still
+     * {@code RUNNING} under their token change; each changed row comes back with {@code
+     * readBack} (the columns the store reads after a completion). Empty where the store locks the
+     * rows, then sends a JDBC batch of updates.
+     */
+    Optional<String> completeInOneStatement(List<JobRows.Column> written, String readBack) {
         return Optional.empty();
     }
 

@@ -14,6 +14,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class Execution {
     final Job job;
+    /**
+     * The job as last seen under this lease: as acquired, then as each progress report returned it.
+     * A completion is derived from it (see {@code Completion}).
+     */
+    volatile Job latest;
+
     final UUID leaseToken;
     final Optional<Instant> deadline;
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -31,6 +37,7 @@ final class Execution {
 
     Execution(Job job, Optional<Instant> deadline, Instant nextHeartbeatAt) {
         this.job = job;
+        this.latest = job;
         this.leaseToken = job.leaseToken().orElseThrow();
         this.deadline = deadline;
         this.nextHeartbeatAt = nextHeartbeatAt;

@@ -71,8 +71,11 @@ public final class JobRunner implements AutoCloseable {
         completions.close();
     }
 
-    /** Starts running an acquired job; {@code onFinish} runs once its outcome is recorded. */
-    Execution start(Job job, Runnable onFinish) {
+    /**
+     * Starts running an acquired job. {@code onHandlerReturned} runs as soon as its handler returns
+     * or throws; {@code onFinish} once its outcome is recorded (or given up on).
+     */
+    Execution start(Job job, Runnable onHandlerReturned, Runnable onFinish) {
         Instant now = clock.instant();
         Optional<Duration> timeout = job.timeout()
                 .or(() -> Optional.ofNullable(handlers.get(job.type())).flatMap(RegisteredHandler::timeout));
@@ -82,7 +85,7 @@ public final class JobRunner implements AutoCloseable {
                 .name("jobs-" + job.type() + "-" + job.id())
                 .unstarted(() -> {
                     try {
-                        run(execution);
+                        run(execution, onHandlerReturned);
                     } finally {
                         active.remove(job.id());
                         execution.markFinished();
@@ -99,7 +102,7 @@ public final class JobRunner implements AutoCloseable {
      * calling thread (for {@code JobEngine.drain()}, where no pool runs).
      */
     public void runAndWait(Job job) throws InterruptedException {
-        Execution execution = start(job, () -> {});
+        Execution execution = start(job, () -> {}, () -> {});
         long tick = settings.tickInterval().toNanos();
         while (!execution.awaitFinished(tick)) {
             supervise(execution);
@@ -197,13 +200,18 @@ public final class JobRunner implements AutoCloseable {
         }
     }
 
-    private void run(Execution execution) {
+    private void run(Execution execution, Runnable onHandlerReturned) {
         Job job = execution.job;
         MDC.put("job.id", job.id().toString());
         MDC.put("job.type", job.type());
         MDC.put("job.queue", job.queue());
         try {
-            AttemptResult result = invoke(execution);
+            AttemptResult result;
+            try {
+                result = invoke(execution);
+            } finally {
+                onHandlerReturned.run();
+            }
             recordUntilStored(execution, result);
         } finally {
             MDC.remove("job.id");
@@ -304,7 +312,7 @@ public final class JobRunner implements AutoCloseable {
             } else if (attempt.value() instanceof Outcome outcome) {
                 recordOutcome(execution, outcome, now);
             } else {
-                completions.complete(id, token, toJson(attempt.value()));
+                completions.complete(execution.latest, toJson(attempt.value()));
             }
         } catch (LeaseLostException e) {
             // Fencing at work: another worker owns the job now, and this outcome must not count.
@@ -396,7 +404,7 @@ public final class JobRunner implements AutoCloseable {
 
         private void report(int percent, Optional<String> message) {
             try {
-                store.reportProgress(execution.job.id(), execution.leaseToken, percent, message);
+                execution.latest = store.reportProgress(execution.job.id(), execution.leaseToken, percent, message);
             } catch (LeaseLostException e) {
                 execution.leaseLost = true;
                 throw e;

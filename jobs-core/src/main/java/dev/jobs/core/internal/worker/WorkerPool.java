@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * cancellation, and refreshes this worker in the registry. {@link #close()} shuts down gracefully:
  * stop acquiring, let running jobs finish until the deadline, then give their leases back.
  *
- * <p>Thread-safe: capacity is a semaphore per queue; state changes are on volatile fields.
+ * <p>Thread-safe: capacity is a {@link QueueCapacity} per queue; state changes are on volatile fields.
  */
 public final class WorkerPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
@@ -69,7 +68,7 @@ public final class WorkerPool implements AutoCloseable {
                 .forEach((name, concurrency) -> loops.add(Thread.ofPlatform()
                         .daemon()
                         .name("jobs-acquire-" + name)
-                        .start(() -> acquireLoop(name, new Semaphore(concurrency)))));
+                        .start(() -> acquireLoop(name, new QueueCapacity(concurrency)))));
         supervisor = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().daemon().name("jobs-supervisor").unstarted(r));
         long tick = settings.tickInterval().toNanos();
@@ -83,13 +82,12 @@ public final class WorkerPool implements AutoCloseable {
                 settings.heartbeatInterval());
     }
 
-    private void acquireLoop(String queueName, Semaphore capacity) {
+    private void acquireLoop(String queueName, QueueCapacity capacity) {
         Set<String> queues = Set.of(queueName);
         Duration idleWait = settings.pollInterval();
         while (acquiring) {
             try {
-                capacity.acquire();
-                int wanted = 1 + capacity.drainPermits();
+                int wanted = capacity.reserve();
                 List<Job> jobs;
                 try {
                     jobs = acquiring
@@ -97,7 +95,7 @@ public final class WorkerPool implements AutoCloseable {
                                     new AcquireRequest(settings.workerId(), queues, wanted, settings.leaseDuration()))
                             : List.of();
                 } catch (RuntimeException e) {
-                    capacity.release(wanted);
+                    capacity.unused(wanted);
                     log.warn(
                             "acquiring from queue {} failed; trying again in {}: {}",
                             queueName,
@@ -106,9 +104,9 @@ public final class WorkerPool implements AutoCloseable {
                     queue.awaitWork(Set.of(), ACQUIRE_ERROR_BACKOFF);
                     continue;
                 }
-                capacity.release(wanted - jobs.size());
+                capacity.unused(wanted - jobs.size());
                 for (Job job : jobs) {
-                    runner.start(job, capacity::release);
+                    runner.start(job, capacity::handlerReturned, capacity::leaseEnded);
                 }
                 if (jobs.isEmpty()) {
                     // Back off while the queue stays empty; any wake-up cuts the wait short.
