@@ -67,9 +67,20 @@ class RedisJobQueueTest {
         }
     }
 
+    /**
+     * A queue whose own loss check is as good as off, so that it never repairs Redis in the middle of
+     * a test; {@link #theReconcilerNoticesOnItsOwnThatRedisLostItsData} builds one that checks.
+     */
     private RedisJobQueue queueOn(JobStore jobStore, String uri) {
-        RedisJobQueue made =
-                RedisJobQueue.builder().uri(uri).keyPrefix(prefix).clock(clock).build(jobStore);
+        return track(RedisJobQueue.builder()
+                .uri(uri)
+                .keyPrefix(prefix)
+                .clock(clock)
+                .lossCheckInterval(Duration.ofHours(1))
+                .build(jobStore));
+    }
+
+    private RedisJobQueue track(RedisJobQueue made) {
         closeAfter.add(made);
         return made;
     }
@@ -172,16 +183,22 @@ class RedisJobQueueTest {
 
     @Test
     void theReconcilerNoticesOnItsOwnThatRedisLostItsData() throws Exception {
+        RedisJobQueue watching = track(RedisJobQueue.builder()
+                .uri(TestRedis.uri())
+                .keyPrefix(prefix)
+                .clock(clock)
+                .lossCheckInterval(Duration.ofMillis(100))
+                .build(store));
         createAndPublish();
-        queue.reconcile(); // sets the marker the loss check looks for
+        watching.reconcile(); // sets the marker the loss check looks for
         deleteAllKeys();
 
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (queue.depth("default").orElseThrow().ready() == 0) {
+        while (watching.depth("default").orElseThrow().ready() == 0) {
             assertThat(System.nanoTime()).as("republished within 30 s").isLessThan(deadline);
-            Thread.sleep(20); // the loss check runs every second on its own thread
+            Thread.sleep(20); // the loss check runs on its own thread
         }
-        assertThat(acquire(queue, 1)).hasSize(1);
+        assertThat(acquire(watching, 1)).hasSize(1);
     }
 
     @Test
