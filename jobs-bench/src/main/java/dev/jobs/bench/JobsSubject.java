@@ -1,0 +1,290 @@
+package dev.jobs.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEvent;
+import dev.jobs.core.JobSpec;
+import dev.jobs.core.JobState;
+import dev.jobs.core.memory.InMemoryJobStore;
+import dev.jobs.core.spi.JobStore;
+import dev.jobs.queue.redis.RedisJobQueue;
+import dev.jobs.store.jdbc.JdbcJobStore;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Our engine on one store, optionally with Redis in front. Every engine instance a scenario uses
+ * has a store (and pool) of its own, as separate processes would, except in memory, where they
+ * share the one store object.
+ */
+final class JobsSubject implements Subject {
+    /** The stores the benchmarks run ours on. */
+    enum Backend {
+        MEMORY("memory"),
+        H2("H2"),
+        POSTGRESQL("PostgreSQL"),
+        MARIADB("MariaDB");
+
+        final String label;
+
+        Backend(String label) {
+            this.label = label;
+        }
+    }
+
+    static final String QUEUE = "bench";
+    static final String TABLE_PREFIX = "jobsbench_";
+    private static final String REDIS_PREFIX = "jobsbench";
+    private static final List<String> TABLES =
+            List.of("job", "dependency", "unique_key", "idempotency_key", "paused_queue", "worker", "schema_version");
+
+    private final Backend backend;
+    private final boolean redis;
+    private final Servers servers;
+    private final Path h2Folder;
+    private InMemoryJobStore memory;
+
+    JobsSubject(Backend backend, boolean redis, Servers servers) {
+        this.backend = backend;
+        this.redis = redis;
+        this.servers = servers;
+        this.h2Folder = Path.of("target", "bench-h2").toAbsolutePath();
+    }
+
+    @Override
+    public String name() {
+        return "jobs · " + backend.label + (redis ? " + Redis" : "");
+    }
+
+    Backend backend() {
+        return backend;
+    }
+
+    @Override
+    public Duration enqueueBatched(int jobs, int batchSize) {
+        reset();
+        try (Instance producer = instance(0, false)) {
+            long start = System.nanoTime();
+            enqueueBatches(producer.engine, jobs, batchSize);
+            return Duration.ofNanos(System.nanoTime() - start);
+        }
+    }
+
+    @Override
+    public Duration enqueueSingly(int jobs, int threads) throws Exception {
+        reset();
+        try (Instance producer = instance(0, false)) {
+            return Load.concurrently(jobs, threads, i -> producer.engine.enqueue(noop()));
+        }
+    }
+
+    @Override
+    public Duration drain(int jobs, int workers) throws Exception {
+        reset();
+        try (Instance producer = instance(0, false)) {
+            enqueueBatches(producer.engine, jobs, 1000);
+        }
+        return timeDrain(jobs, workers);
+    }
+
+    /** Starts a worker instance on the jobs already stored and times it until all have succeeded. */
+    Duration timeDrain(int jobs, int workers) throws InterruptedException {
+        var succeeded = new CountDownLatch(jobs);
+        try (Instance worker = instance(workers, true, event -> {
+            if (event.kind() == JobEvent.Kind.SUCCEEDED) {
+                succeeded.countDown();
+            }
+        })) {
+            CpuMeter.Reading before = CpuMeter.read();
+            long start = System.nanoTime();
+            worker.engine.start();
+            Load.await(succeeded, "jobs had not succeeded");
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            System.out.println("      " + before.perJob(CpuMeter.read(), jobs));
+            requireAllSucceeded(worker.engine, jobs);
+            return took;
+        }
+    }
+
+    @Override
+    public Latencies latency(int jobs, int perSecond) throws Exception {
+        reset();
+        var recorder = new Load.LatencyRecorder(jobs);
+        try (Instance worker = instance(16, true, event -> {});
+                Instance producer = backend == Backend.MEMORY ? worker : instance(0, false)) {
+            worker.latencyHandler = payload -> recorder.started(payload.get("t").asLong());
+            worker.engine.start();
+            Load.paced(jobs, perSecond, i -> {
+                JsonNode payload = JsonNodeFactory.instance.objectNode().put("t", System.nanoTime());
+                producer.engine.enqueue(JobSpec.of("bench.latency", payload).withQueue(QUEUE));
+            });
+            return recorder.await();
+        }
+    }
+
+    private static JobSpec noop() {
+        return JobSpec.of("bench.noop").withQueue(QUEUE);
+    }
+
+    static void enqueueBatches(JobEngine engine, int jobs, int batchSize) {
+        var batch = new ArrayList<JobSpec>(batchSize);
+        for (int i = 0; i < jobs; i++) {
+            batch.add(noop());
+            if (batch.size() == batchSize || i == jobs - 1) {
+                engine.enqueueAll(batch);
+                batch.clear();
+            }
+        }
+    }
+
+    private static void requireAllSucceeded(JobEngine engine, int jobs) {
+        long succeeded = engine.counts().stream()
+                .filter(q -> q.queue().equals(QUEUE))
+                .mapToLong(q -> q.count(JobState.SUCCEEDED))
+                .sum();
+        long all = engine.counts().stream()
+                .filter(q -> q.queue().equals(QUEUE))
+                .mapToLong(q ->
+                        q.byState().values().stream().mapToLong(Long::longValue).sum())
+                .sum();
+        if (succeeded != jobs || all != jobs) {
+            throw new IllegalStateException("the store holds " + succeeded + " succeeded jobs of " + all + ", not "
+                    + jobs + ": the run is not valid");
+        }
+    }
+
+    /** One engine instance with its own store. */
+    final class Instance implements AutoCloseable {
+        final JobEngine engine;
+        private final JobStore store;
+        volatile Consumer<JsonNode> latencyHandler = payload -> {};
+
+        Instance(int workers, Consumer<JobEvent> listener) {
+            store = newStore();
+            var builder = JobEngine.builder().store(store);
+            if (workers > 0) {
+                builder.queue(QUEUE, workers)
+                        .register("bench.noop", ctx -> null)
+                        .register("bench.latency", ctx -> {
+                            latencyHandler.accept(ctx.payload());
+                            return null;
+                        })
+                        .listener(listener::accept);
+            }
+            if (redis) {
+                builder.queue(s -> RedisJobQueue.builder()
+                        .uri(servers.redisUrl())
+                        .keyPrefix(REDIS_PREFIX)
+                        .build(s));
+            }
+            engine = builder.build();
+        }
+
+        @Override
+        public void close() {
+            engine.close();
+            if (store != memory) {
+                store.close();
+            }
+        }
+    }
+
+    Instance instance(int workers, boolean withHandlers) {
+        return instance(workers, withHandlers, event -> {});
+    }
+
+    Instance instance(int workers, boolean withHandlers, Consumer<JobEvent> listener) {
+        return new Instance(withHandlers ? workers : 0, listener);
+    }
+
+    private JobStore newStore() {
+        return switch (backend) {
+            case MEMORY -> memory;
+            case H2 ->
+                JdbcJobStore.builder()
+                        .jdbcUrl("jdbc:h2:file:" + h2Folder.resolve("jobs") + ";DB_CLOSE_ON_EXIT=FALSE", "sa", "")
+                        .tablePrefix(TABLE_PREFIX)
+                        .build();
+            case POSTGRESQL -> jdbcStore(servers.postgres());
+            case MARIADB -> jdbcStore(servers.mariadb());
+        };
+    }
+
+    private static JdbcJobStore jdbcStore(Servers.Database db) {
+        return JdbcJobStore.builder()
+                .jdbcUrl(db.url(), db.user(), db.password())
+                .tablePrefix(TABLE_PREFIX)
+                .build();
+    }
+
+    /** Empties everything the engine keeps: tables (dropped, so each run migrates afresh) and Redis keys. */
+    void reset() {
+        try {
+            switch (backend) {
+                case MEMORY -> memory = new InMemoryJobStore();
+                case H2 -> deleteFolder(h2Folder);
+                case POSTGRESQL -> dropTables(servers.postgres());
+                case MARIADB -> dropTables(servers.mariadb());
+            }
+            if (redis) {
+                deleteRedisKeys(servers.redisUrl(), REDIS_PREFIX + ":*");
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(name() + ": could not empty the store: " + e.getMessage(), e);
+        }
+    }
+
+    private static void dropTables(Servers.Database db) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(db.url(), db.user(), db.password());
+                Statement statement = connection.createStatement()) {
+            for (String table : TABLES) {
+                statement.execute("DROP TABLE IF EXISTS " + TABLE_PREFIX + table);
+            }
+        }
+    }
+
+    private static void deleteFolder(Path folder) throws java.io.IOException {
+        if (!Files.exists(folder)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    static void deleteRedisKeys(String url, String pattern) {
+        RedisClient client = RedisClient.create(url);
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            var commands = connection.sync();
+            ScanCursor cursor = ScanCursor.INITIAL;
+            do {
+                var page =
+                        commands.scan(cursor, ScanArgs.Builder.matches(pattern).limit(1000));
+                if (!page.getKeys().isEmpty()) {
+                    commands.del(page.getKeys().toArray(String[]::new));
+                }
+                cursor = page;
+            } while (!cursor.isFinished());
+        } finally {
+            client.shutdown();
+        }
+    }
+}
