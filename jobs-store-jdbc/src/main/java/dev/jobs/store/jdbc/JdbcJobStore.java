@@ -130,7 +130,7 @@ public final class JdbcJobStore implements JobStore {
     private final String prefix;
     private final HikariDataSource ownedPool;
     private final String insertJob;
-    private final Optional<String> insertJobsInOneStatement;
+    private final Optional<String> insertJobsAndAnnounce;
     private final String updateJob;
     private final String completeJob;
 
@@ -178,7 +178,7 @@ public final class JdbcJobStore implements JobStore {
         this.insertJob = "INSERT INTO <job> (" + String.join(", ", JobRows.COLUMNS) + ", pending_dependencies) VALUES ("
                 + JobRows.COLUMNS.stream().map(c -> ":" + c).collect(Collectors.joining(", "))
                 + ", :pending_dependencies)";
-        this.insertJobsInOneStatement = dialect.insertJobsInOneStatement(
+        this.insertJobsAndAnnounce = dialect.insertJobsAndAnnounce(
                 String.join(", ", JobRows.COLUMNS) + ", " + JobRows.PENDING_DEPENDENCIES.name());
         this.completeJob = "UPDATE <job> SET "
                 + JobRows.SUCCESS_COLUMNS.stream()
@@ -236,7 +236,19 @@ public final class JdbcJobStore implements JobStore {
 
     @Override
     public List<Job> create(List<NewJob> batch) {
+        if (insertJobsAndAnnounce.isPresent() && batch.stream().allMatch(JdbcJobStore::standsAlone)) {
+            // Jobs with no dependencies and no keys are written, and announced, by createOn's one
+            // statement, which commits on its own: a single round trip for a single job.
+            return inOneStatement(h -> createOn(h, batch));
+        }
         return inTransaction(h -> createOn(h, batch));
+    }
+
+    /** A new job that reads nothing else and holds no key, so creating it needs no locks. */
+    private static boolean standsAlone(NewJob job) {
+        return job.dependsOn().isEmpty()
+                && job.uniqueKey().isEmpty()
+                && job.idempotencyKey().isEmpty();
     }
 
     /**
@@ -312,7 +324,6 @@ public final class JdbcJobStore implements JobStore {
         if (!created.isEmpty()) {
             insertJobs(h, created.values(), known);
             created.values().stream().filter(Job::isTerminal).forEach(job -> releaseUniqueKey(h, job));
-            announceClaimable(h, List.copyOf(created.values()));
         }
         PreparedBatch edges =
                 h.prepareBatch("INSERT INTO <dependency> (job_id, depends_on_id) VALUES (:job_id, :depends_on_id)");
@@ -329,9 +340,12 @@ public final class JdbcJobStore implements JobStore {
         return resultIds.stream().map(known::get).toList();
     }
 
-    /** Writes new jobs' rows: in one statement where the dialect can, else as one JDBC batch. */
+    /**
+     * Writes new jobs' rows and wakes idle workers for those that are claimable: in one statement
+     * where the dialect can, else as one JDBC batch followed by the announcement.
+     */
     private void insertJobs(Handle h, Collection<Job> jobs, Map<UUID, Job> known) {
-        if (insertJobsInOneStatement.isPresent()) {
+        if (insertJobsAndAnnounce.isPresent()) {
             var values = new ArrayList<Map<String, Object>>(jobs.size());
             for (Job job : jobs) {
                 Map<String, Object> row = rows.values(job);
@@ -340,9 +354,12 @@ public final class JdbcJobStore implements JobStore {
             }
             var columns = new ArrayList<>(JobRows.JOB_COLUMNS);
             columns.add(JobRows.PENDING_DEPENDENCIES);
-            h.createUpdate(insertJobsInOneStatement.get())
+            h.createQuery(insertJobsAndAnnounce.get())
                     .bind("rows", rows.rowsJson(values, columns))
-                    .execute();
+                    .bind("channel", channel)
+                    .bindList("claimable", CLAIMABLE)
+                    .map((rs, ctx) -> true)
+                    .list();
             return;
         }
         PreparedBatch inserts = h.prepareBatch(insertJob);
@@ -352,6 +369,7 @@ public final class JdbcJobStore implements JobStore {
                     .add();
         }
         inserts.execute();
+        announceClaimable(h, List.copyOf(jobs));
     }
 
     /**
@@ -498,10 +516,10 @@ public final class JdbcJobStore implements JobStore {
             return List.of();
         }
         String from = candidates.isPresent() ? CLAIM_CANDIDATES_AMONG_IDS : CLAIM_CANDIDATES;
-        return inTransaction(h -> {
+        Optional<String> oneStatement = dialect.claimInOneStatement(from);
+        HandleCallback<List<Job>, RuntimeException> work = h -> {
             Instant now = now();
             Duration lease = request.leaseDuration().truncatedTo(ChronoUnit.MICROS);
-            Optional<String> oneStatement = dialect.claimInOneStatement(from);
             Query query = h.createQuery(oneStatement.orElse("SELECT *" + from + " " + dialect.skipLocked()))
                     .bindList("claimable", CLAIMABLE)
                     .bindList("queues", List.copyOf(request.queues()))
@@ -526,7 +544,9 @@ public final class JdbcJobStore implements JobStore {
             }
             writeAll(h, acquired);
             return acquired;
-        });
+        };
+        // A claim in one statement commits on its own: no transaction to open and end around it.
+        return oneStatement.isPresent() ? inOneStatement(work) : inTransaction(work);
     }
 
     @Override
@@ -1409,8 +1429,23 @@ public final class JdbcJobStore implements JobStore {
      * Exceptions the work throws on purpose (fencing, validation) pass through unchanged.
      */
     private <T> T inTransaction(HandleCallback<T, RuntimeException> work) {
+        return run(work, true);
+    }
+
+    /**
+     * Runs {@code work} on a connection in auto-commit, for work that is a single statement: it commits
+     * on its own, so no transaction need be opened and ended around it.
+     */
+    private <T> T inOneStatement(HandleCallback<T, RuntimeException> work) {
+        return run(work, false);
+    }
+
+    private <T> T run(HandleCallback<T, RuntimeException> work, boolean transaction) {
         for (int attempt = 1; ; attempt++) {
             try {
+                if (!transaction) {
+                    return jdbi.withHandle(work);
+                }
                 return readCommittedByDefault
                         ? jdbi.inTransaction(work)
                         : jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work);

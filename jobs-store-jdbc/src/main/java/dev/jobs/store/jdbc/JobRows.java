@@ -225,7 +225,7 @@ final class JobRows {
 
     /**
      * Rows as one JSON array of objects, column name to value (UUIDs and timestamps as text), for a
-     * database that takes a whole batch as one parameter ({@link SqlDialect#insertJobsInOneStatement}).
+     * database that takes a whole batch as one parameter ({@link SqlDialect#insertJobsAndAnnounce}).
      */
     String rowsJson(List<Map<String, Object>> rows, List<Column> columns) {
         JsonFactory factory = mapper.getFactory();

@@ -74,13 +74,15 @@ abstract class SqlDialect {
     }
 
     /**
-     * An insert of a whole batch of job rows in one statement, where the database can take the batch
-     * as one parameter: {@code :rows}, a JSON array of objects keyed by column name ({@link
-     * JobRows#rowsJson}). Empty where the store sends a JDBC batch of single-row inserts.
+     * A whole batch of job rows inserted, and the workers of every process told of the claimable
+     * ones ({@link #notifyQueues}), in one statement, where the database can take the batch as one
+     * parameter: {@code :rows}, a JSON array of objects keyed by column name ({@link
+     * JobRows#rowsJson}); {@code :channel} and {@code <claimable>} as for the announcement. Empty
+     * where the store sends a JDBC batch of single-row inserts, then announces.
      *
      * @param columns the columns to fill, comma-separated
      */
-    Optional<String> insertJobsInOneStatement(String columns) {
+    Optional<String> insertJobsAndAnnounce(String columns) {
         return Optional.empty();
     }
 
