@@ -239,6 +239,28 @@ public abstract class JobStoreConformanceTest {
     }
 
     @Test
+    void aPausedQueueAmongSeveralIsSkippedAndTheOthersAreNot() {
+        create(jobs.of("t").queue("a"));
+        Job other = create(jobs.of("t").queue("b"));
+        store.setQueuePaused("a", true);
+
+        assertThat(acquire(10, "a", "b")).extracting(Job::id).containsExactly(other.id());
+        assertThat(store.earliestRunAt(Set.of("a")))
+                .as("a paused queue has no next job")
+                .isEmpty();
+    }
+
+    @Test
+    void earliestRunAtOfOnlyFutureJobsIsTheSoonestOfThem() {
+        create(jobs.of("t").runAt(clock.instant().plusSeconds(90)));
+        create(jobs.of("t").runAt(clock.instant().plusSeconds(30)).priority(99));
+        create(jobs.of("t").runAt(clock.instant().plusSeconds(60)).priority(0));
+
+        assertThat(store.earliestRunAt(Set.of("default")))
+                .contains(clock.instant().plusSeconds(30));
+    }
+
+    @Test
     void acquireAmongIdsLeasesOnlyThoseAnAcquireCouldTakeNow() {
         Instant now = clock.instant();
         Job later = create(jobs.of("t").priority(50));
@@ -1033,6 +1055,45 @@ public abstract class JobStoreConformanceTest {
         assertThat(store.get(finished.get(3).id())).isPresent();
         assertThat(store.get(finished.get(0).id())).isEmpty();
         assertThat(store.get(waiting.id())).isPresent();
+    }
+
+    @Test
+    void purgeDeletesEveryDueJobHoweverManyAndKeepsTheNewestOfEachQueue() {
+        int jobsPerQueue = 1_300; // more than a store's batch of deletions, where it has one
+        finishMany("a", jobsPerQueue);
+        Instant afterA = clock.instant();
+        clock.advance(Duration.ofHours(1));
+        finishMany("b", jobsPerQueue);
+        Job recent = create(jobs.of("t").queue("a"));
+        store.complete(recent.id(), token(acquire(1, "a").get(0)), Optional.empty());
+
+        assertThat(store.purge(PurgeRequest.finishedBefore(afterA)))
+                .as("every job of a but the recent one")
+                .isEqualTo(jobsPerQueue);
+        assertThat(store.purge(PurgeRequest.keepLatestPerQueue(100)))
+                .as("all but the newest 100 of b; a holds only one")
+                .isEqualTo(jobsPerQueue - 100);
+        assertThat(store.get(recent.id())).isPresent();
+        assertThat(store.counts())
+                .extracting(QueueCounts::queue, c -> c.count(JobState.SUCCEEDED))
+                .containsExactlyInAnyOrder(tuple("a", 1L), tuple("b", 100L));
+    }
+
+    /** Creates and completes this many jobs on a queue, their finishes a millisecond apart per hundred. */
+    private void finishMany(String queue, int count) {
+        var specs = new ArrayList<NewJob>();
+        for (int i = 0; i < count; i++) {
+            specs.add(jobs.of("t").queue(queue).build());
+        }
+        store.create(specs);
+        for (int done = 0; done < count; ) {
+            List<Job> running = acquire(100, queue);
+            store.completeAll(running.stream()
+                    .map(job -> new Completion(job, Optional.empty()))
+                    .toList());
+            done += running.size();
+            clock.advance(Duration.ofMillis(1));
+        }
     }
 
     @Test

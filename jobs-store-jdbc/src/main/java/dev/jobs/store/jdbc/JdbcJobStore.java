@@ -62,6 +62,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -103,20 +104,20 @@ public final class JdbcJobStore implements JobStore {
     private static final List<String> TERMINAL = List.of("SUCCEEDED", "FAILED", "CANCELLED");
 
     /**
-     * The jobs a claim takes ({@code SELECT} and the columns go in front): claimable, due, on the requested queues that are not paused; lowest
-     * priority number, then earliest runAt, then oldest id. {@code SKIP LOCKED} lets concurrent
-     * workers take disjoint rows instead of waiting on each other. The claim index (partial on
-     * PostgreSQL, state-led elsewhere) serves the filter and the order, so the plan is an index
+     * The jobs a claim takes ({@code SELECT} and the columns go in front; {@code <requested>} is the
+     * queue condition, {@link #requested}): claimable, due, on the requested queues that are not
+     * paused; lowest priority number, then earliest runAt, then oldest id. {@code SKIP LOCKED} lets
+     * concurrent workers take disjoint rows instead of waiting on each other. The claim index (partial
+     * on PostgreSQL, state-led elsewhere) serves the filter and the order, so the plan is an index
      * range scan over live work that stops after {@code :max} rows, however much history the table
      * holds.
      */
-    static final String CLAIM_CANDIDATES = " FROM <job>"
-            + " WHERE state IN (<claimable>) AND queue IN (<queues>) AND run_at <= :now"
-            + " AND queue NOT IN (SELECT queue FROM <paused_queue>)"
+    private static final String CLAIM_CANDIDATES = " FROM <job>"
+            + " WHERE state IN (<claimable>) AND <requested> AND run_at <= :now"
             + " ORDER BY priority, run_at, id LIMIT :max";
 
     /** {@link #CLAIM_CANDIDATES}, only among the ids a dispatch queue handed out ({@code :ids}). */
-    static final String CLAIM_CANDIDATES_AMONG_IDS =
+    private static final String CLAIM_CANDIDATES_AMONG_IDS =
             CLAIM_CANDIDATES.replace(" AND run_at <= :now", " AND run_at <= :now AND id IN (<ids>)");
 
     private static final Comparator<Job> CLAIM_ORDER =
@@ -125,6 +126,15 @@ public final class JdbcJobStore implements JobStore {
     private final Jdbi jdbi;
     private final SqlDialect dialect;
     private final boolean readCommittedByDefault;
+
+    /**
+     * A job's queue is one of {@code <queues>} and is not paused: in the statement where the
+     * dialect can say it so that a paused queue's backlog is never scanned, else {@code queue IN
+     * (<queues>)} after the store has taken the paused queues out of the request.
+     */
+    private final String requested;
+
+    private final boolean storeSkipsPausedQueues;
     private final JobRows rows;
     private final Clock clock;
     private final String prefix;
@@ -158,6 +168,8 @@ public final class JdbcJobStore implements JobStore {
         this.jdbi = Jdbi.create(dataSource);
         this.dialect = detectDialect(jdbi);
         this.readCommittedByDefault = readCommittedByDefault(jdbi);
+        this.requested = dialect.requestedUnpausedQueues().orElse("queue IN (<queues>)");
+        this.storeSkipsPausedQueues = dialect.requestedUnpausedQueues().isEmpty();
         this.rows = new JobRows(builder.mapper, dialect);
         this.hostJdbi = Jdbi.create(new ConnectionFactory() {
             @Override
@@ -515,14 +527,19 @@ public final class JdbcJobStore implements JobStore {
         if (request.queues().isEmpty()) {
             return List.of();
         }
-        String from = candidates.isPresent() ? CLAIM_CANDIDATES_AMONG_IDS : CLAIM_CANDIDATES;
+        String from = (candidates.isPresent() ? CLAIM_CANDIDATES_AMONG_IDS : CLAIM_CANDIDATES)
+                .replace("<requested>", requested);
         Optional<String> oneStatement = dialect.claimInOneStatement(from);
         HandleCallback<List<Job>, RuntimeException> work = h -> {
+            List<String> queues = requestedQueues(h, request.queues());
+            if (queues.isEmpty()) {
+                return List.of();
+            }
             Instant now = now();
             Duration lease = request.leaseDuration().truncatedTo(ChronoUnit.MICROS);
             Query query = h.createQuery(oneStatement.orElse("SELECT *" + from + " " + dialect.skipLocked()))
                     .bindList("claimable", CLAIMABLE)
-                    .bindList("queues", List.copyOf(request.queues()))
+                    .bindList("queues", queues)
                     .bind("now", JobRows.toColumn(now))
                     .bind("max", request.maxJobs());
             candidates.ifPresent(
@@ -866,16 +883,38 @@ public final class JdbcJobStore implements JobStore {
         if (queues.isEmpty()) {
             return Optional.empty();
         }
-        return inTransaction(h -> h.createQuery("SELECT MIN(run_at) AS earliest FROM <job>"
-                        + " WHERE state IN (<claimable>) AND queue IN (<queues>)"
-                        + " AND queue NOT IN (SELECT queue FROM <paused_queue>)")
-                .bindList("claimable", CLAIMABLE)
-                .bindList("queues", List.copyOf(queues))
-                .map((rs, ctx) -> {
-                    LocalDateTime earliest = rs.getObject("earliest", LocalDateTime.class);
-                    return earliest == null ? null : JobRows.fromColumn(earliest);
-                })
-                .findOne());
+        // A due job answers "now" from the first entry of the claim index; only when none is due
+        // does the minimum over the queue's claimable jobs (all of them in the future) get computed.
+        String claimable = " FROM <job> WHERE state IN (<claimable>) AND " + requested;
+        return inTransaction(h -> {
+            List<String> unpaused = requestedQueues(h, queues);
+            if (unpaused.isEmpty()) {
+                return Optional.<Instant>empty();
+            }
+            Instant now = now();
+            return h.createQuery("SELECT CASE WHEN EXISTS (SELECT 1" + claimable + " AND run_at <= :now) THEN :now"
+                            + " ELSE (SELECT MIN(run_at)" + claimable + ") END AS earliest")
+                    .bindList("claimable", CLAIMABLE)
+                    .bindList("queues", unpaused)
+                    .bind("now", JobRows.toColumn(now))
+                    .map((rs, ctx) -> {
+                        LocalDateTime earliest = rs.getObject("earliest", LocalDateTime.class);
+                        return earliest == null ? null : JobRows.fromColumn(earliest);
+                    })
+                    .findOne();
+        });
+    }
+
+    /**
+     * The requested queues a claim may look at: all of them where the statement itself leaves out
+     * the paused ones, else those not paused now (read in the claim's own transaction).
+     */
+    private List<String> requestedQueues(Handle h, Set<String> queues) {
+        if (!storeSkipsPausedQueues) {
+            return List.copyOf(queues);
+        }
+        Set<String> paused = pausedQueues(h);
+        return queues.stream().filter(q -> !paused.contains(q)).toList();
     }
 
     @Override
@@ -1002,49 +1041,95 @@ public final class JdbcJobStore implements JobStore {
         return new QueueStats(a.queue(), a.succeeded() + b.succeeded(), a.failed() + b.failed(), run);
     }
 
+    /**
+     * Jobs one purge transaction deletes at most: retention then never holds many locks or a long
+     * transaction, and never reads more ids than this into memory, however much history is due.
+     */
+    static final int PURGE_BATCH = 1000;
+
+    /**
+     * Deletes in batches of {@link #PURGE_BATCH}, each its own transaction, oldest first: first the
+     * jobs finished before the cutoff (a range of the finished index), then, per queue, those past
+     * the newest {@code keepLatestPerQueue}.
+     */
     @Override
     public int purge(PurgeRequest request) {
-        return inTransaction(h -> {
-            var doomed = new LinkedHashSet<UUID>();
-            request.finishedBefore()
-                    .ifPresent(cutoff -> doomed.addAll(
-                            h.createQuery("SELECT id FROM <job> WHERE state IN (<terminal>) AND finished_at < :cutoff")
-                                    .bindList("terminal", TERMINAL)
-                                    .bind("cutoff", JobRows.toColumn(cutoff))
-                                    .map((rs, ctx) -> UUID.fromString(rs.getString("id")))
-                                    .list()));
-            if (request.keepLatestPerQueue().isPresent()) {
-                int keep = request.keepLatestPerQueue().getAsInt();
-                List<String> queues = h.createQuery("SELECT DISTINCT queue FROM <job> WHERE state IN (<terminal>)")
-                        .bindList("terminal", TERMINAL)
-                        .mapTo(String.class)
-                        .list();
-                for (String queue : queues) {
-                    List<UUID> finished = h.createQuery("SELECT id FROM <job> WHERE queue = :queue"
-                                    + " AND state IN (<terminal>) ORDER BY finished_at DESC, id DESC")
-                            .bind("queue", queue)
+        int purged = 0;
+        if (request.finishedBefore().isPresent()) {
+            LocalDateTime cutoff = JobRows.toColumn(request.finishedBefore().get());
+            purged += purgeInBatches(h -> h.createQuery("SELECT id FROM <job> WHERE finished_at < :cutoff"
+                            + " AND state IN (<terminal>) ORDER BY finished_at LIMIT :batch")
+                    .bind("cutoff", cutoff));
+        }
+        if (request.keepLatestPerQueue().isPresent()) {
+            int keep = request.keepLatestPerQueue().getAsInt();
+            List<String> queues =
+                    inTransaction(h -> h.createQuery("SELECT DISTINCT queue FROM <job> WHERE state IN (<terminal>)")
                             .bindList("terminal", TERMINAL)
-                            .map((rs, ctx) -> UUID.fromString(rs.getString("id")))
-                            .list();
-                    if (finished.size() > keep) {
-                        doomed.addAll(finished.subList(keep, finished.size()));
-                    }
+                            .mapTo(String.class)
+                            .list());
+            for (String queue : queues) {
+                purged += purgeBeyondNewest(queue, keep);
+            }
+        }
+        return purged;
+    }
+
+    /** Deletes the finished jobs of {@code queue} older than its newest {@code keep}. */
+    private int purgeBeyondNewest(String queue, int keep) {
+        // The newest job that goes: the one just past the kept ones, in (finished_at, id) order.
+        Optional<Map.Entry<LocalDateTime, UUID>> boundary = inTransaction(h -> h.createQuery(
+                        "SELECT finished_at, id FROM <job> WHERE queue = :queue AND state IN (<terminal>)"
+                                + " ORDER BY finished_at DESC, id DESC LIMIT 1 OFFSET :keep")
+                .bind("queue", queue)
+                .bindList("terminal", TERMINAL)
+                .bind("keep", keep)
+                .map((rs, ctx) -> Map.entry(
+                        rs.getObject("finished_at", LocalDateTime.class), UUID.fromString(rs.getString("id"))))
+                .findOne());
+        if (boundary.isEmpty()) {
+            return 0;
+        }
+        return purgeInBatches(h -> h.createQuery("SELECT id FROM <job> WHERE queue = :queue AND state IN (<terminal>)"
+                        + " AND (finished_at < :finished OR (finished_at = :finished AND id <= :id))"
+                        + " ORDER BY finished_at LIMIT :batch")
+                .bind("queue", queue)
+                .bind("finished", boundary.get().getKey())
+                .bind("id", dialect.uuid(boundary.get().getValue())));
+    }
+
+    /**
+     * Runs the selection of doomed ids ({@code :batch} of them at most, {@code <terminal>} bound
+     * here) and deletes them with their edges and keys, batch after batch, until none is left.
+     */
+    private int purgeInBatches(Function<Handle, Query> doomed) {
+        int purged = 0;
+        while (true) {
+            int deleted = inTransaction(h -> {
+                List<UUID> ids = doomed.apply(h)
+                        .bindList("terminal", TERMINAL)
+                        .bind("batch", PURGE_BATCH)
+                        .map((rs, ctx) -> UUID.fromString(rs.getString("id")))
+                        .list();
+                if (!ids.isEmpty()) {
+                    var bound = ids.stream().map(dialect::uuid).toList();
+                    h.createUpdate("DELETE FROM <dependency> WHERE job_id IN (<ids>) OR depends_on_id IN (<ids>)")
+                            .bindList("ids", bound)
+                            .execute();
+                    h.createUpdate("DELETE FROM <idempotency_key> WHERE job_id IN (<ids>)")
+                            .bindList("ids", bound)
+                            .execute();
+                    h.createUpdate("DELETE FROM <job> WHERE id IN (<ids>)")
+                            .bindList("ids", bound)
+                            .execute();
                 }
+                return ids.size();
+            });
+            purged += deleted;
+            if (deleted < PURGE_BATCH) {
+                return purged;
             }
-            for (List<UUID> chunk : chunks(List.copyOf(doomed), 500)) {
-                var ids = chunk.stream().map(dialect::uuid).toList();
-                h.createUpdate("DELETE FROM <dependency> WHERE job_id IN (<ids>) OR depends_on_id IN (<ids>)")
-                        .bindList("ids", ids)
-                        .execute();
-                h.createUpdate("DELETE FROM <idempotency_key> WHERE job_id IN (<ids>)")
-                        .bindList("ids", ids)
-                        .execute();
-                h.createUpdate("DELETE FROM <job> WHERE id IN (<ids>)")
-                        .bindList("ids", ids)
-                        .execute();
-            }
-            return doomed.size();
-        });
+        }
     }
 
     private static <T> List<List<T>> chunks(List<T> all, int size) {

@@ -24,6 +24,16 @@ final class PostgresDialect extends SqlDialect {
     }
 
     /**
+     * The unpaused requested queues become an array first (an InitPlan, run once), which the claim
+     * index then takes as its condition: a paused queue is not scanned at all, whatever it holds.
+     */
+    @Override
+    Optional<String> requestedUnpausedQueues() {
+        return Optional.of("queue = ANY(ARRAY(SELECT q FROM unnest(CAST(ARRAY[<queues>] AS text[])) AS q"
+                + " WHERE q NOT IN (SELECT queue FROM <paused_queue>)))");
+    }
+
+    /**
      * {@code UPDATE … WHERE id = ANY(ARRAY(SELECT … FOR UPDATE SKIP LOCKED)) RETURNING *}: one round
      * trip. The candidates become an array first, so the rows are then found by primary key; with
      * {@code id IN (SELECT …)} the planner may hash-join against a scan of the whole table, which

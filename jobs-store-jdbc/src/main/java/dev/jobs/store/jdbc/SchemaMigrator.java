@@ -27,8 +27,12 @@ final class SchemaMigrator {
     private static final Logger log = LoggerFactory.getLogger(SchemaMigrator.class);
 
     /** Every migration, in order; a new one is appended, never edited once released. */
-    static final List<String> MIGRATIONS =
-            List.of("V1__jobs.sql", "V2__worker_liveness.sql", "V3__idempotency_keys.sql", "V4__attempt_history.sql");
+    static final List<String> MIGRATIONS = List.of(
+            "V1__jobs.sql",
+            "V2__worker_liveness.sql",
+            "V3__idempotency_keys.sql",
+            "V4__attempt_history.sql",
+            "V5__finished_index.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;

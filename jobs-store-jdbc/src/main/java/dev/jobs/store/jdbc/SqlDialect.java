@@ -65,6 +65,15 @@ abstract class SqlDialect {
     }
 
     /**
+     * The condition that a job's queue is one of {@code <queues>} and not paused, evaluated once per
+     * statement rather than per row, so that a paused queue's backlog is never scanned. Empty where
+     * the store instead takes the paused queues out of the request first.
+     */
+    Optional<String> requestedUnpausedQueues() {
+        return Optional.empty();
+    }
+
+    /**
      * A claim in one round trip, where the database can update and return rows in one statement:
      * the same change as {@code JobTransitions.acquired} applied to the rows {@code candidates}
      * selects ({@code candidates} is a query from its {@code FROM} on). Empty where the store must select, then update.
