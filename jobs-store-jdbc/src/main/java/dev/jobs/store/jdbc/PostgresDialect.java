@@ -24,13 +24,17 @@ final class PostgresDialect extends SqlDialect {
     }
 
     /**
-     * The unpaused requested queues become an array first (an InitPlan, run once), which the claim
-     * index then takes as its condition: a paused queue is not scanned at all, whatever it holds.
+     * The queues stay constants, so the planner walks the claim index in order and stops at the
+     * limit; rows of a paused queue are filtered out as before; and an uncorrelated check that some
+     * requested queue is not paused, which PostgreSQL runs once before the scan, skips the scan
+     * altogether when they all are (a worker loop asks for one queue), so a paused queue's backlog is
+     * not read on every poll.
      */
     @Override
     Optional<String> requestedUnpausedQueues() {
-        return Optional.of("queue = ANY(ARRAY(SELECT q FROM unnest(CAST(ARRAY[<queues>] AS text[])) AS q"
-                + " WHERE q NOT IN (SELECT queue FROM <paused_queue>)))");
+        return Optional.of("queue IN (<queues>) AND queue NOT IN (SELECT queue FROM <paused_queue>)"
+                + " AND EXISTS (SELECT 1 FROM unnest(CAST(ARRAY[<queues>] AS text[])) AS q"
+                + " WHERE q NOT IN (SELECT queue FROM <paused_queue>))");
     }
 
     /**
