@@ -21,9 +21,12 @@ public final class JobIds {
      * Orders ids as unsigned 128-bit numbers, which for v7 ids is creation order. {@link
      * UUID#compareTo} compares signed halves and would not.
      */
-    public static final Comparator<UUID> ORDER = Comparator.comparing(
-                    UUID::getMostSignificantBits, Long::compareUnsigned)
-            .thenComparing(UUID::getLeastSignificantBits, Long::compareUnsigned);
+    public static final Comparator<UUID> ORDER = (a, b) -> {
+        // Written out rather than with Comparator.comparing, which would box both halves on every
+        // comparison of every sorted index of the in-memory store.
+        int high = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
+        return high != 0 ? high : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
+    };
 
     private static final int COUNTER_BITS = 12;
 
