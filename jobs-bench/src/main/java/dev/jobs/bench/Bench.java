@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -27,15 +26,22 @@ public final class Bench {
     private Bench() {}
 
     public static void main(String[] args) throws Exception {
-        Options options;
         try {
-            options = Options.parse(args);
+            run(args);
         } catch (IllegalArgumentException e) {
             System.err.println("jobs-bench: " + e.getMessage());
             System.err.println(Options.USAGE);
             System.exit(2);
-            return;
         }
+    }
+
+    /**
+     * Runs what the command line asks for and returns the tables, as printed.
+     *
+     * @throws IllegalArgumentException naming what is wrong with the command line
+     */
+    static String run(String[] args) throws Exception {
+        Options options = Options.parse(args);
         var report = new Report();
         Servers servers = Servers.fromEnvironment();
         List<Subject> subjects = Subjects.choose(options.subjects, servers, report);
@@ -68,6 +74,7 @@ public final class Bench {
             report.writeInto(options.writeInto, header);
             System.out.println("written into " + options.writeInto);
         }
+        return tables;
     }
 
     private static String header(Options options, Instant started) {
@@ -126,6 +133,9 @@ public final class Bench {
                     }
                     continue;
                 }
+                if (arg.equals("--help")) {
+                    throw new IllegalArgumentException("the scenarios and options are:");
+                }
                 if (arg.equals("--quick")) {
                     options.jobs = 2_000;
                     options.runs = 1;
@@ -147,17 +157,15 @@ public final class Bench {
                                 .toList();
                     case "--runs" -> options.runs = positive(arg, value);
                     case "--history" -> options.history = positive(arg, value);
-                    case "--write" -> {
-                        options.writeInto = Path.of(value);
-                        if (!Files.isRegularFile(options.writeInto)) {
-                            throw new IllegalArgumentException("--write " + value + ": no such file");
-                        }
-                    }
+                    case "--write" -> options.writeInto = Path.of(value);
                     default -> throw new IllegalArgumentException("no option " + arg);
                 }
             }
             if (!scenarios.isEmpty()) {
                 options.scenarios = new ArrayList<>(scenarios);
+            }
+            if (options.writeInto != null && !Files.isRegularFile(options.writeInto)) {
+                throw new IllegalArgumentException("--write " + options.writeInto + ": no such file");
             }
             return options;
         }
@@ -172,10 +180,6 @@ public final class Bench {
                 // reported below
             }
             throw new IllegalArgumentException(option + " takes a positive whole number, not '" + value + "'");
-        }
-
-        Set<String> scenarioSet() {
-            return Set.copyOf(scenarios);
         }
     }
 }

@@ -97,14 +97,30 @@ final class JobsSubject implements Subject {
     @Override
     public Duration drain(int jobs, int workers) throws Exception {
         reset();
+        return drainOnto(jobs, workers, 0);
+    }
+
+    /**
+     * As {@link #drain} on a table that first gets {@code history} finished jobs; the store is made
+     * (and its schema migrated) before the history is written.
+     */
+    Duration drainWithHistory(int jobs, int workers, long history) throws Exception {
+        reset();
+        return drainOnto(jobs, workers, history);
+    }
+
+    private Duration drainOnto(int jobs, int workers, long history) throws Exception {
         try (Instance producer = instance(0, false)) {
+            if (history > 0) {
+                addHistory(history);
+            }
             enqueueBatches(producer.engine, jobs, 1000);
         }
-        return timeDrain(jobs, workers);
+        return timeDrain(jobs, workers, history);
     }
 
     /** Starts a worker instance on the jobs already stored and times it until all have succeeded. */
-    Duration timeDrain(int jobs, int workers) throws InterruptedException {
+    Duration timeDrain(int jobs, int workers, long history) throws InterruptedException {
         var succeeded = new CountDownLatch(jobs);
         try (Instance worker = instance(workers, true, event -> {
             if (event.kind() == JobEvent.Kind.SUCCEEDED) {
@@ -117,7 +133,7 @@ final class JobsSubject implements Subject {
             Load.await(succeeded, "jobs had not succeeded");
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             System.out.println("      " + before.perJob(CpuMeter.read(), jobs));
-            requireAllSucceeded(worker.engine, jobs);
+            requireAllSucceeded(worker.engine, jobs + history);
             return took;
         }
     }
@@ -138,6 +154,67 @@ final class JobsSubject implements Subject {
         }
     }
 
+    /** What the memory scenario found: heap the idle engine added, and heap the queued jobs added. */
+    record MemoryUse(double idleEngineMiB, double queuedJobsMiB) {}
+
+    /**
+     * Heap an idle engine with {@code workers} workers adds to this JVM, and what {@code queued} jobs
+     * waiting in the store add on top (the queue is paused, so they stay queued).
+     */
+    MemoryUse memory(int workers, long queued) throws Exception {
+        reset();
+        long before = Heap.usedAfterGc();
+        try (Instance worker = instance(workers, true)) {
+            worker.engine.pauseQueue(QUEUE);
+            worker.engine.start();
+            Heap.settle(); // workers poll, listen and report while idle
+            long idle = Heap.usedAfterGc();
+            try (Instance producer = instance(0, false)) {
+                for (long done = 0; done < queued; done += 100_000) {
+                    int now = (int) Math.min(100_000, queued - done);
+                    enqueueBatches(producer.engine, now, 1000);
+                    System.out.printf("      memory: %,d of %,d jobs queued%n", done + now, queued);
+                }
+            }
+            long afterQueued = Heap.usedAfterGc();
+            return new MemoryUse(Heap.mib(idle - before), Heap.mib(afterQueued - idle));
+        }
+    }
+
+    /**
+     * Fills the job table with {@code finished} succeeded jobs (one statement per million, as a
+     * history of the last hours), then vacuums and analyzes it, as a long-running system's table
+     * would be. PostgreSQL only.
+     */
+    void addHistory(long finished) throws SQLException {
+        if (backend != Backend.POSTGRESQL) {
+            throw new IllegalStateException("the history scenario runs on PostgreSQL");
+        }
+        Servers.Database db = servers.postgres();
+        try (Connection connection = DriverManager.getConnection(db.url(), db.user(), db.password());
+                Statement statement = connection.createStatement()) {
+            long step = 1_000_000;
+            for (long from = 0; from < finished; from += step) {
+                long to = Math.min(finished, from + step);
+                // Ids are made time-ordered from the row number, as the engine's UUID v7 ids are.
+                statement.execute("INSERT INTO " + TABLE_PREFIX + "job (id, queue, type, payload, priority, state,"
+                        + " run_at, attempt, max_attempts, depends_on, on_dependency_failure, progress, result,"
+                        + " lease_owner, cancel_requested, created_at, started_at, finished_at, updated_at, metadata,"
+                        + " attempts, pending_dependencies)"
+                        + " SELECT lpad(to_hex(g), 32, '0')::uuid, '" + QUEUE
+                        + "', 'bench.noop', '{}', 50, 'SUCCEEDED',"
+                        + " t, 1, 20, '', 'CANCEL', 100, NULL, NULL, false, t, t, t, t, '{}',"
+                        + " '[{\"number\":1,\"worker\":\"bench\",\"startedAt\":\"2026-01-01T00:00:00Z\","
+                        + "\"endedAt\":\"2026-01-01T00:00:00Z\",\"outcome\":\"SUCCEEDED\"}]', 0"
+                        + " FROM (SELECT g, (now() AT TIME ZONE 'UTC') - interval '6 hours'"
+                        + " + g * interval '1 millisecond' AS t FROM generate_series(" + (from + 1) + ", " + to
+                        + ") AS g) AS rows");
+                System.out.printf("      history: %,d of %,d finished jobs written%n", to, finished);
+            }
+            statement.execute("VACUUM ANALYZE " + TABLE_PREFIX + "job");
+        }
+    }
+
     private static JobSpec noop() {
         return JobSpec.of("bench.noop").withQueue(QUEUE);
     }
@@ -153,7 +230,7 @@ final class JobsSubject implements Subject {
         }
     }
 
-    private static void requireAllSucceeded(JobEngine engine, int jobs) {
+    private static void requireAllSucceeded(JobEngine engine, long jobs) {
         long succeeded = engine.counts().stream()
                 .filter(q -> q.queue().equals(QUEUE))
                 .mapToLong(q -> q.count(JobState.SUCCEEDED))

@@ -34,6 +34,21 @@ final class Scenarios {
             report.add(Measurement.of("enqueue", "one per call, 1 thread", subject, "jobs/s", oneThread));
             report.add(Measurement.of("enqueue", "one per call, 8 threads", subject, "jobs/s", eightThreads));
         }
+        if (subjects.stream().anyMatch(s -> s.name().contains("PostgreSQL"))) {
+            // The database's own ceiling for one commit per job, beside the engines' single enqueues.
+            var baseline = new CommitBaseline(servers);
+            baseline.insertsCommitted(single, 1); // warm-up
+            double[] oneThread = new double[options.runs];
+            double[] eightThreads = new double[options.runs];
+            for (int run = 0; run < options.runs; run++) {
+                oneThread[run] = rate(single, baseline.insertsCommitted(single, 1));
+                eightThreads[run] = rate(single * 4, baseline.insertsCommitted(single * 4, 8));
+            }
+            report.add(new Measurement(
+                    "enqueue", "one per call, 1 thread", CommitBaseline.NAME, "", "jobs/s", list(oneThread)));
+            report.add(new Measurement(
+                    "enqueue", "one per call, 8 threads", CommitBaseline.NAME, "", "jobs/s", list(eightThreads)));
+        }
     }
 
     void drain(List<Subject> subjects) throws Exception {
@@ -69,9 +84,71 @@ final class Scenarios {
         }
     }
 
-    void history(List<Subject> subjects) throws Exception {}
+    /**
+     * Claim cost against history: the same drain on an empty table and on one holding {@code
+     * --history} finished jobs. Ours on PostgreSQL only; the peers either delete finished jobs
+     * (db-scheduler, Graphile Worker) or were not built for it here.
+     */
+    void history(List<Subject> subjects) throws Exception {
+        int workers = options.workers.stream().mapToInt(Integer::intValue).max().orElseThrow();
+        for (Subject subject : subjects) {
+            if (!(subject instanceof JobsSubject ours && ours.backend() == JobsSubject.Backend.POSTGRESQL)) {
+                continue;
+            }
+            ours.drain(options.jobs, workers); // warm-up
+            double[] empty = new double[options.runs];
+            double[] full = new double[options.runs];
+            for (int run = 0; run < options.runs; run++) {
+                empty[run] = rate(options.jobs, ours.drain(options.jobs, workers));
+                full[run] = rate(options.jobs, ours.drainWithHistory(options.jobs, workers, options.history));
+                System.out.printf(
+                        "    run %d: %,.0f jobs/s empty, %,.0f with history%n", run + 1, empty[run], full[run]);
+            }
+            String scenario = String.format("drain %,d no-op jobs beside a history", options.jobs);
+            String setting = workers + " workers";
+            report.add(new Measurement(scenario, setting, subject.name() + ", empty table", "", "jobs/s", list(empty)));
+            report.add(new Measurement(
+                    scenario,
+                    setting,
+                    subject.name() + String.format(", %,d finished jobs in the table", options.history),
+                    subject.name() + ", empty table",
+                    "jobs/s",
+                    list(full)));
+        }
+    }
 
-    void memory(List<Subject> subjects) throws Exception {}
+    /**
+     * Heap of an idle engine with 16 workers, and of a million jobs queued in the store, in this JVM.
+     * Ours on PostgreSQL only: the figure is about the engine, and a peer's would need a JVM of its own.
+     */
+    void memory(List<Subject> subjects) throws Exception {
+        for (Subject subject : subjects) {
+            if (!(subject instanceof JobsSubject ours && ours.backend() == JobsSubject.Backend.POSTGRESQL)) {
+                continue;
+            }
+            ours.memory(16, 10_000); // warm-up: load every class the measured run uses
+            double[] idle = new double[options.runs];
+            double[] queued = new double[options.runs];
+            for (int run = 0; run < options.runs; run++) {
+                JobsSubject.MemoryUse use = ours.memory(16, options.queuedForMemory);
+                idle[run] = use.idleEngineMiB();
+                queued[run] = use.queuedJobsMiB();
+                System.out.printf(
+                        "    run %d: idle engine %.1f MiB, queued jobs %.1f MiB%n", run + 1, idle[run], queued[run]);
+            }
+            report.add(Measurement.of("heap added", "an idle engine with 16 workers", subject, "MiB", idle));
+            report.add(Measurement.of(
+                    "heap added",
+                    String.format("%,d jobs queued in the store, engine running", options.queuedForMemory),
+                    subject,
+                    "MiB",
+                    queued));
+        }
+    }
+
+    private static List<Double> list(double[] values) {
+        return java.util.Arrays.stream(values).boxed().toList();
+    }
 
     private static double rate(int jobs, Duration took) {
         return jobs / (took.toNanos() / 1e9);
