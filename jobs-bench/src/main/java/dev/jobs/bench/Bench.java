@@ -49,21 +49,15 @@ public final class Bench {
         System.out.println("jobs-bench: " + options.scenarios + " on "
                 + subjects.stream().map(Subject::name).toList());
         var scenarios = new Scenarios(options, report, servers);
-        try {
-            for (String scenario : options.scenarios) {
-                System.out.println("== " + scenario);
-                switch (scenario) {
-                    case "enqueue" -> scenarios.enqueue(subjects);
-                    case "drain" -> scenarios.drain(subjects);
-                    case "latency" -> scenarios.latency(subjects);
-                    case "history" -> scenarios.history(subjects);
-                    case "memory" -> scenarios.memory(subjects);
-                    default -> throw new IllegalStateException(scenario);
-                }
-            }
-        } finally {
-            for (Subject subject : subjects) {
-                subject.close();
+        for (String scenario : options.scenarios) {
+            System.out.println("== " + scenario);
+            switch (scenario) {
+                case "enqueue" -> scenarios.enqueue(subjects);
+                case "drain" -> scenarios.drain(subjects);
+                case "latency" -> scenarios.latency(subjects);
+                case "history" -> scenarios.history(subjects);
+                case "memory" -> scenarios.memory(subjects);
+                default -> throw new IllegalStateException(scenario);
             }
         }
         String header = header(options, started);

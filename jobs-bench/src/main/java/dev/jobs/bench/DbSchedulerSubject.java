@@ -71,7 +71,8 @@ final class DbSchedulerSubject implements Subject {
         reset();
         try (HikariDataSource pool = pool(threads + 2)) {
             SchedulerClient client = client(pool);
-            return Load.concurrently(jobs, threads, i -> client.schedule(task.instance("j" + i, 0L), Instant.now()));
+            return Load.concurrently(
+                    jobs, threads, i -> client.scheduleIfNotExists(task.instance("j" + i, 0L), Instant.now()));
         }
     }
 
@@ -111,7 +112,7 @@ final class DbSchedulerSubject implements Subject {
                 Load.paced(
                         jobs,
                         perSecond,
-                        i -> producer.schedule(task.instance("l" + i, System.nanoTime()), Instant.now()));
+                        i -> producer.scheduleIfNotExists(task.instance("l" + i, System.nanoTime()), Instant.now()));
                 return recorder.await();
             } finally {
                 scheduler.stop();

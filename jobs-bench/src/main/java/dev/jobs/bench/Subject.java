@@ -7,7 +7,7 @@ import java.time.Duration;
  * empty tables (or an empty Redis) and leaves nothing running. Jobs are no-ops: what is measured is
  * the engine, not the work.
  */
-interface Subject extends AutoCloseable {
+interface Subject {
 
     /** How the report names it, e.g. {@code jobs · PostgreSQL}. */
     String name();
@@ -35,7 +35,4 @@ interface Subject extends AutoCloseable {
      * first tenth warm the system up and are not counted.
      */
     Latencies latency(int jobs, int perSecond) throws Exception;
-
-    @Override
-    default void close() throws Exception {}
 }
