@@ -100,12 +100,12 @@ public final class JdbcJobStore implements JobStore {
     /** A transaction that hit a deadlock or serialization failure is run again up to this often. */
     private static final int MAX_TRANSACTION_ATTEMPTS = 5;
 
-    private static final List<String> CLAIMABLE = List.of("READY", "SCHEDULED", "RETRYING");
     private static final List<String> TERMINAL = List.of("SUCCEEDED", "FAILED", "CANCELLED");
 
     /**
-     * The jobs a claim takes ({@code SELECT} and the columns go in front; {@code <requested>} is the
-     * queue condition, {@link #requested}): claimable, due, on the requested queues that are not
+     * The jobs a claim takes ({@code SELECT} and the columns go in front; {@code <claimable_now>} is
+     * the dialect's {@link SqlDialect#claimable} and {@code <requested>} the queue condition, {@link
+     * #requested}): claimable, due, on the requested queues that are not
      * paused; lowest priority number, then earliest runAt, then oldest id. {@code SKIP LOCKED} lets
      * concurrent workers take disjoint rows instead of waiting on each other. The claim index (partial
      * on PostgreSQL, state-led elsewhere) serves the filter and the order, so the plan is an index
@@ -113,8 +113,8 @@ public final class JdbcJobStore implements JobStore {
      * holds.
      */
     private static final String CLAIM_CANDIDATES = " FROM <job>"
-            + " WHERE state IN (<claimable>) AND <requested> AND run_at <= :now"
-            + " ORDER BY priority, run_at, id LIMIT :max";
+            + " WHERE <claimable_now> AND <requested> AND run_at <= :now"
+            + " ORDER BY <claim_order> LIMIT :max";
 
     /** {@link #CLAIM_CANDIDATES}, only among the ids a dispatch queue handed out ({@code :ids}). */
     private static final String CLAIM_CANDIDATES_AMONG_IDS =
@@ -369,7 +369,6 @@ public final class JdbcJobStore implements JobStore {
             h.createQuery(insertJobsAndAnnounce.get())
                     .bind("rows", rows.rowsJson(values, columns))
                     .bind("channel", channel)
-                    .bindList("claimable", CLAIMABLE)
                     .map((rs, ctx) -> true)
                     .list();
             return;
@@ -527,18 +526,17 @@ public final class JdbcJobStore implements JobStore {
         if (request.queues().isEmpty()) {
             return List.of();
         }
-        String from = (candidates.isPresent() ? CLAIM_CANDIDATES_AMONG_IDS : CLAIM_CANDIDATES)
-                .replace("<requested>", requested);
-        Optional<String> oneStatement = dialect.claimInOneStatement(from);
         HandleCallback<List<Job>, RuntimeException> work = h -> {
             List<String> queues = requestedQueues(h, request.queues());
             if (queues.isEmpty()) {
                 return List.of();
             }
+            String from =
+                    claimCandidates(candidates.isPresent() ? CLAIM_CANDIDATES_AMONG_IDS : CLAIM_CANDIDATES, queues);
+            Optional<String> oneStatement = dialect.claimInOneStatement(from);
             Instant now = now();
             Duration lease = request.leaseDuration().truncatedTo(ChronoUnit.MICROS);
             Query query = h.createQuery(oneStatement.orElse("SELECT *" + from + " " + dialect.skipLocked()))
-                    .bindList("claimable", CLAIMABLE)
                     .bindList("queues", queues)
                     .bind("now", JobRows.toColumn(now))
                     .bind("max", request.maxJobs());
@@ -563,7 +561,34 @@ public final class JdbcJobStore implements JobStore {
             return acquired;
         };
         // A claim in one statement commits on its own: no transaction to open and end around it.
-        return oneStatement.isPresent() ? inOneStatement(work) : inTransaction(work);
+        return dialect.claimInOneStatement("").isPresent() ? inOneStatement(work) : inTransaction(work);
+    }
+
+    /** A claim's candidate query with this dialect's claimable condition, queue condition and order. */
+    private String claimCandidates(String template, List<String> queues) {
+        return template.replace("<claimable_now>", dialect.claimable())
+                .replace("<requested>", requested)
+                .replace("<claim_order>", dialect.claimOrder(queues.size() == 1));
+    }
+
+    /**
+     * The database's plan for the candidate query of a claim on one queue, one line per element, for
+     * tests that hold the claim to walking its index in order instead of sorting the backlog.
+     */
+    List<String> explainClaim(String queue, int max) {
+        String candidates = claimCandidates(CLAIM_CANDIDATES, List.of(queue));
+        return inTransaction(h -> h.createQuery("EXPLAIN SELECT id" + candidates)
+                .bindList("queues", List.of(queue))
+                .bind("now", JobRows.toColumn(now()))
+                .bind("max", max)
+                .map((rs, ctx) -> {
+                    var line = new StringBuilder();
+                    for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                        line.append(rs.getString(i)).append(' ');
+                    }
+                    return line.toString();
+                })
+                .list());
     }
 
     @Override
@@ -885,7 +910,7 @@ public final class JdbcJobStore implements JobStore {
         }
         // A due job answers "now" from the first entry of the claim index; only when none is due
         // does the minimum over the queue's claimable jobs (all of them in the future) get computed.
-        String claimable = " FROM <job> WHERE state IN (<claimable>) AND " + requested;
+        String claimable = " FROM <job> WHERE " + dialect.claimable() + " AND " + requested;
         return inTransaction(h -> {
             List<String> unpaused = requestedQueues(h, queues);
             if (unpaused.isEmpty()) {
@@ -894,7 +919,6 @@ public final class JdbcJobStore implements JobStore {
             Instant now = now();
             return h.createQuery("SELECT CASE WHEN EXISTS (SELECT 1" + claimable + " AND run_at <= :now) THEN :now"
                             + " ELSE (SELECT MIN(run_at)" + claimable + ") END AS earliest")
-                    .bindList("claimable", CLAIMABLE)
                     .bindList("queues", unpaused)
                     .bind("now", JobRows.toColumn(now))
                     .map((rs, ctx) -> {

@@ -74,4 +74,14 @@ final class MariaDbDialect extends SqlDialect {
         // 1213: deadlock found; 1205: lock wait timeout. Both are retried by running the work again.
         return super.isRetryable(e) || e.getErrorCode() == 1213 || e.getErrorCode() == 1205;
     }
+
+    /**
+     * The generated column {@code claimable} (schema V6), 1 for a claimable job and NULL otherwise,
+     * leads the claim index: with the state itself leading it, asking for three states at once made
+     * the database sort every claimable job of the queue to find the first few.
+     */
+    @Override
+    String claimable() {
+        return "claimable = 1";
+    }
 }

@@ -64,7 +64,7 @@ final class PostgresDialect extends SqlDialect {
         return Optional.of("WITH inserted AS (INSERT INTO <job> (" + columns + ") SELECT " + columns
                 + " FROM json_populate_recordset(NULL::<job>, CAST(:rows AS json)) RETURNING queue, state)"
                 + " SELECT pg_notify(:channel, queue) FROM"
-                + " (SELECT DISTINCT queue FROM inserted WHERE state IN (<claimable>)) AS announced");
+                + " (SELECT DISTINCT queue FROM inserted WHERE " + claimable() + ") AS announced");
     }
 
     /**

@@ -32,7 +32,8 @@ final class SchemaMigrator {
             "V2__worker_liveness.sql",
             "V3__idempotency_keys.sql",
             "V4__attempt_history.sql",
-            "V5__finished_index.sql");
+            "V5__finished_index.sql",
+            "V6__claim_order.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;

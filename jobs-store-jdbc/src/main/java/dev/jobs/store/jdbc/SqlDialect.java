@@ -1,9 +1,11 @@
 package dev.jobs.store.jdbc;
 
+import dev.jobs.core.JobState;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -11,6 +13,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -65,6 +68,34 @@ abstract class SqlDialect {
     }
 
     /**
+     * The states a claim takes, as SQL constants ({@code 'READY', 'SCHEDULED', 'RETRYING'}): from
+     * {@link JobState#isClaimable}, so the list is never written twice.
+     */
+    static final String CLAIMABLE_STATES = Arrays.stream(JobState.values())
+            .filter(JobState::isClaimable)
+            .map(state -> "'" + state.name() + "'")
+            .collect(Collectors.joining(", "));
+
+    /**
+     * The condition that a job is claimable, written so the database's claim index serves it in claim
+     * order. Constants rather than parameters, so that PostgreSQL can match a partial index's
+     * predicate in a cached plan as well.
+     */
+    String claimable() {
+        return "state IN (" + CLAIMABLE_STATES + ")";
+    }
+
+    /**
+     * The claim order, lowest priority number, then earliest runAt, then oldest id, spelled so the
+     * database sees that its claim index already holds rows in that order.
+     *
+     * @param oneQueue whether the claim asks for one queue only (a worker loop does)
+     */
+    String claimOrder(boolean oneQueue) {
+        return "priority, run_at, id";
+    }
+
+    /**
      * The condition that a job's queue is one of {@code <queues>} and not paused, evaluated once per
      * statement rather than per row, so that a paused queue's backlog is never scanned. Empty where
      * the store instead takes the paused queues out of the request first.
@@ -86,7 +117,7 @@ abstract class SqlDialect {
      * A whole batch of job rows inserted, and the workers of every process told of the claimable
      * ones ({@link #notifyQueues}), in one statement, where the database can take the batch as one
      * parameter: {@code :rows}, a JSON array of objects keyed by column name ({@link
-     * JobRows#rowsJson}); {@code :channel} and {@code <claimable>} as for the announcement. Empty
+     * JobRows#rowsJson}); {@code :channel} as for the announcement. Empty
      * where the store sends a JDBC batch of single-row inserts, then announces.
      *
      * @param columns the columns to fill, comma-separated

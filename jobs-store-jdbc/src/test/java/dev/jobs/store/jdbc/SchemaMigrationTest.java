@@ -37,6 +37,33 @@ abstract class SchemaMigrationTest {
     }
 
     @Test
+    void aClaimWalksTheClaimIndexInOrderRatherThanSortingTheBacklog() throws Exception {
+        JdbcJobStore store = database.store(Clock.systemUTC());
+        stores.add(store);
+        var engine = dev.jobs.core.JobEngine.builder().store(store).build();
+        var specs = new ArrayList<dev.jobs.core.JobSpec>();
+        for (int i = 0; i < 2_000; i++) {
+            specs.add(dev.jobs.core.JobSpec.of("t").withPriority(i % 3 * 10).withQueue(i % 2 == 0 ? "a" : "b"));
+        }
+        engine.enqueueAll(specs);
+        database.analyze();
+
+        String plan = String.join("\n", store.explainClaim("a", 10)).toLowerCase(java.util.Locale.ROOT);
+
+        assertThat(plan).as(plan).contains((database.prefix() + "job_claim").toLowerCase(java.util.Locale.ROOT));
+        boolean h2 = plan.contains("/* public.");
+        assertThat(plan)
+                .as("no sort of the backlog: %s", plan)
+                .doesNotContain("filesort")
+                .doesNotContainPattern("\\bsort\\b");
+        if (h2) {
+            assertThat(plan)
+                    .as("H2 says when an index gives the order: %s", plan)
+                    .contains("index sorted");
+        }
+    }
+
+    @Test
     void tenInstancesStartingAtOnceApplyEachMigrationOnce() throws Exception {
         int instances = 10;
         var start = new CountDownLatch(1);

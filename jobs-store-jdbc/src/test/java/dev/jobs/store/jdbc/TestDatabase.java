@@ -113,6 +113,13 @@ public final class TestDatabase {
         return prefix;
     }
 
+    /** Refreshes the planner's statistics of this instance's job table, as a database left running would have them. */
+    void analyze() {
+        String table = prefix + "job";
+        String statement = url.startsWith("jdbc:postgresql:") ? "ANALYZE " + table : "ANALYZE TABLE " + table;
+        jdbi().useHandle(h -> h.execute(statement));
+    }
+
     /** Drops this instance's tables. */
     public void dropTables() {
         jdbi().useHandle(h -> TABLES.forEach(t -> h.execute("DROP TABLE IF EXISTS " + prefix + t)));

@@ -1,0 +1,2 @@
+-- Nothing to change here: PostgreSQL's claim index is partial on the claimable states (V1), so it
+-- already holds a queue's claimable jobs in claim order. (MariaDB and H2 get a column for it.)
