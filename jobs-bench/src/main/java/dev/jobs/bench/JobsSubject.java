@@ -72,8 +72,9 @@ final class JobsSubject implements Subject {
         return "jobs · " + backend.label + (redis ? " + Redis" : "");
     }
 
-    Backend backend() {
-        return backend;
+    /** Ours on PostgreSQL with nothing in front: the one the history and memory scenarios weigh. */
+    boolean isPlainPostgres() {
+        return backend == Backend.POSTGRESQL && !redis;
     }
 
     @Override

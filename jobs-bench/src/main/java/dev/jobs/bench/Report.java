@@ -61,6 +61,18 @@ final class Report {
             out.append("\n");
             notes.forEach(n -> out.append("- ").append(n).append("\n"));
         }
+        out.append("\n**The targets, against this run**\n\n| target | goal | this run | |\n|---|---|---|---|\n");
+        for (Targets.Row row : Targets.check(measurements)) {
+            out.append("| ")
+                    .append(row.target())
+                    .append(" | ")
+                    .append(row.goal())
+                    .append(" | ")
+                    .append(row.achieved())
+                    .append(" | ")
+                    .append(row.verdict())
+                    .append(" |\n");
+        }
         return out.toString();
     }
 

@@ -92,7 +92,7 @@ final class Scenarios {
     void history(List<Subject> subjects) throws Exception {
         int workers = options.workers.stream().mapToInt(Integer::intValue).max().orElseThrow();
         for (Subject subject : subjects) {
-            if (!(subject instanceof JobsSubject ours && ours.backend() == JobsSubject.Backend.POSTGRESQL)) {
+            if (!(subject instanceof JobsSubject ours && ours.isPlainPostgres())) {
                 continue;
             }
             ours.drain(options.jobs, workers); // warm-up
@@ -123,7 +123,7 @@ final class Scenarios {
      */
     void memory(List<Subject> subjects) throws Exception {
         for (Subject subject : subjects) {
-            if (!(subject instanceof JobsSubject ours && ours.backend() == JobsSubject.Backend.POSTGRESQL)) {
+            if (!(subject instanceof JobsSubject ours && ours.isPlainPostgres())) {
                 continue;
             }
             ours.memory(16, 10_000); // warm-up: load every class the measured run uses
