@@ -17,6 +17,7 @@ import dev.jobs.core.internal.maintenance.MaintenanceTask;
 import dev.jobs.core.internal.maintenance.QueueDepthSampler;
 import dev.jobs.core.internal.maintenance.RetentionPruner;
 import dev.jobs.core.internal.maintenance.StaleWorkerPruner;
+import dev.jobs.core.internal.maintenance.StoreHealthMonitor;
 import dev.jobs.core.internal.worker.JobRunner;
 import dev.jobs.core.internal.worker.RegisteredHandler;
 import dev.jobs.core.internal.worker.WorkerPool;
@@ -85,6 +86,9 @@ public final class JobEngine implements AutoCloseable {
     /** Dead workers stay in the registry this long, so an operator can still see which one died. */
     private static final Duration DEAD_WORKERS_SHOWN_FOR = Duration.ofHours(1);
 
+    /** How often the store's health (table sizes, dead rows, what holds vacuum back) is sampled. */
+    private static final Duration HEALTH_SAMPLE_INTERVAL = Duration.ofSeconds(30);
+
     private static final Pattern QUEUE_NAME = Pattern.compile(JobLimits.QUEUE_PATTERN);
 
     private final Builder config;
@@ -129,11 +133,12 @@ public final class JobEngine implements AutoCloseable {
                 store, clock, config.keepFinishedFor, config.keepLatestPerQueue, config.retentionInterval));
         tasks.add(new DeadWorkerReaper(store, retryDecider, clock, config.reclaimInterval));
         tasks.add(new StaleWorkerPruner(store, clock, DEAD_WORKERS_SHOWN_FOR, config.retentionInterval));
-        if (config.meterRegistry != null) {
-            var metrics = new JobMetrics(config.meterRegistry);
-            store.addListener(metrics);
-            tasks.add(new QueueDepthSampler(store, metrics, config.promoteInterval.multipliedBy(5)));
-        }
+        Optional<JobMetrics> metrics = Optional.ofNullable(config.meterRegistry).map(JobMetrics::new);
+        metrics.ifPresent(m -> {
+            store.addListener(m);
+            tasks.add(new QueueDepthSampler(store, m, config.promoteInterval.multipliedBy(5)));
+        });
+        tasks.add(new StoreHealthMonitor(store, metrics, clock, HEALTH_SAMPLE_INTERVAL));
         this.maintenance = new Maintenance(tasks);
         this.remoteWorkers = new RemoteWorkers(store, queue, retryDecider, clock);
 

@@ -21,6 +21,7 @@ import dev.jobs.core.spi.DeadWorker;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.NewJob;
+import dev.jobs.core.spi.StoreHealth;
 import dev.jobs.core.spi.Transition;
 import java.time.Clock;
 import java.time.Duration;
@@ -251,6 +252,11 @@ public final class ObservedJobStore implements JobStore {
     @Override
     public boolean subscribe(Consumer<String> onQueueChanged) {
         return store.subscribe(onQueueChanged);
+    }
+
+    @Override
+    public Optional<StoreHealth> health() {
+        return store.health();
     }
 
     @Override

@@ -241,6 +241,16 @@ public interface JobStore extends AutoCloseable {
         return false;
     }
 
+    /**
+     * The database's view of the store's upkeep (table sizes, dead rows, what holds vacuum back),
+     * read afresh; sampled by the engine every half minute or so, never on a hot path.
+     *
+     * @return empty for stores that have nothing to say (in memory, or a database without such statistics)
+     */
+    default Optional<StoreHealth> health() {
+        return Optional.empty();
+    }
+
     /** Releases connections and threads the store owns. */
     @Override
     default void close() {}

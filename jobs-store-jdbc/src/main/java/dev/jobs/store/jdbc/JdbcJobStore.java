@@ -34,8 +34,10 @@ import dev.jobs.core.spi.JobIds;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.core.spi.NewJob;
+import dev.jobs.core.spi.StoreHealth;
 import dev.jobs.core.spi.Transition;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -153,7 +155,14 @@ public final class JdbcJobStore implements JobStore {
      */
     private final Jdbi hostJdbi;
 
-    private final DataSource dataSource;
+    /**
+     * Opens the connection that LISTENs for new jobs: one of the pool's, or a direct one when the
+     * pool goes through a transaction pooler; empty when there is none to be had and workers poll.
+     */
+    private final Optional<ConnectionSource> listenConnections;
+
+    private final boolean listensDirectly;
+    private final Duration vacuumHeldBackAfter;
     private final String channel;
     private final List<Consumer<String>> subscribers = new CopyOnWriteArrayList<>();
     private volatile boolean listening;
@@ -161,7 +170,6 @@ public final class JdbcJobStore implements JobStore {
 
     private JdbcJobStore(Builder builder, DataSource dataSource, HikariDataSource ownedPool) {
         this.ownedPool = ownedPool;
-        this.dataSource = dataSource;
         this.channel = builder.tablePrefix + "ready";
         this.clock = builder.clock;
         this.prefix = builder.tablePrefix;
@@ -203,14 +211,76 @@ public final class JdbcJobStore implements JobStore {
                         .map(c -> c + " = :" + c)
                         .collect(Collectors.joining(", "))
                 + " WHERE id = :id";
+        this.listenConnections = listenConnections(builder, dataSource);
+        this.listensDirectly = builder.listenJdbcUrl != null;
+        this.vacuumHeldBackAfter = builder.vacuumHeldBackAfter;
+        if (builder.behindTransactionPooler) {
+            checkPooledConnectionsCarryNoSessionState();
+        }
         if (builder.migrate) {
             new SchemaMigrator(jdbi, dialect, prefix).migrate();
         }
-        log.info("JDBC job store on {} with table prefix '{}'", dialect.name(), prefix);
+        log.info(
+                "JDBC job store on {} with table prefix '{}'{}",
+                dialect.name(),
+                prefix,
+                builder.behindTransactionPooler ? ", behind a transaction pooler" : "");
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** Opens a connection; the caller closes it. */
+    @FunctionalInterface
+    private interface ConnectionSource {
+        Connection open() throws SQLException;
+    }
+
+    private Optional<ConnectionSource> listenConnections(Builder builder, DataSource pool) {
+        if (builder.listenJdbcUrl != null) {
+            if (!dialect.supportsNotifications()) {
+                throw new IllegalArgumentException(
+                        "listenJdbcUrl is for PostgreSQL's LISTEN/NOTIFY; " + dialect.name() + " has none");
+            }
+            String user = builder.listenUsername != null ? builder.listenUsername : builder.username;
+            String password = builder.listenUsername != null ? builder.listenPassword : builder.password;
+            return Optional.of(() -> DriverManager.getConnection(builder.listenJdbcUrl, user, password));
+        }
+        if (builder.behindTransactionPooler) {
+            // A pooled connection holds a LISTEN only until its transaction ends: notifications
+            // would go to whichever client the pooler hands that server connection to next.
+            return Optional.empty();
+        }
+        return Optional.of(pool::getConnection);
+    }
+
+    /**
+     * Behind a transaction pooler each transaction may run on a different server connection, so
+     * nothing may rest on session state: the store takes no session locks (migrations lock per
+     * transaction) and never changes a session's isolation level, which needs the database's
+     * default to be READ COMMITTED. Server-side prepared statements, which pgjdbc makes after a
+     * statement's fifth run, need a pooler that tracks them (PgBouncer 1.21+, {@code
+     * max_prepared_statements}).
+     */
+    private void checkPooledConnectionsCarryNoSessionState() {
+        if (!(dialect instanceof PostgresDialect)) {
+            throw new IllegalArgumentException(
+                    "behindTransactionPooler is for PostgreSQL behind PgBouncer or the like, not " + dialect.name());
+        }
+        if (!readCommittedByDefault) {
+            throw new IllegalArgumentException("behind a transaction pooler the database's"
+                    + " default_transaction_isolation must be 'read committed': the store cannot set it per"
+                    + " session there");
+        }
+        int prepareThreshold = jdbi.withHandle(h -> PostgresDialect.prepareThreshold(h.getConnection()));
+        if (prepareThreshold > 0) {
+            log.warn(
+                    "the store's connections go through a transaction pooler but use server-side prepared"
+                            + " statements (prepareThreshold={}): that needs PgBouncer 1.21+ with max_prepared_statements"
+                            + " set; with an older pooler add prepareThreshold=0 to the JDBC URL",
+                    prepareThreshold);
+        }
     }
 
     /**
@@ -1287,9 +1357,24 @@ public final class JdbcJobStore implements JobStore {
                 .execute());
     }
 
+    /** The tables whose upkeep {@link #health} reports: the job table's partitions where it has them. */
+    private static final List<String> HEALTH_TABLES = List.of(
+            "job", "job_live", "job_history", "dependency", "unique_key", "idempotency_key", "paused_queue", "worker");
+
+    @Override
+    public Optional<StoreHealth> health() {
+        List<String> tables = HEALTH_TABLES.stream().map(t -> prefix + t).toList();
+        return inOneStatement(h -> dialect.health(h, tables, vacuumHeldBackAfter));
+    }
+
     @Override
     public boolean subscribe(Consumer<String> onQueueChanged) {
         if (!dialect.supportsNotifications()) {
+            return false;
+        }
+        if (listenConnections.isEmpty()) {
+            log.info("idle workers poll for new jobs: the store is behind a transaction pooler, where LISTEN"
+                    + " cannot hold, and has no listenJdbcUrl for a direct connection");
             return false;
         }
         subscribers.add(onQueueChanged);
@@ -1300,7 +1385,11 @@ public final class JdbcJobStore implements JobStore {
                         .daemon()
                         .name("jobs-listen-" + channel)
                         .start(this::listen);
-                log.info("idle workers wake on {} notifications (channel {})", dialect.name(), channel);
+                log.info(
+                        "idle workers wake on {} notifications (channel {}), heard on {}",
+                        dialect.name(),
+                        channel,
+                        listensDirectly ? "a direct connection (listenJdbcUrl)" : "a connection of the pool");
             }
         }
         return true;
@@ -1310,7 +1399,7 @@ public final class JdbcJobStore implements JobStore {
     private void listen() {
         Duration backoff = Duration.ofMillis(100);
         while (listening) {
-            try (Connection connection = dataSource.getConnection()) {
+            try (Connection connection = listenConnections.orElseThrow().open()) {
                 // Anything announced while we were away is unknown: let every waiter look.
                 subscribers.forEach(s -> s.accept("*"));
                 dialect.listen(
@@ -1589,6 +1678,13 @@ public final class JdbcJobStore implements JobStore {
 
     /** Configures a store; {@link #build()} connects, picks the dialect and migrates. Not thread-safe. */
     public static final class Builder {
+        /**
+         * An open snapshot older than this holds vacuum back long enough to matter: autovacuum (whose
+         * naptime is a minute) has looked at the tables a couple of times and could reclaim nothing
+         * that died since.
+         */
+        public static final Duration DEFAULT_VACUUM_HELD_BACK_AFTER = Duration.ofMinutes(2);
+
         /** Connections in a pool the store creates itself. */
         public static final int DEFAULT_POOL_SIZE = 10;
 
@@ -1602,6 +1698,11 @@ public final class JdbcJobStore implements JobStore {
         private ObjectMapper mapper =
                 JsonMapper.builder().addModule(new JavaTimeModule()).build();
         private boolean migrate = true;
+        private boolean behindTransactionPooler;
+        private Duration vacuumHeldBackAfter = DEFAULT_VACUUM_HELD_BACK_AFTER;
+        private String listenJdbcUrl;
+        private String listenUsername;
+        private String listenPassword;
 
         private Builder() {}
 
@@ -1650,6 +1751,43 @@ public final class JdbcJobStore implements JobStore {
         }
 
         /**
+         * How long a snapshot may stay open before {@link #health} says it holds vacuum back, and the
+         * engine warns. Default: {@link #DEFAULT_VACUUM_HELD_BACK_AFTER}.
+         */
+        public Builder vacuumHeldBackAfter(Duration value) {
+            Objects.requireNonNull(value, "vacuumHeldBackAfter");
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("vacuumHeldBackAfter must be positive, was " + value);
+            }
+            vacuumHeldBackAfter = value;
+            return this;
+        }
+
+        /**
+         * PostgreSQL only: the connections go through a pooler in transaction mode (PgBouncer's
+         * {@code pool_mode = transaction}, or the like), so consecutive transactions may run on
+         * different server connections. The store then keeps no state in a session: it does not LISTEN
+         * on the pool (give {@link #listenJdbcUrl} for wake-ups, else idle workers poll), and its own
+         * pool uses no server-side prepared statements unless the URL sets {@code prepareThreshold}.
+         */
+        public Builder behindTransactionPooler(boolean value) {
+            behindTransactionPooler = value;
+            return this;
+        }
+
+        /**
+         * PostgreSQL only: a connection straight to the database, past any pooler, held open to
+         * LISTEN for new jobs so idle workers wake at once. One per store. {@code user} null means
+         * the pool's credentials.
+         */
+        public Builder listenJdbcUrl(String url, String user, String pass) {
+            listenJdbcUrl = Objects.requireNonNull(url, "url");
+            listenUsername = user;
+            listenPassword = pass;
+            return this;
+        }
+
+        /**
          * Connects, checks the database is one the store supports, and migrates the schema.
          *
          * @throws IllegalArgumentException naming the setting that is wrong
@@ -1675,7 +1813,13 @@ public final class JdbcJobStore implements JobStore {
                 config.setPassword(password);
                 config.setMaximumPoolSize(poolSize);
                 config.setPoolName("jobs-" + tablePrefix.replace("_", ""));
-                config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+                if (behindTransactionPooler) {
+                    // PgBouncer before 1.21 cannot follow named statements across server connections;
+                    // a prepareThreshold in the URL (for a pooler that can) wins over this.
+                    config.addDataSourceProperty("prepareThreshold", "0");
+                } else {
+                    config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+                }
                 try {
                     pool = new HikariDataSource(config);
                 } catch (RuntimeException e) {

@@ -4,6 +4,8 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
 
 /**
  * MySQL 8 and MariaDB 10.6+: UUIDs as {@code char(36)} text (which sorts like the UUID), {@code
@@ -48,8 +50,23 @@ final class MariaDbDialect extends SqlDialect {
         return "INSERT IGNORE INTO " + table + " (" + columns + ") VALUES (" + values + ")";
     }
 
+    /** Under a named lock held by the migrating connection (its DDL commits statement by statement). */
     @Override
-    void lockMigrations(Handle handle, String lock) {
+    <T> T migrateExclusively(Jdbi jdbi, String lock, HandleCallback<T, RuntimeException> migration) {
+        return jdbi.withHandle(handle -> {
+            lockMigrations(handle, lock);
+            try {
+                return migration.withHandle(handle);
+            } finally {
+                handle.createQuery("SELECT RELEASE_LOCK(:lock)")
+                        .bind("lock", lock)
+                        .mapTo(Integer.class)
+                        .one();
+            }
+        });
+    }
+
+    private static void lockMigrations(Handle handle, String lock) {
         Integer got = handle.createQuery("SELECT GET_LOCK(:lock, :seconds)")
                 .bind("lock", lock)
                 .bind("seconds", MIGRATION_LOCK_WAIT_SECONDS)
@@ -59,14 +76,6 @@ final class MariaDbDialect extends SqlDialect {
             throw new IllegalStateException("could not take the migration lock '" + lock + "' within "
                     + MIGRATION_LOCK_WAIT_SECONDS + " s; is another instance stuck migrating?");
         }
-    }
-
-    @Override
-    void unlockMigrations(Handle handle, String lock) {
-        handle.createQuery("SELECT RELEASE_LOCK(:lock)")
-                .bind("lock", lock)
-                .mapTo(Integer.class)
-                .one();
     }
 
     @Override

@@ -1,8 +1,10 @@
 package dev.jobs.store.jdbc;
 
+import dev.jobs.core.spi.StoreHealth;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -10,6 +12,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -152,19 +156,82 @@ final class PostgresDialect extends SqlDialect {
                 + ") DO NOTHING";
     }
 
-    @Override
-    void lockMigrations(Handle handle, String lock) {
-        handle.createQuery("SELECT pg_advisory_lock(hashtext(:lock))")
-                .bind("lock", lock)
-                .map((rs, ctx) -> true) // the function returns void: only the row matters
-                .one();
-    }
+    /**
+     * The oldest snapshot among this database's sessions (an open transaction, a running query) and
+     * its prepared transactions, who holds it and how to end it. Other roles' sessions show only
+     * with {@code pg_read_all_stats} (or {@code pg_monitor}).
+     */
+    private static final String OLDEST_SNAPSHOT = "SELECT * FROM ("
+            + " SELECT 'pid ' || pid || ' (' || coalesce(state, backend_type)"
+            + " || coalesce(', user ' || usename, '')"
+            + " || coalesce(', application ''' || nullif(application_name, '') || '''', '')"
+            + " || coalesce(', from ' || host(client_addr), '') || ')' AS holder,"
+            + " EXTRACT(EPOCH FROM now() - coalesce(xact_start, query_start, backend_start)) AS seconds,"
+            + " 'SELECT pg_terminate_backend(' || pid || ')' AS remedy"
+            + " FROM pg_stat_activity"
+            + " WHERE backend_xmin IS NOT NULL AND datname = current_database()"
+            + " AND pid <> pg_backend_pid() AND backend_type <> 'autovacuum worker'"
+            + " UNION ALL"
+            + " SELECT 'prepared transaction ''' || gid || '''', EXTRACT(EPOCH FROM now() - prepared),"
+            + " 'COMMIT PREPARED or ROLLBACK PREPARED ''' || gid || ''''"
+            + " FROM pg_prepared_xacts WHERE database = current_database()"
+            + ") held ORDER BY seconds DESC LIMIT 1";
+
+    /** Sizes and row counts of the store's tables, from the statistics views. */
+    private static final String TABLE_STATS = "SELECT c.relname AS name, pg_total_relation_size(c.oid) AS bytes,"
+            + " coalesce(s.n_live_tup, 0) AS live, coalesce(s.n_dead_tup, 0) AS dead"
+            + " FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid"
+            + " WHERE c.oid IN (SELECT to_regclass(t) FROM unnest(:tables) t) AND c.relkind = 'r'"
+            + " ORDER BY c.relname";
 
     @Override
-    void unlockMigrations(Handle handle, String lock) {
-        handle.createQuery("SELECT pg_advisory_unlock(hashtext(:lock))")
-                .bind("lock", lock)
-                .mapTo(Boolean.class)
-                .one();
+    Optional<StoreHealth> health(Handle handle, List<String> tables, Duration heldBackAfter) {
+        List<StoreHealth.Table> stats = handle.createQuery(TABLE_STATS)
+                .bind("tables", tables.toArray(String[]::new))
+                .map((rs, ctx) -> new StoreHealth.Table(
+                        rs.getString("name"), rs.getLong("bytes"), rs.getLong("live"), rs.getLong("dead")))
+                .list();
+        Optional<SnapshotHolder> oldest = handle.createQuery(OLDEST_SNAPSHOT)
+                .map((rs, ctx) -> new SnapshotHolder(
+                        rs.getString("holder"),
+                        Duration.ofMillis(Math.round(rs.getDouble("seconds") * 1000)),
+                        rs.getString("remedy")))
+                .findOne();
+        long dead = stats.stream().mapToLong(StoreHealth.Table::deadRows).sum();
+        Optional<String> heldBack = oldest.filter(h -> h.age().compareTo(heldBackAfter) >= 0)
+                .map(h -> h.holder() + " has held a snapshot for " + h.age().toMinutes() + " min, so vacuum"
+                        + " can reclaim no row that died since (the job tables carry " + dead + " dead rows)"
+                        + " and claims slow down as they pile up. End it (" + h.remedy() + "); for sessions"
+                        + " left open, consider idle_in_transaction_session_timeout");
+        return Optional.of(
+                new StoreHealth(stats, oldest.map(SnapshotHolder::age).orElse(Duration.ZERO), heldBack));
+    }
+
+    private record SnapshotHolder(String holder, Duration age, String remedy) {}
+
+    /** How many runs of a statement pgjdbc waits for before preparing it on the server; 0 when never. */
+    static int prepareThreshold(Connection connection) {
+        try {
+            return connection.unwrap(PGConnection.class).getPrepareThreshold();
+        } catch (SQLException e) {
+            return 0; // not pgjdbc's own connection: nothing to say about its statements
+        }
+    }
+
+    /**
+     * In one transaction, under a transaction-scoped advisory lock: DDL is transactional here, so a
+     * migration that fails half-way leaves nothing behind, and the lock lives and dies with the
+     * transaction, which is what a transaction pooler (PgBouncer) keeps on one server connection; a
+     * session lock taken through one could be released on another connection, or never.
+     */
+    @Override
+    <T> T migrateExclusively(Jdbi jdbi, String lock, HandleCallback<T, RuntimeException> migration) {
+        return jdbi.inTransaction(handle -> {
+            handle.createQuery("SELECT pg_advisory_xact_lock(hashtext(:lock))")
+                    .bind("lock", lock)
+                    .map((rs, ctx) -> true) // the function returns void: only the row matters
+                    .one();
+            return migration.withHandle(handle);
+        });
     }
 }

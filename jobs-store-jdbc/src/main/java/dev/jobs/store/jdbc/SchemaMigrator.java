@@ -33,7 +33,8 @@ final class SchemaMigrator {
             "V3__idempotency_keys.sql",
             "V4__attempt_history.sql",
             "V5__finished_index.sql",
-            "V6__claim_order.sql");
+            "V6__claim_order.sql",
+            "V7__live_apart_from_history.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;
@@ -55,14 +56,7 @@ final class SchemaMigrator {
     /** Brings the schema up to date; returns how many migrations it applied. */
     int migrate() {
         String lock = "jobs-schema-" + prefix;
-        return jdbi.withHandle(handle -> {
-            dialect.lockMigrations(handle, lock);
-            try {
-                return applyMissing(handle);
-            } finally {
-                dialect.unlockMigrations(handle, lock);
-            }
-        });
+        return dialect.migrateExclusively(jdbi, lock, this::applyMissing);
     }
 
     private int applyMissing(Handle handle) {

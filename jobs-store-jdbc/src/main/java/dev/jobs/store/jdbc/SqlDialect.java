@@ -1,10 +1,12 @@
 package dev.jobs.store.jdbc;
 
 import dev.jobs.core.JobState;
+import dev.jobs.core.spi.StoreHealth;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +17,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
 
 /**
  * What differs between the databases the JDBC store runs on, and nothing else: every statement the
@@ -173,10 +177,20 @@ abstract class SqlDialect {
         throw new UnsupportedOperationException(name() + " has no notifications; the engine polls");
     }
 
-    /** Blocks until this instance may migrate the schema named {@code lock}, on this handle's session. */
-    abstract void lockMigrations(Handle handle, String lock);
+    /**
+     * What the database says of the upkeep of {@code tables} (the store's, with their prefix) and
+     * what holds its vacuum back, a snapshot open {@code heldBackAfter} or longer; empty for a
+     * database that keeps no such statistics.
+     */
+    Optional<StoreHealth> health(Handle handle, List<String> tables, Duration heldBackAfter) {
+        return Optional.empty();
+    }
 
-    abstract void unlockMigrations(Handle handle, String lock);
+    /**
+     * Runs {@code migration} once no other instance is migrating the schema named {@code lock}, and
+     * holds the others off until it is done.
+     */
+    abstract <T> T migrateExclusively(Jdbi jdbi, String lock, HandleCallback<T, RuntimeException> migration);
 
     /**
      * Whether a failed transaction can simply be run again: a serialization failure or a deadlock

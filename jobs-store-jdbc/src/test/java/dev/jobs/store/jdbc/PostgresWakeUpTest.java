@@ -19,11 +19,15 @@ import org.junit.jupiter.api.Test;
  * notification can start the job before the test's bound.
  */
 class PostgresWakeUpTest {
-    private final TestDatabase database = TestDatabase.postgres();
-    private JdbcJobStore producerStore;
-    private JdbcJobStore workerStore;
-    private JobEngine producer;
-    private JobEngine worker;
+    final TestDatabase database = database();
+    JdbcJobStore producerStore;
+    JdbcJobStore workerStore;
+    JobEngine producer;
+    JobEngine worker;
+
+    TestDatabase database() {
+        return TestDatabase.postgres();
+    }
 
     @AfterEach
     void stop() {

@@ -2,17 +2,24 @@ package dev.jobs.store.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jobs.core.Job;
+import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
 import dev.jobs.core.WorkerInfo;
+import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.testing.NewJobs;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,17 +47,17 @@ abstract class SchemaMigrationTest {
     void aClaimWalksTheClaimIndexInOrderRatherThanSortingTheBacklog() throws Exception {
         JdbcJobStore store = database.store(Clock.systemUTC());
         stores.add(store);
-        var engine = dev.jobs.core.JobEngine.builder().store(store).build();
-        var specs = new ArrayList<dev.jobs.core.JobSpec>();
+        JobEngine engine = JobEngine.builder().store(store).build();
+        var specs = new ArrayList<JobSpec>();
         for (int i = 0; i < 2_000; i++) {
-            specs.add(dev.jobs.core.JobSpec.of("t").withPriority(i % 3 * 10).withQueue(i % 2 == 0 ? "a" : "b"));
+            specs.add(JobSpec.of("t").withPriority(i % 3 * 10).withQueue(i % 2 == 0 ? "a" : "b"));
         }
         engine.enqueueAll(specs);
         database.analyze();
 
-        String plan = String.join("\n", store.explainClaim("a", 10)).toLowerCase(java.util.Locale.ROOT);
+        String plan = String.join("\n", store.explainClaim("a", 10)).toLowerCase(Locale.ROOT);
 
-        assertThat(plan).as(plan).contains((database.prefix() + "job_claim").toLowerCase(java.util.Locale.ROOT));
+        assertThat(plan).as(plan).contains((database.prefix() + "job_claim").toLowerCase(Locale.ROOT));
         boolean h2 = plan.contains("/* public.");
         assertThat(plan)
                 .as("no sort of the backlog: %s", plan)
@@ -101,6 +108,45 @@ abstract class SchemaMigrationTest {
         assertThat(stores.get(0).counts())
                 .singleElement()
                 .satisfies(c -> assertThat(c.count(JobState.READY)).isEqualTo(instances));
+    }
+
+    @Test
+    void upgradeToTheLatestSchemaKeepsEveryJobInItsState() throws Exception {
+        Jdbi jdbi = database.hostJdbi();
+        SqlDialect dialect =
+                jdbi.withHandle(h -> SqlDialect.detect(h.getConnection().getMetaData()));
+        int beforeHistorySplit = SchemaMigrator.MIGRATIONS.indexOf("V7__live_apart_from_history.sql");
+        new SchemaMigrator(jdbi, dialect, database.prefix(), SchemaMigrator.MIGRATIONS.subList(0, beforeHistorySplit))
+                .migrate();
+        JdbcJobStore older = database.builder().migrate(false).build();
+        JobEngine engine = JobEngine.builder().store(older).build();
+        Job succeeded = engine.enqueue(JobSpec.of("t"));
+        Job running = engine.enqueue(JobSpec.of("t"));
+        Job waiting = engine.enqueue(JobSpec.of("t"));
+        List<Job> leased = older.acquire(new AcquireRequest("w", Set.of("default"), 2, Duration.ofMinutes(1)));
+        assertThat(leased).extracting(Job::id).containsExactly(succeeded.id(), running.id());
+        older.complete(succeeded.id(), leased.get(0).leaseToken().orElseThrow(), Optional.empty());
+        engine.close();
+        older.close();
+
+        JdbcJobStore store = database.store(Clock.systemUTC());
+        stores.add(store);
+
+        assertThat(store.get(succeeded.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(store.get(running.id()).orElseThrow().state()).isEqualTo(JobState.RUNNING);
+        assertThat(store.get(waiting.id()).orElseThrow().state()).isEqualTo(JobState.READY);
+        if (dialect instanceof PostgresDialect) {
+            List<String> placed = jdbi.withHandle(h -> h.createQuery(
+                            "SELECT tableoid::regclass::text || ' ' || state FROM " + database.prefix() + "job")
+                    .mapTo(String.class)
+                    .list());
+            assertThat(placed)
+                    .as("live jobs in the live partition, finished ones in the history")
+                    .containsExactlyInAnyOrder(
+                            database.prefix() + "job_history SUCCEEDED",
+                            database.prefix() + "job_live RUNNING",
+                            database.prefix() + "job_live READY");
+        }
     }
 
     @Test

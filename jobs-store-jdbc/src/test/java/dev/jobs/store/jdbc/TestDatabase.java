@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -24,13 +25,39 @@ public final class TestDatabase {
     private final String url;
     private final String user;
     private final String password;
-    private final String prefix =
-            "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
+    private final String prefix;
+
+    /** What the stores of this instance are configured with beyond URL, prefix, clock and pool size. */
+    private final UnaryOperator<JdbcJobStore.Builder> options;
 
     private TestDatabase(String url, String user, String password) {
+        this(url, user, password, newPrefix(), UnaryOperator.identity());
+    }
+
+    private TestDatabase(
+            String url, String user, String password, String prefix, UnaryOperator<JdbcJobStore.Builder> options) {
         this.url = url;
         this.user = user;
         this.password = password;
+        this.prefix = prefix;
+        this.options = options;
+    }
+
+    private static String newPrefix() {
+        return "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
+    }
+
+    /**
+     * This PostgreSQL database through a PgBouncer in transaction mode, its stores declared behind
+     * a transaction pooler; with {@code listenDirectly} they LISTEN on a direct connection, without
+     * it they have none. Under its own table prefix.
+     */
+    TestDatabase behindPgBouncer(boolean listenDirectly) {
+        PgBouncer pooler = PgBouncer.in(this);
+        return new TestDatabase(pooler.url(), user, password, newPrefix(), builder -> {
+            builder.behindTransactionPooler(true);
+            return listenDirectly ? builder.listenJdbcUrl(url, user, password) : builder;
+        });
     }
 
     /**
@@ -90,12 +117,12 @@ public final class TestDatabase {
 
     /** Another store with a pool of {@code poolSize} connections. */
     public JdbcJobStore store(Clock clock, int poolSize) {
-        return JdbcJobStore.builder()
-                .jdbcUrl(url, user, password)
-                .poolSize(poolSize)
-                .tablePrefix(prefix)
-                .clock(clock)
-                .build();
+        return builder().poolSize(poolSize).clock(clock).build();
+    }
+
+    /** A store's builder on this instance's database and tables, not yet built. */
+    JdbcJobStore.Builder builder() {
+        return options.apply(JdbcJobStore.builder().jdbcUrl(url, user, password).tablePrefix(prefix));
     }
 
     /** A plain connection, as a host application would hold one; the caller closes it. */
@@ -106,6 +133,18 @@ public final class TestDatabase {
     /** A Jdbi of the host's own, on the same database. */
     Jdbi hostJdbi() {
         return jdbi();
+    }
+
+    String url() {
+        return url;
+    }
+
+    String user() {
+        return user;
+    }
+
+    String password() {
+        return password;
     }
 
     /** The table prefix this instance works under. */

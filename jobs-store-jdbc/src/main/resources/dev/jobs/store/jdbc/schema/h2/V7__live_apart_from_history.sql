@@ -1,0 +1,3 @@
+-- Nothing to change here: live jobs are kept apart from the history by partitioning on PostgreSQL
+-- only (V7 there). This database keeps one job table, whose claim index starts with the claimable
+-- jobs (V6).
