@@ -23,6 +23,9 @@ import java.util.function.Predicate;
 public final class Bench {
     private static final List<String> SCENARIOS = List.of("enqueue", "drain", "latency", "history", "memory");
 
+    /** Runs alone and never as part of "all": it takes the better part of an hour. */
+    private static final String HORIZON = "horizon";
+
     private Bench() {}
 
     public static void main(String[] args) throws Exception {
@@ -42,8 +45,11 @@ public final class Bench {
      */
     static String run(String[] args) throws Exception {
         Options options = Options.parse(args);
-        var report = new Report();
         Servers servers = Servers.fromEnvironment();
+        if (options.scenarios.equals(List.of(HORIZON))) {
+            return horizon(options, servers);
+        }
+        var report = new Report();
         List<Subject> subjects = Subjects.choose(options.subjects, servers, report);
         Instant started = Instant.now();
         System.out.println("jobs-bench: " + options.scenarios + " on "
@@ -71,6 +77,41 @@ public final class Bench {
         return tables;
     }
 
+    /** The long-horizon run: its table, with the plot and the samples written beside {@code --write}'s file. */
+    private static String horizon(Options options, Servers servers) throws Exception {
+        Instant started = Instant.now();
+        var horizon = new Horizon(
+                servers.postgres(),
+                options.horizonMinutes.stream().map(Duration::ofMinutes).toList(),
+                options.horizonRate,
+                16);
+        System.out.println("jobs-bench: horizon on jobs · PostgreSQL, phases " + horizon.phases());
+        List<Horizon.Sample> samples = horizon.run();
+        Path folder = options.writeInto == null
+                ? Path.of("jobs-bench", "target")
+                : options.writeInto.toAbsolutePath().getParent().resolve("docs");
+        Path plot = folder.resolve("bench-horizon.png");
+        HorizonPlot.write(samples, horizon.phases(), plot);
+        Horizon.writeCsv(samples, folder.resolve("bench-horizon.csv"));
+        String plotLink = options.writeInto == null
+                ? plot.toString()
+                : options.writeInto
+                        .toAbsolutePath()
+                        .getParent()
+                        .relativize(plot.toAbsolutePath())
+                        .toString();
+        String table = horizon.markdown(
+                samples, Horizon.header(options.commandLine, started, options.horizonRate, 16), plotLink);
+        System.out.println();
+        System.out.println(table);
+        System.out.println("plot: " + plot + ", samples: " + folder.resolve("bench-horizon.csv"));
+        if (options.writeInto != null) {
+            Horizon.writeInto(options.writeInto, table);
+            System.out.println("written into " + options.writeInto);
+        }
+        return table;
+    }
+
     private static String header(Options options, Instant started) {
         Runtime runtime = Runtime.getRuntime();
         return String.format(
@@ -88,7 +129,8 @@ public final class Bench {
     static final class Options {
         static final String USAGE = """
                 usage: jobs-bench/bench [scenario …] [options]
-                  scenarios: enqueue drain latency history memory (default: all of them)
+                  scenarios: enqueue drain latency history memory (default: all of them), or
+                             horizon alone: the long-horizon run on PostgreSQL (about 45 min)
                   --subjects a,b,…   which systems: jobs-postgresql jobs-postgresql-redis jobs-mariadb
                                      jobs-h2 jobs-memory db-scheduler jobrunr graphile-worker pg-boss
                                      bullmq, or 'ours' / 'peers' (default: all that can run here)
@@ -96,7 +138,11 @@ public final class Bench {
                   --workers a,b,…    worker counts of the drain (default 16,64,256)
                   --runs N           runs of each measurement; the median is reported (default 3)
                   --history N        finished jobs in the table for the history scenario (default 10000000)
-                  --write FILE       write the tables into FILE between its result markers
+                  --horizon-minutes b,i,r,c  lengths of the horizon's phases: baseline, idle in
+                                     transaction, readers, recovery (default 5,30,5,5)
+                  --rate N           jobs per second the horizon enqueues (default 500)
+                  --write FILE       write the tables into FILE between its result markers (the
+                                     horizon's, with its plot and samples in docs/ beside FILE)
                   --quick            a smoke run: 2000 jobs, 1 run, small history and latency samples""";
 
         List<String> scenarios = SCENARIOS;
@@ -108,6 +154,8 @@ public final class Bench {
         int latencyJobs = 2_000;
         int latencyRate = 100;
         long queuedForMemory = 1_000_000;
+        List<Integer> horizonMinutes = List.of(5, 30, 5, 5);
+        int horizonRate = 500;
         Path writeInto;
         String commandLine;
 
@@ -120,7 +168,7 @@ public final class Bench {
                 if (!arg.startsWith("--")) {
                     if (arg.equals("all")) {
                         scenarios.addAll(SCENARIOS);
-                    } else if (SCENARIOS.contains(arg)) {
+                    } else if (SCENARIOS.contains(arg) || arg.equals(HORIZON)) {
                         scenarios.add(arg);
                     } else {
                         throw new IllegalArgumentException("no scenario '" + arg + "'");
@@ -152,11 +200,19 @@ public final class Bench {
                     case "--runs" -> options.runs = positive(arg, value);
                     case "--history" -> options.history = positive(arg, value);
                     case "--write" -> options.writeInto = Path.of(value);
+                    case "--horizon-minutes" ->
+                        options.horizonMinutes = Arrays.stream(value.split(","))
+                                .map(m -> positive(arg, m))
+                                .toList();
+                    case "--rate" -> options.horizonRate = positive(arg, value);
                     default -> throw new IllegalArgumentException("no option " + arg);
                 }
             }
             if (!scenarios.isEmpty()) {
                 options.scenarios = new ArrayList<>(scenarios);
+            }
+            if (options.scenarios.contains(HORIZON) && options.scenarios.size() > 1) {
+                throw new IllegalArgumentException("horizon runs alone, not with " + options.scenarios);
             }
             if (options.writeInto != null && !Files.isRegularFile(options.writeInto)) {
                 throw new IllegalArgumentException("--write " + options.writeInto + ": no such file");
