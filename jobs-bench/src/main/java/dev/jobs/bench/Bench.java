@@ -130,7 +130,7 @@ public final class Bench {
         static final String USAGE = """
                 usage: jobs-bench/bench [scenario …] [options]
                   scenarios: enqueue drain latency history memory (default: all of them), or
-                             horizon alone: the long-horizon run on PostgreSQL (about 45 min)
+                             horizon alone: the long-horizon run on PostgreSQL (about 42 min)
                   --subjects a,b,…   which systems: jobs-postgresql jobs-postgresql-redis jobs-mariadb
                                      jobs-h2 jobs-memory db-scheduler jobrunr graphile-worker pg-boss
                                      bullmq, or 'ours' / 'peers' (default: all that can run here)
@@ -139,7 +139,7 @@ public final class Bench {
                   --runs N           runs of each measurement; the median is reported (default 3)
                   --history N        finished jobs in the table for the history scenario (default 10000000)
                   --horizon-minutes b,i,r,c  lengths of the horizon's phases: baseline, idle in
-                                     transaction, readers, recovery (default 5,30,5,5)
+                                     transaction, readers, recovery (default 4,30,4,4)
                   --rate N           jobs per second the horizon enqueues (default 500)
                   --write FILE       write the tables into FILE between its result markers (the
                                      horizon's, with its plot and samples in docs/ beside FILE)
@@ -154,7 +154,7 @@ public final class Bench {
         int latencyJobs = 2_000;
         int latencyRate = 100;
         long queuedForMemory = 1_000_000;
-        List<Integer> horizonMinutes = List.of(5, 30, 5, 5);
+        List<Integer> horizonMinutes = List.of(4, 30, 4, 4);
         int horizonRate = 500;
         Path writeInto;
         String commandLine;

@@ -95,6 +95,50 @@ final class Horizon {
     /** Runs every phase under load; returns the samples in order. */
     List<Sample> run() throws Exception {
         dropTables();
+        boolean autovacuumWasOff = autovacuum("on");
+        try {
+            return runPhases();
+        } finally {
+            if (autovacuumWasOff) {
+                autovacuum(null);
+            }
+        }
+    }
+
+    /**
+     * Turns autovacuum on for the run, or ({@code null}) back to the server's configuration. A test
+     * server may run without it (this machine's does); production runs with it, and a run without
+     * it would measure nothing but the absence of vacuum. Returns whether it was off.
+     */
+    private boolean autovacuum(String setting) throws SQLException {
+        try (Connection connection = connect();
+                Statement statement = connection.createStatement()) {
+            boolean wasOff;
+            try (var rs = statement.executeQuery("SELECT current_setting('autovacuum') = 'off'")) {
+                rs.next();
+                wasOff = rs.getBoolean(1);
+            }
+            if (setting != null && !wasOff) {
+                return false;
+            }
+            try {
+                statement.execute(
+                        setting == null ? "ALTER SYSTEM RESET autovacuum" : "ALTER SYSTEM SET autovacuum = on");
+                statement.execute("SELECT pg_reload_conf()");
+            } catch (SQLException e) {
+                System.out.println("  autovacuum is off on this server and could not be turned on ("
+                        + e.getMessage().strip() + "): the run measures a server that never vacuums");
+                return false;
+            }
+            System.out.println(
+                    setting == null
+                            ? "  autovacuum back to the server's configuration"
+                            : "  autovacuum was off on this server: on for the run");
+            return wasOff;
+        }
+    }
+
+    private List<Sample> runPhases() throws Exception {
         var samples = new ArrayList<Sample>();
         try (JdbcJobStore workerStore = store(workers + 4);
                 JdbcJobStore producerStore = store(4);
