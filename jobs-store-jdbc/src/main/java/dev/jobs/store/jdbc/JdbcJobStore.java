@@ -118,6 +118,11 @@ public final class JdbcJobStore implements JobStore {
             + " WHERE <claimable_now> AND <requested> AND run_at <= :now"
             + " ORDER BY <claim_order> LIMIT :max";
 
+    /** {@link #CLAIM_CANDIDATES}, starting at a {@link ClaimFloors floor} of the claim order. */
+    private static final String CLAIM_CANDIDATES_FROM_FLOOR = CLAIM_CANDIDATES.replace(
+            " AND run_at <= :now",
+            " AND run_at <= :now AND (priority, run_at, id) >= (:floor_priority, :floor_run_at, :floor_id)");
+
     /** {@link #CLAIM_CANDIDATES}, only among the ids a dispatch queue handed out ({@code :ids}). */
     private static final String CLAIM_CANDIDATES_AMONG_IDS =
             CLAIM_CANDIDATES.replace(" AND run_at <= :now", " AND run_at <= :now AND id IN (<ids>)");
@@ -162,6 +167,10 @@ public final class JdbcJobStore implements JobStore {
     private final Optional<ConnectionSource> listenConnections;
 
     private final boolean listensDirectly;
+
+    /** Where claims start while full claims are slow; on databases whose claim index can start anywhere. */
+    private final Optional<ClaimFloors> claimFloors;
+
     private final Duration vacuumHeldBackAfter;
     private final String channel;
     private final List<Consumer<String>> subscribers = new CopyOnWriteArrayList<>();
@@ -214,6 +223,8 @@ public final class JdbcJobStore implements JobStore {
         this.listenConnections = listenConnections(builder, dataSource);
         this.listensDirectly = builder.listenJdbcUrl != null;
         this.vacuumHeldBackAfter = builder.vacuumHeldBackAfter;
+        this.claimFloors =
+                dialect.claimsFromAFloor() ? Optional.of(new ClaimFloors(builder.slowClaim)) : Optional.empty();
         if (builder.behindTransactionPooler) {
             checkPooledConnectionsCarryNoSessionState();
         }
@@ -441,6 +452,7 @@ public final class JdbcJobStore implements JobStore {
                     .bind("channel", channel)
                     .map((rs, ctx) -> true)
                     .list();
+            claimFloors.ifPresent(floors -> floors.admitted(List.copyOf(jobs)));
             return;
         }
         PreparedBatch inserts = h.prepareBatch(insertJob);
@@ -601,8 +613,18 @@ public final class JdbcJobStore implements JobStore {
             if (queues.isEmpty()) {
                 return List.of();
             }
-            String from =
-                    claimCandidates(candidates.isPresent() ? CLAIM_CANDIDATES_AMONG_IDS : CLAIM_CANDIDATES, queues);
+            long startedNanos = System.nanoTime();
+            // Floors are kept per queue, for the claims that walk one queue's stretch of the index.
+            Optional<String> flooredQueue = claimFloors.isPresent() && candidates.isEmpty() && queues.size() == 1
+                    ? Optional.of(queues.get(0))
+                    : Optional.empty();
+            Optional<ClaimFloors.Key> floor =
+                    flooredQueue.flatMap(q -> claimFloors.orElseThrow().start(q, startedNanos));
+            String from = claimCandidates(
+                    candidates.isPresent()
+                            ? CLAIM_CANDIDATES_AMONG_IDS
+                            : floor.isPresent() ? CLAIM_CANDIDATES_FROM_FLOOR : CLAIM_CANDIDATES,
+                    queues);
             Optional<String> oneStatement = dialect.claimInOneStatement(from);
             Instant now = now();
             Duration lease = request.leaseDuration().truncatedTo(ChronoUnit.MICROS);
@@ -612,8 +634,11 @@ public final class JdbcJobStore implements JobStore {
                     .bind("max", request.maxJobs());
             candidates.ifPresent(
                     ids -> query.bindList("ids", ids.stream().map(dialect::uuid).toList()));
+            floor.ifPresent(key -> query.bind("floor_priority", key.priority())
+                    .bind("floor_run_at", JobRows.toColumn(key.runAt()))
+                    .bind("floor_id", dialect.uuid(key.id())));
             if (oneStatement.isPresent()) {
-                return query
+                List<Job> claimed = query
                         .bind("worker", request.workerId())
                         .bind("expires", JobRows.toColumn(now.plus(lease)))
                         .map((rs, ctx) -> rows.read(rs))
@@ -621,6 +646,10 @@ public final class JdbcJobStore implements JobStore {
                         .stream()
                         .sorted(CLAIM_ORDER)
                         .toList();
+                flooredQueue.ifPresent(q -> claimFloors
+                        .orElseThrow()
+                        .claimed(q, floor, Duration.ofNanos(System.nanoTime() - startedNanos), claimed, startedNanos));
+                return claimed;
             }
             List<Job> claimable = query.map((rs, ctx) -> rows.read(rs)).list();
             var acquired = new ArrayList<Job>(claimable.size());
@@ -1496,8 +1525,12 @@ public final class JdbcJobStore implements JobStore {
         announceClaimable(h, jobs);
     }
 
-    /** Wakes idle workers of every process when these jobs are claimable (on databases that can). */
+    /**
+     * Wakes idle workers of every process when these jobs are claimable (on databases that can),
+     * and lowers this store's claim floors below them.
+     */
     private void announceClaimable(Handle h, List<Job> jobs) {
+        claimFloors.ifPresent(floors -> floors.admitted(jobs));
         Set<String> queues = jobs.stream()
                 .filter(job -> job.state().isClaimable())
                 .map(Job::queue)
@@ -1700,6 +1733,7 @@ public final class JdbcJobStore implements JobStore {
         private boolean migrate = true;
         private boolean behindTransactionPooler;
         private Duration vacuumHeldBackAfter = DEFAULT_VACUUM_HELD_BACK_AFTER;
+        private Duration slowClaim = ClaimFloors.DEFAULT_SLOW_CLAIM;
         private String listenJdbcUrl;
         private String listenUsername;
         private String listenPassword;
@@ -1760,6 +1794,12 @@ public final class JdbcJobStore implements JobStore {
                 throw new IllegalArgumentException("vacuumHeldBackAfter must be positive, was " + value);
             }
             vacuumHeldBackAfter = value;
+            return this;
+        }
+
+        /** How slow a full claim must be before claims start from a floor ({@link ClaimFloors}); for tests. */
+        Builder slowClaim(Duration value) {
+            slowClaim = Objects.requireNonNull(value, "slowClaim");
             return this;
         }
 

@@ -209,6 +209,12 @@ final class PostgresDialect extends SqlDialect {
 
     private record SnapshotHolder(String holder, Duration age, String remedy) {}
 
+    /** Its claim index is (queue, priority, run_at, id): after the queue, the row value is a range start. */
+    @Override
+    boolean claimsFromAFloor() {
+        return true;
+    }
+
     /** How many runs of a statement pgjdbc waits for before preparing it on the server; 0 when never. */
     static int prepareThreshold(Connection connection) {
         try {

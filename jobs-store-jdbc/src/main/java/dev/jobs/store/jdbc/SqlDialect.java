@@ -178,6 +178,14 @@ abstract class SqlDialect {
     }
 
     /**
+     * Whether a claim can start part-way along the claim index, at a row value {@code (priority,
+     * run_at, id) >= (…)}, as a range scan rather than a filter ({@link ClaimFloors}).
+     */
+    boolean claimsFromAFloor() {
+        return false;
+    }
+
+    /**
      * What the database says of the upkeep of {@code tables} (the store's, with their prefix) and
      * what holds its vacuum back, a snapshot open {@code heldBackAfter} or longer; empty for a
      * database that keeps no such statistics.

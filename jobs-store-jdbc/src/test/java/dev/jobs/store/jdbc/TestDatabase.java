@@ -43,6 +43,11 @@ public final class TestDatabase {
         this.options = options;
     }
 
+    /** The same database under its own table prefix, its stores built with {@code more} options too. */
+    TestDatabase with(UnaryOperator<JdbcJobStore.Builder> more) {
+        return new TestDatabase(url, user, password, newPrefix(), builder -> more.apply(options.apply(builder)));
+    }
+
     private static String newPrefix() {
         return "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
     }
