@@ -44,11 +44,24 @@ final class ClaimFloors {
 
     private record Floor(Key key, long setAtNanos, long lifetimeNanos) {}
 
+    /** Floors for none: for databases whose claim index cannot start part-way along a queue. */
+    static final ClaimFloors NONE = new ClaimFloors(null);
+
+    /** Null for {@link #NONE}. */
     private final Duration slowClaim;
+
     private final Map<String, Floor> floors = new ConcurrentHashMap<>();
 
     ClaimFloors(Duration slowClaim) {
         this.slowClaim = slowClaim;
+    }
+
+    /**
+     * The queue whose floor a claim on {@code queues} may start from: floors are per queue, for a
+     * claim that walks one queue's stretch of the index (not one among a dispatch queue's ids).
+     */
+    Optional<String> floorable(List<String> queues, boolean amongIds) {
+        return slowClaim != null && !amongIds && queues.size() == 1 ? Optional.of(queues.get(0)) : Optional.empty();
     }
 
     /** Where the next claim on {@code queue} starts; empty for a full claim from the index's head. */

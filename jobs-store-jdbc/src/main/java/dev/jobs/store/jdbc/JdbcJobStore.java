@@ -67,6 +67,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.ConnectionFactory;
 import org.jdbi.v3.core.Handle;
@@ -103,6 +104,10 @@ public final class JdbcJobStore implements JobStore {
     private static final int MAX_TRANSACTION_ATTEMPTS = 5;
 
     private static final List<String> TERMINAL = List.of("SUCCEEDED", "FAILED", "CANCELLED");
+
+    /** The store's tables, each named {@code <prefix><table>} (besides {@code schema_version}, the migrator's). */
+    static final List<String> TABLES =
+            List.of("job", "dependency", "unique_key", "idempotency_key", "paused_queue", "worker");
 
     /**
      * The jobs a claim takes ({@code SELECT} and the columns go in front; {@code <claimable_now>} is
@@ -169,7 +174,7 @@ public final class JdbcJobStore implements JobStore {
     private final boolean listensDirectly;
 
     /** Where claims start while full claims are slow; on databases whose claim index can start anywhere. */
-    private final Optional<ClaimFloors> claimFloors;
+    private final ClaimFloors claimFloors;
 
     private final Duration vacuumHeldBackAfter;
     private final String channel;
@@ -200,7 +205,7 @@ public final class JdbcJobStore implements JobStore {
             }
         });
         hostJdbi.getConfig(Handles.class).setForceEndTransactions(false);
-        for (String table : List.of("job", "dependency", "unique_key", "idempotency_key", "paused_queue", "worker")) {
+        for (String table : TABLES) {
             jdbi.define(table, prefix + table);
             hostJdbi.define(table, prefix + table);
         }
@@ -223,8 +228,7 @@ public final class JdbcJobStore implements JobStore {
         this.listenConnections = listenConnections(builder, dataSource);
         this.listensDirectly = builder.listenJdbcUrl != null;
         this.vacuumHeldBackAfter = builder.vacuumHeldBackAfter;
-        this.claimFloors =
-                dialect.claimsFromAFloor() ? Optional.of(new ClaimFloors(builder.slowClaim)) : Optional.empty();
+        this.claimFloors = dialect.claimsFromAFloor() ? new ClaimFloors(builder.slowClaim) : ClaimFloors.NONE;
         if (builder.behindTransactionPooler) {
             checkPooledConnectionsCarryNoSessionState();
         }
@@ -452,7 +456,7 @@ public final class JdbcJobStore implements JobStore {
                     .bind("channel", channel)
                     .map((rs, ctx) -> true)
                     .list();
-            claimFloors.ifPresent(floors -> floors.admitted(List.copyOf(jobs)));
+            claimFloors.admitted(List.copyOf(jobs));
             return;
         }
         PreparedBatch inserts = h.prepareBatch(insertJob);
@@ -614,12 +618,8 @@ public final class JdbcJobStore implements JobStore {
                 return List.of();
             }
             long startedNanos = System.nanoTime();
-            // Floors are kept per queue, for the claims that walk one queue's stretch of the index.
-            Optional<String> flooredQueue = claimFloors.isPresent() && candidates.isEmpty() && queues.size() == 1
-                    ? Optional.of(queues.get(0))
-                    : Optional.empty();
-            Optional<ClaimFloors.Key> floor =
-                    flooredQueue.flatMap(q -> claimFloors.orElseThrow().start(q, startedNanos));
+            Optional<String> flooredQueue = claimFloors.floorable(queues, candidates.isPresent());
+            Optional<ClaimFloors.Key> floor = flooredQueue.flatMap(q -> claimFloors.start(q, startedNanos));
             String from = claimCandidates(
                     candidates.isPresent()
                             ? CLAIM_CANDIDATES_AMONG_IDS
@@ -646,9 +646,8 @@ public final class JdbcJobStore implements JobStore {
                         .stream()
                         .sorted(CLAIM_ORDER)
                         .toList();
-                flooredQueue.ifPresent(q -> claimFloors
-                        .orElseThrow()
-                        .claimed(q, floor, Duration.ofNanos(System.nanoTime() - startedNanos), claimed, startedNanos));
+                flooredQueue.ifPresent(q -> claimFloors.claimed(
+                        q, floor, Duration.ofNanos(System.nanoTime() - startedNanos), claimed, startedNanos));
                 return claimed;
             }
             List<Job> claimable = query.map((rs, ctx) -> rows.read(rs)).list();
@@ -1386,13 +1385,14 @@ public final class JdbcJobStore implements JobStore {
                 .execute());
     }
 
-    /** The tables whose upkeep {@link #health} reports: the job table's partitions where it has them. */
-    private static final List<String> HEALTH_TABLES = List.of(
-            "job", "job_live", "job_history", "dependency", "unique_key", "idempotency_key", "paused_queue", "worker");
+    /** The job table's partitions, where it has them (PostgreSQL, schema V7): their upkeep is what matters. */
+    private static final List<String> JOB_PARTITIONS = List.of("job_live", "job_history");
 
     @Override
     public Optional<StoreHealth> health() {
-        List<String> tables = HEALTH_TABLES.stream().map(t -> prefix + t).toList();
+        List<String> tables = Stream.concat(TABLES.stream(), JOB_PARTITIONS.stream())
+                .map(t -> prefix + t)
+                .toList();
         return inOneStatement(h -> dialect.health(h, tables, vacuumHeldBackAfter));
     }
 
@@ -1530,7 +1530,7 @@ public final class JdbcJobStore implements JobStore {
      * and lowers this store's claim floors below them.
      */
     private void announceClaimable(Handle h, List<Job> jobs) {
-        claimFloors.ifPresent(floors -> floors.admitted(jobs));
+        claimFloors.admitted(jobs);
         Set<String> queues = jobs.stream()
                 .filter(job -> job.state().isClaimable())
                 .map(Job::queue)

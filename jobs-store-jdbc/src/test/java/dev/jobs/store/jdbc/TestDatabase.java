@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -19,8 +20,8 @@ import org.jdbi.v3.core.Jdbi;
  * other modules' tests that need a real database.
  */
 public final class TestDatabase {
-    private static final List<String> TABLES =
-            List.of("job", "dependency", "unique_key", "idempotency_key", "paused_queue", "worker", "schema_version");
+    private static final List<String> TABLES = Stream.concat(JdbcJobStore.TABLES.stream(), Stream.of("schema_version"))
+            .toList();
 
     private final String url;
     private final String user;
