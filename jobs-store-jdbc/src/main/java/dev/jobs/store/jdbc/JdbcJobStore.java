@@ -123,10 +123,13 @@ public final class JdbcJobStore implements JobStore {
             + " WHERE <claimable_now> AND <requested> AND run_at <= :now"
             + " ORDER BY <claim_order> LIMIT :max";
 
+    /** Jobs at or past a {@link ClaimFloors floor} of the claim order (bound by {@link #bindFloor}). */
+    private static final String FROM_FLOOR =
+            " AND (priority, run_at, id) >= (:floor_priority, :floor_run_at, :floor_id)";
+
     /** {@link #CLAIM_CANDIDATES}, starting at a {@link ClaimFloors floor} of the claim order. */
-    private static final String CLAIM_CANDIDATES_FROM_FLOOR = CLAIM_CANDIDATES.replace(
-            " AND run_at <= :now",
-            " AND run_at <= :now AND (priority, run_at, id) >= (:floor_priority, :floor_run_at, :floor_id)");
+    private static final String CLAIM_CANDIDATES_FROM_FLOOR =
+            CLAIM_CANDIDATES.replace(" AND run_at <= :now", " AND run_at <= :now" + FROM_FLOOR);
 
     /** {@link #CLAIM_CANDIDATES}, only among the ids a dispatch queue handed out ({@code :ids}). */
     private static final String CLAIM_CANDIDATES_AMONG_IDS =
@@ -175,6 +178,8 @@ public final class JdbcJobStore implements JobStore {
 
     /** Where claims start while full claims are slow; on databases whose claim index can start anywhere. */
     private final ClaimFloors claimFloors;
+
+    private final LeaseScanWindow leaseScans = new LeaseScanWindow();
 
     private final Duration vacuumHeldBackAfter;
     private final String channel;
@@ -634,9 +639,7 @@ public final class JdbcJobStore implements JobStore {
                     .bind("max", request.maxJobs());
             candidates.ifPresent(
                     ids -> query.bindList("ids", ids.stream().map(dialect::uuid).toList()));
-            floor.ifPresent(key -> query.bind("floor_priority", key.priority())
-                    .bind("floor_run_at", JobRows.toColumn(key.runAt()))
-                    .bind("floor_id", dialect.uuid(key.id())));
+            bindFloor(query, floor);
             if (oneStatement.isPresent()) {
                 List<Job> claimed = query
                         .bind("worker", request.workerId())
@@ -662,6 +665,12 @@ public final class JdbcJobStore implements JobStore {
         return dialect.claimInOneStatement("").isPresent() ? inOneStatement(work) : inTransaction(work);
     }
 
+    private void bindFloor(Query query, Optional<ClaimFloors.Key> floor) {
+        floor.ifPresent(key -> query.bind("floor_priority", key.priority())
+                .bind("floor_run_at", JobRows.toColumn(key.runAt()))
+                .bind("floor_id", dialect.uuid(key.id())));
+    }
+
     /** A claim's candidate query with this dialect's claimable condition, queue condition and order. */
     private String claimCandidates(String template, List<String> queues) {
         return template.replace("<claimable_now>", dialect.claimable())
@@ -675,18 +684,32 @@ public final class JdbcJobStore implements JobStore {
      */
     List<String> explainClaim(String queue, int max) {
         String candidates = claimCandidates(CLAIM_CANDIDATES, List.of(queue));
-        return inTransaction(h -> h.createQuery("EXPLAIN SELECT id" + candidates)
+        return inTransaction(h -> planOf(h.createQuery("EXPLAIN SELECT id" + candidates)
                 .bindList("queues", List.of(queue))
                 .bind("now", JobRows.toColumn(now()))
-                .bind("max", max)
-                .map((rs, ctx) -> {
+                .bind("max", max)));
+    }
+
+    /**
+     * The database's plan for recording the success of {@code ids} in one statement, for tests that
+     * hold it to finding its rows by primary key; empty where the dialect completes row by row.
+     */
+    List<String> explainCompletion(List<UUID> ids) {
+        return dialect.completeInOneStatement(JobRows.SUCCESS_COLUMNS, COMPLETION_READ_BACK)
+                .map(sql -> inTransaction(h -> planOf(
+                        h.createQuery("EXPLAIN " + sql).bind("rows", "[]").bindArray("ids", UUID.class, ids))))
+                .orElse(List.of());
+    }
+
+    private static List<String> planOf(Query explain) {
+        return explain.map((rs, ctx) -> {
                     var line = new StringBuilder();
                     for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
                         line.append(rs.getString(i)).append(' ');
                     }
                     return line.toString();
                 })
-                .list());
+                .list();
     }
 
     @Override
@@ -965,22 +988,29 @@ public final class JdbcJobStore implements JobStore {
 
     @Override
     public List<Transition> reclaimExpiredLeases(int limit, LapsedLeasePolicy policy) {
-        return inTransaction(h -> {
-            Instant now = now();
-            List<Job> lapsed = h.createQuery("SELECT * FROM <job> WHERE state = 'RUNNING' AND lease_expires_at <= :now"
-                            + " ORDER BY lease_expires_at LIMIT :limit "
-                            + dialect.skipLocked())
-                    .bind("now", JobRows.toColumn(now))
+        long startedNanos = System.nanoTime();
+        Instant now = now();
+        Optional<Instant> since = leaseScans.since(now, startedNanos);
+        List<Transition> transitions = inTransaction(h -> {
+            Query query = h.createQuery("SELECT * FROM <job> WHERE state = 'RUNNING' AND lease_expires_at <= :now"
+                    + (since.isPresent() ? " AND lease_expires_at > :since" : "")
+                    + " ORDER BY lease_expires_at LIMIT :limit "
+                    + dialect.skipLocked());
+            since.ifPresent(instant -> query.bind("since", JobRows.toColumn(instant)));
+            List<Job> lapsed = query.bind("now", JobRows.toColumn(now))
                     .bind("limit", limit)
                     .map((rs, ctx) -> rows.read(rs))
                     .list();
-            var transitions = new ArrayList<Transition>();
+            var reclaimed = new ArrayList<Transition>();
             for (Job job : lapsed) {
                 Optional<Instant> retryAt = policy.retryAt(job).map(JobRows::micros);
-                transitions.add(finish(h, job, JobTransitions.lapsed(job, retryAt, now), now));
+                reclaimed.add(finish(h, job, JobTransitions.lapsed(job, retryAt, now), now));
             }
-            return transitions;
+            return reclaimed;
         });
+        // Only once committed: a scan whose transaction rolled back has taken nothing.
+        leaseScans.scanned(since, now, transitions.size() < limit, startedNanos);
+        return transitions;
     }
 
     @Override
@@ -1008,16 +1038,22 @@ public final class JdbcJobStore implements JobStore {
         }
         // A due job answers "now" from the first entry of the claim index; only when none is due
         // does the minimum over the queue's claimable jobs (all of them in the future) get computed.
-        String claimable = " FROM <job> WHERE " + dialect.claimable() + " AND " + requested;
+        // Both start where the queue's claims start: below a floor lie the entries a held-back
+        // vacuum left, and a job there that is claimable after all waits as it would for a claim.
         return inTransaction(h -> {
             List<String> unpaused = requestedQueues(h, queues);
             if (unpaused.isEmpty()) {
                 return Optional.<Instant>empty();
             }
+            Optional<ClaimFloors.Key> floor =
+                    claimFloors.floorable(unpaused, false).flatMap(q -> claimFloors.start(q, System.nanoTime()));
+            String claimable = " FROM <job> WHERE " + dialect.claimable() + " AND " + requested
+                    + (floor.isPresent() ? FROM_FLOOR : "");
             Instant now = now();
-            return h.createQuery("SELECT CASE WHEN EXISTS (SELECT 1" + claimable + " AND run_at <= :now) THEN :now"
-                            + " ELSE (SELECT MIN(run_at)" + claimable + ") END AS earliest")
-                    .bindList("queues", unpaused)
+            Query query = h.createQuery("SELECT CASE WHEN EXISTS (SELECT 1" + claimable + " AND run_at <= :now)"
+                    + " THEN :now ELSE (SELECT MIN(run_at)" + claimable + ") END AS earliest");
+            bindFloor(query, floor);
+            return query.bindList("queues", unpaused)
                     .bind("now", JobRows.toColumn(now))
                     .map((rs, ctx) -> {
                         LocalDateTime earliest = rs.getObject("earliest", LocalDateTime.class);

@@ -75,8 +75,8 @@ final class PostgresDialect extends SqlDialect {
      * {@code UPDATE … FROM json_to_recordset(…) … RETURNING}: the whole batch in one round trip, each
      * row fenced on its own token by the join condition, so a stale completion matches nothing and
      * changes nothing. The ids, given again as an array ({@code :ids}), make the rows be found by
-     * primary key: otherwise the planner may join against a scan of every running job's lease
-     * entry, live and dead, whose count grows with the work done since the last vacuum.
+     * primary key; the lease index, whose entries (live and dead) grow with the work done since the
+     * last vacuum, cannot serve {@code state = 'RUNNING'} since its predicate is on the lease (V8).
      */
     @Override
     Optional<String> completeInOneStatement(List<JobRows.Column> written, String readBack) {

@@ -34,7 +34,8 @@ final class SchemaMigrator {
             "V4__attempt_history.sql",
             "V5__finished_index.sql",
             "V6__claim_order.sql",
-            "V7__live_apart_from_history.sql");
+            "V7__live_apart_from_history.sql",
+            "V8__lease_index_on_leases.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;
