@@ -21,13 +21,15 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>A job that sorts below the floor would be missed by such a claim, so the floor goes as soon as
  * this store makes one claimable (a create, a retry, a released dependent) and, for those other
- * instances make, every claim is a full one again after a second or so (longer while full claims
- * are very slow: twenty times the last one's duration, at most five seconds). While claims are fast
- * there is no floor, and claims are in exact order. Thread-safe.
+ * instances make, a claim is a full one again after a second or so (longer while full claims are
+ * very slow: twenty times the last one's duration, at most five seconds). That full claim is made
+ * by one claim alone, while the queue's other claims go on from the old floor, so a slow walk of the
+ * index is not made by every worker at once. While claims are fast there is no floor, and claims
+ * are in exact order. Thread-safe.
  */
 final class ClaimFloors {
     /** A full claim this slow means dead entries are piling up at the head of the claim index. */
-    static final Duration DEFAULT_SLOW_CLAIM = Duration.ofMillis(10);
+    static final Duration DEFAULT_SLOW_CLAIM = Duration.ofMillis(5);
 
     private static final Duration MIN_LIFETIME = Duration.ofSeconds(1);
     private static final Duration MAX_LIFETIME = Duration.ofSeconds(5);
@@ -42,7 +44,26 @@ final class ClaimFloors {
         }
     }
 
-    private record Floor(Key key, long setAtNanos, long lifetimeNanos) {}
+    /**
+     * A floor, set at {@code setAtNanos} for {@code lifetimeNanos}; {@code refreshingSinceNanos} is
+     * when a claim set out to replace it with a full claim, {@link #NOT_REFRESHING} before that.
+     */
+    private record Floor(Key key, long setAtNanos, long lifetimeNanos, long refreshingSinceNanos) {
+        Floor at(Key moved) {
+            return new Floor(moved, setAtNanos, lifetimeNanos, refreshingSinceNanos);
+        }
+
+        boolean expired(long nowNanos) {
+            return nowNanos - setAtNanos >= lifetimeNanos;
+        }
+
+        /** Whether a claim is making the full claim that replaces this floor, and has not given up. */
+        boolean refreshing(long nowNanos) {
+            return refreshingSinceNanos != NOT_REFRESHING && nowNanos - refreshingSinceNanos < MAX_LIFETIME.toNanos();
+        }
+    }
+
+    private static final long NOT_REFRESHING = Long.MIN_VALUE;
 
     /** Floors for none: for databases whose claim index cannot start part-way along a queue. */
     static final ClaimFloors NONE = new ClaimFloors(null);
@@ -64,17 +85,31 @@ final class ClaimFloors {
         return slowClaim != null && !amongIds && queues.size() == 1 ? Optional.of(queues.get(0)) : Optional.empty();
     }
 
-    /** Where the next claim on {@code queue} starts; empty for a full claim from the index's head. */
+    /**
+     * Where the next claim on {@code queue} starts; empty for a full claim from the index's head.
+     * Once the floor's lifetime is over, the first claim to ask makes the full claim, and the others
+     * start from the floor until that claim {@link #claimed reports}.
+     */
     Optional<Key> start(String queue, long nowNanos) {
         Floor floor = floors.get(queue);
         if (floor == null) {
             return Optional.empty();
         }
-        if (nowNanos - floor.setAtNanos() >= floor.lifetimeNanos()) {
-            floors.remove(queue, floor);
-            return Optional.empty();
+        if (floor.expired(nowNanos) && !floor.refreshing(nowNanos)) {
+            Floor refreshing = new Floor(floor.key(), floor.setAtNanos(), floor.lifetimeNanos(), nowNanos);
+            if (floors.replace(queue, floor, refreshing)) {
+                return Optional.empty();
+            }
         }
-        return Optional.of(floor.key());
+        return Optional.of(floors.getOrDefault(queue, floor).key());
+    }
+
+    /**
+     * Where the queue's claims start now, for a look at the queue that claims nothing (when the next
+     * job is due): it never makes the full claim an expired floor waits for.
+     */
+    Optional<Key> current(String queue) {
+        return Optional.ofNullable(floors.get(queue)).map(Floor::key);
     }
 
     /**
@@ -85,8 +120,7 @@ final class ClaimFloors {
     void claimed(String queue, Optional<Key> from, Duration took, List<Job> claimed, long startedNanos) {
         Optional<Key> first = claimed.stream().map(Key::of).min(Key.ORDER);
         if (from.isPresent()) {
-            first.ifPresent(key -> floors.computeIfPresent(
-                    queue, (q, floor) -> new Floor(key, floor.setAtNanos(), floor.lifetimeNanos())));
+            first.ifPresent(key -> floors.computeIfPresent(queue, (q, floor) -> floor.at(key)));
             return;
         }
         if (took.compareTo(slowClaim) < 0 || first.isEmpty()) {
@@ -96,7 +130,7 @@ final class ClaimFloors {
         long lifetime = Math.min(
                 MAX_LIFETIME.toNanos(),
                 Math.max(MIN_LIFETIME.toNanos(), took.multipliedBy(20).toNanos()));
-        floors.put(queue, new Floor(first.get(), startedNanos, lifetime));
+        floors.put(queue, new Floor(first.get(), startedNanos, lifetime, NOT_REFRESHING));
     }
 
     /** This store made {@code jobs} claimable: a floor above any of them goes, so the next claim sees it. */

@@ -1046,7 +1046,7 @@ public final class JdbcJobStore implements JobStore {
                 return Optional.<Instant>empty();
             }
             Optional<ClaimFloors.Key> floor =
-                    claimFloors.floorable(unpaused, false).flatMap(q -> claimFloors.start(q, System.nanoTime()));
+                    claimFloors.floorable(unpaused, false).flatMap(claimFloors::current);
             String claimable = " FROM <job> WHERE " + dialect.claimable() + " AND " + requested
                     + (floor.isPresent() ? FROM_FLOOR : "");
             Instant now = now();
