@@ -9,6 +9,7 @@ import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.time.zone.ZoneOffsetTransition;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
@@ -153,22 +154,7 @@ public final class CronSchedule implements Schedule {
 
     @Override
     public Optional<Instant> nextAfter(Instant instant) {
-        LocalDateTime start = LocalDateTime.ofInstant(instant, zone).truncatedTo(ChronoUnit.SECONDS);
-        // Near a change that turns the clocks back, local times before this instant's are shown
-        // again after it: start the search where that second showing begins.
-        var rules = zone.getRules();
-        for (ZoneOffsetTransition change : new ZoneOffsetTransition[] {
-            rules.previousTransition(instant.plusNanos(1)), rules.nextTransition(instant)
-        }) {
-            if (change != null && change.isOverlap()) {
-                var length = change.getDuration().abs();
-                if (!instant.isBefore(change.getInstant().minus(length))
-                        && instant.isBefore(change.getInstant().plus(length))
-                        && change.getDateTimeAfter().isBefore(start)) {
-                    start = change.getDateTimeAfter();
-                }
-            }
-        }
+        LocalDateTime start = searchStart(instant);
         Instant best = null;
         Optional<LocalDateTime> local = nextLocal(start);
         while (local.isPresent()) {
@@ -186,6 +172,29 @@ public final class CronSchedule implements Schedule {
             local = nextLocal(local.get().plusSeconds(1));
         }
         return Optional.ofNullable(best);
+    }
+
+    /**
+     * The local time the search for the next occurrence after {@code instant} starts at: its own,
+     * or, near a change that turns the clocks back, the start of the local times shown again after
+     * it (those before this instant's own local time may fall after it).
+     */
+    private LocalDateTime searchStart(Instant instant) {
+        LocalDateTime start = LocalDateTime.ofInstant(instant, zone).truncatedTo(ChronoUnit.SECONDS);
+        var rules = zone.getRules();
+        for (ZoneOffsetTransition change :
+                Arrays.asList(rules.previousTransition(instant.plusNanos(1)), rules.nextTransition(instant))) {
+            if (change == null || !change.isOverlap()) {
+                continue;
+            }
+            var length = change.getDuration().abs();
+            boolean near = !instant.isBefore(change.getInstant().minus(length))
+                    && instant.isBefore(change.getInstant().plus(length));
+            if (near && change.getDateTimeAfter().isBefore(start)) {
+                start = change.getDateTimeAfter();
+            }
+        }
+        return start;
     }
 
     /** The instants a matching local time stands for, earliest first. */

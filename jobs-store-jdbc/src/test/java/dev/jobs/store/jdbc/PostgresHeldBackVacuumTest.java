@@ -7,7 +7,6 @@ import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.Completion;
 import dev.jobs.testing.NewJobs;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
@@ -57,13 +56,7 @@ class PostgresHeldBackVacuumTest {
     @Test
     void completionsGoByPrimaryKeyWhileTheLeaseIndexFillsWithDeadEntries() throws Exception {
         store = database.store(Clock.systemUTC());
-        try (Connection idle = database.connect()) {
-            idle.setAutoCommit(false);
-            idle.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            try (Statement statement = idle.createStatement();
-                    ResultSet rs = statement.executeQuery("SELECT 1")) {
-                rs.next(); // the snapshot is taken: from here on vacuum can reclaim nothing
-            }
+        try (Connection idle = database.holdingSnapshot()) {
             for (int round = 0; round < 30; round++) {
                 store.create(IntStream.range(0, 100)
                         .mapToObj(i -> jobs.of("t").payload(payload()).build())

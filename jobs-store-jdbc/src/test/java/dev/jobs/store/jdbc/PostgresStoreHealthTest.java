@@ -69,9 +69,7 @@ class PostgresStoreHealthTest {
     void namesTheIdleTransactionThatHoldsVacuumBackAndStopsOnceItEnds() throws Exception {
         store = database.builder().vacuumHeldBackAfter(Duration.ofMillis(500)).build();
         int pid;
-        try (Connection idle = database.connect()) {
-            idle.setAutoCommit(false);
-            idle.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        try (Connection idle = database.holdingSnapshot()) {
             try (Statement statement = idle.createStatement();
                     ResultSet rs = statement.executeQuery("SELECT pg_backend_pid()")) {
                 rs.next();

@@ -3,6 +3,7 @@ package dev.jobs.store.jdbc;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -134,6 +135,24 @@ public final class TestDatabase {
     /** A plain connection, as a host application would hold one; the caller closes it. */
     Connection connect() throws SQLException {
         return DriverManager.getConnection(url, user, password);
+    }
+
+    /**
+     * A connection left in a repeatable-read transaction that has taken its snapshot, as a
+     * forgotten {@code BEGIN} would be: until it ends, vacuum can reclaim no row that dies. The
+     * caller closes it.
+     */
+    Connection holdingSnapshot() throws SQLException {
+        Connection idle = connect();
+        try (Statement statement = idle.createStatement()) {
+            idle.setAutoCommit(false);
+            idle.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            statement.executeQuery("SELECT 1").close();
+            return idle;
+        } catch (SQLException | RuntimeException e) {
+            idle.close();
+            throw e;
+        }
     }
 
     /** A Jdbi of the host's own, on the same database. */
