@@ -319,8 +319,7 @@ final class Horizon {
     private void dropTables() throws SQLException {
         try (Connection connection = connect();
                 Statement statement = connection.createStatement()) {
-            for (String table : List.of(
-                    "job", "dependency", "unique_key", "idempotency_key", "paused_queue", "worker", "schema_version")) {
+            for (String table : JdbcJobStore.tableNames()) {
                 statement.execute("DROP TABLE IF EXISTS " + PREFIX + table);
             }
         }

@@ -23,7 +23,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -51,8 +50,6 @@ final class JobsSubject implements Subject {
     static final String QUEUE = "bench";
     static final String TABLE_PREFIX = "jobsbench_";
     private static final String REDIS_PREFIX = "jobsbench";
-    private static final List<String> TABLES =
-            List.of("job", "dependency", "unique_key", "idempotency_key", "paused_queue", "worker", "schema_version");
 
     private final Backend backend;
     private final boolean redis;
@@ -331,7 +328,7 @@ final class JobsSubject implements Subject {
     private static void dropTables(Servers.Database db) throws SQLException {
         try (Connection connection = DriverManager.getConnection(db.url(), db.user(), db.password());
                 Statement statement = connection.createStatement()) {
-            for (String table : TABLES) {
+            for (String table : JdbcJobStore.tableNames()) {
                 statement.execute("DROP TABLE IF EXISTS " + TABLE_PREFIX + table);
             }
         }

@@ -6,6 +6,7 @@ import dev.jobs.core.JobValidationException.FieldError;
 import dev.jobs.core.internal.JobMetrics;
 import dev.jobs.core.internal.Json;
 import dev.jobs.core.internal.ObservedJobStore;
+import dev.jobs.core.internal.RecurringCodec;
 import dev.jobs.core.internal.RetryDecider;
 import dev.jobs.core.internal.SpecFingerprint;
 import dev.jobs.core.internal.SpecValidator;
@@ -15,6 +16,7 @@ import dev.jobs.core.internal.maintenance.LeaseReclaimer;
 import dev.jobs.core.internal.maintenance.Maintenance;
 import dev.jobs.core.internal.maintenance.MaintenanceTask;
 import dev.jobs.core.internal.maintenance.QueueDepthSampler;
+import dev.jobs.core.internal.maintenance.RecurringJobCreator;
 import dev.jobs.core.internal.maintenance.RetentionPruner;
 import dev.jobs.core.internal.maintenance.StaleWorkerPruner;
 import dev.jobs.core.internal.maintenance.StoreHealthMonitor;
@@ -29,6 +31,7 @@ import dev.jobs.core.spi.JobIds;
 import dev.jobs.core.spi.JobQueue;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.NewJob;
+import dev.jobs.core.spi.RecurringRecord;
 import dev.jobs.core.spi.StoreJobQueue;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
@@ -89,6 +92,9 @@ public final class JobEngine implements AutoCloseable {
     /** How often the store's health (table sizes, dead rows, what holds vacuum back) is sampled. */
     private static final Duration HEALTH_SAMPLE_INTERVAL = Duration.ofSeconds(30);
 
+    /** How often due occurrences of recurring jobs are looked for: a job runs at most this late. */
+    private static final Duration RECURRING_INTERVAL = Duration.ofSeconds(1);
+
     private static final Pattern QUEUE_NAME = Pattern.compile(JobLimits.QUEUE_PATTERN);
 
     private final Builder config;
@@ -139,6 +145,7 @@ public final class JobEngine implements AutoCloseable {
             tasks.add(new QueueDepthSampler(store, m, config.promoteInterval.multipliedBy(5)));
         });
         tasks.add(new StoreHealthMonitor(store, metrics, clock, HEALTH_SAMPLE_INTERVAL));
+        tasks.add(new RecurringJobCreator(store, this::occurrenceJobs, clock, RECURRING_INTERVAL));
         this.maintenance = new Maintenance(tasks);
         this.remoteWorkers = new RemoteWorkers(store, queue, retryDecider, clock);
 
@@ -156,6 +163,14 @@ public final class JobEngine implements AutoCloseable {
         });
         store.addListener(this::onEvent);
         config.listeners.forEach(store::addListener);
+        for (RecurringJob recurring : config.recurringJobs.values()) {
+            List<FieldError> errors = problemsOf(recurring);
+            if (!errors.isEmpty()) {
+                validator.close();
+                throw new IllegalArgumentException("recurring job '" + recurring.name() + "' is not valid: "
+                        + new JobValidationException(errors).getMessage());
+            }
+        }
     }
 
     private void onEvent(JobEvent event) {
@@ -197,6 +212,7 @@ public final class JobEngine implements AutoCloseable {
                         : "other processes' jobs are found by polling every " + config.pollInterval
                                 + ", backing off to " + config.maxPollInterval + " when idle",
                 config.keepFinishedFor);
+        config.recurringJobs.values().forEach(this::save);
         maintenance.start();
         if (!config.handlers.isEmpty()) {
             pool.start();
@@ -354,6 +370,103 @@ public final class JobEngine implements AutoCloseable {
                 spec.idempotencyKey().map(key -> new IdempotencyKey(key, SpecFingerprint.of(spec))),
                 spec.metadata(),
                 spec.retryPolicy());
+    }
+
+    /**
+     * Saves a recurring job for every engine sharing the store, replacing one of the same name. Its
+     * first occurrence is the schedule's next after now; when only the template or policy changes,
+     * the occurrences already created stay the only ones.
+     *
+     * @return the recurring job as stored, with its next runs
+     * @throws JobValidationException naming every rejected field ({@code template.} for the job's)
+     */
+    public RecurringStatus putRecurring(RecurringJob recurring) {
+        requireOpen();
+        List<FieldError> errors = problemsOf(recurring);
+        if (!errors.isEmpty()) {
+            throw new JobValidationException(errors);
+        }
+        return save(recurring);
+    }
+
+    /** Every recurring job in the store, by name, with its next runs. */
+    public List<RecurringStatus> recurring() {
+        var statuses = new ArrayList<RecurringStatus>();
+        for (RecurringRecord record : store.recurringJobs()) {
+            try {
+                statuses.add(status(record));
+            } catch (IllegalStateException e) {
+                log.debug("recurring job '{}' not listed: {}", record.name(), e.getMessage());
+            }
+        }
+        return statuses;
+    }
+
+    /**
+     * The recurring job of this name, with its next runs.
+     *
+     * @throws IllegalStateException if its stored definition cannot be read (written by a newer engine)
+     */
+    public Optional<RecurringStatus> recurring(String name) {
+        return store.recurringJob(name).map(this::status);
+    }
+
+    /**
+     * Stops a recurring job on every engine sharing the store; the jobs it already created stay. A
+     * job registered on the builder is saved again when an engine with it starts.
+     *
+     * @return whether there was one of this name
+     */
+    public boolean deleteRecurring(String name) {
+        return store.deleteRecurring(name);
+    }
+
+    private List<FieldError> problemsOf(RecurringJob recurring) {
+        var errors = new ArrayList<>(recurring.problems());
+        errors.addAll(validator.validate(recurring.template(), "template."));
+        return errors;
+    }
+
+    private RecurringStatus save(RecurringJob recurring) {
+        return status(store.saveRecurring(
+                recurring.name(), recurring.schedule().describe(), RecurringCodec.encode(recurring), clock.instant()));
+    }
+
+    private RecurringStatus status(RecurringRecord record) {
+        RecurringJob recurring = RecurringCodec.decode(record.name(), record.definition());
+        var nextRuns = new ArrayList<Instant>();
+        Instant from = clock.instant();
+        if (record.upTo().isAfter(from)) {
+            from = record.upTo();
+        }
+        Optional<Instant> next = recurring.schedule().nextAfter(from);
+        while (next.isPresent() && nextRuns.size() < RecurringStatus.NEXT_RUNS_SHOWN) {
+            nextRuns.add(next.get());
+            next = recurring.schedule().nextAfter(next.get());
+        }
+        return new RecurringStatus(recurring, record.upTo(), record.updatedAt(), nextRuns);
+    }
+
+    /**
+     * The jobs of a recurring job's occurrences: its template, due at the occurrence, labelled with
+     * the recurring job and the occurrence. The idempotency key made of the two is a second guard,
+     * beside the store's high-water mark, against creating an occurrence twice.
+     */
+    private List<NewJob> occurrenceJobs(RecurringJob recurring, List<Instant> occurrences) {
+        if (occurrences.isEmpty()) {
+            return List.of();
+        }
+        JobSpec template = recurring.template();
+        return prepare(occurrences.stream()
+                .map(at -> {
+                    var metadata = new HashMap<>(template.metadata());
+                    metadata.put(RecurringJob.NAME_METADATA, recurring.name());
+                    metadata.put(RecurringJob.OCCURRENCE_METADATA, at.toString());
+                    return template.withRunAt(at)
+                            .withMetadata(metadata)
+                            .withIdempotencyKey("recurring:" + recurring.name() + "@" + at);
+                })
+                .toList());
     }
 
     /**
@@ -575,7 +688,7 @@ public final class JobEngine implements AutoCloseable {
 
     /**
      * Runs the maintenance tasks once, now: reclaim lapsed leases, declare silent workers dead and
-     * take their jobs back, promote due jobs, prune history.
+     * take their jobs back, promote due jobs, create due occurrences of recurring jobs, prune history.
      * They also run on their own intervals once the engine is started.
      *
      * @return how many items they handled
@@ -666,6 +779,7 @@ public final class JobEngine implements AutoCloseable {
         private RetryPolicy defaultRetryPolicy = RetryPolicy.DEFAULT;
         private final Map<String, RetryPolicy> retryPolicyByType = new HashMap<>();
         private final Map<String, Integer> concurrencyByQueue = new LinkedHashMap<>();
+        private final Map<String, RecurringJob> recurringJobs = new LinkedHashMap<>();
         private String workerId = defaultWorkerId();
         private Duration leaseDuration = DEFAULT_LEASE;
         private Duration pollInterval = DEFAULT_POLL_INTERVAL;
@@ -771,6 +885,19 @@ public final class JobEngine implements AutoCloseable {
          */
         public Builder queue(String name, int concurrency) {
             concurrencyByQueue.put(Objects.requireNonNull(name, "name"), concurrency);
+            return this;
+        }
+
+        /**
+         * Creates jobs on a schedule. The engine saves it to the store when it starts, for every
+         * engine sharing the store; engines that start with the same definition change nothing.
+         */
+        public Builder recurring(RecurringJob value) {
+            Objects.requireNonNull(value, "recurring");
+            if (recurringJobs.putIfAbsent(value.name(), value) != null) {
+                throw new IllegalArgumentException(
+                        "a recurring job named '" + value.name() + "' is already registered");
+            }
             return this;
         }
 

@@ -88,5 +88,17 @@ public final class JobLimits {
     /** Progress messages are for people watching a job. */
     public static final int MAX_PROGRESS_MESSAGE_LENGTH = 1024;
 
+    /** Recurring job names: the job type alphabet, so a name can be the type it runs. */
+    public static final String RECURRING_NAME_PATTERN = TYPE_PATTERN;
+
+    /** Cron expressions are for people to read; anything longer is a mistake. */
+    public static final int MAX_CRON_EXPRESSION_LENGTH = 256;
+
+    /**
+     * Most missed occurrences {@link MissedOccurrences#RUN_ALL} makes up at once: enough for a day
+     * of a schedule every two minutes, few enough to create in one transaction.
+     */
+    public static final int MAX_RUN_ALL_LIMIT = 1000;
+
     private JobLimits() {}
 }

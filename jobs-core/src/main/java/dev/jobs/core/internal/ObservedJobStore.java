@@ -21,6 +21,7 @@ import dev.jobs.core.spi.DeadWorker;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.NewJob;
+import dev.jobs.core.spi.RecurringRecord;
 import dev.jobs.core.spi.StoreHealth;
 import dev.jobs.core.spi.Transition;
 import java.time.Clock;
@@ -71,6 +72,11 @@ public final class ObservedJobStore implements JobStore {
     @Override
     public List<Job> create(List<NewJob> jobs) {
         List<Job> stored = store.create(jobs);
+        emitCreated(jobs, stored);
+        return stored;
+    }
+
+    private void emitCreated(List<NewJob> jobs, List<Job> stored) {
         var events = new ArrayList<JobEvent>();
         for (int i = 0; i < stored.size(); i++) {
             // A job returned for a held unique key was not created by this call.
@@ -79,7 +85,6 @@ public final class ObservedJobStore implements JobStore {
             }
         }
         emit(events);
-        return stored;
     }
 
     @Override
@@ -227,6 +232,33 @@ public final class ObservedJobStore implements JobStore {
     @Override
     public Set<String> pausedQueues() {
         return store.pausedQueues();
+    }
+
+    @Override
+    public RecurringRecord saveRecurring(String name, String schedule, JsonNode definition, Instant upToIfNew) {
+        return store.saveRecurring(name, schedule, definition, upToIfNew);
+    }
+
+    @Override
+    public List<RecurringRecord> recurringJobs() {
+        return store.recurringJobs();
+    }
+
+    @Override
+    public Optional<RecurringRecord> recurringJob(String name) {
+        return store.recurringJob(name);
+    }
+
+    @Override
+    public boolean deleteRecurring(String name) {
+        return store.deleteRecurring(name);
+    }
+
+    @Override
+    public Optional<List<Job>> advanceRecurring(String name, long expectedVersion, Instant upTo, List<NewJob> jobs) {
+        Optional<List<Job>> created = store.advanceRecurring(name, expectedVersion, upTo, jobs);
+        created.ifPresent(stored -> emitCreated(jobs, stored));
+        return created;
     }
 
     @Override

@@ -22,6 +22,7 @@ import dev.jobs.core.spi.JobIds;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.core.spi.NewJob;
+import dev.jobs.core.spi.RecurringRecord;
 import dev.jobs.core.spi.Transition;
 import java.time.Clock;
 import java.time.Duration;
@@ -82,6 +83,7 @@ public final class InMemoryJobStore implements JobStore {
     private final TreeSet<Job> leased = new TreeSet<>(LEASE_ORDER);
     private final Set<String> paused = new HashSet<>();
     private final Map<String, WorkerInfo> workers = new LinkedHashMap<>();
+    private final Map<String, RecurringRecord> recurring = new TreeMap<>();
 
     /** Claimable jobs and counts of one queue. */
     private static final class QueueIndex {
@@ -591,6 +593,63 @@ public final class InMemoryJobStore implements JobStore {
     @Override
     public Set<String> pausedQueues() {
         return locked(() -> Set.copyOf(paused));
+    }
+
+    @Override
+    public RecurringRecord saveRecurring(String name, String schedule, JsonNode definition, Instant upToIfNew) {
+        return locked(() -> {
+            Instant now = clock.instant();
+            RecurringRecord stored = recurring.get(name);
+            RecurringRecord saved;
+            if (stored == null) {
+                saved = new RecurringRecord(name, schedule, definition.deepCopy(), upToIfNew, 1, now);
+            } else if (stored.schedule().equals(schedule)
+                    && stored.definition().toString().equals(definition.toString())) {
+                return stored;
+            } else {
+                Instant upTo = stored.schedule().equals(schedule) ? stored.upTo() : upToIfNew;
+                saved = new RecurringRecord(name, schedule, definition.deepCopy(), upTo, stored.version() + 1, now);
+            }
+            recurring.put(name, saved);
+            return saved;
+        });
+    }
+
+    @Override
+    public List<RecurringRecord> recurringJobs() {
+        return locked(() -> List.copyOf(recurring.values()));
+    }
+
+    @Override
+    public Optional<RecurringRecord> recurringJob(String name) {
+        return locked(() -> Optional.ofNullable(recurring.get(name)));
+    }
+
+    @Override
+    public boolean deleteRecurring(String name) {
+        return locked(() -> recurring.remove(name) != null);
+    }
+
+    @Override
+    public Optional<List<Job>> advanceRecurring(String name, long expectedVersion, Instant upTo, List<NewJob> batch) {
+        return locked(() -> {
+            RecurringRecord stored = recurring.get(name);
+            if (stored == null || stored.version() != expectedVersion) {
+                return Optional.empty();
+            }
+            // create checks the whole batch before it writes, so a refused batch leaves the mark too.
+            List<Job> created = batch.isEmpty() ? List.of() : create(batch);
+            recurring.put(
+                    name,
+                    new RecurringRecord(
+                            name,
+                            stored.schedule(),
+                            stored.definition(),
+                            upTo,
+                            stored.version() + 1,
+                            stored.updatedAt()));
+            return Optional.of(created);
+        });
     }
 
     @Override

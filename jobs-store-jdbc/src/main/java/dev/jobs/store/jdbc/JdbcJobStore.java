@@ -34,6 +34,7 @@ import dev.jobs.core.spi.JobIds;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.core.spi.NewJob;
+import dev.jobs.core.spi.RecurringRecord;
 import dev.jobs.core.spi.StoreHealth;
 import dev.jobs.core.spi.Transition;
 import java.sql.Connection;
@@ -106,8 +107,8 @@ public final class JdbcJobStore implements JobStore {
     private static final List<String> TERMINAL = List.of("SUCCEEDED", "FAILED", "CANCELLED");
 
     /** The store's tables, each named {@code <prefix><table>} (besides {@code schema_version}, the migrator's). */
-    static final List<String> TABLES =
-            List.of("job", "dependency", "unique_key", "idempotency_key", "paused_queue", "worker");
+    private static final List<String> TABLES =
+            List.of("job", "dependency", "unique_key", "idempotency_key", "paused_queue", "worker", "recurring");
 
     /**
      * The jobs a claim takes ({@code SELECT} and the columns go in front; {@code <claimable_now>} is
@@ -249,6 +250,14 @@ public final class JdbcJobStore implements JobStore {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Every table the store creates, without the table prefix, the migrator's {@code schema_version}
+     * last: for a host that backs them up or drops them.
+     */
+    public static List<String> tableNames() {
+        return Stream.concat(TABLES.stream(), Stream.of("schema_version")).toList();
     }
 
     /** Opens a connection; the caller closes it. */
@@ -1296,6 +1305,101 @@ public final class JdbcJobStore implements JobStore {
             chunks.add(all.subList(i, Math.min(all.size(), i + size)));
         }
         return chunks;
+    }
+
+    // ---- recurring jobs ----
+
+    @Override
+    public RecurringRecord saveRecurring(String name, String schedule, JsonNode definition, Instant upToIfNew) {
+        String text = rows.json(definition);
+        return inTransaction(h -> {
+            Instant now = now();
+            Optional<RecurringRecord> stored = lockRecurring(h, name);
+            if (stored.isEmpty()) {
+                int inserted = h.createUpdate(dialect.insertIfAbsent(
+                                "<recurring>",
+                                "name, schedule, definition, up_to, version, updated_at",
+                                ":key, :schedule, :definition, :up_to, 1, :updated_at",
+                                "name"))
+                        .bind("key", name)
+                        .bind("schedule", schedule)
+                        .bind("definition", text)
+                        .bind("up_to", JobRows.toColumn(JobRows.micros(upToIfNew)))
+                        .bind("updated_at", JobRows.toColumn(now))
+                        .execute();
+                if (inserted == 1) {
+                    return new RecurringRecord(name, schedule, definition, JobRows.micros(upToIfNew), 1, now);
+                }
+                // Another instance saved it first: treat its row as the stored one.
+                stored = lockRecurring(h, name);
+            }
+            RecurringRecord current = stored.orElseThrow();
+            if (current.schedule().equals(schedule)
+                    && rows.json(current.definition()).equals(text)) {
+                return current;
+            }
+            Instant upTo = current.schedule().equals(schedule) ? current.upTo() : JobRows.micros(upToIfNew);
+            h.createUpdate("UPDATE <recurring> SET schedule = :schedule, definition = :definition, up_to = :up_to,"
+                            + " version = version + 1, updated_at = :updated_at WHERE name = :name")
+                    .bind("name", name)
+                    .bind("schedule", schedule)
+                    .bind("definition", text)
+                    .bind("up_to", JobRows.toColumn(upTo))
+                    .bind("updated_at", JobRows.toColumn(now))
+                    .execute();
+            return new RecurringRecord(name, schedule, definition, upTo, current.version() + 1, now);
+        });
+    }
+
+    private Optional<RecurringRecord> lockRecurring(Handle h, String name) {
+        return h.createQuery("SELECT * FROM <recurring> WHERE name = :name FOR UPDATE")
+                .bind("name", name)
+                .map((rs, ctx) -> rows.readRecurring(rs))
+                .findOne();
+    }
+
+    @Override
+    public List<RecurringRecord> recurringJobs() {
+        return inTransaction(h -> h.createQuery("SELECT * FROM <recurring> ORDER BY name")
+                .map((rs, ctx) -> rows.readRecurring(rs))
+                .list());
+    }
+
+    @Override
+    public Optional<RecurringRecord> recurringJob(String name) {
+        return inTransaction(h -> h.createQuery("SELECT * FROM <recurring> WHERE name = :name")
+                .bind("name", name)
+                .map((rs, ctx) -> rows.readRecurring(rs))
+                .findOne());
+    }
+
+    @Override
+    public boolean deleteRecurring(String name) {
+        return inTransaction(h -> h.createUpdate("DELETE FROM <recurring> WHERE name = :name")
+                        .bind("name", name)
+                        .execute())
+                > 0;
+    }
+
+    /**
+     * The compare-and-set on the version: instances that read the same version race here, the
+     * first update holds the row until it commits, and the others then find the version moved and
+     * update nothing, so only the winner creates the occurrences' jobs.
+     */
+    @Override
+    public Optional<List<Job>> advanceRecurring(String name, long expectedVersion, Instant upTo, List<NewJob> jobs) {
+        return inTransaction(h -> {
+            int moved = h.createUpdate("UPDATE <recurring> SET up_to = :up_to, version = version + 1"
+                            + " WHERE name = :name AND version = :version")
+                    .bind("name", name)
+                    .bind("version", expectedVersion)
+                    .bind("up_to", JobRows.toColumn(JobRows.micros(upTo)))
+                    .execute();
+            if (moved == 0) {
+                return Optional.<List<Job>>empty();
+            }
+            return Optional.of(jobs.isEmpty() ? List.<Job>of() : createOn(h, jobs));
+        });
     }
 
     @Override

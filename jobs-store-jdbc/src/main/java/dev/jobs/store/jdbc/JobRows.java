@@ -14,6 +14,7 @@ import dev.jobs.core.JobError;
 import dev.jobs.core.JobState;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.core.WorkerInfo;
+import dev.jobs.core.spi.RecurringRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.ResultSet;
@@ -413,6 +414,16 @@ final class JobRows {
                             : Optional.empty()));
         }
         return attempts;
+    }
+
+    RecurringRecord readRecurring(ResultSet rs) throws SQLException {
+        return new RecurringRecord(
+                rs.getString("name"),
+                rs.getString("schedule"),
+                parse(rs.getString("definition"), JsonNode.class),
+                instant(rs, "up_to"),
+                rs.getLong("version"),
+                instant(rs, "updated_at"));
     }
 
     String json(Object value) {

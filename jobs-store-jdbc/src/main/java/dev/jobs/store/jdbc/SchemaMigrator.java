@@ -35,7 +35,8 @@ final class SchemaMigrator {
             "V5__finished_index.sql",
             "V6__claim_order.sql",
             "V7__live_apart_from_history.sql",
-            "V8__lease_index_on_leases.sql");
+            "V8__lease_index_on_leases.sql",
+            "V9__recurring.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -21,8 +20,7 @@ import org.jdbi.v3.core.Jdbi;
  * other modules' tests that need a real database.
  */
 public final class TestDatabase {
-    private static final List<String> TABLES = Stream.concat(JdbcJobStore.TABLES.stream(), Stream.of("schema_version"))
-            .toList();
+    private static final List<String> TABLES = JdbcJobStore.tableNames();
 
     private final String url;
     private final String user;
