@@ -24,6 +24,7 @@ import dev.jobs.core.JobValidationException.FieldError;
 import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueStats;
+import dev.jobs.core.RecurringJob;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.http.internal.ApiException;
@@ -148,6 +149,14 @@ public final class JobsHttpApi {
         route("POST", "/api/queues/{name}/pause", Role.ADMIN, (r, m) -> pause(m.group(1), true));
         route("POST", "/api/queues/{name}/resume", Role.ADMIN, (r, m) -> pause(m.group(1), false));
         route("GET", "/api/workers", Role.READ, (r, m) -> workers());
+        route("GET", "/api/recurring", Role.READ, (r, m) -> recurringJobs());
+        route(
+                "GET",
+                "/api/recurring/{name}",
+                Role.READ,
+                (r, m) -> ok(json.recurring(engine.recurring(m.group(1)).orElseThrow(() -> noRecurring(m.group(1))))));
+        route("PUT", "/api/recurring/{name}", Role.ADMIN, (r, m) -> putRecurring(r, m.group(1)));
+        route("DELETE", "/api/recurring/{name}", Role.ADMIN, (r, m) -> deleteRecurring(m.group(1)));
         route("GET", "/api/throughput", Role.READ, (r, m) -> throughput(r));
         route("GET", "/api/events", Role.READ, (r, m) -> events(r));
         route("GET", "/metrics", Role.READ, (r, m) -> metrics());
@@ -252,7 +261,7 @@ public final class JobsHttpApi {
         if (request.body().length > maxBodyBytes) {
             throw new ApiException(413, "Body too large", "the body exceeds " + maxBodyBytes + " bytes");
         }
-        if (request.method().equals("POST") && request.body().length > 0) {
+        if ((request.method().equals("POST") || request.method().equals("PUT")) && request.body().length > 0) {
             String type = request.header("Content-Type").orElse("");
             if (!type.toLowerCase(Locale.ROOT).startsWith(JSON)) {
                 throw new ApiException(
@@ -607,6 +616,38 @@ public final class JobsHttpApi {
             engine.resumeQueue(queue);
         }
         return ok(mapper.createObjectNode().put("name", queue).put("paused", paused));
+    }
+
+    private ApiResponse recurringJobs() {
+        ObjectNode response = mapper.createObjectNode();
+        var array = response.putArray("recurring");
+        engine.recurring().forEach(status -> array.add(json.recurring(status)));
+        return ok(response);
+    }
+
+    private ApiResponse putRecurring(ApiRequest request, String name) {
+        Bodies.PutRecurring body = bodies.read(request.body(), Bodies.PutRecurring.class);
+        var errors = new ArrayList<FieldError>();
+        RecurringJob recurring = Specs.recurring(name, body, errors).orElseThrow(() -> ApiException.invalid(errors));
+        try {
+            return ok(json.recurring(engine.putRecurring(recurring)));
+        } catch (JobValidationException e) {
+            // The engine names the job "template"; the wire format calls it "job".
+            throw ApiException.invalid(e.errors().stream()
+                    .map(err -> new FieldError(err.field().replaceFirst("^template\\.", "job."), err.message()))
+                    .toList());
+        }
+    }
+
+    private ApiResponse deleteRecurring(String name) {
+        if (!engine.deleteRecurring(name)) {
+            throw noRecurring(name);
+        }
+        return new ApiResponse(204, JSON, Map.of(), new byte[0]);
+    }
+
+    private static ApiException noRecurring(String name) {
+        return new ApiException(404, "Not found", "there is no recurring job named '" + name + "'");
     }
 
     private ApiResponse workers() {

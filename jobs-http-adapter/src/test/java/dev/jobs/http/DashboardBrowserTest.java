@@ -7,6 +7,8 @@ import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobGraph;
 import dev.jobs.core.JobSpec;
+import dev.jobs.core.RecurringJob;
+import dev.jobs.core.Schedule;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -14,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -160,6 +163,10 @@ class DashboardBrowserTest {
                 .add("extract", JobSpec.of("etl.extract").withQueue("etl"))
                 .add("load", JobSpec.of("etl.load").withQueue("etl"), "extract")
                 .build());
+        engine.putRecurring(RecurringJob.of(
+                "nightly-report",
+                Schedule.cron("0 2 * * *", ZoneId.of("UTC")),
+                JobSpec.of("report.build").withQueue("reports")));
 
         signIn(ADMIN);
 
@@ -169,6 +176,17 @@ class DashboardBrowserTest {
         assertThat(queueCount("reports", "FAILED")).isEqualTo("1");
         assertThat(byId("role").getText()).startsWith("role: admin");
         waitForText(By.id("live"), "live");
+
+        // Recurring schedules with their next runs.
+        WebElement nightly = byId("recurring-nightly-report");
+        assertThat(nightly.getText())
+                .contains("0 2 * * * (UTC)")
+                .contains("report.build on reports")
+                .contains("run once");
+        assertThat(nightly.findElement(By.className("next-runs")).getText().split(" · "))
+                .as("the next three runs")
+                .hasSize(3);
+        assertThat(browser.findElement(By.id("no-recurring")).isDisplayed()).isFalse();
         screenshot("dashboard-overview");
 
         // Filter to the failed job, open it, retry it.

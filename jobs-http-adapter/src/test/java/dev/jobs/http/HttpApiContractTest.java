@@ -547,6 +547,80 @@ abstract class HttpApiContractTest {
     }
 
     @Test
+    void recurringJobsArePutReadListedAndDeleted() throws Exception {
+        String nightly = "{\"cron\":\"0 2 * * *\",\"zone\":\"Europe/Berlin\",\"missed\":\"run_all\","
+                + "\"runAllLimit\":5,\"job\":{\"type\":\"report.build\",\"queue\":\"reports\","
+                + "\"payload\":{\"region\":\"eu\"},\"priority\":\"high\",\"metadata\":{\"team\":\"sales\"}}}";
+
+        Reply put = call("PUT", "/api/recurring/nightly-report", ADMIN, nightly);
+
+        assertThat(put.status()).as(put.body().toString()).isEqualTo(200);
+        JsonNode saved = put.body();
+        assertThat(saved.path("name").asText()).isEqualTo("nightly-report");
+        assertThat(saved.path("cron").asText()).isEqualTo("0 2 * * *");
+        assertThat(saved.path("zone").asText()).isEqualTo("Europe/Berlin");
+        assertThat(saved.path("missed").asText()).isEqualTo("run_all");
+        assertThat(saved.path("runAllLimit").asInt()).isEqualTo(5);
+        assertThat(saved.path("graceMs").asLong()).isEqualTo(60_000);
+        assertThat(saved.path("job").path("queue").asText()).isEqualTo("reports");
+        assertThat(saved.path("job").path("priority").asInt()).isEqualTo(25);
+        assertThat(saved.path("job").path("payload").path("region").asText()).isEqualTo("eu");
+        assertThat(saved.path("job").path("metadata").path("team").asText()).isEqualTo("sales");
+        assertThat(saved.path("nextRuns")).hasSize(5);
+        assertThat(saved.path("nextRuns").get(0).asText()).matches("\\d{4}-\\d{2}-\\d{2}T0[01]:00:00Z");
+
+        assertThat(call("GET", "/api/recurring/nightly-report", READER, null).body())
+                .isEqualTo(saved);
+        assertThat(call("GET", "/api/recurring", READER, null).body().path("recurring"))
+                .singleElement()
+                .isEqualTo(saved);
+        assertProblem(call("PUT", "/api/recurring/nightly-report", READER, nightly), 403);
+
+        Reply replaced = call(
+                "PUT",
+                "/api/recurring/nightly-report",
+                ADMIN,
+                "{\"everyMs\":60000,\"job\":{\"type\":\"report.build\"}}");
+        assertThat(replaced.status()).as(replaced.body().toString()).isEqualTo(200);
+        assertThat(replaced.body().path("everyMs").asLong()).isEqualTo(60_000);
+        assertThat(replaced.body().has("cron")).isFalse();
+        assertThat(replaced.body().path("missed").asText()).isEqualTo("run_once");
+
+        Reply deleted = call("DELETE", "/api/recurring/nightly-report", ADMIN, null);
+        assertThat(deleted.status()).isEqualTo(204);
+        assertProblem(call("GET", "/api/recurring/nightly-report", READER, null), 404);
+        assertProblem(call("DELETE", "/api/recurring/nightly-report", ADMIN, null), 404);
+        assertThat(call("GET", "/api/recurring", READER, null).body().path("recurring"))
+                .isEmpty();
+    }
+
+    @Test
+    void badRecurringJobsGetProblemsNamingTheFieldAndNothingIsSaved() throws Exception {
+        Map<String, String> fieldByBody = Map.of(
+                "{\"cron\":\"0 2 * * *\",\"everyMs\":1000,\"job\":{\"type\":\"a\"}}", "cron",
+                "{\"job\":{\"type\":\"a\"}}", "cron",
+                "{\"cron\":\"61 * * * *\",\"job\":{\"type\":\"a\"}}", "cron",
+                "{\"cron\":\"0 2 * * *\",\"zone\":\"Mars/Olympus\",\"job\":{\"type\":\"a\"}}", "zone",
+                "{\"everyMs\":500,\"job\":{\"type\":\"a\"}}", "everyMs",
+                "{\"everyMs\":1000,\"missed\":\"sometimes\",\"job\":{\"type\":\"a\"}}", "missed",
+                "{\"everyMs\":1000,\"job\":{\"type\":\"a\",\"delayMs\":5}}", "job.runAt",
+                "{\"everyMs\":1000,\"job\":{\"type\":\"a\",\"queue\":\"Bad Queue\"}}", "job.queue",
+                "{\"everyMs\":1000,\"graceMs\":10,\"job\":{\"type\":\"a\"}}", "graceMs",
+                "{\"everyMs\":1000}", "job");
+        for (Map.Entry<String, String> bad : fieldByBody.entrySet()) {
+            Reply reply = call("PUT", "/api/recurring/broken", ADMIN, bad.getKey());
+            assertProblem(reply, 400);
+            assertThat(fields(reply)).as(bad.getKey()).contains(bad.getValue());
+        }
+        Reply badName = call("PUT", "/api/recurring/Not.A.Name", ADMIN, "{\"everyMs\":1000,\"job\":{\"type\":\"a\"}}");
+        assertProblem(badName, 400);
+        assertThat(fields(badName)).containsExactly("name");
+
+        assertThat(call("GET", "/api/recurring", READER, null).body().path("recurring"))
+                .isEmpty();
+    }
+
+    @Test
     void batchWithACycleOrAnUnknownRefCreatesNothing() throws Exception {
         Reply cycle = call(
                 "POST",

@@ -37,6 +37,22 @@ public final class Bodies {
             Map<@NotNull String, @NotNull String> metadata,
             @Size(min = 1, max = 255) String ref) {}
 
+    /**
+     * {@code PUT /api/recurring/{name}}: a cron expression (with its zone) or an interval, what to
+     * do with missed occurrences, and the job to create at each occurrence.
+     */
+    public record PutRecurring(
+            @Size(max = JobLimits.MAX_CRON_EXPRESSION_LENGTH)
+            String cron,
+
+            @Size(max = 64) String zone,
+            @Min(1000) @Max(JobLimits.MAX_DURATION_MS) Long everyMs,
+            String anchor,
+            String missed,
+            @Min(1000) @Max(JobLimits.MAX_DURATION_MS) Long graceMs,
+            @Min(1) @Max(JobLimits.MAX_RUN_ALL_LIMIT) Integer runAllLimit,
+            @NotNull @Valid CreateJob job) {}
+
     /** {@code POST /api/jobs/batch}. */
     public record Batch(
             @NotEmpty @Size(max = JobLimits.MAX_BATCH_SIZE) List<@NotNull @Valid CreateJob> jobs) {}

@@ -3,11 +3,16 @@ package dev.jobs.http.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jobs.core.Attempt;
+import dev.jobs.core.CronSchedule;
 import dev.jobs.core.DispatchDepth;
+import dev.jobs.core.IntervalSchedule;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
+import dev.jobs.core.JobSpec;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueStats;
+import dev.jobs.core.RecurringJob;
+import dev.jobs.core.RecurringStatus;
 import dev.jobs.core.WorkerInfo;
 import java.time.Instant;
 import java.util.Locale;
@@ -19,6 +24,43 @@ public final class JobJson {
 
     public JobJson(ObjectMapper mapper) {
         this.mapper = mapper;
+    }
+
+    /** A recurring job with its next runs, in the shape {@code PUT /api/recurring/{name}} takes. */
+    public ObjectNode recurring(RecurringStatus status) {
+        RecurringJob recurring = status.job();
+        ObjectNode node = mapper.createObjectNode();
+        node.put("name", recurring.name());
+        switch (recurring.schedule()) {
+            case CronSchedule cron -> {
+                node.put("cron", cron.expression());
+                node.put("zone", cron.zone().getId());
+            }
+            case IntervalSchedule interval -> {
+                node.put("everyMs", interval.interval().toMillis());
+                node.put("anchor", interval.anchor().toString());
+            }
+        }
+        node.put("schedule", recurring.schedule().describe());
+        node.put("missed", recurring.missed().name().toLowerCase(Locale.ROOT));
+        node.put("graceMs", recurring.grace().toMillis());
+        node.put("runAllLimit", recurring.runAllLimit());
+        JobSpec template = recurring.template();
+        ObjectNode job = node.putObject("job");
+        job.put("type", template.type());
+        job.put("queue", template.queue());
+        job.set("payload", template.payload());
+        job.put("priority", template.priority());
+        job.put("maxAttempts", template.maxAttempts());
+        template.timeout().ifPresent(t -> job.put("timeoutMs", t.toMillis()));
+        template.uniqueKey().ifPresent(key -> job.put("uniqueKey", key));
+        ObjectNode metadata = job.putObject("metadata");
+        template.metadata().forEach(metadata::put);
+        node.put("coveredUpTo", status.coveredUpTo().toString());
+        node.put("updatedAt", status.updatedAt().toString());
+        var nextRuns = node.putArray("nextRuns");
+        status.nextRuns().forEach(at -> nextRuns.add(at.toString()));
+        return node;
     }
 
     /** A job, without its lease token: that is only for the worker that acquired it. */

@@ -3,14 +3,21 @@ package dev.jobs.http.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.DependencyFailurePolicy;
 import dev.jobs.core.JobSpec;
+import dev.jobs.core.JobValidationException;
 import dev.jobs.core.JobValidationException.FieldError;
+import dev.jobs.core.MissedOccurrences;
 import dev.jobs.core.Priority;
+import dev.jobs.core.RecurringJob;
+import dev.jobs.core.Schedule;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -104,6 +111,73 @@ public final class Specs {
             spec = spec.withMetadata(body.metadata());
         }
         return new Parsed(spec, dependsOnRefs);
+    }
+
+    /**
+     * Turns a {@code PUT /api/recurring/{name}} body into a recurring job, naming every field that
+     * cannot be read ({@code job.} for the job's own); what the definition may hold is then checked
+     * by the engine.
+     *
+     * @return empty when {@code errors} got something
+     */
+    public static Optional<RecurringJob> recurring(String name, Bodies.PutRecurring body, List<FieldError> errors) {
+        Schedule schedule = null;
+        if ((body.cron() == null) == (body.everyMs() == null)) {
+            errors.add(new FieldError("cron", "give either cron (with zone) or everyMs"));
+        } else if (body.cron() != null) {
+            if (body.anchor() != null) {
+                errors.add(new FieldError("anchor", "goes with everyMs, not with cron"));
+            }
+            ZoneId zone = ZoneId.of("UTC");
+            if (body.zone() != null) {
+                try {
+                    zone = ZoneId.of(body.zone());
+                } catch (DateTimeException e) {
+                    errors.add(new FieldError("zone", "must be a time zone such as Europe/Berlin or UTC"));
+                }
+            }
+            try {
+                schedule = Schedule.cron(body.cron(), zone);
+            } catch (JobValidationException e) {
+                errors.addAll(e.errors());
+            }
+        } else {
+            if (body.zone() != null) {
+                errors.add(new FieldError("zone", "goes with cron; an interval counts real time"));
+            }
+            Instant anchor = Instant.EPOCH;
+            if (body.anchor() != null) {
+                try {
+                    anchor = Instant.parse(body.anchor());
+                } catch (DateTimeParseException e) {
+                    errors.add(new FieldError("anchor", "must be an ISO-8601 instant such as 2026-01-31T09:00:00Z"));
+                }
+            }
+            schedule = Schedule.every(Duration.ofMillis(body.everyMs()), anchor);
+        }
+        MissedOccurrences missed = MissedOccurrences.RUN_ONCE;
+        if (body.missed() != null) {
+            try {
+                missed = MissedOccurrences.valueOf(body.missed().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                errors.add(new FieldError("missed", "must be run_once, run_all or skip"));
+            }
+        }
+        if (body.job().ref() != null) {
+            errors.add(new FieldError("job.ref", "refs name jobs within a batch; leave it out"));
+        }
+        JobSpec template = parse(body.job(), "job", Set.of(), errors).spec();
+        if (!errors.isEmpty()) {
+            return Optional.empty();
+        }
+        RecurringJob recurring = RecurringJob.of(name, schedule, template).withMissed(missed);
+        if (body.graceMs() != null) {
+            recurring = recurring.withGrace(Duration.ofMillis(body.graceMs()));
+        }
+        if (body.runAllLimit() != null) {
+            recurring = recurring.withRunAllLimit(body.runAllLimit());
+        }
+        return Optional.of(recurring);
     }
 
     private static Integer priority(JsonNode value) {

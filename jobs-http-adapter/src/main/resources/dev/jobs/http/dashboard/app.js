@@ -61,9 +61,10 @@
     $('logout').hidden = false;
     $('role').textContent = 'role: ' + ui.role + (ui.role === 'admin' ? '' : ' (read only: actions are hidden)');
     document.body.dataset.role = ui.role;
-    await Promise.all([loadQueues(), loadWorkers(), loadJobs(true), loadThroughput()]);
+    await Promise.all([loadQueues(), loadWorkers(), loadRecurring(), loadJobs(true), loadThroughput()]);
     startLive();
     ui.timers.push(setInterval(() => attempt(loadWorkers), 10000));
+    ui.timers.push(setInterval(() => attempt(loadRecurring), 30000));
     ui.timers.push(setInterval(() => attempt(loadQueues), 15000));
     ui.timers.push(setInterval(() => attempt(loadThroughput), 30000));
   }
@@ -142,6 +143,21 @@
       const row = document.createElement('tr');
       row.append(cell(w.id), cell(w.host), cell(w.queues.join(', ')), cell(w.running + ' / ' + w.concurrency),
         stateCell(w.status === 'alive' ? 'alive' : 'dead'), cell(time(w.lastHeartbeatAt)));
+      return row;
+    }));
+  }
+
+  // Recurring schedules and when each runs next, in the viewer's local time.
+  async function loadRecurring() {
+    const data = await api('GET', '/api/recurring');
+    $('no-recurring').hidden = data.recurring.length > 0;
+    $('recurring').tBodies[0].replaceChildren(...data.recurring.map((r) => {
+      const row = document.createElement('tr');
+      row.id = 'recurring-' + r.name;
+      const next = cell(r.nextRuns.slice(0, 3).map(time).join(' · ') || 'never again');
+      next.className = 'next-runs';
+      row.append(cell(r.name), cell(r.schedule), cell(r.job.type + ' on ' + r.job.queue),
+        cell(r.missed.replace('_', ' ')), next);
       return row;
     }));
   }
