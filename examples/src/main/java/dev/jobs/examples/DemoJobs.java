@@ -5,10 +5,14 @@ import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobGraph;
 import dev.jobs.core.JobSpec;
+import dev.jobs.core.MissedOccurrences;
 import dev.jobs.core.Outcome;
+import dev.jobs.core.RecurringJob;
 import dev.jobs.core.RetryPolicy;
+import dev.jobs.core.Schedule;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,17 +21,38 @@ import java.util.Map;
  * Handlers that show the engine's features on work that takes real time: a pipeline whose steps
  * fan out and back in, a flaky call that succeeds on its third attempt, a long job that reports
  * progress and stops when cancelled, one that overruns its timeout, and one that fails for good.
- * They all run on the {@value #QUEUE} queue.
+ * They all run on the {@value #QUEUE} queue. A recurring digest runs every minute on its own queue.
  */
 final class DemoJobs {
     static final String QUEUE = "demo";
+
+    /** The recurring demo's queue, apart from {@value #QUEUE} so that the demo set stays the same. */
+    static final String DIGEST_QUEUE = "demo-digest";
+
+    /** The recurring demo: a digest of the minute before, at the start of every minute. */
+    static final RecurringJob DIGEST = RecurringJob.of(
+                    "demo-digest",
+                    Schedule.cron("* * * * *", ZoneId.of("UTC")),
+                    JobSpec.of("demo.digest").withQueue(DIGEST_QUEUE))
+            .withMissed(MissedOccurrences.SKIP);
+
     static final int PIPELINE_PARTS = 3;
 
     private DemoJobs() {}
 
-    /** Registers every demo handler, and the flaky job's quick retry policy. */
+    /**
+     * Registers every demo handler, the flaky job's quick retry policy, and the recurring digest
+     * with one worker for it.
+     */
     static JobEngine.Builder register(JobEngine.Builder engine) {
-        return engine.register("demo.fetch", JsonNode.class, ctx -> {
+        return engine.recurring(DIGEST)
+                .queue(DIGEST_QUEUE, 1)
+                .register(
+                        "demo.digest",
+                        JsonNode.class,
+                        ctx -> "digest of the minute before "
+                                + ctx.job().metadata().get(RecurringJob.OCCURRENCE_METADATA))
+                .register("demo.fetch", JsonNode.class, ctx -> {
                     Thread.sleep(300);
                     return Map.of("source", ctx.payload().path("source").asText(), "parts", PIPELINE_PARTS);
                 })

@@ -63,6 +63,9 @@ class ExampleServerJarIT {
                         && state(jobs, "demo.doomed").equals("FAILED")
                         && state(jobs, "demo.long").equals("RUNNING"));
         assertThat(job(demo, "demo.flaky").path("attempt").asInt()).isEqualTo(3);
+        assertThat(send("GET", "/api/recurring/demo-digest", null).path("nextRuns"))
+                .as("the recurring digest, registered in code, with its next runs")
+                .hasSize(5);
         assertThat(job(demo, "demo.slow").path("lastError").path("type").asText())
                 .isEqualTo("Timeout");
         assertThat(job(demo, "demo.merge").path("result").path("merged").asInt())
