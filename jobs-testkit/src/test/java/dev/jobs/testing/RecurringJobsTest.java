@@ -157,6 +157,28 @@ class RecurringJobsTest {
     }
 
     @Test
+    void aTemplateWithAUniqueKeyDoesNotOverlapAnUnfinishedOccurrence() {
+        JobEngine engine = engine();
+        engine.putRecurring(RecurringJob.of(
+                "exclusive",
+                Schedule.every(Duration.ofMinutes(10)),
+                JobSpec.of("report.build").withUniqueKey("exclusive")));
+
+        clock.advanceTo(Instant.parse("2026-12-02T10:10:00Z"));
+        engine.runMaintenance();
+        clock.advanceTo(Instant.parse("2026-12-02T10:20:00Z"));
+        engine.runMaintenance(); // the 10:10 job has not run yet
+
+        assertThat(created("exclusive")).extracting(Job::runAt).containsExactlyElementsOf(at("2026-12-02T10:10:00Z"));
+        assertThat(engine.drain()).isEqualTo(1);
+        clock.advanceTo(Instant.parse("2026-12-02T10:30:00Z"));
+        engine.runMaintenance();
+        assertThat(created("exclusive"))
+                .extracting(Job::runAt)
+                .containsExactlyElementsOf(at("2026-12-02T10:10:00Z", "2026-12-02T10:30:00Z"));
+    }
+
+    @Test
     void statusShowsTheScheduleAndItsNextRuns() {
         JobEngine engine = engine();
         RecurringJob weekdays = RecurringJob.of(

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jobs.core.DispatchDepth;
 import dev.jobs.core.Job;
+import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobSpec;
+import dev.jobs.core.RecurringJob;
+import dev.jobs.core.Schedule;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.memory.InMemoryJobStore;
 import dev.jobs.core.spi.AcquireRequest;
@@ -23,6 +27,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -129,6 +134,31 @@ class RedisJobQueueTest {
         assertThat(queue.depth("default")).contains(new DispatchDepth(1, 1, 1, false));
         queue.queuePaused("default", true);
         assertThat(queue.depth("default")).contains(new DispatchDepth(1, 1, 1, true));
+    }
+
+    @Test
+    void aRecurringJobsOccurrencesAreDispatchedThroughRedis() {
+        var ran = new AtomicInteger();
+        JobEngine engine = JobEngine.builder()
+                .store(store)
+                .clock(clock)
+                .queue(observed -> queueOn(observed, TestRedis.uri()))
+                .register("digest", ctx -> {
+                    ran.incrementAndGet();
+                    return null;
+                })
+                .build();
+        closeAfter.add(engine);
+        engine.putRecurring(RecurringJob.of("digest", Schedule.every(Duration.ofMinutes(10)), JobSpec.of("digest")));
+
+        clock.advanceTo(Schedule.every(Duration.ofMinutes(10))
+                .nextAfter(clock.instant())
+                .orElseThrow());
+        engine.runMaintenance();
+
+        assertThat(engine.dispatchDepth("default")).contains(new DispatchDepth(1, 0, 0, false));
+        assertThat(engine.drain()).isEqualTo(1);
+        assertThat(ran).hasValue(1);
     }
 
     @Test
