@@ -115,9 +115,18 @@ public final class JobEngine implements AutoCloseable {
         this.config = config;
         this.clock = config.clock;
         this.store = new ObservedJobStore(config.store, clock);
+        this.validator = new SpecValidator(config.mapper, config.maxPayloadBytes);
+        // Checked before anything that holds a connection or a thread is made.
+        for (RecurringJob recurring : config.recurringJobs.values()) {
+            List<FieldError> errors = problemsOf(recurring);
+            if (!errors.isEmpty()) {
+                validator.close();
+                throw new IllegalArgumentException("recurring job '" + recurring.name() + "' is not valid: "
+                        + new JobValidationException(errors).getMessage());
+            }
+        }
         this.queue = config.queueFactory.apply(store);
         this.ids = new JobIds(clock);
-        this.validator = new SpecValidator(config.mapper, config.maxPayloadBytes);
         var retryDecider = new RetryDecider(config.defaultRetryPolicy, config.retryPolicyByType, config.random);
         var settings = new WorkerSettings(
                 config.workerId,
@@ -163,14 +172,6 @@ public final class JobEngine implements AutoCloseable {
         });
         store.addListener(this::onEvent);
         config.listeners.forEach(store::addListener);
-        for (RecurringJob recurring : config.recurringJobs.values()) {
-            List<FieldError> errors = problemsOf(recurring);
-            if (!errors.isEmpty()) {
-                validator.close();
-                throw new IllegalArgumentException("recurring job '" + recurring.name() + "' is not valid: "
-                        + new JobValidationException(errors).getMessage());
-            }
-        }
     }
 
     private void onEvent(JobEvent event) {

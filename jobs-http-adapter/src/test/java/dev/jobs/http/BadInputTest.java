@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -123,6 +124,40 @@ class BadInputTest {
         assertThat(statuses).filteredOn(s -> s >= 400).hasSizeGreaterThan(CASES / 2);
     }
 
+    @Test
+    void noBadRecurringJobGetsA5xxAndOnlyAcceptedOnesAreStored() throws Exception {
+        var accepted = new TreeSet<String>();
+        for (int i = 0; i < CASES / 2; i++) {
+            String name = "report-" + random.nextInt(8);
+            ObjectNode valid = mapper.createObjectNode();
+            if (random.nextBoolean()) {
+                valid.put("cron", "*/5 9-17 * * MON-FRI").put("zone", "Europe/Berlin");
+            } else {
+                valid.put("everyMs", 60_000).put("anchor", "2026-01-01T00:00:00Z");
+            }
+            valid.put("missed", "run_all").put("graceMs", 30_000).put("runAllLimit", 10);
+            valid.putObject("job").put("type", "report.build").put("queue", "reports");
+            String body = mutate(valid);
+            HttpResponse<String> response = send("PUT", "/api/recurring/" + name, body);
+            assertThat(response.statusCode())
+                    .as("case %d: PUT %s %s -> %s", i, name, abbreviate(body), response.body())
+                    .isLessThan(500);
+            if (response.statusCode() == 200) {
+                accepted.add(name);
+            } else {
+                assertThat(response.headers().firstValue("Content-Type")).contains("application/problem+json");
+            }
+        }
+
+        JsonNode stored =
+                mapper.readTree(send("GET", "/api/recurring", "").body()).path("recurring");
+        var names = new TreeSet<String>();
+        stored.forEach(r -> names.add(r.path("name").asText()));
+        assertThat(accepted).as("some variations are still valid").isNotEmpty();
+        assertThat(names).isEqualTo(accepted);
+        assertThat(engine.counts()).as("saving a schedule creates no job").isEmpty();
+    }
+
     private String leasedJobId() throws Exception {
         assertThat(post("/api/jobs", "{\"type\":\"victim\"}").statusCode()).isEqualTo(201);
         JsonNode acquired = mapper.readTree(post("/api/jobs/acquire", "{\"workerId\":\"w\",\"queues\":[\"default\"]}")
@@ -204,12 +239,16 @@ class BadInputTest {
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
+        return send("POST", path, body);
+    }
+
+    private HttpResponse<String> send(String method, String path, String body) throws Exception {
         return client.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
                         .timeout(Duration.ofSeconds(30))
                         .header("Authorization", "Bearer " + TOKEN)
                         .header("Content-Type", "application/json")
-                        .POST(BodyPublishers.ofString(body))
+                        .method(method, BodyPublishers.ofString(body))
                         .build(),
                 BodyHandlers.ofString());
     }
