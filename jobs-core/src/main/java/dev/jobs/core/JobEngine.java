@@ -448,26 +448,12 @@ public final class JobEngine implements AutoCloseable {
         return new RecurringStatus(recurring, record.upTo(), record.updatedAt(), nextRuns);
     }
 
-    /**
-     * The jobs of a recurring job's occurrences: its template, due at the occurrence, labelled with
-     * the recurring job and the occurrence. The idempotency key made of the two is a second guard,
-     * beside the store's high-water mark, against creating an occurrence twice.
-     */
+    /** The jobs of a recurring job's occurrences (see {@link RecurringJob#occurrence}), validated and with ids. */
     private List<NewJob> occurrenceJobs(RecurringJob recurring, List<Instant> occurrences) {
         if (occurrences.isEmpty()) {
             return List.of();
         }
-        JobSpec template = recurring.template();
-        return prepare(occurrences.stream()
-                .map(at -> {
-                    var metadata = new HashMap<>(template.metadata());
-                    metadata.put(RecurringJob.NAME_METADATA, recurring.name());
-                    metadata.put(RecurringJob.OCCURRENCE_METADATA, at.toString());
-                    return template.withRunAt(at)
-                            .withMetadata(metadata)
-                            .withIdempotencyKey("recurring:" + recurring.name() + "@" + at);
-                })
-                .toList());
+        return prepare(occurrences.stream().map(recurring::occurrence).toList());
     }
 
     /**

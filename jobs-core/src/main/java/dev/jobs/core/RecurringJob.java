@@ -2,7 +2,9 @@ package dev.jobs.core;
 
 import dev.jobs.core.JobValidationException.FieldError;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -41,6 +43,9 @@ public final class RecurringJob {
 
     /** The metadata key that gives the occurrence (an ISO-8601 instant) a job was created for. */
     public static final String OCCURRENCE_METADATA = "occurrence";
+
+    /** The metadata every occurrence adds, so the template may not hold these keys. */
+    private static final List<String> OCCURRENCE_KEYS = List.of(NAME_METADATA, OCCURRENCE_METADATA);
 
     private static final Pattern NAME = Pattern.compile(JobLimits.RECURRING_NAME_PATTERN);
 
@@ -158,19 +163,32 @@ public final class RecurringJob {
                             "template.retryPolicy",
                             "cannot be stored with the schedule; set it for the job type with JobEngine.Builder.retryPolicy(type, policy)"));
         }
-        for (String reserved : List.of(NAME_METADATA, OCCURRENCE_METADATA)) {
+        for (String reserved : OCCURRENCE_KEYS) {
             if (template.metadata().containsKey(reserved)) {
                 errors.add(new FieldError(
                         "template.metadata", "'" + reserved + "' is set by each occurrence; leave it out"));
             }
         }
-        if (template.metadata().size() > JobLimits.MAX_METADATA_ENTRIES - 2) {
+        int room = JobLimits.MAX_METADATA_ENTRIES - OCCURRENCE_KEYS.size();
+        if (template.metadata().size() > room) {
             errors.add(new FieldError(
                     "template.metadata",
-                    "must have at most " + (JobLimits.MAX_METADATA_ENTRIES - 2)
-                            + " entries, leaving room for the two each occurrence adds"));
+                    "must have at most " + room + " entries, leaving room for the " + OCCURRENCE_KEYS.size()
+                            + " each occurrence adds"));
         }
         return errors;
+    }
+
+    /**
+     * The job of one occurrence: the template, due at the occurrence, labelled with this name and the
+     * occurrence. Its idempotency key, made of the two, is a second guard beside the store's
+     * high-water mark against creating an occurrence twice.
+     */
+    JobSpec occurrence(Instant at) {
+        var metadata = new HashMap<>(template.metadata());
+        metadata.put(NAME_METADATA, name);
+        metadata.put(OCCURRENCE_METADATA, at.toString());
+        return template.withRunAt(at).withMetadata(metadata).withIdempotencyKey("recurring:" + name + "@" + at);
     }
 
     @Override
