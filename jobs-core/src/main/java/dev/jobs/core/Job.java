@@ -27,6 +27,7 @@ import java.util.UUID;
  * @param dependsOn ids of the jobs that must finish first
  * @param onDependencyFailure what a failed dependency does to it
  * @param uniqueKey while this job is not finished, creating another with the key returns this one
+ * @param concurrencyKey counted against its queue's {@link QueueLimits#maxRunningPerKey()} while it runs
  * @param progress 0–100, reported by the handler
  * @param progressMessage what the handler said with its last progress
  * @param result the handler's result, once it succeeded
@@ -57,6 +58,7 @@ public record Job(
         List<UUID> dependsOn,
         DependencyFailurePolicy onDependencyFailure,
         Optional<String> uniqueKey,
+        Optional<String> concurrencyKey,
         int progress,
         Optional<String> progressMessage,
         Optional<JsonNode> result,
@@ -84,6 +86,7 @@ public record Job(
         dependsOn = List.copyOf(dependsOn);
         Objects.requireNonNull(onDependencyFailure, "onDependencyFailure");
         Objects.requireNonNull(uniqueKey, "uniqueKey");
+        Objects.requireNonNull(concurrencyKey, "concurrencyKey");
         Objects.requireNonNull(progressMessage, "progressMessage");
         Objects.requireNonNull(result, "result");
         Objects.requireNonNull(lastError, "lastError");
@@ -129,6 +132,7 @@ public record Job(
         private List<UUID> dependsOn = List.of();
         private DependencyFailurePolicy onDependencyFailure = DependencyFailurePolicy.CANCEL;
         private String uniqueKey;
+        private String concurrencyKey;
         private int progress;
         private String progressMessage;
         private JsonNode result;
@@ -161,6 +165,7 @@ public record Job(
             dependsOn = job.dependsOn;
             onDependencyFailure = job.onDependencyFailure;
             uniqueKey = job.uniqueKey.orElse(null);
+            concurrencyKey = job.concurrencyKey.orElse(null);
             progress = job.progress;
             progressMessage = job.progressMessage.orElse(null);
             result = job.result.orElse(null);
@@ -242,6 +247,12 @@ public record Job(
         /** The unique key; {@code null} for none. */
         public Builder uniqueKey(String value) {
             uniqueKey = value;
+            return this;
+        }
+
+        /** The concurrency key; {@code null} for none. */
+        public Builder concurrencyKey(String value) {
+            concurrencyKey = value;
             return this;
         }
 
@@ -339,6 +350,7 @@ public record Job(
                     dependsOn,
                     onDependencyFailure,
                     Optional.ofNullable(uniqueKey),
+                    Optional.ofNullable(concurrencyKey),
                     progress,
                     Optional.ofNullable(progressMessage),
                     Optional.ofNullable(result),

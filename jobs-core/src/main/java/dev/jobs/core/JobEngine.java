@@ -213,6 +213,7 @@ public final class JobEngine implements AutoCloseable {
                         : "other processes' jobs are found by polling every " + config.pollInterval
                                 + ", backing off to " + config.maxPollInterval + " when idle",
                 config.keepFinishedFor);
+        config.queueLimits.forEach(this::setQueueLimits);
         config.recurringJobs.values().forEach(this::save);
         maintenance.start();
         if (!config.handlers.isEmpty()) {
@@ -368,6 +369,7 @@ public final class JobEngine implements AutoCloseable {
                 dependsOn,
                 spec.onDependencyFailure(),
                 spec.uniqueKey(),
+                spec.concurrencyKey(),
                 spec.idempotencyKey().map(key -> new IdempotencyKey(key, SpecFingerprint.of(spec))),
                 spec.metadata(),
                 spec.retryPolicy());
@@ -581,6 +583,25 @@ public final class JobEngine implements AutoCloseable {
                 .jobs());
     }
 
+    /**
+     * Sets how much of a queue may run, for every engine sharing the store; {@link
+     * QueueLimits#none()} lifts every limit. Jobs already running are not stopped: a lowered limit
+     * holds back new starts until the queue is under it.
+     *
+     * @throws JobValidationException if the queue name is not valid
+     */
+    public void setQueueLimits(String queueName, QueueLimits limits) {
+        Objects.requireNonNull(limits, "limits");
+        store.setQueueLimits(requireQueueName(queueName), limits);
+        queue.queueLimited(queueName, limits);
+        log.info("queue {}: {}", queueName, limits);
+    }
+
+    /** Every queue that has limits, with them, as the store holds them. */
+    public Map<String, QueueLimits> queueLimits() {
+        return store.queueLimits();
+    }
+
     /** Whether this is a valid queue name ({@link JobLimits#QUEUE_PATTERN}). */
     static boolean isQueueName(String name) {
         return name != null && QUEUE_NAME.matcher(name).matches();
@@ -767,6 +788,7 @@ public final class JobEngine implements AutoCloseable {
         private final Map<String, RetryPolicy> retryPolicyByType = new HashMap<>();
         private final Map<String, Integer> concurrencyByQueue = new LinkedHashMap<>();
         private final Map<String, RecurringJob> recurringJobs = new LinkedHashMap<>();
+        private final Map<String, QueueLimits> queueLimits = new LinkedHashMap<>();
         private String workerId = defaultWorkerId();
         private Duration leaseDuration = DEFAULT_LEASE;
         private Duration pollInterval = DEFAULT_POLL_INTERVAL;
@@ -888,6 +910,16 @@ public final class JobEngine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Limits how much of a queue runs, for every engine sharing the store (see {@link
+         * QueueLimits}). The engine sets them in the store when it starts; engines starting with the
+         * same limits change nothing, and {@link JobEngine#setQueueLimits} changes them at run time.
+         */
+        public Builder queueLimits(String queueName, QueueLimits limits) {
+            queueLimits.put(Objects.requireNonNull(queueName, "queueName"), Objects.requireNonNull(limits, "limits"));
+            return this;
+        }
+
         /** The id leases are held under. Default: host name, process id and a random suffix. */
         public Builder workerId(String value) {
             workerId = Objects.requireNonNull(value, "workerId");
@@ -991,6 +1023,12 @@ public final class JobEngine implements AutoCloseable {
                 if (concurrency < 1) {
                     throw new IllegalArgumentException(
                             "concurrency of queue '" + name + "' must be at least 1, was " + concurrency);
+                }
+            });
+            queueLimits.keySet().forEach(name -> {
+                if (!QUEUE_NAME.matcher(name).matches()) {
+                    throw new IllegalArgumentException(
+                            "queue name '" + name + "' of queueLimits must match " + JobLimits.QUEUE_PATTERN);
                 }
             });
             handlers.keySet().forEach(type -> {

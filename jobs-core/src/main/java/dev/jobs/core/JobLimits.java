@@ -100,5 +100,23 @@ public final class JobLimits {
      */
     public static final int MAX_RUN_ALL_LIMIT = 1000;
 
+    /** Concurrency keys are counted by the stores per running job; keep them short. */
+    public static final int MAX_CONCURRENCY_KEY_LENGTH = 255;
+
+    /** Largest count a {@link QueueLimits} may set: beyond it a limit is no limit. */
+    public static final int MAX_QUEUE_LIMIT = 1_000_000;
+
+    /** Shortest start-rate window, in milliseconds: the engine's workers look for work about every second. */
+    public static final long MIN_START_WINDOW_MS = 1000;
+
+    /** Shortest start-rate window. */
+    public static final Duration MIN_START_WINDOW = Duration.ofMillis(MIN_START_WINDOW_MS);
+
+    /** Longest start-rate window, in milliseconds: a day. */
+    public static final long MAX_START_WINDOW_MS = 24L * 60 * 60 * 1000;
+
+    /** Longest start-rate window. */
+    public static final Duration MAX_START_WINDOW = Duration.ofMillis(MAX_START_WINDOW_MS);
+
     private JobLimits() {}
 }

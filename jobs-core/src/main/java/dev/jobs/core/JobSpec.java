@@ -72,6 +72,9 @@ public final class JobSpec {
     @Size(min = 1, max = JobLimits.MAX_UNIQUE_KEY_LENGTH, message = "must be 1 to {max} characters")
     private final String uniqueKey;
 
+    @Size(min = 1, max = JobLimits.MAX_CONCURRENCY_KEY_LENGTH, message = "must be 1 to {max} characters")
+    private final String concurrencyKey;
+
     @Size(min = 1, max = JobLimits.MAX_IDEMPOTENCY_KEY_LENGTH, message = "must be 1 to {max} characters")
     private final String idempotencyKey;
 
@@ -101,6 +104,7 @@ public final class JobSpec {
             Set<UUID> dependsOn,
             DependencyFailurePolicy onDependencyFailure,
             String uniqueKey,
+            String concurrencyKey,
             String idempotencyKey,
             Map<String, String> metadata,
             RetryPolicy retryPolicy) {
@@ -115,6 +119,7 @@ public final class JobSpec {
         this.dependsOn = dependsOn;
         this.onDependencyFailure = onDependencyFailure;
         this.uniqueKey = uniqueKey;
+        this.concurrencyKey = concurrencyKey;
         this.idempotencyKey = idempotencyKey;
         this.metadata = metadata;
         this.retryPolicy = retryPolicy;
@@ -140,6 +145,7 @@ public final class JobSpec {
                 null,
                 Set.of(),
                 DependencyFailurePolicy.CANCEL,
+                null,
                 null,
                 null,
                 Map.of(),
@@ -207,6 +213,16 @@ public final class JobSpec {
     }
 
     /**
+     * Counts this job, while it runs, against its queue's {@link QueueLimits#maxRunningPerKey()}: at
+     * most that many jobs of the queue with the same key run at once, on all engines together, and
+     * the others wait without holding back jobs of other keys. Use a customer id or the host an API
+     * call goes to. On a queue without a per-key limit the key changes nothing.
+     */
+    public JobSpec withConcurrencyKey(String key) {
+        return copy(b -> b.concurrencyKey = Objects.requireNonNull(key, "concurrencyKey"));
+    }
+
+    /**
      * Makes creating this job idempotent: as long as the job created with this key exists (until
      * retention purges it, unlike a unique key, which is freed when its job finishes), creating a
      * job with the same key returns that job and creates nothing. Reusing the key for a job that
@@ -271,6 +287,10 @@ public final class JobSpec {
         return Optional.ofNullable(uniqueKey);
     }
 
+    public Optional<String> concurrencyKey() {
+        return Optional.ofNullable(concurrencyKey);
+    }
+
     public Optional<String> idempotencyKey() {
         return Optional.ofNullable(idempotencyKey);
     }
@@ -303,6 +323,7 @@ public final class JobSpec {
                 m.dependsOn,
                 m.onDependencyFailure,
                 m.uniqueKey,
+                m.concurrencyKey,
                 m.idempotencyKey,
                 m.metadata,
                 m.retryPolicy);
@@ -321,6 +342,7 @@ public final class JobSpec {
         Set<UUID> dependsOn;
         DependencyFailurePolicy onDependencyFailure;
         String uniqueKey;
+        String concurrencyKey;
         String idempotencyKey;
         Map<String, String> metadata;
         RetryPolicy retryPolicy;
@@ -337,6 +359,7 @@ public final class JobSpec {
             dependsOn = spec.dependsOn;
             onDependencyFailure = spec.onDependencyFailure;
             uniqueKey = spec.uniqueKey;
+            concurrencyKey = spec.concurrencyKey;
             idempotencyKey = spec.idempotencyKey;
             metadata = spec.metadata;
             retryPolicy = spec.retryPolicy;

@@ -49,6 +49,7 @@ public final class NewJobs {
         private List<UUID> dependsOn = List.of();
         private DependencyFailurePolicy onDependencyFailure = DependencyFailurePolicy.CANCEL;
         private String uniqueKey;
+        private String concurrencyKey;
         private IdempotencyKey idempotencyKey;
         private Map<String, String> metadata = Map.of();
 
@@ -106,6 +107,11 @@ public final class NewJobs {
             return this;
         }
 
+        public Draft concurrencyKey(String value) {
+            concurrencyKey = value;
+            return this;
+        }
+
         public Draft uniqueKey(String value) {
             uniqueKey = value;
             return this;
@@ -134,6 +140,7 @@ public final class NewJobs {
                     dependsOn,
                     onDependencyFailure,
                     Optional.ofNullable(uniqueKey),
+                    Optional.ofNullable(concurrencyKey),
                     Optional.ofNullable(idempotencyKey),
                     metadata,
                     Optional.empty());

@@ -12,6 +12,7 @@ import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobState;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
+import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
@@ -30,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -232,6 +234,16 @@ public final class ObservedJobStore implements JobStore {
     @Override
     public Set<String> pausedQueues() {
         return store.pausedQueues();
+    }
+
+    @Override
+    public void setQueueLimits(String queue, QueueLimits limits) {
+        store.setQueueLimits(queue, limits);
+    }
+
+    @Override
+    public Map<String, QueueLimits> queueLimits() {
+        return store.queueLimits();
     }
 
     @Override

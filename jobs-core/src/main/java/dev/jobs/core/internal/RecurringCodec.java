@@ -52,6 +52,7 @@ public final class RecurringCodec {
         job.put("maxAttempts", template.maxAttempts());
         template.timeout().ifPresent(timeout -> job.put("timeout", timeout.toString()));
         template.uniqueKey().ifPresent(key -> job.put("uniqueKey", key));
+        template.concurrencyKey().ifPresent(key -> job.put("concurrencyKey", key));
         ObjectNode metadata = job.putObject("metadata");
         new TreeMap<>(template.metadata()).forEach(metadata::put);
         return root;
@@ -78,6 +79,9 @@ public final class RecurringCodec {
             }
             if (job.hasNonNull("uniqueKey")) {
                 template = template.withUniqueKey(text(job, "uniqueKey"));
+            }
+            if (job.hasNonNull("concurrencyKey")) {
+                template = template.withConcurrencyKey(text(job, "concurrencyKey"));
             }
             var metadata = new LinkedHashMap<String, String>();
             required(job, "metadata")

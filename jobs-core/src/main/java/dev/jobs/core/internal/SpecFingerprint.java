@@ -42,6 +42,8 @@ public final class SpecFingerprint {
         spec.dependsOn().stream().map(UUID::toString).sorted().forEach(dependsOn::add);
         node.put("onDependencyFailure", spec.onDependencyFailure().name());
         node.put("uniqueKey", spec.uniqueKey().orElse(null));
+        // Only when set, so that keys stored before jobs had concurrency keys keep their fingerprints.
+        spec.concurrencyKey().ifPresent(key -> node.put("concurrencyKey", key));
         node.set("metadata", CANONICAL.valueToTree(new TreeMap<>(spec.metadata())));
         try {
             byte[] canonical = CANONICAL.writeValueAsString(node).getBytes(StandardCharsets.UTF_8);

@@ -11,6 +11,7 @@ import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobState;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
+import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
@@ -22,7 +23,9 @@ import dev.jobs.core.spi.JobIds;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.core.spi.NewJob;
+import dev.jobs.core.spi.QueueAllowance;
 import dev.jobs.core.spi.RecurringRecord;
+import dev.jobs.core.spi.StartBucket;
 import dev.jobs.core.spi.Transition;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,6 +50,8 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A complete {@link JobStore} in memory: for tests, demos and hosts that need no durability. It is
@@ -82,6 +87,10 @@ public final class InMemoryJobStore implements JobStore {
     private final TreeSet<Job> scheduled = new TreeSet<>(RUN_AT_ORDER);
     private final TreeSet<Job> leased = new TreeSet<>(LEASE_ORDER);
     private final Set<String> paused = new HashSet<>();
+    private final Map<String, QueueLimits> limits = new HashMap<>();
+    /** Start buckets of limited queues with a start rate; absent means full. */
+    private final Map<String, StartBucket> buckets = new HashMap<>();
+
     private final Map<String, WorkerInfo> workers = new LinkedHashMap<>();
     private final Map<String, RecurringRecord> recurring = new TreeMap<>();
 
@@ -168,18 +177,23 @@ public final class InMemoryJobStore implements JobStore {
     public List<Job> acquire(AcquireRequest request) {
         return locked(() -> {
             Instant now = clock.instant();
-            var candidates = new ArrayList<QueueIndex>();
+            var unlimited = new ArrayList<QueueIndex>();
+            var limited = new TreeMap<String, QueueIndex>();
             for (String queue : request.queues()) {
                 QueueIndex index = queues.get(queue);
                 if (index != null && !paused.contains(queue)) {
                     index.moveDue(now);
-                    candidates.add(index);
+                    if (limits.containsKey(queue)) {
+                        limited.put(queue, index);
+                    } else {
+                        unlimited.add(index);
+                    }
                 }
             }
             var acquired = new ArrayList<Job>();
             while (acquired.size() < request.maxJobs()) {
                 QueueIndex best = null;
-                for (QueueIndex index : candidates) {
+                for (QueueIndex index : unlimited) {
                     if (!index.due.isEmpty()
                             && (best == null || CLAIM_ORDER.compare(index.due.first(), best.due.first()) < 0)) {
                         best = index;
@@ -188,12 +202,22 @@ public final class InMemoryJobStore implements JobStore {
                 if (best == null) {
                     break;
                 }
-                Job job = best.due.first();
-                Job running = JobTransitions.acquired(
-                        job, request.workerId(), UUID.randomUUID(), request.leaseDuration(), now);
-                replace(job, running);
-                acquired.add(running);
+                acquired.add(lease(best.due.first(), request, now));
             }
+            limited.forEach((queue, index) -> {
+                QueueAllowance allowance = allowance(queue, now);
+                var taken = new ArrayList<Job>();
+                for (Job job : index.due) {
+                    if (acquired.size() + taken.size() == request.maxJobs() || allowance.remaining() == 0) {
+                        break;
+                    }
+                    if (allowance.tryStart(job)) {
+                        taken.add(job);
+                    }
+                }
+                taken.forEach(job -> acquired.add(lease(job, request, now)));
+                allowance.bucket().ifPresent(bucket -> buckets.put(queue, bucket));
+            });
             return acquired;
         });
     }
@@ -202,7 +226,7 @@ public final class InMemoryJobStore implements JobStore {
     public List<Job> acquire(AcquireRequest request, Collection<UUID> candidates) {
         return locked(() -> {
             Instant now = clock.instant();
-            List<Job> claimable = candidates.stream()
+            Map<Boolean, List<Job>> claimableByLimited = candidates.stream()
                     .distinct()
                     .map(jobs::get)
                     .filter(job -> job != null
@@ -211,17 +235,49 @@ public final class InMemoryJobStore implements JobStore {
                             && request.queues().contains(job.queue())
                             && !paused.contains(job.queue()))
                     .sorted(CLAIM_ORDER)
-                    .limit(request.maxJobs())
-                    .toList();
-            var acquired = new ArrayList<Job>(claimable.size());
-            for (Job job : claimable) {
-                Job running = JobTransitions.acquired(
-                        job, request.workerId(), UUID.randomUUID(), request.leaseDuration(), now);
-                replace(job, running);
-                acquired.add(running);
+                    .collect(Collectors.partitioningBy(job -> limits.containsKey(job.queue())));
+            var acquired = new ArrayList<Job>();
+            for (Job job : claimableByLimited.get(false)) {
+                if (acquired.size() == request.maxJobs()) {
+                    break;
+                }
+                acquired.add(lease(job, request, now));
             }
+            var allowances = new TreeMap<String, QueueAllowance>();
+            for (Job job : claimableByLimited.get(true)) {
+                if (acquired.size() == request.maxJobs()) {
+                    break;
+                }
+                if (allowances
+                        .computeIfAbsent(job.queue(), q -> allowance(q, now))
+                        .tryStart(job)) {
+                    acquired.add(lease(job, request, now));
+                }
+            }
+            allowances.forEach(
+                    (queue, allowance) -> allowance.bucket().ifPresent(bucket -> buckets.put(queue, bucket)));
             return acquired;
         });
+    }
+
+    private Job lease(Job job, AcquireRequest request, Instant now) {
+        Job running = JobTransitions.acquired(job, request.workerId(), UUID.randomUUID(), request.leaseDuration(), now);
+        replace(job, running);
+        return running;
+    }
+
+    /** What a limited queue lets a claim start now, from its limits, its bucket and its running jobs. */
+    private QueueAllowance allowance(String queue, Instant now) {
+        var runningByKey = new HashMap<String, Integer>();
+        int running = 0;
+        for (Job job : leased) {
+            if (job.queue().equals(queue)) {
+                running++;
+                job.concurrencyKey().ifPresent(key -> runningByKey.merge(key, 1, Integer::sum));
+            }
+        }
+        return new QueueAllowance(
+                limits.get(queue), Optional.ofNullable(buckets.get(queue)), running, runningByKey, now);
     }
 
     @Override
@@ -411,23 +467,37 @@ public final class InMemoryJobStore implements JobStore {
     @Override
     public Optional<Instant> earliestRunAt(Set<String> queueNames) {
         return locked(() -> {
+            Instant now = clock.instant();
             Optional<Instant> earliest = Optional.empty();
             for (String queue : queueNames) {
                 QueueIndex index = queues.get(queue);
                 if (index == null || paused.contains(queue)) {
                     continue;
                 }
-                var candidates = new ArrayList<Instant>();
-                if (!index.due.isEmpty()) {
-                    candidates.add(index.due.first().runAt());
+                Optional<Instant> next;
+                if (limits.containsKey(queue)) {
+                    QueueAllowance allowance = allowance(queue, now);
+                    next = allowance
+                            .earliestStart(now)
+                            .flatMap(start -> Stream.concat(
+                                            index.due.stream()
+                                                    .filter(allowance::keyAllows)
+                                                    .limit(1),
+                                            index.waiting.stream()
+                                                    .filter(allowance::keyAllows)
+                                                    .limit(1))
+                                    .map(Job::runAt)
+                                    .min(Comparator.naturalOrder())
+                                    .map(runAt -> runAt.isAfter(start) ? runAt : start));
+                } else {
+                    next = Stream.concat(
+                                    index.due.stream().limit(1),
+                                    index.waiting.stream().limit(1))
+                            .map(Job::runAt)
+                            .min(Comparator.naturalOrder());
                 }
-                if (!index.waiting.isEmpty()) {
-                    candidates.add(index.waiting.first().runAt());
-                }
-                for (Instant candidate : candidates) {
-                    if (earliest.isEmpty() || candidate.isBefore(earliest.get())) {
-                        earliest = Optional.of(candidate);
-                    }
+                if (next.isPresent() && (earliest.isEmpty() || next.get().isBefore(earliest.get()))) {
+                    earliest = next;
                 }
             }
             return earliest;
@@ -593,6 +663,28 @@ public final class InMemoryJobStore implements JobStore {
     @Override
     public Set<String> pausedQueues() {
         return locked(() -> Set.copyOf(paused));
+    }
+
+    @Override
+    public void setQueueLimits(String queue, QueueLimits queueLimits) {
+        locked(() -> {
+            QueueLimits old = limits.get(queue);
+            if (queueLimits.isNone()) {
+                limits.remove(queue);
+                buckets.remove(queue);
+            } else if (!queueLimits.equals(old)) {
+                limits.put(queue, queueLimits);
+                if (old == null || !old.maxStarts().equals(queueLimits.maxStarts())) {
+                    buckets.remove(queue); // a new rate starts full
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Map<String, QueueLimits> queueLimits() {
+        return locked(() -> Map.copyOf(limits));
     }
 
     @Override

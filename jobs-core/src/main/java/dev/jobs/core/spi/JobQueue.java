@@ -2,6 +2,7 @@ package dev.jobs.core.spi;
 
 import dev.jobs.core.DispatchDepth;
 import dev.jobs.core.Job;
+import dev.jobs.core.QueueLimits;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -56,6 +57,12 @@ public interface JobQueue extends AutoCloseable {
      * flag. The store's flag stays the truth: it refuses to lease jobs of a paused queue anyway.
      */
     default void queuePaused(String queue, boolean paused) {}
+
+    /**
+     * Told after the store set a queue's limits, for a queue that dispatches limited queues in its
+     * own way. The store enforces them anyway: a queue in front of it only learns to ask it.
+     */
+    default void queueLimited(String queue, QueueLimits limits) {}
 
     /**
      * What this queue holds for dispatch on one queue, for a queue that keeps its own state (Redis);

@@ -9,6 +9,7 @@ import dev.jobs.core.JobQuery;
 import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
+import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
 import dev.jobs.core.WorkerInfo;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -60,13 +62,19 @@ public interface JobStore extends AutoCloseable {
      * queues that are not paused: lowest priority number first, then earliest {@code runAt}, then
      * oldest id. Each acquired job is {@code RUNNING}, its attempt counted, with a new lease token;
      * no job is leased to two workers at once.
+     *
+     * <p>A queue with {@linkplain #setQueueLimits limits} gives only what they allow, counted over
+     * every engine sharing the store: claims on it are serialised, its running jobs counted, and its
+     * start bucket spent, in the claim's own transaction. A job whose concurrency key is at its limit
+     * is passed over for the next one in claim order. Jobs of limited queues fill what the queues
+     * without limits leave of {@code maxJobs}.
      */
     List<Job> acquire(AcquireRequest request);
 
     /**
      * Leases those of {@code candidates} that {@link #acquire(AcquireRequest)} could take now:
      * claimable, due, on one of the request's queues, that queue not paused, at most {@code maxJobs}
-     * of them in claim order. The others (cancelled, running, finished, not due, unknown) are skipped
+     * of them in claim order, within the queues' limits. The others (cancelled, running, finished, not due, unknown) are skipped
      * and left exactly as they are. This is how a dispatch queue in front of the store (Redis) turns
      * the ids it handed out into leases: the store confirms, so a job is never run because the queue
      * alone said so.
@@ -173,7 +181,9 @@ public interface JobStore extends AutoCloseable {
 
     /**
      * When the next job on these queues becomes claimable: now (or earlier) if one already is; empty
-     * when none is waiting. Paused queues are ignored.
+     * when none is waiting. Paused queues are ignored. On a limited queue only a job its limits would
+     * let start counts, and not before its start bucket holds a token; a queue running all it may
+     * counts as having none (a job ending frees a slot, and wakes this engine's workers).
      */
     Optional<Instant> earliestRunAt(Set<String> queues);
 
@@ -204,6 +214,16 @@ public interface JobStore extends AutoCloseable {
     void setQueuePaused(String queue, boolean paused);
 
     Set<String> pausedQueues();
+
+    /**
+     * Sets a queue's limits for every engine sharing this store; {@link QueueLimits#none()} removes
+     * them. Setting the limits a queue has already changes nothing, so every instance may set its
+     * code's limits at start; a changed start rate starts with a full bucket.
+     */
+    void setQueueLimits(String queue, QueueLimits limits);
+
+    /** Every queue that has limits, with them. */
+    Map<String, QueueLimits> queueLimits();
 
     /**
      * Adds or refreshes a worker in the registry. A worker declared dead that reports again is alive

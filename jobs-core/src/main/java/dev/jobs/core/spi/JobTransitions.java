@@ -42,6 +42,7 @@ public final class JobTransitions {
                 .dependsOn(dependsOn)
                 .onDependencyFailure(spec.onDependencyFailure())
                 .uniqueKey(spec.uniqueKey().orElse(null))
+                .concurrencyKey(spec.concurrencyKey().orElse(null))
                 .createdAt(now)
                 .updatedAt(now)
                 .metadata(spec.metadata())

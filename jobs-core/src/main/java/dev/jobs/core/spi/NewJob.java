@@ -26,6 +26,7 @@ import java.util.UUID;
  * @param dependsOn the jobs it waits for
  * @param onDependencyFailure what a failed dependency does to it
  * @param uniqueKey while an unfinished job holds it, that job is returned instead
+ * @param concurrencyKey counted against its queue's per-key limit while it runs
  * @param idempotencyKey while the job created with it exists, that job is returned instead
  * @param metadata the host's labels
  * @param retryPolicy its own retry policy
@@ -42,6 +43,7 @@ public record NewJob(
         List<UUID> dependsOn,
         DependencyFailurePolicy onDependencyFailure,
         Optional<String> uniqueKey,
+        Optional<String> concurrencyKey,
         Optional<IdempotencyKey> idempotencyKey,
         Map<String, String> metadata,
         Optional<RetryPolicy> retryPolicy) {
@@ -55,6 +57,7 @@ public record NewJob(
         dependsOn = List.copyOf(dependsOn);
         Objects.requireNonNull(onDependencyFailure, "onDependencyFailure");
         Objects.requireNonNull(uniqueKey, "uniqueKey");
+        Objects.requireNonNull(concurrencyKey, "concurrencyKey");
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         metadata = Map.copyOf(metadata);
         Objects.requireNonNull(retryPolicy, "retryPolicy");
@@ -74,6 +77,7 @@ public record NewJob(
                 dependsOn,
                 onDependencyFailure,
                 uniqueKey,
+                concurrencyKey,
                 idempotencyKey,
                 metadata,
                 retryPolicy);

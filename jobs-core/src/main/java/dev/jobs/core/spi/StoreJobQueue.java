@@ -42,9 +42,14 @@ public final class StoreJobQueue implements JobQueue {
         return store.acquire(request);
     }
 
+    /**
+     * Wakes waiting workers for jobs that became claimable, and for jobs that ended: an end frees a
+     * slot of a queue with limits, whose waiting workers would otherwise see it only at their next
+     * poll.
+     */
     @Override
     public void publish(Collection<Job> jobs) {
-        if (jobs.stream().noneMatch(job -> job.state().isClaimable())) {
+        if (jobs.stream().noneMatch(job -> job.state().isClaimable() || job.isTerminal())) {
             return;
         }
         wakeWaiters();

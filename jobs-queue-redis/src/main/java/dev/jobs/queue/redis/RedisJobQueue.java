@@ -3,6 +3,7 @@ package dev.jobs.queue.redis;
 import dev.jobs.core.DispatchDepth;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobState;
+import dev.jobs.core.QueueLimits;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.JobQueue;
@@ -34,6 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,6 +104,12 @@ public final class RedisJobQueue implements JobQueue {
     /** Wake-ups seen per queue; guarded by lock. */
     private final Map<String, Long> wakeUps = new HashMap<>();
 
+    /** How stale this queue's knowledge of which queues have limits may grow; another instance may set them. */
+    private static final Duration LIMITS_REFRESH = Duration.ofSeconds(1);
+
+    private volatile Set<String> limitedQueues = Set.of();
+    private volatile long limitsReadAt = System.nanoTime() - LIMITS_REFRESH.toNanos();
+
     private final AtomicInteger rotation = new AtomicInteger();
     private final AtomicLong lastOutageLog = new AtomicLong();
     private final AtomicLong outages = new AtomicLong();
@@ -130,15 +138,26 @@ public final class RedisJobQueue implements JobQueue {
 
     // ---- acquisition ----
 
+    /**
+     * Queues with limits are leased straight from the store, which counts their running jobs under a
+     * lock anyway: handing their ids out through Redis would only have the store refuse most of them.
+     */
     @Override
     public List<Job> acquire(AcquireRequest request) {
         var leased = new ArrayList<Job>();
+        Set<String> limited = limitedAmong(request.queues());
         try {
             for (String queue : rotated(request.queues())) {
-                claimFrom(queue, request, leased);
+                if (!limited.contains(queue)) {
+                    claimFrom(queue, request, leased);
+                }
                 if (leased.size() == request.maxJobs()) {
                     break;
                 }
+            }
+            if (!limited.isEmpty() && leased.size() < request.maxJobs()) {
+                leased.addAll(store.acquire(new AcquireRequest(
+                        request.workerId(), limited, request.maxJobs() - leased.size(), request.leaseDuration())));
             }
             return leased;
         } catch (RedisException e) {
@@ -184,6 +203,34 @@ public final class RedisJobQueue implements JobQueue {
         }
     }
 
+    /** Those of {@code queues} that have limits, as the store said at most {@link #LIMITS_REFRESH} ago. */
+    private Set<String> limitedAmong(Set<String> queues) {
+        if (queues.isEmpty()) {
+            return Set.of();
+        }
+        long now = System.nanoTime();
+        if (now - limitsReadAt >= LIMITS_REFRESH.toNanos()) {
+            limitsReadAt = now;
+            limitedQueues = Set.copyOf(store.queueLimits().keySet());
+        }
+        Set<String> limited = limitedQueues;
+        if (limited.isEmpty()) {
+            return Set.of();
+        }
+        return queues.stream().filter(limited::contains).collect(Collectors.toUnmodifiableSet());
+    }
+
+    @Override
+    public void queueLimited(String queue, QueueLimits limits) {
+        var limited = new HashSet<>(limitedQueues);
+        if (limits.isNone()) {
+            limited.remove(queue);
+        } else {
+            limited.add(queue);
+        }
+        limitedQueues = Set.copyOf(limited);
+    }
+
     private static UUID uuidOrNull(String id) {
         try {
             return UUID.fromString(id);
@@ -215,6 +262,12 @@ public final class RedisJobQueue implements JobQueue {
         try {
             for (var entry : byQueue.entrySet()) {
                 write(entry.getKey(), entry.getValue());
+                if (limitedQueues.contains(entry.getKey())
+                        && entry.getValue().stream().anyMatch(Job::isTerminal)) {
+                    // A job that ended freed a slot of a limited queue: every instance's waiting workers may take one.
+                    wake(entry.getKey());
+                    commands().publish(wakeChannel, entry.getKey());
+                }
             }
         } catch (RedisException e) {
             outage("the reconciler publishes the store's jobs once it answers", e);
@@ -260,9 +313,20 @@ public final class RedisJobQueue implements JobQueue {
         }
         // Looked at after taking note of the wake-ups, so a publish in between is never missed.
         long waitMillis = maxWait.toMillis();
+        long now = clock.millis();
+        Set<String> limited = limitedAmong(queues);
+        if (!limited.isEmpty()) {
+            // The store knows when a limited queue may start a job next; Redis does not.
+            var next = store.earliestRunAt(limited);
+            if (next.isPresent()) {
+                waitMillis = Math.min(waitMillis, Math.max(0, next.get().toEpochMilli() - now));
+            }
+        }
         try {
-            long now = clock.millis();
             for (String queue : queues) {
+                if (limited.contains(queue)) {
+                    continue;
+                }
                 QueueKeys keys = keys(queue);
                 List<Long> state = peekScript.run(
                         commands(), List.of(keys.ready(), keys.delayed(), keys.inFlight(), keys.paused()), List.of());

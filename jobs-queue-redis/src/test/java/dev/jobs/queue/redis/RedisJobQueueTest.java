@@ -7,6 +7,8 @@ import dev.jobs.core.DispatchDepth;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobSpec;
+import dev.jobs.core.JobState;
+import dev.jobs.core.QueueLimits;
 import dev.jobs.core.RecurringJob;
 import dev.jobs.core.Schedule;
 import dev.jobs.core.StoreUnavailableException;
@@ -24,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -162,6 +165,51 @@ class RedisJobQueueTest {
     }
 
     @Test
+    void aLimitedQueueIsLeasedWithinItsLimitsAndLosesNoJobToRefusals() {
+        var created = new ArrayList<Job>();
+        for (int i = 0; i < 5; i++) {
+            created.add(createAndPublish());
+        }
+        store.setQueueLimits("default", QueueLimits.none().withMaxRunning(2));
+        queue.queueLimited("default", QueueLimits.none().withMaxRunning(2));
+
+        List<Job> first = acquire(queue, 10);
+        assertThat(first).hasSize(2);
+        assertThat(acquire(queue, 10)).isEmpty();
+        for (Job job : first) {
+            queue.publish(List.of(store.complete(job.id(), job.leaseToken().orElseThrow(), Optional.empty())
+                    .job()));
+        }
+
+        assertThat(acquire(queue, 10)).hasSize(2);
+        assertThat(store.counts().get(0).byState())
+                .containsEntry(JobState.READY, 1L)
+                .containsEntry(JobState.RUNNING, 2L)
+                .containsEntry(JobState.SUCCEEDED, 2L);
+    }
+
+    @Test
+    void aJobEndingOnALimitedQueueWakesAnotherInstancesWaitingWorker() throws Exception {
+        QueueLimits limits = QueueLimits.none().withMaxRunning(1);
+        store.setQueueLimits("default", limits);
+        createAndPublish();
+        createAndPublish();
+        Job running = acquire(queue, 1).get(0);
+        RedisJobQueue other = queueOn(store, TestRedis.uri());
+        other.queueLimited("default", limits);
+        var woke = parkedWorker(other);
+        assertThat(woke)
+                .as("the queue runs all it may, so there is nothing to wake for")
+                .isNotDone();
+
+        queue.publish(List.of(store.complete(running.id(), running.leaseToken().orElseThrow(), Optional.empty())
+                .job()));
+
+        woke.get(30, TimeUnit.SECONDS);
+        assertThat(acquire(other, 1)).hasSize(1);
+    }
+
+    @Test
     void anIdTheStoreRefusesIsDroppedAndNothingRuns() {
         Job job = createAndPublish();
         store.cancel(job.id()); // behind the queue's back, as another instance without events would
@@ -231,9 +279,12 @@ class RedisJobQueueTest {
         assertThat(acquire(watching, 1)).hasSize(1);
     }
 
-    @Test
-    void aWorkerOfAnotherInstanceWakesOnAPublish() throws Exception {
-        RedisJobQueue other = queueOn(store, TestRedis.uri());
+    /**
+     * A worker of {@code other} waiting for work on {@code default}, given time to look, find nothing
+     * to take and park, so that what wakes it next reaches it as a pub/sub message; had it not parked
+     * yet, its look would find the work, also correct.
+     */
+    private static CompletableFuture<Void> parkedWorker(RedisJobQueue other) throws InterruptedException {
         var woke = CompletableFuture.runAsync(() -> {
             try {
                 other.awaitWork(Set.of("default"), Duration.ofMinutes(5));
@@ -241,9 +292,14 @@ class RedisJobQueueTest {
                 Thread.currentThread().interrupt();
             }
         });
-        // Give it time to look at Redis, find nothing and park, so the publish below reaches it as a
-        // pub/sub message; had it not parked yet, its look at Redis would find the job, also correct.
         Thread.sleep(300);
+        return woke;
+    }
+
+    @Test
+    void aWorkerOfAnotherInstanceWakesOnAPublish() throws Exception {
+        RedisJobQueue other = queueOn(store, TestRedis.uri());
+        var woke = parkedWorker(other);
         assertThat(woke).isNotDone();
 
         createAndPublish();

@@ -20,6 +20,7 @@ import dev.jobs.core.JobsException;
 import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
+import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.WorkerInfo;
@@ -34,7 +35,9 @@ import dev.jobs.core.spi.JobIds;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.core.spi.NewJob;
+import dev.jobs.core.spi.QueueAllowance;
 import dev.jobs.core.spi.RecurringRecord;
+import dev.jobs.core.spi.StartBucket;
 import dev.jobs.core.spi.StoreHealth;
 import dev.jobs.core.spi.Transition;
 import java.sql.Connection;
@@ -59,8 +62,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
@@ -107,8 +112,8 @@ public final class JdbcJobStore implements JobStore {
     private static final List<String> TERMINAL = List.of("SUCCEEDED", "FAILED", "CANCELLED");
 
     /** The store's tables, each named {@code <prefix><table>} (besides {@code schema_version}, the migrator's). */
-    private static final List<String> TABLES =
-            List.of("job", "dependency", "unique_key", "idempotency_key", "paused_queue", "worker", "recurring");
+    private static final List<String> TABLES = List.of(
+            "job", "dependency", "unique_key", "idempotency_key", "paused_queue", "worker", "recurring", "queue_limit");
 
     /**
      * The jobs a claim takes ({@code SELECT} and the columns go in front; {@code <claimable_now>} is
@@ -144,13 +149,13 @@ public final class JdbcJobStore implements JobStore {
     private final boolean readCommittedByDefault;
 
     /**
-     * A job's queue is one of {@code <queues>} and is not paused: in the statement where the
-     * dialect can say it so that a paused queue's backlog is never scanned, else {@code queue IN
-     * (<queues>)} after the store has taken the paused queues out of the request.
+     * A job's queue is one of {@code <queues>}, not paused and without limits: in the statement
+     * where the dialect can say it so that a paused queue's backlog is never scanned, else {@code
+     * queue IN (<queues>)} after the store has taken those queues out of the request.
      */
     private final String requested;
 
-    private final boolean storeSkipsPausedQueues;
+    private final boolean storeSkipsHeldQueues;
     private final JobRows rows;
     private final Clock clock;
     private final String prefix;
@@ -196,8 +201,8 @@ public final class JdbcJobStore implements JobStore {
         this.jdbi = Jdbi.create(dataSource);
         this.dialect = detectDialect(jdbi);
         this.readCommittedByDefault = readCommittedByDefault(jdbi);
-        this.requested = dialect.requestedUnpausedQueues().orElse("queue IN (<queues>)");
-        this.storeSkipsPausedQueues = dialect.requestedUnpausedQueues().isEmpty();
+        this.requested = dialect.requestedOpenQueues().orElse("queue IN (<queues>)");
+        this.storeSkipsHeldQueues = dialect.requestedOpenQueues().isEmpty();
         this.rows = new JobRows(builder.mapper, dialect);
         this.hostJdbi = Jdbi.create(new ConnectionFactory() {
             @Override
@@ -621,11 +626,30 @@ public final class JdbcJobStore implements JobStore {
         return claim(request, Optional.of(List.copyOf(new LinkedHashSet<>(candidates))));
     }
 
-    /** Leases claimable jobs, from all of the request's queues or only among {@code candidates}. */
+    /**
+     * Leases claimable jobs, from all of the request's queues or only among {@code candidates}: first
+     * from the queues without limits, then, with what that left of {@code maxJobs}, from the limited
+     * ones.
+     */
     private List<Job> claim(AcquireRequest request, Optional<List<UUID>> candidates) {
         if (request.queues().isEmpty()) {
             return List.of();
         }
+        List<Job> open = claimFromOpenQueues(request, candidates);
+        if (open.size() == request.maxJobs()) {
+            return open;
+        }
+        List<Job> limited = claimFromLimitedQueues(request, request.maxJobs() - open.size(), candidates);
+        if (limited.isEmpty()) {
+            return open;
+        }
+        var all = new ArrayList<Job>(open);
+        all.addAll(limited);
+        return all;
+    }
+
+    /** Leases jobs of the request's queues that are neither paused nor limited, in one round trip where the dialect can. */
+    private List<Job> claimFromOpenQueues(AcquireRequest request, Optional<List<UUID>> candidates) {
         HandleCallback<List<Job>, RuntimeException> work = h -> {
             List<String> queues = requestedQueues(h, request.queues());
             if (queues.isEmpty()) {
@@ -672,6 +696,132 @@ public final class JdbcJobStore implements JobStore {
         };
         // A claim in one statement commits on its own: no transaction to open and end around it.
         return dialect.claimInOneStatement("").isPresent() ? inOneStatement(work) : inTransaction(work);
+    }
+
+    /**
+     * Leases up to {@code max} jobs of the request's limited queues, within their limits. The
+     * queues' limit rows are locked first (in name order, so that claims on several cannot deadlock):
+     * claims on a limited queue take turns, so each one's count of the running jobs holds until it
+     * commits, whichever engine makes it. A quick look without a transaction comes first, so that
+     * claims on stores without limits pay one primary-key probe and nothing more.
+     */
+    private List<Job> claimFromLimitedQueues(AcquireRequest request, int max, Optional<List<UUID>> candidates) {
+        List<String> requested = List.copyOf(new TreeSet<>(request.queues()));
+        boolean anyLimited = inOneStatement(
+                        h -> h.createQuery("SELECT queue FROM <queue_limit> WHERE queue IN (<queues>)")
+                                .bindList("queues", requested)
+                                .mapTo(String.class)
+                                .findFirst())
+                .isPresent();
+        if (!anyLimited) {
+            return List.of();
+        }
+        return inTransaction(h -> {
+            Instant now = now();
+            List<LimitRow> limited = h.createQuery("SELECT * FROM <queue_limit> WHERE queue IN (<queues>)"
+                            + " AND queue NOT IN (SELECT queue FROM <paused_queue>) ORDER BY queue FOR UPDATE")
+                    .bindList("queues", requested)
+                    .map((rs, ctx) -> LimitRow.read(rs))
+                    .list();
+            var acquired = new ArrayList<Job>();
+            for (LimitRow row : limited) {
+                if (acquired.size() == max) {
+                    break;
+                }
+                QueueAllowance allowance = allowance(h, row, now);
+                acquired.addAll(
+                        claimWithin(h, row.queue(), allowance, max - acquired.size(), request, candidates, now));
+                Optional<StartBucket> bucket = allowance.bucket();
+                if (bucket.isPresent() && allowance.started() > 0) {
+                    h.createUpdate(
+                                    "UPDATE <queue_limit> SET tokens = :tokens, tokens_at = :tokens_at WHERE queue = :queue")
+                            .bind("tokens", bucket.get().tokens())
+                            .bind("tokens_at", JobRows.toColumn(bucket.get().at()))
+                            .bind("queue", row.queue())
+                            .execute();
+                }
+            }
+            return acquired;
+        });
+    }
+
+    /**
+     * Leases the queue's jobs in claim order that {@code allowance} lets start, up to {@code max}.
+     * Candidates are read a page at a time, leaving out keys already at their limit; each page's
+     * leases are written before the next is read, so the next page starts after them.
+     */
+    private List<Job> claimWithin(
+            Handle h,
+            String queue,
+            QueueAllowance allowance,
+            int max,
+            AcquireRequest request,
+            Optional<List<UUID>> candidates,
+            Instant now) {
+        Duration lease = request.leaseDuration().truncatedTo(ChronoUnit.MICROS);
+        var acquired = new ArrayList<Job>();
+        while (acquired.size() < max && allowance.remaining() > 0) {
+            int wanted = Math.min(max - acquired.size(), allowance.remaining());
+            Set<String> saturated = allowance.saturatedKeys();
+            Query query = h.createQuery("SELECT *" + limitedCandidates(candidates.isPresent(), saturated) + " "
+                            + dialect.skipLocked())
+                    .bindList("queues", List.of(queue))
+                    .bind("now", JobRows.toColumn(now))
+                    .bind("max", wanted);
+            candidates.ifPresent(
+                    ids -> query.bindList("ids", ids.stream().map(dialect::uuid).toList()));
+            if (!saturated.isEmpty()) {
+                query.bindList("saturated", List.copyOf(saturated));
+            }
+            List<Job> page = query.map((rs, ctx) -> rows.read(rs)).list();
+            var taken = new ArrayList<Job>();
+            for (Job job : page) {
+                if (allowance.tryStart(job)) {
+                    taken.add(JobTransitions.acquired(job, request.workerId(), UUID.randomUUID(), lease, now));
+                }
+            }
+            writeAll(h, taken);
+            acquired.addAll(taken);
+            // A short page had every candidate left; one where nothing started changes nothing next time.
+            if (page.size() < wanted
+                    || taken.isEmpty() && allowance.saturatedKeys().equals(saturated)) {
+                break;
+            }
+        }
+        return acquired;
+    }
+
+    /** The candidates of a claim on one limited queue, without the jobs of {@code saturated} keys. */
+    private String limitedCandidates(boolean amongIds, Set<String> saturated) {
+        String keys =
+                saturated.isEmpty() ? "" : " AND (concurrency_key IS NULL OR concurrency_key NOT IN (<saturated>))";
+        return (amongIds ? CLAIM_CANDIDATES_AMONG_IDS : CLAIM_CANDIDATES)
+                .replace("<claimable_now>", dialect.claimable())
+                .replace("<requested>", "queue IN (<queues>)")
+                .replace("<claim_order>", dialect.claimOrder(true))
+                .replace(" AND run_at <= :now", " AND run_at <= :now" + keys);
+    }
+
+    /** What a limited queue lets a claim start now: its limits, its bucket and its running jobs. */
+    private QueueAllowance allowance(Handle h, LimitRow row, Instant now) {
+        var runningByKey = new HashMap<String, Integer>();
+        int[] running = {0};
+        // The lease index holds exactly the running jobs, however large the backlog.
+        h.createQuery("SELECT concurrency_key, COUNT(*) AS running FROM <job>"
+                        + " WHERE state = 'RUNNING' AND lease_expires_at IS NOT NULL AND queue = :queue"
+                        + " GROUP BY concurrency_key")
+                .bind("queue", row.queue())
+                .map((rs, ctx) -> {
+                    String key = rs.getString("concurrency_key");
+                    int n = rs.getInt("running");
+                    running[0] += n;
+                    if (key != null) {
+                        runningByKey.put(key, n);
+                    }
+                    return n;
+                })
+                .list();
+        return new QueueAllowance(row.limits(), Optional.of(row.bucket()), running[0], runningByKey, now);
     }
 
     private void bindFloor(Query query, Optional<ClaimFloors.Key> floor) {
@@ -1050,38 +1200,75 @@ public final class JdbcJobStore implements JobStore {
         // Both start where the queue's claims start: below a floor lie the entries a held-back
         // vacuum left, and a job there that is claimable after all waits as it would for a claim.
         return inTransaction(h -> {
-            List<String> unpaused = requestedQueues(h, queues);
-            if (unpaused.isEmpty()) {
-                return Optional.<Instant>empty();
-            }
-            Optional<ClaimFloors.Key> floor =
-                    claimFloors.floorable(unpaused, false).flatMap(claimFloors::current);
-            String claimable = " FROM <job> WHERE " + dialect.claimable() + " AND " + requested
-                    + (floor.isPresent() ? FROM_FLOOR : "");
             Instant now = now();
-            Query query = h.createQuery("SELECT CASE WHEN EXISTS (SELECT 1" + claimable + " AND run_at <= :now)"
-                    + " THEN :now ELSE (SELECT MIN(run_at)" + claimable + ") END AS earliest");
-            bindFloor(query, floor);
-            return query.bindList("queues", unpaused)
-                    .bind("now", JobRows.toColumn(now))
-                    .map((rs, ctx) -> {
-                        LocalDateTime earliest = rs.getObject("earliest", LocalDateTime.class);
-                        return earliest == null ? null : JobRows.fromColumn(earliest);
-                    })
-                    .findOne();
+            Optional<Instant> earliest = Optional.empty();
+            List<String> open = requestedQueues(h, queues);
+            if (!open.isEmpty()) {
+                Optional<ClaimFloors.Key> floor =
+                        claimFloors.floorable(open, false).flatMap(claimFloors::current);
+                String claimable = " FROM <job> WHERE " + dialect.claimable() + " AND " + requested
+                        + (floor.isPresent() ? FROM_FLOOR : "");
+                Query query = earliestClaimable(h, claimable, now).bindList("queues", open);
+                bindFloor(query, floor);
+                earliest = query.map((rs, ctx) -> readEarliest(rs)).findOne();
+            }
+            List<LimitRow> limited = h.createQuery("SELECT * FROM <queue_limit> WHERE queue IN (<queues>)"
+                            + " AND queue NOT IN (SELECT queue FROM <paused_queue>)")
+                    .bindList("queues", List.copyOf(queues))
+                    .map((rs, ctx) -> LimitRow.read(rs))
+                    .list();
+            for (LimitRow row : limited) {
+                QueueAllowance allowance = allowance(h, row, now);
+                Optional<Instant> start = allowance.earliestStart(now);
+                if (start.isEmpty()) {
+                    continue;
+                }
+                Set<String> saturated = allowance.saturatedKeys();
+                String claimable = " FROM <job> WHERE " + dialect.claimable() + " AND queue IN (<queues>)"
+                        + (saturated.isEmpty()
+                                ? ""
+                                : " AND (concurrency_key IS NULL OR concurrency_key NOT IN (<saturated>))");
+                Query query = earliestClaimable(h, claimable, now).bindList("queues", List.of(row.queue()));
+                if (!saturated.isEmpty()) {
+                    query.bindList("saturated", List.copyOf(saturated));
+                }
+                Optional<Instant> next = query.map((rs, ctx) -> readEarliest(rs))
+                        .findOne()
+                        .map(runAt -> runAt.isAfter(start.get()) ? runAt : start.get());
+                if (next.isPresent() && (earliest.isEmpty() || next.get().isBefore(earliest.get()))) {
+                    earliest = next;
+                }
+            }
+            return earliest;
         });
     }
 
+    /** Now if a job of {@code claimable} (a {@code FROM … WHERE …}) is due, else the earliest runAt among them. */
+    private static Query earliestClaimable(Handle h, String claimable, Instant now) {
+        return h.createQuery("SELECT CASE WHEN EXISTS (SELECT 1" + claimable + " AND run_at <= :now)"
+                        + " THEN :now ELSE (SELECT MIN(run_at)" + claimable + ") END AS earliest")
+                .bind("now", JobRows.toColumn(now));
+    }
+
+    private static Instant readEarliest(ResultSet rs) throws SQLException {
+        LocalDateTime earliest = rs.getObject("earliest", LocalDateTime.class);
+        return earliest == null ? null : JobRows.fromColumn(earliest);
+    }
+
     /**
-     * The requested queues a claim may look at: all of them where the statement itself leaves out
-     * the paused ones, else those not paused now (read in the claim's own transaction).
+     * The requested queues a claim without limits may look at: all of them where the statement
+     * itself leaves out the paused and limited ones, else those neither paused nor limited now (read
+     * in the claim's own transaction).
      */
     private List<String> requestedQueues(Handle h, Set<String> queues) {
-        if (!storeSkipsPausedQueues) {
+        if (!storeSkipsHeldQueues) {
             return List.copyOf(queues);
         }
-        Set<String> paused = pausedQueues(h);
-        return queues.stream().filter(q -> !paused.contains(q)).toList();
+        Set<String> held =
+                Set.copyOf(h.createQuery("SELECT queue FROM <paused_queue> UNION SELECT queue FROM <queue_limit>")
+                        .mapTo(String.class)
+                        .list());
+        return queues.stream().filter(q -> !held.contains(q)).toList();
     }
 
     @Override
@@ -1427,6 +1614,93 @@ public final class JdbcJobStore implements JobStore {
         return Set.copyOf(h.createQuery("SELECT queue FROM <paused_queue>")
                 .mapTo(String.class)
                 .list());
+    }
+
+    @Override
+    public void setQueueLimits(String queue, QueueLimits limits) {
+        inTransaction(h -> {
+            Optional<LimitRow> stored = h.createQuery("SELECT * FROM <queue_limit> WHERE queue = :queue FOR UPDATE")
+                    .bind("queue", queue)
+                    .map((rs, ctx) -> LimitRow.read(rs))
+                    .findOne();
+            if (limits.isNone()) {
+                h.createUpdate("DELETE FROM <queue_limit> WHERE queue = :queue")
+                        .bind("queue", queue)
+                        .execute();
+                return null;
+            }
+            if (stored.isPresent() && stored.get().limits().equals(limits)) {
+                return null;
+            }
+            Instant now = now();
+            // A new start rate starts with a full bucket; other changes keep what is left of it.
+            StartBucket bucket = stored.filter(row -> row.limits().maxStarts().equals(limits.maxStarts()))
+                    .map(LimitRow::bucket)
+                    .orElseGet(() -> limits.maxStarts()
+                            .map(rate -> StartBucket.full(rate, now))
+                            .orElse(new StartBucket(0, now)));
+            String columns = "max_running = :max_running, max_starts = :max_starts,"
+                    + " starts_window_ms = :starts_window_ms, max_running_per_key = :max_running_per_key,"
+                    + " tokens = :tokens, tokens_at = :tokens_at, updated_at = :updated_at";
+            h.createUpdate(
+                            stored.isPresent()
+                                    ? "UPDATE <queue_limit> SET " + columns + " WHERE queue = :queue"
+                                    : "INSERT INTO <queue_limit> (queue, max_running, max_starts, starts_window_ms,"
+                                            + " max_running_per_key, tokens, tokens_at, updated_at) VALUES (:queue,"
+                                            + " :max_running, :max_starts, :starts_window_ms, :max_running_per_key,"
+                                            + " :tokens, :tokens_at, :updated_at)")
+                    .bind("queue", queue)
+                    .bind("max_running", boxed(limits.maxRunning()))
+                    .bind(
+                            "max_starts",
+                            limits.maxStarts()
+                                    .map(QueueLimits.StartRate::starts)
+                                    .orElse(null))
+                    .bind(
+                            "starts_window_ms",
+                            limits.maxStarts()
+                                    .map(rate -> rate.per().toMillis())
+                                    .orElse(null))
+                    .bind("max_running_per_key", boxed(limits.maxRunningPerKey()))
+                    .bind("tokens", bucket.tokens())
+                    .bind("tokens_at", JobRows.toColumn(bucket.at()))
+                    .bind("updated_at", JobRows.toColumn(now))
+                    .execute();
+            return null;
+        });
+    }
+
+    private static Integer boxed(OptionalInt value) {
+        return value.isPresent() ? value.getAsInt() : null;
+    }
+
+    @Override
+    public Map<String, QueueLimits> queueLimits() {
+        return inTransaction(
+                h -> h.createQuery("SELECT * FROM <queue_limit>").map((rs, ctx) -> LimitRow.read(rs)).list().stream()
+                        .collect(Collectors.toUnmodifiableMap(LimitRow::queue, LimitRow::limits)));
+    }
+
+    /** A row of the queue-limit table: a queue's limits and its start bucket. */
+    private record LimitRow(String queue, QueueLimits limits, StartBucket bucket) {
+        static LimitRow read(ResultSet rs) throws SQLException {
+            QueueLimits limits = QueueLimits.none();
+            int maxRunning = rs.getInt("max_running");
+            if (!rs.wasNull()) {
+                limits = limits.withMaxRunning(maxRunning);
+            }
+            int maxStarts = rs.getInt("max_starts");
+            if (!rs.wasNull()) {
+                limits = limits.withMaxStarts(maxStarts, Duration.ofMillis(rs.getLong("starts_window_ms")));
+            }
+            int perKey = rs.getInt("max_running_per_key");
+            if (!rs.wasNull()) {
+                limits = limits.withMaxRunningPerKey(perKey);
+            }
+            StartBucket bucket = new StartBucket(
+                    rs.getDouble("tokens"), JobRows.fromColumn(rs.getObject("tokens_at", LocalDateTime.class)));
+            return new LimitRow(rs.getString("queue"), limits, bucket);
+        }
     }
 
     @Override

@@ -95,7 +95,8 @@ final class JobRows {
             new Column("updated_at", Kind.TIMESTAMP),
             new Column("metadata", Kind.JSON),
             new Column("attempts", Kind.JSON),
-            new Column("retry_policy", Kind.JSON));
+            new Column("retry_policy", Kind.JSON),
+            new Column("concurrency_key", Kind.TEXT));
 
     /** The names of {@link #JOB_COLUMNS}. */
     static final List<String> COLUMNS = JOB_COLUMNS.stream().map(Column::name).toList();
@@ -220,6 +221,7 @@ final class JobRows {
             case "metadata" -> job.metadata().isEmpty() ? "{}" : json(job.metadata());
             case "attempts" -> attempts(job.attempts());
             case "retry_policy" -> job.retryPolicy().map(this::json).orElse(null);
+            case "concurrency_key" -> job.concurrencyKey().orElse(null);
             default -> throw new IllegalArgumentException("no job column " + column.name());
         };
     }
@@ -290,6 +292,7 @@ final class JobRows {
                                         .toList())
                 .onDependencyFailure(DependencyFailurePolicy.valueOf(rs.getString("on_dependency_failure")))
                 .uniqueKey(rs.getString("unique_key"))
+                .concurrencyKey(rs.getString("concurrency_key"))
                 .progress(rs.getInt("progress"))
                 .progressMessage(rs.getString("progress_message"))
                 .result(result == null ? null : parse(result, JsonNode.class))

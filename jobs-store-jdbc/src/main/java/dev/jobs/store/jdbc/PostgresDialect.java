@@ -29,16 +29,17 @@ final class PostgresDialect extends SqlDialect {
 
     /**
      * The queues stay constants, so the planner walks the claim index in order and stops at the
-     * limit; rows of a paused queue are filtered out as before; and an uncorrelated check that some
-     * requested queue is not paused, which PostgreSQL runs once before the scan, skips the scan
-     * altogether when they all are (a worker loop asks for one queue), so a paused queue's backlog is
-     * not read on every poll.
+     * limit; rows of a paused or limited queue are filtered out as before; and an uncorrelated check
+     * that some requested queue is neither, which PostgreSQL runs once before the scan, skips the
+     * scan altogether when they all are (a worker loop asks for one queue), so a paused queue's
+     * backlog is not read on every poll.
      */
     @Override
-    Optional<String> requestedUnpausedQueues() {
-        return Optional.of("queue IN (<queues>) AND queue NOT IN (SELECT queue FROM <paused_queue>)"
+    Optional<String> requestedOpenQueues() {
+        String held = "(SELECT queue FROM <paused_queue> UNION ALL SELECT queue FROM <queue_limit>)";
+        return Optional.of("queue IN (<queues>) AND queue NOT IN " + held
                 + " AND EXISTS (SELECT 1 FROM unnest(CAST(ARRAY[<queues>] AS text[])) AS q"
-                + " WHERE q NOT IN (SELECT queue FROM <paused_queue>))");
+                + " WHERE q NOT IN " + held + ")");
     }
 
     /**

@@ -36,7 +36,8 @@ final class SchemaMigrator {
             "V6__claim_order.sql",
             "V7__live_apart_from_history.sql",
             "V8__lease_index_on_leases.sql",
-            "V9__recurring.sql");
+            "V9__recurring.sql",
+            "V10__queue_limits.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;

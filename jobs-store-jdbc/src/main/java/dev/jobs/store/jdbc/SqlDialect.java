@@ -100,11 +100,12 @@ abstract class SqlDialect {
     }
 
     /**
-     * The condition that a job's queue is one of {@code <queues>} and not paused, evaluated once per
-     * statement rather than per row, so that a paused queue's backlog is never scanned. Empty where
-     * the store instead takes the paused queues out of the request first.
+     * The condition that a job's queue is one of {@code <queues>}, not paused and without limits
+     * (claims on a limited queue take another way), evaluated once per statement rather than per
+     * row, so that a paused queue's backlog is never scanned. Empty where the store instead takes
+     * those queues out of the request first.
      */
-    Optional<String> requestedUnpausedQueues() {
+    Optional<String> requestedOpenQueues() {
         return Optional.empty();
     }
 

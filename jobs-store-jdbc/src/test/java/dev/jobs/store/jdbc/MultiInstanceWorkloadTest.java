@@ -7,6 +7,7 @@ import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
+import dev.jobs.core.QueueLimits;
 import dev.jobs.core.RecurringJob;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.core.Schedule;
@@ -18,15 +19,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Three engines, each with its own store and connection pool, share one database. They drain
- * 20,000 jobs with retries and DAGs between them, and they run one recurring schedule together. The store's rows and the handlers' ledger must
+ * 20,000 jobs with retries and DAGs between them, they run one recurring schedule together, and they keep one queue's limits together. The store's rows and the handlers' ledger must
  * show every job in the right state, each success recorded once, and no job run by two workers at
  * once.
  */
@@ -127,5 +130,108 @@ abstract class MultiInstanceWorkloadTest {
         assertThat(ticks.stream().filter(job -> job.state() == JobState.SUCCEEDED))
                 .allSatisfy(job ->
                         assertThat(runs.get(job.id())).as("runs of " + job.id()).hasValue(1));
+    }
+
+    /** One run of a handler, from its engine's ledger: when it ran (nanoTime, one JVM) and its claim instant. */
+    private record Run(String engine, String key, long startNanos, long endNanos, Instant claimedAt) {}
+
+    @Test
+    void threeEnginesTogetherKeepAQueuesLimitsAsTheLedgerShows() throws InterruptedException {
+        int maxRunning = 4;
+        int starts = 20;
+        Duration window = Duration.ofSeconds(1);
+        int keyedJobs = 240;
+        int ratedJobs = 60;
+        var ledger = new ConcurrentLinkedQueue<Run>();
+        var done = new CountDownLatch(keyedJobs + ratedJobs);
+        for (int i = 0; i < ENGINES; i++) {
+            JdbcJobStore store = i == 0 ? database.emptyStore(Clock.systemUTC()) : database.store(Clock.systemUTC());
+            stores.add(store);
+            String name = "engine-" + i;
+            JobEngine engine = JobEngine.builder()
+                    .store(store)
+                    .workerId(name)
+                    .queue("partner", 8)
+                    .queue("rated", 8)
+                    .queueLimits(
+                            "partner",
+                            QueueLimits.none().withMaxRunning(maxRunning).withMaxRunningPerKey(1))
+                    .queueLimits("rated", QueueLimits.none().withMaxStarts(starts, window))
+                    .register("call", ctx -> {
+                        long start = System.nanoTime();
+                        Thread.sleep(15); // the call to the partner's API
+                        ledger.add(new Run(
+                                name,
+                                ctx.job().concurrencyKey().orElse(""),
+                                start,
+                                System.nanoTime(),
+                                ctx.job().startedAt().orElseThrow()));
+                        return null;
+                    })
+                    .pollInterval(Duration.ofMillis(50))
+                    .build();
+            engine.subscribe(event -> {
+                if (event.job().state() == JobState.SUCCEEDED) {
+                    done.countDown();
+                }
+            });
+            engines.add(engine.start());
+        }
+        var specs = new ArrayList<JobSpec>();
+        for (int i = 0; i < keyedJobs; i++) {
+            specs.add(JobSpec.of("call").withQueue("partner").withConcurrencyKey("customer-" + i % 6));
+        }
+        for (int i = 0; i < ratedJobs; i++) {
+            specs.add(JobSpec.of("call").withQueue("rated"));
+        }
+        engines.get(0).enqueueAll(specs);
+
+        assertThat(done.await(2, TimeUnit.MINUTES)).as("every job succeeded").isTrue();
+
+        List<Run> partner = ledger.stream().filter(run -> !run.key().isEmpty()).toList();
+        assertThat(partner).hasSize(keyedJobs);
+        assertThat(mostAtOnce(partner)).as("most partner jobs running at once").isBetween(2, maxRunning);
+        partner.stream()
+                .collect(Collectors.groupingBy(Run::key))
+                .forEach((key, runs) -> assertThat(mostAtOnce(runs))
+                        .as("most jobs of " + key + " at once")
+                        .isEqualTo(1));
+        assertThat(partner.stream().map(Run::engine).distinct().count())
+                .as("engines that ran partner jobs")
+                .isGreaterThan(1);
+
+        // The bucket holds `starts` and gains `starts` per window: no span of claims holds more.
+        List<Instant> claims = ledger.stream()
+                .filter(run -> run.key().isEmpty())
+                .map(Run::claimedAt)
+                .sorted()
+                .toList();
+        assertThat(claims).hasSize(ratedJobs);
+        for (int i = 0; i < claims.size(); i++) {
+            for (int j = i; j < claims.size(); j++) {
+                double span = Duration.between(claims.get(i), claims.get(j)).toNanos() / (double) window.toNanos();
+                assertThat(j - i + 1)
+                        .as("starts claimed from " + claims.get(i) + " to " + claims.get(j))
+                        .isLessThanOrEqualTo((int) Math.floor(starts * (1 + span) + 1e-6));
+            }
+        }
+    }
+
+    /** The most runs whose intervals overlap at one instant. */
+    private static int mostAtOnce(List<Run> runs) {
+        var edges = new ArrayList<long[]>();
+        for (Run run : runs) {
+            edges.add(new long[] {run.startNanos(), 1});
+            edges.add(new long[] {run.endNanos(), -1});
+        }
+        // At one instant an end comes before a start: back-to-back runs do not overlap.
+        edges.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+        int running = 0;
+        int most = 0;
+        for (long[] edge : edges) {
+            running += (int) edge[1];
+            most = Math.max(most, running);
+        }
+        return most;
     }
 }

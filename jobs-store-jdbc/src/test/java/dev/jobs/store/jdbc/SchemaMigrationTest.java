@@ -2,13 +2,15 @@ package dev.jobs.store.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
 import dev.jobs.core.WorkerInfo;
-import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.testing.NewJobs;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,15 +18,17 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
@@ -118,16 +122,27 @@ abstract class SchemaMigrationTest {
         int beforeHistorySplit = SchemaMigrator.MIGRATIONS.indexOf("V7__live_apart_from_history.sql");
         new SchemaMigrator(jdbi, dialect, database.prefix(), SchemaMigrator.MIGRATIONS.subList(0, beforeHistorySplit))
                 .migrate();
-        JdbcJobStore older = database.builder().migrate(false).build();
-        JobEngine engine = JobEngine.builder().store(older).build();
-        Job succeeded = engine.enqueue(JobSpec.of("t"));
-        Job running = engine.enqueue(JobSpec.of("t"));
-        Job waiting = engine.enqueue(JobSpec.of("t"));
-        List<Job> leased = older.acquire(new AcquireRequest("w", Set.of("default"), 2, Duration.ofMinutes(1)));
-        assertThat(leased).extracting(Job::id).containsExactly(succeeded.id(), running.id());
-        older.complete(succeeded.id(), leased.get(0).leaseToken().orElseThrow(), Optional.empty());
-        engine.close();
-        older.close();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        var jobs = new NewJobs(Clock.systemUTC());
+        Job waiting = JobTransitions.created(jobs.of("t").runAt(now).build(), List.of(), now);
+        Job running = JobTransitions.acquired(
+                JobTransitions.created(jobs.of("t").runAt(now).build(), List.of(), now),
+                "w",
+                UUID.randomUUID(),
+                Duration.ofMinutes(1),
+                now);
+        Job succeeded = JobTransitions.succeeded(
+                JobTransitions.acquired(
+                        JobTransitions.created(jobs.of("t").runAt(now).build(), List.of(), now),
+                        "w",
+                        UUID.randomUUID(),
+                        Duration.ofMinutes(1),
+                        now),
+                Optional.empty(),
+                now);
+        for (Job job : List.of(succeeded, running, waiting)) {
+            insertAsAnOlderReleaseDid(jdbi, dialect, job);
+        }
 
         JdbcJobStore store = database.store(Clock.systemUTC());
         stores.add(store);
@@ -147,6 +162,36 @@ abstract class SchemaMigrationTest {
                             database.prefix() + "job_live RUNNING",
                             database.prefix() + "job_live READY");
         }
+    }
+
+    /**
+     * Writes a job the way a release of the older schema did: only the columns that schema has, so
+     * that a column added since (such as the concurrency key) is left to its migration.
+     */
+    private void insertAsAnOlderReleaseDid(Jdbi jdbi, SqlDialect dialect, Job job) throws SQLException {
+        var rows = new JobRows(new ObjectMapper(), dialect);
+        String table = database.prefix() + "job";
+        jdbi.useHandle(h -> {
+            var existing = new HashSet<String>();
+            try (var statement = h.getConnection().createStatement();
+                    var result = statement.executeQuery("SELECT * FROM " + table + " WHERE 1 = 0")) {
+                for (int i = 1; i <= result.getMetaData().getColumnCount(); i++) {
+                    existing.add(result.getMetaData().getColumnName(i).toLowerCase(Locale.ROOT));
+                }
+            }
+            List<JobRows.Column> columns = JobRows.JOB_COLUMNS.stream()
+                    .filter(column -> existing.contains(column.name()))
+                    .toList();
+            var insert = h.createUpdate("INSERT INTO " + table + " ("
+                    + columns.stream().map(JobRows.Column::name).collect(Collectors.joining(", "))
+                    + ", pending_dependencies) VALUES ("
+                    + columns.stream().map(c -> ":" + c.name()).collect(Collectors.joining(", "))
+                    + ", 0)");
+            for (JobRows.Column column : columns) {
+                rows.bind(insert, column, rows.value(job, column));
+            }
+            insert.execute();
+        });
     }
 
     @Test

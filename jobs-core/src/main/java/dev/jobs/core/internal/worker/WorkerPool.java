@@ -125,6 +125,18 @@ public final class WorkerPool implements AutoCloseable {
                     log.warn("acquisition loop for queue {} interrupted; stopping it", queueName);
                 }
                 return;
+            } catch (RuntimeException e) {
+                // Waiting asks the store when work is due next; a store gone meanwhile must not end the loop.
+                log.warn(
+                        "waiting for work on queue {} failed; trying again in {}: {}",
+                        queueName,
+                        ACQUIRE_ERROR_BACKOFF,
+                        e.toString());
+                try {
+                    queue.awaitWork(Set.of(), ACQUIRE_ERROR_BACKOFF);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
             }
         }
     }
