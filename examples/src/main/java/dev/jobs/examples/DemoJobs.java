@@ -7,6 +7,7 @@ import dev.jobs.core.JobGraph;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.MissedOccurrences;
 import dev.jobs.core.Outcome;
+import dev.jobs.core.QueueLimits;
 import dev.jobs.core.RecurringJob;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.core.Schedule;
@@ -21,7 +22,9 @@ import java.util.Map;
  * Handlers that show the engine's features on work that takes real time: a pipeline whose steps
  * fan out and back in, a flaky call that succeeds on its third attempt, a long job that reports
  * progress and stops when cancelled, one that overruns its timeout, and one that fails for good.
- * They all run on the {@value #QUEUE} queue. A recurring digest runs every minute on its own queue.
+ * They all run on the {@value #QUEUE} queue. A recurring digest runs every minute on its own queue,
+ * and partner calls ({@code demo.partner-call}, posted by hand) run on {@value #PARTNER_QUEUE} within
+ * {@link #PARTNER_LIMITS}.
  */
 final class DemoJobs {
     static final String QUEUE = "demo";
@@ -36,6 +39,15 @@ final class DemoJobs {
                     JobSpec.of("demo.digest").withQueue(DIGEST_QUEUE))
             .withMissed(MissedOccurrences.SKIP);
 
+    /** The limits demo's queue: calls to a partner's API, held to what the partner allows. */
+    static final String PARTNER_QUEUE = "demo-partner";
+
+    /** At most two calls at once, five starts a second, one call per customer at a time. */
+    static final QueueLimits PARTNER_LIMITS = QueueLimits.none()
+            .withMaxRunning(2)
+            .withMaxStarts(5, Duration.ofSeconds(1))
+            .withMaxRunningPerKey(1);
+
     static final int PIPELINE_PARTS = 3;
 
     private DemoJobs() {}
@@ -47,6 +59,12 @@ final class DemoJobs {
     static JobEngine.Builder register(JobEngine.Builder engine) {
         return engine.recurring(DIGEST)
                 .queue(DIGEST_QUEUE, 1)
+                .queue(PARTNER_QUEUE, 4)
+                .queueLimits(PARTNER_QUEUE, PARTNER_LIMITS)
+                .register("demo.partner-call", JsonNode.class, ctx -> {
+                    Thread.sleep(300); // the partner's API answering
+                    return "called for " + ctx.job().concurrencyKey().orElse("nobody");
+                })
                 .register(
                         "demo.digest",
                         JsonNode.class,

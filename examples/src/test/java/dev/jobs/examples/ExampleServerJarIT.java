@@ -66,6 +66,12 @@ class ExampleServerJarIT {
         assertThat(send("GET", "/api/recurring/demo-digest", null).path("nextRuns"))
                 .as("the recurring digest, registered in code, with its next runs")
                 .hasSize(5);
+        assertThat(send("GET", "/api/queues/demo-partner/limits", null)
+                        .path("limits")
+                        .path("maxRunningPerKey")
+                        .asInt())
+                .as("the partner queue's limits, set in code")
+                .isEqualTo(1);
         assertThat(job(demo, "demo.slow").path("lastError").path("type").asText())
                 .isEqualTo("Timeout");
         assertThat(job(demo, "demo.merge").path("result").path("merged").asInt())

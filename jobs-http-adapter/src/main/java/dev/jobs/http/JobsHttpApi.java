@@ -23,6 +23,7 @@ import dev.jobs.core.JobValidationException;
 import dev.jobs.core.JobValidationException.FieldError;
 import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.QueueCounts;
+import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
 import dev.jobs.core.RecurringJob;
 import dev.jobs.core.StoreUnavailableException;
@@ -99,6 +100,8 @@ public final class JobsHttpApi {
     static final Duration DEFAULT_LEASE = JobEngine.Builder.DEFAULT_LEASE;
 
     private static final String JSON = "application/json";
+
+    private static final Pattern QUEUE_NAME = Pattern.compile(JobLimits.QUEUE_PATTERN);
     private static final String PROBLEM_JSON = "application/problem+json";
     private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
@@ -148,6 +151,9 @@ public final class JobsHttpApi {
         route("GET", "/api/queues", Role.READ, (r, m) -> queues(r));
         route("POST", "/api/queues/{name}/pause", Role.ADMIN, (r, m) -> pause(m.group(1), true));
         route("POST", "/api/queues/{name}/resume", Role.ADMIN, (r, m) -> pause(m.group(1), false));
+        route("GET", "/api/queues/{name}/limits", Role.READ, (r, m) -> limits(m.group(1)));
+        route("PUT", "/api/queues/{name}/limits", Role.ADMIN, (r, m) -> putLimits(r, m.group(1)));
+        route("DELETE", "/api/queues/{name}/limits", Role.ADMIN, (r, m) -> deleteLimits(m.group(1)));
         route("GET", "/api/workers", Role.READ, (r, m) -> workers());
         route("GET", "/api/recurring", Role.READ, (r, m) -> recurringJobs());
         route(
@@ -570,13 +576,18 @@ public final class JobsHttpApi {
         var statsByQueue = new HashMap<String, QueueStats>();
         engine.queueStats(engine.clock().instant().minus(Duration.ofMinutes(windowMinutes)))
                 .forEach(stats -> statsByQueue.put(stats.queue(), stats));
+        Map<String, QueueLimits> limits = engine.queueLimits();
         ObjectNode response = mapper.createObjectNode();
         response.put("windowMinutes", windowMinutes);
         var array = response.putArray("queues");
         for (QueueCounts counts : engine.counts()) {
             QueueStats stats =
                     statsByQueue.getOrDefault(counts.queue(), new QueueStats(counts.queue(), 0, 0, Optional.empty()));
-            array.add(json.queue(counts, stats, dispatchDepth(counts.queue())));
+            array.add(json.queue(
+                    counts,
+                    stats,
+                    limits.getOrDefault(counts.queue(), QueueLimits.none()),
+                    dispatchDepth(counts.queue())));
         }
         return ok(response);
     }
@@ -616,6 +627,42 @@ public final class JobsHttpApi {
             engine.resumeQueue(queue);
         }
         return ok(mapper.createObjectNode().put("name", queue).put("paused", paused));
+    }
+
+    private ApiResponse limits(String queue) {
+        requireQueueName(queue);
+        return ok(json.limits(queue, engine.queueLimits().getOrDefault(queue, QueueLimits.none())));
+    }
+
+    private ApiResponse putLimits(ApiRequest request, String queue) {
+        requireQueueName(queue);
+        Bodies.PutQueueLimits body = bodies.read(request.body(), Bodies.PutQueueLimits.class);
+        QueueLimits limits = QueueLimits.none();
+        if (body.maxRunning() != null) {
+            limits = limits.withMaxRunning(body.maxRunning());
+        }
+        if (body.maxStarts() != null) {
+            limits = limits.withMaxStarts(
+                    body.maxStarts().starts(),
+                    Duration.ofMillis(body.maxStarts().perMs()));
+        }
+        if (body.maxRunningPerKey() != null) {
+            limits = limits.withMaxRunningPerKey(body.maxRunningPerKey());
+        }
+        engine.setQueueLimits(queue, limits);
+        return ok(json.limits(queue, limits));
+    }
+
+    private ApiResponse deleteLimits(String queue) {
+        requireQueueName(queue);
+        engine.setQueueLimits(queue, QueueLimits.none());
+        return new ApiResponse(204, JSON, Map.of(), new byte[0]);
+    }
+
+    private static void requireQueueName(String queue) {
+        if (!QUEUE_NAME.matcher(queue).matches()) {
+            throw ApiException.invalid(List.of(new FieldError("name", "must match " + JobLimits.QUEUE_PATTERN)));
+        }
     }
 
     private ApiResponse recurringJobs() {

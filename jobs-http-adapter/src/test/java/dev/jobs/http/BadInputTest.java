@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -158,6 +159,43 @@ class BadInputTest {
         assertThat(engine.counts()).as("saving a schedule creates no job").isEmpty();
     }
 
+    @Test
+    void noBadQueueLimitsGetA5xxAndOnlyAcceptedOnesAreStored() throws Exception {
+        var accepted = new TreeMap<String, JsonNode>();
+        for (int i = 0; i < CASES / 2; i++) {
+            String queue = "partner-" + random.nextInt(8);
+            ObjectNode valid = mapper.createObjectNode().put("maxRunning", 5).put("maxRunningPerKey", 2);
+            valid.putObject("maxStarts").put("starts", 100).put("perMs", 60_000);
+            String body = mutate(valid);
+            HttpResponse<String> response = send("PUT", "/api/queues/" + queue + "/limits", body);
+            assertThat(response.statusCode())
+                    .as("case %d: PUT %s %s -> %s", i, queue, abbreviate(body), response.body())
+                    .isLessThan(500);
+            if (response.statusCode() == 200) {
+                JsonNode limits = mapper.readTree(response.body()).path("limits");
+                boolean none = limits.path("maxRunning").isNull()
+                        && limits.path("maxStarts").isNull()
+                        && limits.path("maxRunningPerKey").isNull();
+                if (none) {
+                    accepted.remove(queue); // setting no limit lifts them all
+                } else {
+                    accepted.put(queue, limits);
+                }
+            } else {
+                assertThat(response.headers().firstValue("Content-Type")).contains("application/problem+json");
+            }
+        }
+
+        assertThat(accepted).as("some variations are still valid").isNotEmpty();
+        assertThat(engine.queueLimits().keySet()).isEqualTo(accepted.keySet());
+        for (var entry : accepted.entrySet()) {
+            JsonNode stored = mapper.readTree(send("GET", "/api/queues/" + entry.getKey() + "/limits", "")
+                            .body())
+                    .path("limits");
+            assertThat(stored).as("limits of " + entry.getKey()).isEqualTo(entry.getValue());
+        }
+    }
+
     private String leasedJobId() throws Exception {
         assertThat(post("/api/jobs", "{\"type\":\"victim\"}").statusCode()).isEqualTo(201);
         JsonNode acquired = mapper.readTree(post("/api/jobs/acquire", "{\"workerId\":\"w\",\"queues\":[\"default\"]}")
@@ -171,7 +209,8 @@ class BadInputTest {
             body.put("type", "email.send")
                     .put("queue", "mail")
                     .put("priority", "high")
-                    .put("maxAttempts", 3);
+                    .put("maxAttempts", 3)
+                    .put("concurrencyKey", "customer-1");
             body.putObject("payload").put("to", "a@b.c");
             body.putObject("metadata").put("tenant", "t1");
         } else if (path.endsWith("/batch")) {

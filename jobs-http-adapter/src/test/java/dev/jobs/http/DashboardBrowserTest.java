@@ -7,6 +7,7 @@ import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobGraph;
 import dev.jobs.core.JobSpec;
+import dev.jobs.core.QueueLimits;
 import dev.jobs.core.RecurringJob;
 import dev.jobs.core.Schedule;
 import java.io.File;
@@ -168,11 +169,22 @@ class DashboardBrowserTest {
                 Schedule.cron("0 2 * * *", ZoneId.of("UTC")),
                 JobSpec.of("report.build").withQueue("reports")));
 
+        engine.setQueueLimits(
+                "mail",
+                QueueLimits.none()
+                        .withMaxRunning(2)
+                        .withMaxStarts(5, Duration.ofSeconds(1))
+                        .withMaxRunningPerKey(1));
+
         signIn(ADMIN);
 
-        // Counts per queue and state.
+        // Counts per queue and state, and each queue's limits.
         byId("queue-mail");
         wait.until(d -> queueCount("mail", "READY").equals("3"));
+        assertThat(browser.findElement(By.cssSelector("#queue-mail .limits")).getText())
+                .isEqualTo("≤ 2 running · 5 / 1 s · ≤ 1 per key");
+        assertThat(browser.findElement(By.cssSelector("#queue-reports .limits")).getText())
+                .isEqualTo("–");
         assertThat(queueCount("reports", "FAILED")).isEqualTo("1");
         assertThat(byId("role").getText()).startsWith("role: admin");
         waitForText(By.id("live"), "live");

@@ -621,6 +621,79 @@ abstract class HttpApiContractTest {
     }
 
     @Test
+    void queueLimitsAreSetReadAndLiftedAndRemoteWorkersAreHeldToThem() throws Exception {
+        Reply put = call(
+                "PUT",
+                "/api/queues/partner/limits",
+                ADMIN,
+                "{\"maxRunning\":2,\"maxStarts\":{\"starts\":50,\"perMs\":60000},\"maxRunningPerKey\":1}");
+        assertThat(put.status()).as(put.body().toString()).isEqualTo(200);
+        JsonNode limits = put.body().path("limits");
+        assertThat(limits.path("maxRunning").asInt()).isEqualTo(2);
+        assertThat(limits.path("maxStarts").path("starts").asInt()).isEqualTo(50);
+        assertThat(limits.path("maxStarts").path("perMs").asLong()).isEqualTo(60_000);
+        assertThat(limits.path("maxRunningPerKey").asInt()).isEqualTo(1);
+        assertThat(call("GET", "/api/queues/partner/limits", READER, null).body())
+                .isEqualTo(put.body());
+        assertProblem(call("PUT", "/api/queues/partner/limits", READER, "{\"maxRunning\":1}"), 403);
+
+        for (String key : List.of("a", "a", "b", "c")) {
+            Reply created = call(
+                    "POST",
+                    "/api/jobs",
+                    ADMIN,
+                    "{\"type\":\"t\",\"queue\":\"partner\",\"concurrencyKey\":\"" + key + "\"}");
+            assertThat(created.body().path("concurrencyKey").asText()).isEqualTo(key);
+        }
+        Reply acquired = call(
+                "POST", "/api/jobs/acquire", WORKER, "{\"workerId\":\"remote\",\"queues\":[\"partner\"],\"limit\":10}");
+        assertThat(acquired.body().path("jobs")).hasSize(2);
+        var keys = new ArrayList<String>();
+        acquired.body()
+                .path("jobs")
+                .forEach(job -> keys.add(job.path("concurrencyKey").asText()));
+        assertThat(keys).containsExactly("a", "b");
+        assertThat(call("GET", "/api/queues", READER, null).body().path("queues"))
+                .singleElement()
+                .satisfies(queue -> assertThat(queue.path("limits")).isEqualTo(limits));
+
+        assertThat(call("DELETE", "/api/queues/partner/limits", ADMIN, null).status())
+                .isEqualTo(204);
+        JsonNode lifted =
+                call("GET", "/api/queues/partner/limits", READER, null).body().path("limits");
+        assertThat(lifted.path("maxRunning").isNull()).isTrue();
+        assertThat(lifted.path("maxStarts").isNull()).isTrue();
+        assertThat(lifted.path("maxRunningPerKey").isNull()).isTrue();
+        assertThat(engine.queueLimits()).isEmpty();
+    }
+
+    @Test
+    void badQueueLimitsGetProblemsNamingTheFieldAndChangeNothing() throws Exception {
+        Map<String, String> fieldByBody = Map.of(
+                "{\"maxRunning\":0}", "maxRunning",
+                "{\"maxRunning\":1000001}", "maxRunning",
+                "{\"maxRunningPerKey\":-1}", "maxRunningPerKey",
+                "{\"maxStarts\":{\"starts\":5,\"perMs\":10}}", "maxStarts.perMs",
+                "{\"maxStarts\":{\"perMs\":1000}}", "maxStarts.starts",
+                "{\"maxRunning\":\"many\"}", "maxRunning");
+        for (Map.Entry<String, String> bad : fieldByBody.entrySet()) {
+            Reply reply = call("PUT", "/api/queues/partner/limits", ADMIN, bad.getKey());
+            assertProblem(reply, 400);
+            assertThat(fields(reply)).as(bad.getKey()).contains(bad.getValue());
+        }
+        Reply badName = call("PUT", "/api/queues/Bad%20Queue/limits", ADMIN, "{\"maxRunning\":1}");
+        assertProblem(badName, 400);
+        assertThat(fields(badName)).containsExactly("name");
+        Reply longKey =
+                call("POST", "/api/jobs", ADMIN, "{\"type\":\"t\",\"concurrencyKey\":\"" + "k".repeat(256) + "\"}");
+        assertProblem(longKey, 400);
+        assertThat(fields(longKey)).containsExactly("concurrencyKey");
+
+        assertThat(engine.queueLimits()).isEmpty();
+        assertThat(engine.counts()).isEmpty();
+    }
+
+    @Test
     void batchWithACycleOrAnUnknownRefCreatesNothing() throws Exception {
         Reply cycle = call(
                 "POST",

@@ -34,6 +34,7 @@ public final class Bodies {
             @Size(max = JobLimits.MAX_DEPENDENCIES) List<@NotNull String> dependsOn,
             String onDependencyFailure,
             String uniqueKey,
+            String concurrencyKey,
             Map<@NotNull String, @NotNull String> metadata,
             @Size(min = 1, max = 255) String ref) {}
 
@@ -75,6 +76,19 @@ public final class Bodies {
 
             @Size(max = JobLimits.MAX_PROGRESS_MESSAGE_LENGTH)
             String message) {}
+
+    /** {@code PUT /api/queues/{name}/limits}; a limit left out is not set. */
+    public record PutQueueLimits(
+            @Min(1) @Max(JobLimits.MAX_QUEUE_LIMIT) Integer maxRunning,
+            @Valid StartRate maxStarts,
+            @Min(1) @Max(JobLimits.MAX_QUEUE_LIMIT) Integer maxRunningPerKey) {}
+
+    /** At most {@code starts} starts per {@code perMs}. */
+    public record StartRate(
+            @NotNull @Min(1) @Max(JobLimits.MAX_QUEUE_LIMIT) Integer starts,
+
+            @NotNull @Min(JobLimits.MIN_START_WINDOW_MS) @Max(JobLimits.MAX_START_WINDOW_MS)
+            Long perMs) {}
 
     /** {@code POST /api/jobs/{id}/complete}. */
     public record Complete(@NotNull UUID leaseToken, JsonNode result) {}

@@ -10,6 +10,7 @@ import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.QueueCounts;
+import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
 import dev.jobs.core.RecurringJob;
 import dev.jobs.core.RecurringStatus;
@@ -54,6 +55,7 @@ public final class JobJson {
         job.put("maxAttempts", template.maxAttempts());
         template.timeout().ifPresent(t -> job.put("timeoutMs", t.toMillis()));
         template.uniqueKey().ifPresent(key -> job.put("uniqueKey", key));
+        template.concurrencyKey().ifPresent(key -> job.put("concurrencyKey", key));
         ObjectNode metadata = job.putObject("metadata");
         template.metadata().forEach(metadata::put);
         node.put("coveredUpTo", status.coveredUpTo().toString());
@@ -80,6 +82,7 @@ public final class JobJson {
         job.dependsOn().forEach(id -> dependsOn.add(id.toString()));
         node.put("onDependencyFailure", job.onDependencyFailure().name().toLowerCase(Locale.ROOT));
         putOptional(node, "uniqueKey", job.uniqueKey());
+        putOptional(node, "concurrencyKey", job.concurrencyKey());
         node.put("progress", job.progress());
         putOptional(node, "progressMessage", job.progressMessage());
         job.result().ifPresentOrElse(r -> node.set("result", r), () -> node.putNull("result"));
@@ -150,10 +153,12 @@ public final class JobJson {
     }
 
     /** A queue: its counts now, and how its jobs went over the stats' window. */
-    public ObjectNode queue(QueueCounts counts, QueueStats stats, Optional<DispatchDepth> dispatch) {
+    public ObjectNode queue(
+            QueueCounts counts, QueueStats stats, QueueLimits limits, Optional<DispatchDepth> dispatch) {
         ObjectNode node = mapper.createObjectNode();
         node.put("name", counts.queue());
         node.put("paused", counts.paused());
+        node.set("limits", limitsOf(limits));
         var states = node.putObject("counts");
         counts.byState().forEach((state, n) -> states.put(state.name(), n));
         node.put("succeeded", stats.succeeded());
@@ -168,6 +173,28 @@ public final class JobJson {
                 .put("delayed", depth.delayed())
                 .put("inFlight", depth.inFlight())
                 .put("paused", depth.paused()));
+        return node;
+    }
+
+    /** A queue's limits, as {@code GET /api/queues/{name}/limits} answers. */
+    public ObjectNode limits(String queue, QueueLimits limits) {
+        ObjectNode node = mapper.createObjectNode().put("name", queue);
+        node.set("limits", limitsOf(limits));
+        return node;
+    }
+
+    /** Each limit, {@code null} where none is set. */
+    private ObjectNode limitsOf(QueueLimits limits) {
+        ObjectNode node = mapper.createObjectNode();
+        limits.maxRunning().ifPresentOrElse(n -> node.put("maxRunning", n), () -> node.putNull("maxRunning"));
+        limits.maxStarts()
+                .ifPresentOrElse(
+                        rate -> node.putObject("maxStarts")
+                                .put("starts", rate.starts())
+                                .put("perMs", rate.per().toMillis()),
+                        () -> node.putNull("maxStarts"));
+        limits.maxRunningPerKey()
+                .ifPresentOrElse(n -> node.put("maxRunningPerKey", n), () -> node.putNull("maxRunningPerKey"));
         return node;
     }
 

@@ -107,6 +107,9 @@ public final class Specs {
         if (body.uniqueKey() != null) {
             spec = spec.withUniqueKey(body.uniqueKey());
         }
+        if (body.concurrencyKey() != null) {
+            spec = spec.withConcurrencyKey(body.concurrencyKey());
+        }
         if (body.metadata() != null) {
             spec = spec.withMetadata(body.metadata());
         }

@@ -100,6 +100,23 @@
     }, 500);
   }
 
+  /** A queue's limits in a few words: "≤ 2 running · 5 / 1 s · ≤ 1 per key", or a dash for none. */
+  function limitsText(limits) {
+    if (!limits) return '–';
+    const parts = [];
+    if (limits.maxRunning !== null) parts.push('≤ ' + limits.maxRunning + ' running');
+    if (limits.maxStarts !== null) parts.push(limits.maxStarts.starts + ' / ' + duration(limits.maxStarts.perMs));
+    if (limits.maxRunningPerKey !== null) parts.push('≤ ' + limits.maxRunningPerKey + ' per key');
+    return parts.length ? parts.join(' · ') : '–';
+  }
+
+  function duration(ms) {
+    if (ms % 3600000 === 0) return (ms / 3600000) + ' h';
+    if (ms % 60000 === 0) return (ms / 60000) + ' min';
+    if (ms % 1000 === 0) return (ms / 1000) + ' s';
+    return ms + ' ms';
+  }
+
   function queueRow(queue) {
     const row = document.createElement('tr');
     row.id = 'queue-' + queue.name;
@@ -111,6 +128,9 @@
       name.append(badge);
     }
     row.append(name);
+    const limits = cell(limitsText(queue.limits));
+    limits.className = 'limits';
+    row.append(limits);
     COUNTED.forEach((s) => {
       const count = cell(String(queue.counts[s] || 0));
       count.dataset.state = s;
