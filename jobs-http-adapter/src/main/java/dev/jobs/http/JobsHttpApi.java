@@ -58,7 +58,9 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -93,6 +95,19 @@ public final class JobsHttpApi {
     /** Most bytes of request headers (names and values) accepted; more get {@code 431}. */
     public static final int MAX_HEADER_BYTES = 64 * 1024;
 
+    /**
+     * Default for {@link Builder#maxConcurrentRequests}. Each request in progress holds a virtual
+     * thread and, most of the time, one of the store's connections: beyond a few hundred at once,
+     * more would only wait for the pool while their clients time out.
+     */
+    public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 512;
+
+    /** Paths answered however many requests are in progress: what monitoring reads. */
+    private static final Set<String> ALWAYS_ANSWERED = Set.of("/health", "/metrics");
+
+    /** How often shedding is logged, at most. */
+    private static final Duration SHED_LOG_EVERY = Duration.ofSeconds(30);
+
     /** Default for {@link Builder#maxEventStreams}. */
     public static final int DEFAULT_MAX_EVENT_STREAMS = 256;
 
@@ -110,6 +125,10 @@ public final class JobsHttpApi {
     private final Optional<Role> anonymousRole;
     private final int maxBodyBytes;
     private final int maxEventStreams;
+    private final int maxConcurrentRequests;
+    private final Semaphore inFlight;
+    private final AtomicLong shedRequests = new AtomicLong();
+    private final AtomicLong lastShedLog = new AtomicLong(System.nanoTime() - SHED_LOG_EVERY.toNanos());
     private final AtomicInteger openEventStreams = new AtomicInteger();
     private final Optional<Supplier<String>> prometheusScrape;
     private final JsonBodies bodies = new JsonBodies();
@@ -125,6 +144,8 @@ public final class JobsHttpApi {
         this.anonymousRole = Optional.ofNullable(builder.anonymousRole);
         this.maxBodyBytes = builder.maxBodyBytes;
         this.maxEventStreams = builder.maxEventStreams;
+        this.maxConcurrentRequests = builder.maxConcurrentRequests;
+        this.inFlight = new Semaphore(builder.maxConcurrentRequests);
         this.prometheusScrape = Optional.ofNullable(builder.prometheusScrape);
         this.openApi = readOpenApi();
         route("GET", "/", null, (r, m) -> dashboard.page());
@@ -182,8 +203,48 @@ public final class JobsHttpApi {
         return routes.stream().map(r -> r.method + " " + r.template).toList();
     }
 
-    /** Answers one request. Never throws; never answers 500 for anything a client sent. */
+    /**
+     * Answers one request. Never throws; never answers 500 for anything a client sent. While {@link
+     * Builder#maxConcurrentRequests} requests are being answered, another gets {@code 503} with
+     * {@code Retry-After} at once instead of queueing behind them; {@code /health} and {@code
+     * /metrics} are always answered, so that an overloaded server still says how it is.
+     */
     public ApiResponse handle(ApiRequest request) {
+        if (ALWAYS_ANSWERED.contains(request.path())) {
+            return answer(request);
+        }
+        if (!inFlight.tryAcquire()) {
+            return shed(request);
+        }
+        try {
+            return answer(request);
+        } finally {
+            inFlight.release();
+        }
+    }
+
+    private ApiResponse shed(ApiRequest request) {
+        long shedSoFar = shedRequests.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastShedLog.get();
+        if (now - last >= SHED_LOG_EVERY.toNanos() && lastShedLog.compareAndSet(last, now)) {
+            log.warn(
+                    "overloaded: {} requests in progress, answering {} {} with 503 ({} shed since start)",
+                    maxConcurrentRequests,
+                    request.method(),
+                    request.path(),
+                    shedSoFar);
+        }
+        return problem(
+                503,
+                "Overloaded",
+                maxConcurrentRequests + " requests are in progress on this server; try again in a second or"
+                        + " another instance",
+                List.of(),
+                Map.of("Retry-After", "1"));
+    }
+
+    private ApiResponse answer(ApiRequest request) {
         try {
             return dispatch(request);
         } catch (ApiException e) {
@@ -870,6 +931,7 @@ public final class JobsHttpApi {
         private Role anonymousRole;
         private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private int maxEventStreams = DEFAULT_MAX_EVENT_STREAMS;
+        private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
         private Supplier<String> prometheusScrape;
 
         private Builder() {}
@@ -922,6 +984,19 @@ public final class JobsHttpApi {
                 throw new IllegalArgumentException("maxEventStreams must be at least 1, was " + value);
             }
             maxEventStreams = value;
+            return this;
+        }
+
+        /**
+         * Most requests answered at once (an event stream counts only while it opens; a long-polling
+         * acquire counts while it waits); one more gets {@code 503} with {@code Retry-After: 1}.
+         * Default {@link #DEFAULT_MAX_CONCURRENT_REQUESTS}.
+         */
+        public Builder maxConcurrentRequests(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maxConcurrentRequests must be at least 1, was " + value);
+            }
+            maxConcurrentRequests = value;
             return this;
         }
 
