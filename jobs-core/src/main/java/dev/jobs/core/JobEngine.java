@@ -989,6 +989,14 @@ public final class JobEngine implements AutoCloseable {
             return this;
         }
 
+        /** A queue named in a builder setting: its name must be one a job could carry. */
+        private static void requireQueueSetting(String name, String setting) {
+            if (!isQueueName(name)) {
+                throw new IllegalArgumentException(
+                        "queue name '" + name + "' of " + setting + " must match " + JobLimits.QUEUE_PATTERN);
+            }
+        }
+
         /**
          * Checks the settings and builds the engine (not started).
          *
@@ -1016,21 +1024,13 @@ public final class JobEngine implements AutoCloseable {
                 throw new IllegalArgumentException("workerId must not be blank");
             }
             concurrencyByQueue.forEach((name, concurrency) -> {
-                if (!QUEUE_NAME.matcher(name).matches()) {
-                    throw new IllegalArgumentException(
-                            "queue name '" + name + "' must match " + JobLimits.QUEUE_PATTERN);
-                }
+                requireQueueSetting(name, "queue");
                 if (concurrency < 1) {
                     throw new IllegalArgumentException(
                             "concurrency of queue '" + name + "' must be at least 1, was " + concurrency);
                 }
             });
-            queueLimits.keySet().forEach(name -> {
-                if (!QUEUE_NAME.matcher(name).matches()) {
-                    throw new IllegalArgumentException(
-                            "queue name '" + name + "' of queueLimits must match " + JobLimits.QUEUE_PATTERN);
-                }
-            });
+            queueLimits.keySet().forEach(name -> requireQueueSetting(name, "queueLimits"));
             handlers.keySet().forEach(type -> {
                 if (!Pattern.matches(JobLimits.TYPE_PATTERN, type)) {
                     throw new IllegalArgumentException("job type '" + type + "' must match " + JobLimits.TYPE_PATTERN);

@@ -146,6 +146,15 @@ abstract class HttpApiContractTest {
         assertThat(reply.body().toString()).doesNotContain("at dev.jobs").doesNotContain("Exception");
     }
 
+    /** Each body, PUT to {@code path} by an admin, is a 400 naming the field it maps to. */
+    private void assertEachPutIsRefusedNamingItsField(String path, Map<String, String> fieldByBody) throws Exception {
+        for (Map.Entry<String, String> bad : fieldByBody.entrySet()) {
+            Reply reply = call("PUT", path, ADMIN, bad.getKey());
+            assertProblem(reply, 400);
+            assertThat(fields(reply)).as(bad.getKey()).contains(bad.getValue());
+        }
+    }
+
     private static List<String> fields(Reply reply) {
         var fields = new ArrayList<String>();
         reply.body().path("errors").forEach(e -> fields.add(e.path("field").asText()));
@@ -607,11 +616,7 @@ abstract class HttpApiContractTest {
                 "{\"everyMs\":1000,\"job\":{\"type\":\"a\",\"queue\":\"Bad Queue\"}}", "job.queue",
                 "{\"everyMs\":1000,\"graceMs\":10,\"job\":{\"type\":\"a\"}}", "graceMs",
                 "{\"everyMs\":1000}", "job");
-        for (Map.Entry<String, String> bad : fieldByBody.entrySet()) {
-            Reply reply = call("PUT", "/api/recurring/broken", ADMIN, bad.getKey());
-            assertProblem(reply, 400);
-            assertThat(fields(reply)).as(bad.getKey()).contains(bad.getValue());
-        }
+        assertEachPutIsRefusedNamingItsField("/api/recurring/broken", fieldByBody);
         Reply badName = call("PUT", "/api/recurring/Not.A.Name", ADMIN, "{\"everyMs\":1000,\"job\":{\"type\":\"a\"}}");
         assertProblem(badName, 400);
         assertThat(fields(badName)).containsExactly("name");
@@ -676,11 +681,7 @@ abstract class HttpApiContractTest {
                 "{\"maxStarts\":{\"starts\":5,\"perMs\":10}}", "maxStarts.perMs",
                 "{\"maxStarts\":{\"perMs\":1000}}", "maxStarts.starts",
                 "{\"maxRunning\":\"many\"}", "maxRunning");
-        for (Map.Entry<String, String> bad : fieldByBody.entrySet()) {
-            Reply reply = call("PUT", "/api/queues/partner/limits", ADMIN, bad.getKey());
-            assertProblem(reply, 400);
-            assertThat(fields(reply)).as(bad.getKey()).contains(bad.getValue());
-        }
+        assertEachPutIsRefusedNamingItsField("/api/queues/partner/limits", fieldByBody);
         Reply badName = call("PUT", "/api/queues/Bad%20Queue/limits", ADMIN, "{\"maxRunning\":1}");
         assertProblem(badName, 400);
         assertThat(fields(badName)).containsExactly("name");

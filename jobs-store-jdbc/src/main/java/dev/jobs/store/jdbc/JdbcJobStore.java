@@ -129,6 +129,13 @@ public final class JdbcJobStore implements JobStore {
             + " WHERE <claimable_now> AND <requested> AND run_at <= :now"
             + " ORDER BY <claim_order> LIMIT :max";
 
+    /**
+     * The limit rows of the requested queues ({@code <queues>}) that are not paused: the limited
+     * queues a claim or a look for work deals with.
+     */
+    private static final String REQUESTED_LIMITED_QUEUES = "SELECT * FROM <queue_limit> WHERE queue IN (<queues>)"
+            + " AND queue NOT IN (SELECT queue FROM <paused_queue>)";
+
     /** Jobs at or past a {@link ClaimFloors floor} of the claim order (bound by {@link #bindFloor}). */
     private static final String FROM_FLOOR =
             " AND (priority, run_at, id) >= (:floor_priority, :floor_run_at, :floor_id)";
@@ -718,8 +725,7 @@ public final class JdbcJobStore implements JobStore {
         }
         return inTransaction(h -> {
             Instant now = now();
-            List<LimitRow> limited = h.createQuery("SELECT * FROM <queue_limit> WHERE queue IN (<queues>)"
-                            + " AND queue NOT IN (SELECT queue FROM <paused_queue>) ORDER BY queue FOR UPDATE")
+            List<LimitRow> limited = h.createQuery(REQUESTED_LIMITED_QUEUES + " ORDER BY queue FOR UPDATE")
                     .bindList("queues", requested)
                     .map((rs, ctx) -> LimitRow.read(rs))
                     .list();
@@ -793,35 +799,31 @@ public final class JdbcJobStore implements JobStore {
 
     /** The candidates of a claim on one limited queue, without the jobs of {@code saturated} keys. */
     private String limitedCandidates(boolean amongIds, Set<String> saturated) {
-        String keys =
-                saturated.isEmpty() ? "" : " AND (concurrency_key IS NULL OR concurrency_key NOT IN (<saturated>))";
         return (amongIds ? CLAIM_CANDIDATES_AMONG_IDS : CLAIM_CANDIDATES)
                 .replace("<claimable_now>", dialect.claimable())
                 .replace("<requested>", "queue IN (<queues>)")
                 .replace("<claim_order>", dialect.claimOrder(true))
-                .replace(" AND run_at <= :now", " AND run_at <= :now" + keys);
+                .replace(" AND run_at <= :now", " AND run_at <= :now" + keysAllowed(saturated));
+    }
+
+    /** Leaves out jobs of the {@code saturated} keys (bound as {@code <saturated>}); jobs without a key stay in. */
+    private static String keysAllowed(Set<String> saturated) {
+        return saturated.isEmpty() ? "" : " AND (concurrency_key IS NULL OR concurrency_key NOT IN (<saturated>))";
     }
 
     /** What a limited queue lets a claim start now: its limits, its bucket and its running jobs. */
     private QueueAllowance allowance(Handle h, LimitRow row, Instant now) {
-        var runningByKey = new HashMap<String, Integer>();
-        int[] running = {0};
         // The lease index holds exactly the running jobs, however large the backlog.
-        h.createQuery("SELECT concurrency_key, COUNT(*) AS running FROM <job>"
+        var runningPerKey = h.createQuery("SELECT concurrency_key, COUNT(*) AS running FROM <job>"
                         + " WHERE state = 'RUNNING' AND lease_expires_at IS NOT NULL AND queue = :queue"
                         + " GROUP BY concurrency_key")
                 .bind("queue", row.queue())
-                .map((rs, ctx) -> {
-                    String key = rs.getString("concurrency_key");
-                    int n = rs.getInt("running");
-                    running[0] += n;
-                    if (key != null) {
-                        runningByKey.put(key, n);
-                    }
-                    return n;
-                })
+                .map((rs, ctx) -> Map.entry(Optional.ofNullable(rs.getString("concurrency_key")), rs.getInt("running")))
                 .list();
-        return new QueueAllowance(row.limits(), Optional.of(row.bucket()), running[0], runningByKey, now);
+        var runningByKey = new HashMap<String, Integer>();
+        runningPerKey.forEach(entry -> entry.getKey().ifPresent(key -> runningByKey.put(key, entry.getValue())));
+        int running = runningPerKey.stream().mapToInt(Map.Entry::getValue).sum();
+        return new QueueAllowance(row.limits(), Optional.of(row.bucket()), running, runningByKey, now);
     }
 
     private void bindFloor(Query query, Optional<ClaimFloors.Key> floor) {
@@ -1212,8 +1214,7 @@ public final class JdbcJobStore implements JobStore {
                 bindFloor(query, floor);
                 earliest = query.map((rs, ctx) -> readEarliest(rs)).findOne();
             }
-            List<LimitRow> limited = h.createQuery("SELECT * FROM <queue_limit> WHERE queue IN (<queues>)"
-                            + " AND queue NOT IN (SELECT queue FROM <paused_queue>)")
+            List<LimitRow> limited = h.createQuery(REQUESTED_LIMITED_QUEUES)
                     .bindList("queues", List.copyOf(queues))
                     .map((rs, ctx) -> LimitRow.read(rs))
                     .list();
@@ -1225,9 +1226,7 @@ public final class JdbcJobStore implements JobStore {
                 }
                 Set<String> saturated = allowance.saturatedKeys();
                 String claimable = " FROM <job> WHERE " + dialect.claimable() + " AND queue IN (<queues>)"
-                        + (saturated.isEmpty()
-                                ? ""
-                                : " AND (concurrency_key IS NULL OR concurrency_key NOT IN (<saturated>))");
+                        + keysAllowed(saturated);
                 Query query = earliestClaimable(h, claimable, now).bindList("queues", List.of(row.queue()));
                 if (!saturated.isEmpty()) {
                     query.bindList("saturated", List.copyOf(saturated));
