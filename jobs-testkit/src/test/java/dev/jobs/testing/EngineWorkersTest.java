@@ -3,11 +3,16 @@ package dev.jobs.testing;
 import static dev.jobs.testing.JobAssert.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jobs.core.Attempt;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobSpec;
+import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.memory.InMemoryJobStore;
+import dev.jobs.core.spi.JobStore;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
@@ -135,6 +140,56 @@ class EngineWorkersTest {
         assertThat(after).isReady().hasAttempts(0);
         assertThat(after.leaseOwner()).isEmpty();
         assertThat(store.workers()).isEmpty();
+    }
+
+    @Test
+    void handlerCutOffFromTheStorePastItsLeaseIsStoppedAndTheJobRunsAgain() throws Exception {
+        var cut = new AtomicBoolean();
+        JobStore unreachable = (JobStore) Proxy.newProxyInstance(
+                JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class}, (proxy, method, args) -> {
+                    if (cut.get() && method.getName().equals("heartbeat")) {
+                        throw new StoreUnavailableException("the network is cut", null);
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        var stopped = new CountDownLatch(1);
+        var attempts = new AtomicInteger();
+        engine = JobEngine.builder()
+                .store(unreachable)
+                .leaseDuration(Duration.ofSeconds(2))
+                .reclaimInterval(Duration.ofMillis(200))
+                .register("long", ctx -> {
+                    if (attempts.incrementAndGet() > 1) {
+                        return "second attempt";
+                    }
+                    cut.set(true);
+                    try {
+                        new CountDownLatch(1).await();
+                    } catch (InterruptedException e) {
+                        stopped.countDown();
+                        cut.set(false);
+                        throw e;
+                    }
+                    return "never";
+                })
+                .build()
+                .start();
+        long start = System.nanoTime();
+        Job job = engine.enqueue(JobSpec.of("long"));
+
+        await(stopped);
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+                .as("stopped once the lease lapsed, not before")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+        Job after = engine.await(job.id(), WAIT);
+        assertThat(after).isSucceeded().hasAttempts(2);
+        assertThat(after.attempts().get(0).outcome())
+                .as("the cut-off attempt, reclaimed")
+                .isEqualTo(Attempt.Outcome.FAILED);
     }
 
     @Test

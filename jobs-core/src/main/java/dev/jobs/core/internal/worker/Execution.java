@@ -56,10 +56,27 @@ final class Execution {
         return finished.await(nanos, TimeUnit.NANOSECONDS);
     }
 
-    void interrupt() {
+    /** Whether the handler has returned or thrown: the outcome is being recorded, or has been. */
+    private boolean handlerReturned;
+
+    /**
+     * Interrupts the handler, unless it has returned: an interrupt meant for the handler must not
+     * land on the thread while it records the outcome, where it would break the store's connection.
+     */
+    synchronized void interrupt() {
         Thread running = thread;
-        if (running != null) {
+        if (running != null && !handlerReturned) {
             running.interrupt();
         }
+    }
+
+    /** Called by the handler's thread once the handler is done; clears an interrupt meant for it. */
+    synchronized void handlerReturned() {
+        handlerReturned = true;
+        Thread.interrupted();
+    }
+
+    synchronized boolean hasHandlerReturned() {
+        return handlerReturned;
     }
 }

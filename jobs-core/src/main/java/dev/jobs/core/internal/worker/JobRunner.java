@@ -164,6 +164,19 @@ public final class JobRunner implements AutoCloseable {
             log.warn("job {} ({}): {}; stopping its handler", execution.job.id(), execution.job.type(), e.getMessage());
             execution.interrupt();
         } catch (RuntimeException e) {
+            if (!now.isBefore(execution.leaseExpiresAt)) {
+                // Cut off from the store past the lease: another worker may own the job by now.
+                execution.leaseLost = true;
+                log.warn(
+                        "job {} ({}): its lease lapsed at {} while heartbeats failed ({}); stopping its handler,"
+                                + " the job runs again elsewhere",
+                        execution.job.id(),
+                        execution.job.type(),
+                        execution.leaseExpiresAt,
+                        e.toString());
+                execution.interrupt();
+                return;
+            }
             // The lease outlasts a few missed heartbeats; try again soon, not at every tick.
             execution.nextHeartbeatAt = now.plus(
                     STORE_RETRY_MAX.compareTo(settings.heartbeatInterval()) < 0
@@ -279,7 +292,7 @@ public final class JobRunner implements AutoCloseable {
         } catch (Throwable failure) {
             return new AttemptResult(null, failure);
         } finally {
-            Thread.interrupted(); // an interrupt aimed at the handler must not disturb recording
+            execution.handlerReturned(); // an interrupt aimed at the handler must not disturb recording
         }
     }
 

@@ -34,6 +34,9 @@ public final class WorkerPool implements AutoCloseable {
     /** After a failed acquisition, wait this long before trying again, so a down store is not hammered. */
     private static final Duration ACQUIRE_ERROR_BACKOFF = Duration.ofSeconds(1);
 
+    /** At shutdown, how long outcomes already being recorded may take before their leases are given back anyway. */
+    private static final Duration RECORDING_GRACE = Duration.ofSeconds(5);
+
     private final JobQueue queue;
     private final JobStore store;
     private final JobRunner runner;
@@ -197,6 +200,7 @@ public final class WorkerPool implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        awaitOutcomesBeingRecorded();
         List<Execution> unfinished = List.copyOf(runner.active());
         if (!unfinished.isEmpty()) {
             log.info(
@@ -212,6 +216,24 @@ public final class WorkerPool implements AutoCloseable {
             log.warn("could not remove worker {} from the registry; it ages out", settings.workerId(), e);
         }
         log.info("worker {} stopped", settings.workerId());
+    }
+
+    /**
+     * Lets outcomes already being written land: giving those leases back instead would run jobs
+     * again that have already run. Bounded, for a store that does not answer.
+     */
+    private void awaitOutcomesBeingRecorded() {
+        long deadline = System.nanoTime() + RECORDING_GRACE.toNanos();
+        try {
+            for (Execution execution : runner.active()) {
+                long left = deadline - System.nanoTime();
+                if (execution.hasHandlerReturned() && (left <= 0 || !execution.awaitFinished(left))) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void joinQuietly(Thread thread, Duration timeout) {
