@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * H2 2.x, the embedded default: native uuid; insert-if-absent through the standard {@code MERGE};
@@ -53,11 +53,11 @@ final class H2Dialect extends SqlDialect {
     }
 
     @Override
-    <T> T migrateExclusively(Jdbi jdbi, String lock, HandleCallback<T, RuntimeException> migration) {
+    <T> T migrateExclusively(Handle handle, String lock, HandleCallback<T, RuntimeException> migration) {
         ReentrantLock held = MIGRATION_LOCKS.computeIfAbsent(lock, name -> new ReentrantLock());
         held.lock();
         try {
-            return jdbi.withHandle(migration);
+            return migration.withHandle(handle);
         } finally {
             held.unlock();
         }

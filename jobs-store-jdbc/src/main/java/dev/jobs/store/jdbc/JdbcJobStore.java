@@ -2134,6 +2134,14 @@ public final class JdbcJobStore implements JobStore {
         /** Connections in a pool the store creates itself. */
         public static final int DEFAULT_POOL_SIZE = 10;
 
+        /**
+         * The longest the store's own pool waits for the database to answer one statement, or to
+         * open a connection. Every statement of the store's is short; one that waits longer is on a
+         * connection the network has cut, and without a limit it would wait for ever: heartbeats,
+         * claims and outcomes stuck behind it while leases lapse.
+         */
+        public static final Duration DEFAULT_NETWORK_TIMEOUT = Duration.ofSeconds(30);
+
         private DataSource dataSource;
         private String jdbcUrl;
         private String username;
@@ -2150,8 +2158,24 @@ public final class JdbcJobStore implements JobStore {
         private String listenJdbcUrl;
         private String listenUsername;
         private String listenPassword;
+        private Duration networkTimeout = DEFAULT_NETWORK_TIMEOUT;
 
         private Builder() {}
+
+        /**
+         * See {@link #DEFAULT_NETWORK_TIMEOUT}; {@link Duration#ZERO} waits for ever. For the pool
+         * the store creates from a PostgreSQL or MariaDB/MySQL {@code jdbcUrl}; a host's {@code
+         * dataSource} keeps its own settings. Schema migrations run without it.
+         */
+        public Builder networkTimeout(Duration value) {
+            Objects.requireNonNull(value, "networkTimeout");
+            if (value.isNegative() || (!value.isZero() && value.toMillis() < 1000)) {
+                throw new IllegalArgumentException(
+                        "networkTimeout must be zero (none) or at least one second, was " + value);
+            }
+            networkTimeout = value;
+            return this;
+        }
 
         /** Use the host's pool; the store leaves it open on close. */
         public Builder dataSource(DataSource value) {
@@ -2241,6 +2265,38 @@ public final class JdbcJobStore implements JobStore {
         }
 
         /**
+         * Bounds each wait on the network, in the driver's own terms (a setting in the URL wins),
+         * and has the server end a session left idle inside a transaction for as long: a worker cut
+         * off in the middle of a transaction would otherwise hold its row locks until the server's
+         * TCP keepalive gives up on it, hours later, and the jobs it locked could not be reclaimed.
+         */
+        private void limitNetworkWaits(HikariConfig config) {
+            if (networkTimeout.isZero()) {
+                return;
+            }
+            long millis = networkTimeout.toMillis();
+            if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+                String seconds = Long.toString(networkTimeout.toSeconds());
+                config.addDataSourceProperty("socketTimeout", seconds);
+                config.addDataSourceProperty("connectTimeout", seconds);
+                config.addDataSourceProperty("tcpKeepAlive", "true");
+                if (!behindTransactionPooler) {
+                    // A pooler in transaction mode would carry a session setting over to other clients.
+                    config.setConnectionInitSql("SET idle_in_transaction_session_timeout = " + millis);
+                }
+            } else if (jdbcUrl.startsWith("jdbc:mariadb:") || jdbcUrl.startsWith("jdbc:mysql:")) {
+                config.addDataSourceProperty("socketTimeout", Long.toString(millis));
+                config.addDataSourceProperty("connectTimeout", Long.toString(millis));
+                if (jdbcUrl.startsWith("jdbc:mariadb:")) {
+                    // MariaDB's own variable (10.3 and later); MySQL has none like it.
+                    config.setConnectionInitSql(
+                            "SET SESSION idle_transaction_timeout = " + Math.max(1, networkTimeout.toSeconds()));
+                }
+            }
+            config.setConnectionTimeout(millis);
+        }
+
+        /**
          * Connects, checks the database is one the store supports, and migrates the schema.
          *
          * @throws IllegalArgumentException naming the setting that is wrong
@@ -2266,6 +2322,7 @@ public final class JdbcJobStore implements JobStore {
                 config.setPassword(password);
                 config.setMaximumPoolSize(poolSize);
                 config.setPoolName("jobs-" + tablePrefix.replace("_", ""));
+                limitNetworkWaits(config);
                 if (behindTransactionPooler) {
                     // PgBouncer before 1.21 cannot follow named statements across server connections;
                     // a prepareThreshold in the URL (for a pooler that can) wins over this.

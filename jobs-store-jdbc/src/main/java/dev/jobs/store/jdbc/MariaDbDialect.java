@@ -5,7 +5,6 @@ import java.sql.Types;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * MySQL 8 and MariaDB 10.6+: UUIDs as {@code char(36)} text (which sorts like the UUID), {@code
@@ -52,18 +51,16 @@ final class MariaDbDialect extends SqlDialect {
 
     /** Under a named lock held by the migrating connection (its DDL commits statement by statement). */
     @Override
-    <T> T migrateExclusively(Jdbi jdbi, String lock, HandleCallback<T, RuntimeException> migration) {
-        return jdbi.withHandle(handle -> {
-            lockMigrations(handle, lock);
-            try {
-                return migration.withHandle(handle);
-            } finally {
-                handle.createQuery("SELECT RELEASE_LOCK(:lock)")
-                        .bind("lock", lock)
-                        .mapTo(Integer.class)
-                        .one();
-            }
-        });
+    <T> T migrateExclusively(Handle handle, String lock, HandleCallback<T, RuntimeException> migration) {
+        lockMigrations(handle, lock);
+        try {
+            return migration.withHandle(handle);
+        } finally {
+            handle.createQuery("SELECT RELEASE_LOCK(:lock)")
+                    .bind("lock", lock)
+                    .mapTo(Integer.class)
+                    .one();
+        }
     }
 
     private static void lockMigrations(Handle handle, String lock) {

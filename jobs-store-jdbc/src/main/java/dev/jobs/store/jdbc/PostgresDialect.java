@@ -13,7 +13,6 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
-import org.jdbi.v3.core.Jdbi;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -232,8 +231,8 @@ final class PostgresDialect extends SqlDialect {
      * session lock taken through one could be released on another connection, or never.
      */
     @Override
-    <T> T migrateExclusively(Jdbi jdbi, String lock, HandleCallback<T, RuntimeException> migration) {
-        return jdbi.inTransaction(handle -> {
+    <T> T migrateExclusively(Handle session, String lock, HandleCallback<T, RuntimeException> migration) {
+        return session.inTransaction(handle -> {
             handle.createQuery("SELECT pg_advisory_xact_lock(hashtext(:lock))")
                     .bind("lock", lock)
                     .map((rs, ctx) -> true) // the function returns void: only the row matters

@@ -3,12 +3,16 @@ package dev.jobs.store.jdbc;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.IntSupplier;
+import org.jdbi.v3.core.ConnectionException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -59,7 +63,36 @@ final class SchemaMigrator {
     /** Brings the schema up to date; returns how many migrations it applied. */
     int migrate() {
         String lock = "jobs-schema-" + prefix;
-        return dialect.migrateExclusively(jdbi, lock, this::applyMissing);
+        return jdbi.withHandle(handle -> withoutNetworkTimeout(
+                handle.getConnection(), () -> dialect.migrateExclusively(handle, lock, this::applyMissing)));
+    }
+
+    /**
+     * Runs {@code migration} with the connection's network timeout lifted: building an index on a
+     * big table, or waiting for another instance's migration, may rightly take longer than any
+     * answer of the store's everyday statements.
+     */
+    private static int withoutNetworkTimeout(Connection connection, IntSupplier migration) {
+        int timeout;
+        try {
+            timeout = connection.getNetworkTimeout();
+            if (timeout > 0) {
+                connection.setNetworkTimeout(Runnable::run, 0);
+            }
+        } catch (SQLException e) {
+            throw new ConnectionException(e);
+        }
+        try {
+            return migration.getAsInt();
+        } finally {
+            if (timeout > 0) {
+                try {
+                    connection.setNetworkTimeout(Runnable::run, timeout);
+                } catch (SQLException e) {
+                    log.warn("could not restore the network timeout of a connection after migrating", e);
+                }
+            }
+        }
     }
 
     private int applyMissing(Handle handle) {

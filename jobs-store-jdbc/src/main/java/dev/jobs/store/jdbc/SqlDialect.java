@@ -18,7 +18,6 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * What differs between the databases the JDBC store runs on, and nothing else: every statement the
@@ -196,10 +195,10 @@ abstract class SqlDialect {
     }
 
     /**
-     * Runs {@code migration} once no other instance is migrating the schema named {@code lock}, and
-     * holds the others off until it is done.
+     * Runs {@code migration} on {@code handle} once no other instance is migrating the schema named
+     * {@code lock}, and holds the others off until it is done.
      */
-    abstract <T> T migrateExclusively(Jdbi jdbi, String lock, HandleCallback<T, RuntimeException> migration);
+    abstract <T> T migrateExclusively(Handle handle, String lock, HandleCallback<T, RuntimeException> migration);
 
     /**
      * Whether a failed transaction can simply be run again: a serialization failure or a deadlock
