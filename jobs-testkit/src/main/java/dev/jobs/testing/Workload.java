@@ -11,25 +11,28 @@ import dev.jobs.core.JobsException;
 import dev.jobs.core.Outcome;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * A realistic mixed workload with a known right answer, for proving a store or a cluster of
  * engines: plain jobs, flaky jobs that succeed after retries, doomed jobs that fail for good, and
  * DAGs (fan-out, fan-in) a fifth of whose roots fail so that the cascade cancels the rest. The
- * handlers write every execution to a ledger; {@link #verify} then checks, from the stored jobs and
+ * handlers write every execution to a ledger; {@link #audit} then checks, from the stored jobs and
  * the ledger, that every job ended as its handler and policy dictate, that each success is recorded
  * exactly once, and that no two executions of one job overlapped.
  *
  * <p>Deterministic for a seed: which job does what is fixed before anything runs. Thread-safe
- * while running (the ledger is a concurrent queue); set up and verify from one thread.
+ * while running (the ledger is a concurrent queue); set up and audit from one thread.
  */
 public final class Workload {
     /** The handler type of the workload's jobs. */
@@ -41,17 +44,26 @@ public final class Workload {
     private static final int GRAPH_SIZE = 5;
 
     /**
-     * One execution of a handler.
+     * One execution of a handler, written when the handler returns or throws: an execution cut
+     * short by its process dying leaves no entry.
      *
      * @param jobId the job
      * @param attempt its attempt number
-     * @param worker which engine ran it
-     * @param startNanos when the handler started ({@link System#nanoTime()})
+     * @param worker the worker that ran it, as the store names it
+     * @param leaseToken the lease it ran under
+     * @param startNanos when the handler started ({@link System#nanoTime()}, which on one machine
+     *     all processes share)
      * @param endNanos when it ended
      * @param succeeded whether it returned a result
      */
     public record Execution(
-            UUID jobId, int attempt, String worker, long startNanos, long endNanos, boolean succeeded) {}
+            UUID jobId,
+            int attempt,
+            String worker,
+            UUID leaseToken,
+            long startNanos,
+            long endNanos,
+            boolean succeeded) {}
 
     private enum Plan {
         SUCCEED,
@@ -66,6 +78,7 @@ public final class Workload {
     private final Map<UUID, JobState> expectedState = new HashMap<>();
     private final Map<UUID, Integer> expectedAttempts = new HashMap<>();
     private int maxAttempts = 3;
+    private Duration handlerTime = Duration.ZERO;
     private boolean claimsMayBeLost;
 
     /**
@@ -86,9 +99,23 @@ public final class Workload {
         return seed;
     }
 
-    /** The attempt limit of the independent jobs (default 3); doomed ones use all of it. */
+    /** How many jobs the workload creates. */
+    public int jobs() {
+        return jobs;
+    }
+
+    /** The attempt limit of every job that may fail (default 3); doomed ones use all of it. */
     public Workload withMaxAttempts(int attempts) {
         maxAttempts = attempts;
+        return this;
+    }
+
+    /**
+     * How long each execution works before it ends (default none), so that faults find handlers
+     * running. Carried in the payload: engines in other processes need not be told.
+     */
+    public Workload withHandlerTime(Duration time) {
+        handlerTime = time;
         return this;
     }
 
@@ -102,18 +129,36 @@ public final class Workload {
         return this;
     }
 
-    /** Registers the workload's handlers, which record to the ledger under {@code worker}. */
-    public JobEngine.Builder registerHandlers(JobEngine.Builder builder, String worker) {
+    /** Registers the workload's handlers, which record to this workload's ledger. */
+    public JobEngine.Builder registerHandlers(JobEngine.Builder builder) {
+        return registerHandlers(builder, ledger::add);
+    }
+
+    /**
+     * Registers the workload's handlers on an engine that records elsewhere: in another process, to
+     * a ledger that process keeps and {@link #audit(Function, Collection, Set)} later reads.
+     */
+    public static JobEngine.Builder registerHandlers(JobEngine.Builder builder, Consumer<Execution> ledger) {
         return builder.register(WORK, JsonNode.class, ctx -> {
                     long start = System.nanoTime();
                     Plan plan = Plan.valueOf(ctx.payload().get("plan").asText());
                     boolean fails = plan == Plan.DOOMED
                             || ctx.attempt() <= ctx.payload().path("failFirst").asInt(0);
-                    ledger.add(new Execution(ctx.jobId(), ctx.attempt(), worker, start, System.nanoTime(), !fails));
+                    String worker = ctx.job().leaseOwner().orElseThrow();
+                    UUID lease = ctx.job().leaseToken().orElseThrow();
+                    try {
+                        Thread.sleep(ctx.payload().path("millis").asLong(0));
+                    } catch (InterruptedException stopped) {
+                        ledger.accept(new Execution(
+                                ctx.jobId(), ctx.attempt(), worker, lease, start, System.nanoTime(), false));
+                        throw stopped;
+                    }
+                    ledger.accept(
+                            new Execution(ctx.jobId(), ctx.attempt(), worker, lease, start, System.nanoTime(), !fails));
                     if (fails) {
                         throw new IllegalStateException("planned failure on attempt " + ctx.attempt());
                     }
-                    return Map.of("attempt", ctx.attempt());
+                    return Map.of("attempt", ctx.attempt(), "worker", worker);
                 })
                 .register(DISCARD, ctx -> Outcome.discard("planned failure of a graph root"));
     }
@@ -145,7 +190,7 @@ public final class Workload {
             int roll = random.nextInt(10);
             Plan plan = roll < 7 ? Plan.SUCCEED : roll < 9 ? Plan.FLAKY : Plan.DOOMED;
             int failFirst = plan == Plan.FLAKY ? 1 + random.nextInt(2) : 0;
-            batch.add(work(plan, failFirst).withMaxAttempts(maxAttempts));
+            batch.add(work(plan, failFirst));
             plans.add(new int[] {plan.ordinal(), failFirst});
             if (batch.size() == 1000 || i == singles - 1) {
                 List<Job> created = engine.enqueueAll(batch);
@@ -167,8 +212,9 @@ public final class Workload {
         expectedAttempts.put(job.id(), attempts);
     }
 
-    private static JobSpec work(Plan plan, int failFirst) {
-        return JobSpec.of(WORK, Map.of("plan", plan.name(), "failFirst", failFirst));
+    private JobSpec work(Plan plan, int failFirst) {
+        return JobSpec.of(WORK, Map.of("plan", plan.name(), "failFirst", failFirst, "millis", handlerTime.toMillis()))
+                .withMaxAttempts(maxAttempts);
     }
 
     /**
@@ -206,44 +252,51 @@ public final class Workload {
      * @param stored the job as the store holds it now
      */
     public List<String> verify(Function<UUID, Job> stored, int limit) {
-        var problems = new ArrayList<String>();
+        List<String> problems = audit(id -> Optional.ofNullable(stored.apply(id)), ledger, Set.of())
+                .problems();
+        return problems.subList(0, Math.min(limit, problems.size()));
+    }
+
+    /**
+     * The audit of a run whose ledger this workload kept, with no worker faulted.
+     *
+     * @param stored the job as the store holds it now; empty if the store has no such job
+     */
+    public Audit audit(Function<UUID, Optional<Job>> stored) {
+        return audit(stored, ledger, Set.of());
+    }
+
+    /**
+     * The audit of a run: each job against the store and the ledger. A worker in {@code faulted}
+     * was killed, paused or cut off while it ran: its executions may have ended unrecorded and may
+     * have lost their leases, so a success of its that the store does not hold is a run repeated
+     * after a fault, and another execution may overlap one of its. The same from any other worker
+     * is a violation.
+     *
+     * @param stored the job as the store holds it now; empty if the store has no such job
+     * @param executions the ledger
+     * @param faulted the workers that faults hit
+     */
+    public Audit audit(Function<UUID, Optional<Job>> stored, Collection<Execution> executions, Set<String> faulted) {
+        var tally = new Audit.Tally(faulted);
         var byJob = new HashMap<UUID, List<Execution>>();
-        ledger.forEach(
+        executions.forEach(
                 e -> byJob.computeIfAbsent(e.jobId(), id -> new ArrayList<>()).add(e));
+        boolean attemptsMayExceed = claimsMayBeLost || !faulted.isEmpty();
         for (var entry : expectedState.entrySet()) {
             UUID id = entry.getKey();
-            Job job = stored.apply(id);
+            Optional<Job> job = stored.apply(id);
+            if (job.isEmpty()) {
+                tally.lost(id + ": accepted but not in the store");
+                continue;
+            }
             List<Execution> runs = new ArrayList<>(byJob.getOrDefault(id, List.of()));
-            long successes = runs.stream().filter(Execution::succeeded).count();
-            long expectedSuccesses = entry.getValue() == JobState.SUCCEEDED ? 1 : 0;
-            int expected = expectedAttempts.get(id);
-            boolean attemptsRight = claimsMayBeLost
-                    ? job.attempt() >= expected && job.attempt() >= runs.size()
-                    : job.attempt() == expected;
-            if (job.state() != entry.getValue() || !attemptsRight || successes != expectedSuccesses) {
-                problems.add(id + ": " + job.state() + " after " + job.attempt() + " attempts with " + successes
-                        + " successes; expected " + entry.getValue() + " after " + expectedAttempts.get(id));
-            }
-            runs.sort(Comparator.comparingLong(Execution::startNanos));
-            for (int i = 1; i < runs.size(); i++) {
-                if (runs.get(i).startNanos() < runs.get(i - 1).endNanos()) {
-                    problems.add(id + ": attempt " + runs.get(i).attempt() + " on "
-                            + runs.get(i).worker() + " overlapped attempt "
-                            + runs.get(i - 1).attempt() + " on "
-                            + runs.get(i - 1).worker());
-                }
-            }
-            if (runs.stream().map(Execution::attempt).distinct().count() != runs.size()) {
-                problems.add(id + ": an attempt number ran twice: " + runs);
-            }
-            if (problems.size() >= limit) {
-                break;
-            }
+            tally.check(job.get(), entry.getValue(), expectedAttempts.get(id), attemptsMayExceed, runs);
         }
         if (expectedState.size() != jobs) {
-            problems.add("expected " + jobs + " jobs but created " + expectedState.size());
+            tally.lost("expected " + jobs + " jobs but created " + expectedState.size());
         }
-        return problems;
+        return tally.result(expectedState.size(), executions.size());
     }
 
     /** The executions recorded so far. */

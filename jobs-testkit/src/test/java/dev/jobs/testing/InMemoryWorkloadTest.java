@@ -23,8 +23,7 @@ class InMemoryWorkloadTest {
                 .queue("default", 16)
                 .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(1)))
                 .pollInterval(Duration.ofMillis(50));
-        try (JobEngine engine =
-                workload.registerHandlers(builder, "engine-1").build().start()) {
+        try (JobEngine engine = workload.registerHandlers(builder).build().start()) {
             workload.enqueue(engine);
             workload.awaitFinished(engine, Duration.ofMinutes(3));
 

@@ -57,7 +57,7 @@ class RedisLossWorkloadTest {
                     .queue("default", 8)
                     .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(10)));
             engines.add(
-                    workload.registerHandlers(builder, "engine-" + i).build().start());
+                    workload.registerHandlers(builder).build().start());
         }
     }
 

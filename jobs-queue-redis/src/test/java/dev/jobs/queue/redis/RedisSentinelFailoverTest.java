@@ -56,7 +56,7 @@ class RedisSentinelFailoverTest {
                 .workerId("engine")
                 .queue("default", 8)
                 .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(10)));
-        engine = workload.registerHandlers(builder, "engine").build().start();
+        engine = workload.registerHandlers(builder).build().start();
         workload.enqueue(engine);
 
         awaitFinishedAtLeast(500);

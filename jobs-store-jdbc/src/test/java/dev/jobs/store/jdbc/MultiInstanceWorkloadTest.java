@@ -61,8 +61,7 @@ abstract class MultiInstanceWorkloadTest {
                     .queue("default", 8)
                     .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(10)))
                     .pollInterval(Duration.ofMillis(50));
-            engines.add(
-                    workload.registerHandlers(builder, "engine-" + i).build().start());
+            engines.add(workload.registerHandlers(builder).build().start());
         }
 
         workload.enqueue(engines.get(0));

@@ -50,7 +50,7 @@ class PostgresRestartTest {
                 .reclaimInterval(Duration.ofMillis(500))
                 .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(10)))
                 .pollInterval(Duration.ofMillis(50));
-        engine = workload.registerHandlers(builder, "engine").build().start();
+        engine = workload.registerHandlers(builder).build().start();
         workload.enqueue(engine);
         awaitExecutions(workload, 500);
 

@@ -1,5 +1,6 @@
 package dev.jobs.store.jdbc;
 
+import java.net.InetSocketAddress;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -9,6 +10,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -63,6 +66,31 @@ public final class TestDatabase {
             builder.behindTransactionPooler(true);
             return listenDirectly ? builder.listenJdbcUrl(url, user, password) : builder;
         });
+    }
+
+    private static final Pattern SERVER = Pattern.compile("^(jdbc:[a-z]+://)([^/:]+):(\\d+)(/.*)$");
+
+    /** The host and port of the server, for a proxy to put itself in front of. */
+    public InetSocketAddress server() {
+        Matcher m = SERVER.matcher(url);
+        if (!m.matches()) {
+            throw new IllegalStateException(url + " names no host and port");
+        }
+        return InetSocketAddress.createUnresolved(m.group(2), Integer.parseInt(m.group(3)));
+    }
+
+    /** The same database and tables reached on {@code port} of the loopback interface, where a proxy listens. */
+    public TestDatabase through(int port) {
+        Matcher m = SERVER.matcher(url);
+        if (!m.matches()) {
+            throw new IllegalStateException(url + " names no host and port");
+        }
+        return new TestDatabase(m.group(1) + "127.0.0.1:" + port + m.group(4), user, password, prefix, options);
+    }
+
+    /** The JDBC URL, user and password, for an engine in another process. */
+    public List<String> connection() {
+        return List.of(url, user, password);
     }
 
     /**
@@ -126,7 +154,7 @@ public final class TestDatabase {
     }
 
     /** A store's builder on this instance's database and tables, not yet built. */
-    JdbcJobStore.Builder builder() {
+    public JdbcJobStore.Builder builder() {
         return options.apply(JdbcJobStore.builder().jdbcUrl(url, user, password).tablePrefix(prefix));
     }
 
@@ -171,7 +199,7 @@ public final class TestDatabase {
     }
 
     /** The table prefix this instance works under. */
-    String prefix() {
+    public String prefix() {
         return prefix;
     }
 
