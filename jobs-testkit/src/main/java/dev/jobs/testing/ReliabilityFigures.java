@@ -80,8 +80,17 @@ public final class ReliabilityFigures {
 
     /** The longest time from a fault to the work going on as before. */
     public ReliabilityFigures recovered(Duration time) {
-        values.put("recovery", String.format("%.1f s", time.toMillis() / 1000.0));
+        values.put("recovery", seconds(time));
         return this;
+    }
+
+    /** A time the scenario measured, in seconds. */
+    public ReliabilityFigures figure(String name, Duration time) {
+        return figure(name, (Object) seconds(time));
+    }
+
+    private static String seconds(Duration time) {
+        return String.format("%.1f s", time.toMillis() / 1000.0);
     }
 
     /** Any other figure the scenario measured. */

@@ -56,8 +56,7 @@ class RedisLossWorkloadTest {
                     .workerId("engine-" + i)
                     .queue("default", 8)
                     .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(10)));
-            engines.add(
-                    workload.registerHandlers(builder).build().start());
+            engines.add(workload.registerHandlers(builder).build().start());
         }
     }
 

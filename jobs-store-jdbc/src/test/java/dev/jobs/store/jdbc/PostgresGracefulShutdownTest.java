@@ -100,7 +100,7 @@ class PostgresGracefulShutdownTest {
                 .faults(1, "close() of one of two engines on PostgreSQL, all its 16 slots busy")
                 .audit(audit)
                 .recovered(closeTook)
-                .figure("lease length", LEASE.toSeconds() + " s")
+                .figure("lease length", LEASE)
                 .figure("shutdown timeout", SHUTDOWN_TIMEOUT.toMillis() + " ms")
                 .figure("close() took", closeTook.toMillis() + " ms")
                 .figure("jobs that finished within the shutdown timeout", finished)

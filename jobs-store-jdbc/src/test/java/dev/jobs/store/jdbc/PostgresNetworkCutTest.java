@@ -103,9 +103,9 @@ class PostgresNetworkCutTest {
                 .faults(1, "black-hole cut of " + CUT.toSeconds() + " s between one of two engines and PostgreSQL")
                 .audit(audit)
                 .recovered(leasesMoved)
-                .figure("lease length", LEASE.toSeconds() + " s")
-                .figure("time from the cut until no lease was held by the cut-off worker", seconds(leasesMoved))
-                .figure("time from the restore until the cut-off worker ran a job again", seconds(back))
+                .figure("lease length", LEASE)
+                .figure("time from the cut until no lease was held by the cut-off worker", leasesMoved)
+                .figure("time from the restore until the cut-off worker ran a job again", back)
                 .figure("jobs the other engine finished while the link was cut", finishedAfterCut - finishedDuringCut)
                 .write();
         assertThat(audit.problems())
@@ -118,10 +118,6 @@ class PostgresNetworkCutTest {
         assertThat(leasesMoved)
                 .as("the cut-off worker's leases lapsed and moved")
                 .isLessThan(CUT);
-    }
-
-    private static String seconds(Duration time) {
-        return String.format("%.1f s", time.toMillis() / 1000.0);
     }
 
     private static void awaitExecutionsBy(Workload workload, String worker, int count) {

@@ -1,0 +1,232 @@
+package dev.jobs.queue.redis;
+
+import dev.jobs.core.JobEngine;
+import dev.jobs.core.RetryPolicy;
+import dev.jobs.store.jdbc.JdbcJobStore;
+import dev.jobs.testing.Workload;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An engine in a JVM of its own, working a {@link Workload} on PostgreSQL (and Redis, if given),
+ * for tests that kill or pause whole processes. Each execution goes to a ledger table in the same
+ * database before the handler returns, so the ledger survives the process. The engine runs until
+ * its standard input closes, then shuts down gracefully; {@code kill -9} ends it at once.
+ *
+ * <p>{@link #start} launches one from a test, on the test's own class path.
+ */
+final class EngineProcess implements AutoCloseable {
+    /** How long a lease lasts in these engines: short, so a killed worker's jobs come back quickly. */
+    static final Duration LEASE = Duration.ofSeconds(3);
+
+    private final String worker;
+    private final Process process;
+    private final Path log;
+
+    private EngineProcess(String worker, Process process, Path log) {
+        this.worker = worker;
+        this.process = process;
+        this.log = log;
+    }
+
+    /**
+     * Starts an engine process named {@code worker} on the database {@code connection} (URL, user,
+     * password) under {@code prefix}, dispatching through Redis at {@code redisUri} if present.
+     */
+    static EngineProcess start(
+            String worker, List<String> connection, String prefix, Optional<String> redisUri, Path logs)
+            throws IOException {
+        var command = new ArrayList<String>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx256m");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(EngineProcess.class.getName());
+        command.add(worker);
+        command.addAll(connection);
+        command.add(prefix);
+        redisUri.ifPresent(command::add);
+        Path log = logs.resolve("engine-process-" + worker + ".log");
+        Files.createDirectories(logs);
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        return new EngineProcess(worker, process, log);
+    }
+
+    String worker() {
+        return worker;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Ends the process as {@code kill -9} does: no shutdown, no last write. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** Freezes the process (SIGSTOP), as a long pause or a stalled host would. */
+    void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** Lets a paused process go on (SIGCONT). */
+    void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid()))
+                .inheritIO()
+                .start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + pid() + " failed");
+        }
+    }
+
+    /** What the process wrote to its log, lines that contain {@code text}. */
+    long logLinesContaining(String text) throws IOException {
+        try (var lines = Files.lines(log, StandardCharsets.UTF_8)) {
+            return lines.filter(line -> line.contains(text)).count();
+        }
+    }
+
+    /** Asks for a graceful shutdown (closes standard input) and waits for it. */
+    @Override
+    public void close() throws IOException, InterruptedException {
+        if (process.isAlive()) {
+            process.getOutputStream().close();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    /** The ledger table of the workload run under {@code prefix}. */
+    static String ledgerTable(String prefix) {
+        return prefix + "ledger";
+    }
+
+    /** Creates the ledger table. */
+    static void createLedger(Connection connection, String prefix) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE " + ledgerTable(prefix)
+                    + " (job_id uuid NOT NULL, attempt int NOT NULL, worker text NOT NULL, lease_token uuid NOT NULL,"
+                    + " start_nanos bigint NOT NULL, end_nanos bigint NOT NULL, succeeded boolean NOT NULL)");
+        }
+    }
+
+    /** Every execution the ledger holds. */
+    static List<Workload.Execution> readLedger(Connection connection, String prefix) throws SQLException {
+        var executions = new ArrayList<Workload.Execution>();
+        try (Statement statement = connection.createStatement();
+                var rows = statement.executeQuery("SELECT * FROM " + ledgerTable(prefix))) {
+            while (rows.next()) {
+                executions.add(new Workload.Execution(
+                        rows.getObject("job_id", UUID.class),
+                        rows.getInt("attempt"),
+                        rows.getString("worker"),
+                        rows.getObject("lease_token", UUID.class),
+                        rows.getLong("start_nanos"),
+                        rows.getLong("end_nanos"),
+                        rows.getBoolean("succeeded")));
+            }
+        }
+        return executions;
+    }
+
+    /** Arguments: worker, JDBC URL, user, password, table prefix, and optionally a Redis URI. */
+    public static void main(String[] args) throws Exception {
+        String worker = args[0];
+        String url = args[1];
+        String user = args[2];
+        String password = args[3];
+        String prefix = args[4];
+        Optional<String> redis = args.length > 5 ? Optional.of(args[5]) : Optional.empty();
+        JdbcJobStore store = JdbcJobStore.builder()
+                .jdbcUrl(url, user, password)
+                .tablePrefix(prefix)
+                .poolSize(6)
+                .build();
+        Connection ledger = DriverManager.getConnection(url, user, password);
+        PreparedStatement insert =
+                ledger.prepareStatement("INSERT INTO " + ledgerTable(prefix) + " VALUES (?, ?, ?, ?, ?, ?, ?)");
+        JobEngine.Builder builder = JobEngine.builder()
+                .store(store)
+                .workerId(worker)
+                .queue("default", 8)
+                .leaseDuration(LEASE)
+                .reclaimInterval(Duration.ofMillis(500))
+                .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(10)))
+                .pollInterval(Duration.ofMillis(50));
+        redis.ifPresent(
+                uri -> builder.queue(s -> RedisJobQueue.builder().uri(uri).build(s)));
+        // One platform thread writes the ledger: an interrupt aimed at a handler (its lease lost)
+        // would close a connection that a virtual thread was writing on.
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        Workload.registerHandlers(builder, execution -> {
+            // Written before the handler returns: a success the store records is always in the ledger.
+            Future<?> written = writer.submit(() -> {
+                try {
+                    insert.setObject(1, execution.jobId());
+                    insert.setInt(2, execution.attempt());
+                    insert.setString(3, execution.worker());
+                    insert.setObject(4, Objects.requireNonNull(execution.leaseToken()));
+                    insert.setLong(5, execution.startNanos());
+                    insert.setLong(6, execution.endNanos());
+                    insert.setBoolean(7, execution.succeeded());
+                    insert.executeUpdate();
+                } catch (SQLException e) {
+                    throw new IllegalStateException("could not write the ledger", e);
+                }
+            });
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    written.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("could not write the ledger", e.getCause());
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try (JobEngine engine = builder.build().start()) {
+            System.out.println("engine process " + worker + " started");
+            while (System.in.read() >= 0) {
+                // runs until standard input closes
+            }
+        } finally {
+            store.close();
+            writer.shutdown();
+            ledger.close();
+        }
+        System.out.println("engine process " + worker + " stopped");
+    }
+}

@@ -1,0 +1,206 @@
+package dev.jobs.queue.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jobs.core.Job;
+import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobQuery;
+import dev.jobs.core.JobState;
+import dev.jobs.core.QueueCounts;
+import dev.jobs.store.jdbc.JdbcJobStore;
+import dev.jobs.store.jdbc.TestDatabase;
+import dev.jobs.testing.Audit;
+import dev.jobs.testing.ReliabilityFigures;
+import dev.jobs.testing.Workload;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three engines, each a JVM of its own, work one PostgreSQL (and then again with Redis in front).
+ * In the middle of the work the test kills one with {@code kill -9}, three times over, starting a
+ * fresh one each time; then it freezes one (SIGSTOP) for longer than a lease and lets it go on.
+ * The killed workers' leases must lapse and their jobs finish elsewhere; the frozen one must find
+ * its late outcomes refused by fencing. The audit, from the store and the ledger the processes
+ * wrote to the database, must find nothing lost and nothing succeeded twice.
+ */
+@Tag("reliability")
+class WorkerProcessKillTest {
+    private static final int ENGINES = 3;
+    private static final int KILLS = 3;
+    private static final Duration PAUSE = EngineProcess.LEASE.plusSeconds(3);
+    private static final Path LOGS = Path.of("target", "engine-processes");
+
+    private final TestDatabase database = TestDatabase.postgres();
+    private final List<EngineProcess> processes = new ArrayList<>();
+    private JdbcJobStore store;
+    private JobEngine reader;
+    private RedisServerProcess redis;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (EngineProcess process : processes) {
+            process.kill();
+        }
+        if (reader != null) {
+            reader.close();
+        }
+        if (store != null) {
+            store.close();
+        }
+        database.dropTables();
+        try (Connection c = connect();
+                var s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS " + EngineProcess.ledgerTable(database.prefix()));
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @Test
+    void killedWorkerProcessesLoseNothingOnPostgres() throws Exception {
+        run("worker-killed", "Worker process killed (PostgreSQL)", Optional.empty());
+    }
+
+    @Test
+    void killedWorkerProcessesLoseNothingWithRedisInFront() throws Exception {
+        redis = RedisServerProcess.start();
+        run("worker-killed-redis", "Worker process killed (PostgreSQL, Redis in front)", Optional.of(redis.uri()));
+    }
+
+    private void run(String id, String title, Optional<String> redisUri) throws Exception {
+        var workload = new Workload(20261204L, 4_000, 150)
+                .withHandlerTime(Duration.ofMillis(80))
+                .withMaxAttempts(10);
+        store = database.emptyStore(Clock.systemUTC());
+        reader = JobEngine.builder().store(store).build();
+        try (Connection c = connect()) {
+            EngineProcess.createLedger(c, database.prefix());
+        }
+        workload.enqueue(reader);
+        int started = 0;
+        for (; started < ENGINES; started++) {
+            processes.add(start("worker-" + started, redisUri));
+        }
+        awaitLedger(300);
+
+        Set<String> faulted = new HashSet<>();
+        Duration slowestRecovery = Duration.ZERO;
+        for (int kill = 0; kill < KILLS; kill++) {
+            EngineProcess victim = processes.remove(kill % processes.size());
+            victim.kill();
+            faulted.add(victim.worker());
+            processes.add(start("worker-" + started++, redisUri));
+            Duration recovered = awaitNoLeaseHeldBy(victim.worker());
+            slowestRecovery = recovered.compareTo(slowestRecovery) > 0 ? recovered : slowestRecovery;
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+        }
+        EngineProcess frozen = processes.get(0);
+        faulted.add(frozen.worker());
+        frozen.pause();
+        Duration movedOff = awaitNoLeaseHeldBy(frozen.worker());
+        LockSupport.parkNanos(PAUSE.toNanos() - movedOff.toNanos());
+        frozen.resume();
+        long unfinishedAtEndOfFaults = unfinished();
+
+        workload.awaitFinished(reader, Duration.ofMinutes(5));
+        for (EngineProcess process : processes) {
+            process.close();
+        }
+        List<Workload.Execution> ledger;
+        try (Connection c = connect()) {
+            ledger = EngineProcess.readLedger(c, database.prefix());
+        }
+        long refused = frozen.logLinesContaining("not recorded") + frozen.logLinesContaining("stopping its handler");
+
+        Audit audit = workload.audit(store::get, ledger, faulted);
+        ReliabilityFigures.scenario(id, title)
+                .reproduce("./mvnw verify -pl jobs-queue-redis -am -Dtest=WorkerProcessKillTest"
+                        + " -Dsurefire.failIfNoSpecifiedTests=false")
+                .faults(
+                        KILLS + 1,
+                        "kill -9 of one of " + ENGINES + " engine processes (" + KILLS
+                                + " times), then SIGSTOP of one for " + PAUSE.toSeconds() + " s")
+                .audit(audit)
+                .recovered(slowestRecovery)
+                .figure("lease length", EngineProcess.LEASE)
+                .figure("slowest time from a kill until no lease was held by the killed worker", slowestRecovery)
+                .figure("time from the freeze until no lease was held by the frozen worker", movedOff)
+                .figure("late writes and heartbeats of the frozen worker refused by fencing", refused)
+                .figure("jobs unfinished when the last fault ended", unfinishedAtEndOfFaults)
+                .write();
+        assertThat(audit.problems())
+                .as("jobs that ended wrong (seed " + workload.seed() + ")")
+                .isEmpty();
+        assertThat(audit.isClean()).isTrue();
+        assertThat(unfinishedAtEndOfFaults).as("the faults hit a busy cluster").isPositive();
+        assertThat(ledger.stream().filter(e -> faulted.contains(e.worker())))
+                .as("executions on the workers the faults hit")
+                .isNotEmpty();
+    }
+
+    private EngineProcess start(String worker, Optional<String> redisUri) throws IOException {
+        return EngineProcess.start(worker, database.connection(), database.prefix(), redisUri, LOGS);
+    }
+
+    private Connection connect() throws Exception {
+        List<String> c = database.connection();
+        return DriverManager.getConnection(c.get(0), c.get(1), c.get(2));
+    }
+
+    private void awaitLedger(int executions) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        try (Connection c = connect();
+                var count =
+                        c.prepareStatement("SELECT count(*) FROM " + EngineProcess.ledgerTable(database.prefix()))) {
+            while (true) {
+                try (var rows = count.executeQuery()) {
+                    rows.next();
+                    if (rows.getLong(1) >= executions) {
+                        return;
+                    }
+                }
+                assertThat(System.nanoTime())
+                        .as("the engine processes ran %d jobs; see %s", executions, LOGS)
+                        .isLessThan(deadline);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            }
+        }
+    }
+
+    /** Waits until the store shows no job leased by {@code worker}; how long that took. */
+    private Duration awaitNoLeaseHeldBy(String worker) {
+        long start = System.nanoTime();
+        JobQuery running = JobQuery.all().withStates(JobState.RUNNING).withLimit(500);
+        while (true) {
+            List<Job> held = store.list(running).jobs().stream()
+                    .filter(job -> job.leaseOwner().filter(worker::equals).isPresent())
+                    .toList();
+            if (held.isEmpty()) {
+                return Duration.ofNanos(System.nanoTime() - start);
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .as("leases still held by " + worker + ": " + held.size())
+                    .isLessThan(Duration.ofSeconds(30));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    private long unfinished() {
+        return store.counts().stream().mapToLong(QueueCounts::unfinished).sum();
+    }
+}
