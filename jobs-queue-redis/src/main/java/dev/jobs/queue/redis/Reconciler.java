@@ -79,6 +79,17 @@ final class Reconciler implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes sure the loss check covers {@code queue}, which a job was just published to: a queue no
+     * pass has marked yet (it had no jobs when the last pass ran) gets a pass soon, which sets its
+     * marker. Without one, Redis losing its data would go unnoticed until the next full pass.
+     */
+    void watch(String queue) {
+        if (!reconciledQueues.contains(queue)) {
+            runSoon();
+        }
+    }
+
     private void passSafely() {
         try {
             int published = reconcile();

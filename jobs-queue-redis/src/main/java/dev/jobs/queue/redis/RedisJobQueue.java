@@ -294,6 +294,7 @@ public final class RedisJobQueue implements JobQueue {
                     commands(), List.of(keys.ready(), keys.delayed(), keys.inFlight(), keys.priorities()), args);
         }
         if (added) {
+            reconciler.watch(queue);
             // Delayed jobs wake waiters too: they may now have to wake earlier than they planned.
             wake(queue);
             commands().publish(wakeChannel, queue);

@@ -279,6 +279,33 @@ class RedisJobQueueTest {
         assertThat(acquire(watching, 1)).hasSize(1);
     }
 
+    @Test
+    void aQueueFirstPublishedToAfterTheLastPassIsWatchedForLossToo() throws Exception {
+        // Started on an empty store: its first pass marks no queue, and the next is an hour away.
+        RedisJobQueue watching = track(RedisJobQueue.builder()
+                .uri(TestRedis.uri())
+                .keyPrefix(prefix)
+                .clock(clock)
+                .reconcileInterval(Duration.ofHours(1))
+                .lossCheckInterval(Duration.ofMillis(100))
+                .build(store));
+        Job job = store.create(List.of(jobs.of("t").build())).get(0);
+        watching.publish(List.of(job));
+
+        String marker = watching.keys("default").reconciled();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (redis.exists(marker) == 0) {
+            assertThat(System.nanoTime()).as("the new queue marked within 30 s").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        deleteAllKeys();
+        while (watching.depth("default").orElseThrow().ready() == 0) {
+            assertThat(System.nanoTime()).as("republished within 30 s").isLessThan(deadline);
+            Thread.sleep(20); // the loss check runs on its own thread
+        }
+        assertThat(acquire(watching, 1)).extracting(Job::id).containsExactly(job.id());
+    }
+
     /**
      * A worker of {@code other} waiting for work on {@code default}, given time to look, find nothing
      * to take and park, so that what wakes it next reaches it as a pub/sub message; had it not parked
