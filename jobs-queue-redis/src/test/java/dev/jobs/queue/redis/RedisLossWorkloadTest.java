@@ -8,6 +8,8 @@ import dev.jobs.core.QueueCounts;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.store.jdbc.JdbcJobStore;
 import dev.jobs.store.jdbc.TestDatabase;
+import dev.jobs.testing.Audit;
+import dev.jobs.testing.ReliabilityFigures;
 import dev.jobs.testing.Workload;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -15,16 +17,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two engines on PostgreSQL dispatch through a Redis of the test's own, which loses everything in
- * the middle of the work: flushed, or killed and started again without persistence. Every job
- * must still end as its handler and policy dictate, each success recorded once, and no job run by
- * two workers at once.
+ * Two engines on PostgreSQL dispatch through a Redis of the test's own, which loses its data in
+ * the middle of the work: flushed, killed and started again without persistence, or, on a
+ * Cluster, its busiest master killed so that a replica (which may lag) takes over. Every job must
+ * still end as its handler and policy dictate, each success recorded once, and no job run by two
+ * workers at once.
  */
+@Tag("reliability")
 class RedisLossWorkloadTest {
     private static final int ENGINES = 2;
 
@@ -32,41 +37,51 @@ class RedisLossWorkloadTest {
     private final List<JobEngine> engines = new ArrayList<>();
     private final List<JdbcJobStore> stores = new ArrayList<>();
     private RedisServerProcess redis;
-
-    @BeforeEach
-    void startRedis() {
-        redis = RedisServerProcess.start();
-    }
+    private RedisClusterProcesses cluster;
+    private long startedAt;
 
     @AfterEach
     void stopEverything() {
         engines.forEach(JobEngine::close);
         stores.forEach(JdbcJobStore::close);
         database.dropTables();
-        redis.close();
+        if (redis != null) {
+            redis.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 
-    private void startEngines(Workload workload) {
+    private void startEngines(Workload workload, UnaryOperator<RedisJobQueue.Builder> redisAt) {
         for (int i = 0; i < ENGINES; i++) {
             JdbcJobStore store = i == 0 ? database.emptyStore(Clock.systemUTC()) : database.store(Clock.systemUTC(), 6);
             stores.add(store);
             JobEngine.Builder builder = JobEngine.builder()
                     .store(store)
-                    .queue(s -> RedisJobQueue.builder().uri(redis.uri()).build(s))
+                    .queue(s -> redisAt.apply(RedisJobQueue.builder()).build(s))
                     .workerId("engine-" + i)
                     .queue("default", 8)
                     .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(10)));
             engines.add(workload.registerHandlers(builder).build().start());
         }
+        startedAt = System.nanoTime();
     }
 
-    /** Blocks until at least {@code count} jobs have finished. */
-    private void awaitFinishedAtLeast(long count) {
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (finished() < count) {
+    private void startOnOwnServer(Workload workload) {
+        redis = RedisServerProcess.start();
+        startEngines(workload, builder -> builder.uri(redis.uri()));
+    }
+
+    /** Blocks until more than {@code count} jobs have finished; how long that took. */
+    private Duration awaitFinishedMoreThan(long count) {
+        long start = System.nanoTime();
+        long deadline = start + Duration.ofMinutes(5).toNanos();
+        while (finished() <= count) {
             assertThat(System.nanoTime()).as("jobs finished in time").isLessThan(deadline);
-            RedisServerProcess.sleep(Duration.ofMillis(20));
+            RedisServerProcess.sleep(Duration.ofMillis(5));
         }
+        return Duration.ofNanos(System.nanoTime() - start);
     }
 
     private long finished() {
@@ -75,15 +90,39 @@ class RedisLossWorkloadTest {
                 .sum();
     }
 
-    private void verify(Workload workload, long finishedAtLoss, int total) {
+    /**
+     * Waits for the rest, audits, and writes the figures.
+     *
+     * @param recovered from the fault until jobs finished again
+     */
+    private void verify(
+            Workload workload, long finishedAtLoss, String id, String title, String fault, Duration recovered) {
+        long lossAt = System.nanoTime() - recovered.toNanos();
         workload.awaitFinished(engines.get(0), Duration.ofMinutes(10));
+        double secondsAfter = (System.nanoTime() - lossAt) / 1e9;
+        double secondsBefore = (lossAt - startedAt) / 1e9;
         JdbcJobStore reader = stores.get(0);
+        Audit audit = workload.audit(reader::get);
+        ReliabilityFigures.scenario(id, title)
+                .reproduce("./mvnw verify -pl jobs-queue-redis -am -Dtest=RedisLossWorkloadTest"
+                        + " -Dsurefire.failIfNoSpecifiedTests=false")
+                .faults(1, fault)
+                .audit(audit)
+                .recovered(recovered)
+                .figure("jobs finished before the fault", finishedAtLoss)
+                .figure("time from the fault until jobs finished again", recovered)
+                .figure("jobs finished per second before the fault", Math.round(finishedAtLoss / secondsBefore))
+                .figure(
+                        "jobs finished per second after it",
+                        Math.round((workload.jobs() - finishedAtLoss) / secondsAfter))
+                .write();
         assertThat(finishedAtLoss)
                 .as("Redis lost its data in the middle of the work")
-                .isLessThan(total);
-        assertThat(workload.verify(id -> reader.get(id).orElseThrow(), 10))
+                .isLessThan(workload.jobs());
+        assertThat(audit.problems())
                 .as("jobs that ended wrong (seed " + workload.seed() + ")")
                 .isEmpty();
+        assertThat(audit.isClean()).isTrue();
         assertThat(engines.get(0).counts().stream()
                         .mapToLong(QueueCounts::unfinished)
                         .sum())
@@ -93,10 +132,10 @@ class RedisLossWorkloadTest {
     @Test
     void flushingRedisInTheMiddleOfTenThousandJobsLosesNone() {
         var workload = new Workload(20261123L, 10_000, 400);
-        startEngines(workload);
+        startOnOwnServer(workload);
         workload.enqueue(engines.get(0));
 
-        awaitFinishedAtLeast(3_000);
+        awaitFinishedMoreThan(2_999);
         long finishedAtFlush = finished();
         RedisClient client = RedisClient.create(RedisURI.create(redis.uri()));
         try (var connection = client.connect()) {
@@ -104,20 +143,59 @@ class RedisLossWorkloadTest {
         } finally {
             client.shutdown();
         }
+        Duration recovered = awaitFinishedMoreThan(finished());
 
-        verify(workload, finishedAtFlush, 10_000);
+        verify(
+                workload,
+                finishedAtFlush,
+                "redis-flushed",
+                "Redis flushed",
+                "FLUSHALL of the Redis two engines dispatch through",
+                recovered);
     }
 
     @Test
     void restartingRedisInTheMiddleOfTheWorkLosesNone() {
         var workload = new Workload(20261124L, 5_000, 200);
-        startEngines(workload);
+        startOnOwnServer(workload);
         workload.enqueue(engines.get(0));
 
-        awaitFinishedAtLeast(1_500);
+        awaitFinishedMoreThan(1_499);
         long finishedAtRestart = finished();
+        long start = System.nanoTime();
         redis.restart();
+        awaitFinishedMoreThan(finished());
+        Duration recovered = Duration.ofNanos(System.nanoTime() - start);
 
-        verify(workload, finishedAtRestart, 5_000);
+        verify(
+                workload,
+                finishedAtRestart,
+                "redis-restarted",
+                "Redis restarted empty",
+                "kill -9 of the Redis server and a start without persistence",
+                recovered);
+    }
+
+    @Test
+    void killingTheBusiestMasterOfARedisClusterLosesNone() {
+        var workload = new Workload(20261125L, 5_000, 200);
+        cluster = RedisClusterProcesses.start(3, 1);
+        startEngines(workload, builder -> builder.cluster(cluster.uris()));
+        workload.enqueue(engines.get(0));
+
+        awaitFinishedMoreThan(1_499);
+        long finishedAtKill = finished();
+        long start = System.nanoTime();
+        cluster.killBusiestMaster();
+        awaitFinishedMoreThan(finished());
+        Duration recovered = Duration.ofNanos(System.nanoTime() - start);
+
+        verify(
+                workload,
+                finishedAtKill,
+                "redis-cluster-master-killed",
+                "Redis Cluster master killed",
+                "kill -9 of the master holding the queue's slot, in a cluster of 3 masters with a replica each",
+                recovered);
     }
 }
