@@ -42,6 +42,9 @@ public final class JobsHttpServer implements AutoCloseable {
     /** Seconds a client may take to send one request, headers and body. */
     private static final int MAX_REQUEST_SECONDS = 60;
 
+    /** Idle keep-alive connections the server keeps open; see {@link #limitRequests()}. */
+    static final int MAX_IDLE_CONNECTIONS = 4096;
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final JobsHttpApi api;
@@ -80,6 +83,12 @@ public final class JobsHttpServer implements AutoCloseable {
      * ever). They are JVM-wide settings the server reads once, so a value the host set wins.
      * Responses have no time limit: event streams and long polls are long on purpose.
      *
+     * <p>Past its limit of idle keep-alive connections (200 by default) the JDK's server closes a
+     * connection the moment it has answered on it, and a client with a larger pool that sends its
+     * next request on it meanwhile gets no answer at all: a flood of 256 clients saw one request in
+     * twenty-five lost so. The limit is raised to {@value #MAX_IDLE_CONNECTIONS}; idle connections
+     * still close after the server's idle interval.
+     *
      * <p>The header limits are twice the API's: the JDK's server drops a connection past its limit
      * without a word, so a request somewhat over the API's limit still gets a {@code 431} that says
      * why, and only an absurd one is cut off.
@@ -88,6 +97,7 @@ public final class JobsHttpServer implements AutoCloseable {
         setUnlessSet("sun.net.httpserver.maxReqHeaders", 2 * JobsHttpApi.MAX_HEADERS);
         setUnlessSet("sun.net.httpserver.maxReqHeaderSize", 2 * JobsHttpApi.MAX_HEADER_BYTES);
         setUnlessSet("sun.net.httpserver.maxReqTime", MAX_REQUEST_SECONDS);
+        setUnlessSet("sun.net.httpserver.maxIdleConnections", MAX_IDLE_CONNECTIONS);
     }
 
     private static void setUnlessSet(String property, int value) {
