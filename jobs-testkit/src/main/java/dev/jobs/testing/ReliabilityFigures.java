@@ -78,6 +78,16 @@ public final class ReliabilityFigures {
         return this;
     }
 
+    /**
+     * For a scenario without a workload's audit: how many jobs were accepted and how many of them
+     * the store does not hold.
+     */
+    public ReliabilityFigures accepted(long jobs, long lost) {
+        values.put("jobs", Long.toString(jobs));
+        values.put("lost", Long.toString(lost));
+        return this;
+    }
+
     /** The longest time from a fault to the work going on as before. */
     public ReliabilityFigures recovered(Duration time) {
         values.put("recovery", seconds(time));

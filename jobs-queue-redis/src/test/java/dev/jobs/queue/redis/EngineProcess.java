@@ -5,6 +5,8 @@ import dev.jobs.core.RetryPolicy;
 import dev.jobs.store.jdbc.JdbcJobStore;
 import dev.jobs.testing.Workload;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +39,12 @@ final class EngineProcess implements AutoCloseable {
     /** How long a lease lasts in these engines: short, so a killed worker's jobs come back quickly. */
     static final Duration LEASE = Duration.ofSeconds(3);
 
+    /** What the process prints, at a graceful end, before its peak heap use in MiB. */
+    static final String PEAK_HEAP = "peak heap MiB=";
+
+    /** The heap each engine process may use at most. */
+    static final String MAX_HEAP = "128m";
+
     private final String worker;
     private final Process process;
     private final Path log;
@@ -56,7 +64,7 @@ final class EngineProcess implements AutoCloseable {
             throws IOException {
         var command = new ArrayList<String>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx256m");
+        command.add("-Xmx" + MAX_HEAP);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(EngineProcess.class.getName());
@@ -110,6 +118,17 @@ final class EngineProcess implements AutoCloseable {
     long logLinesContaining(String text) throws IOException {
         try (var lines = Files.lines(log, StandardCharsets.UTF_8)) {
             return lines.filter(line -> line.contains(text)).count();
+        }
+    }
+
+    /** The peak heap use the process reported at its graceful end, in MiB. */
+    long peakHeapMiB() throws IOException {
+        try (var lines = Files.lines(log, StandardCharsets.UTF_8)) {
+            return lines.filter(line -> line.contains(PEAK_HEAP))
+                    .map(line -> Long.parseLong(line.substring(line.indexOf(PEAK_HEAP) + PEAK_HEAP.length())
+                            .trim()))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException(worker + " did not end gracefully; see " + log));
         }
     }
 
@@ -171,6 +190,11 @@ final class EngineProcess implements AutoCloseable {
                 .poolSize(6)
                 .build();
         Connection ledger = DriverManager.getConnection(url, user, password);
+        try (Statement statement = ledger.createStatement()) {
+            // Visible at once, flushed to disk a little later: only the database crashing could lose
+            // a row, and these tests kill engines, not the database.
+            statement.execute("SET synchronous_commit = off");
+        }
         PreparedStatement insert =
                 ledger.prepareStatement("INSERT INTO " + ledgerTable(prefix) + " VALUES (?, ?, ?, ?, ?, ?, ?)");
         JobEngine.Builder builder = JobEngine.builder()
@@ -227,6 +251,10 @@ final class EngineProcess implements AutoCloseable {
             writer.shutdown();
             ledger.close();
         }
-        System.out.println("engine process " + worker + " stopped");
+        long peak = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(pool -> pool.getType() == MemoryType.HEAP)
+                .mapToLong(pool -> pool.getPeakUsage().getUsed())
+                .sum();
+        System.out.println("engine process " + worker + " stopped; " + PEAK_HEAP + (peak >> 20));
     }
 }
