@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.memory.InMemoryJobStore;
+import dev.jobs.testing.ReliabilityFigures;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,8 +24,10 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +35,7 @@ import org.junit.jupiter.api.Test;
  * huge numbers, long strings, odd unicode, injection strings, missing and unknown fields. None may
  * get a 5xx, and the store must hold exactly the jobs the accepted requests made.
  */
+@Tag("reliability")
 class BadInputTest {
     private static final String TOKEN = "admin-token-0123456789";
     private static final long SEED = 20261123L;
@@ -121,6 +125,20 @@ class BadInputTest {
         }
 
         long stored = engine.counts().stream().mapToLong(BadInputTest::total).sum();
+        ReliabilityFigures.scenario("bad-input", "Bad input over HTTP")
+                .reproduce("./mvnw verify -pl jobs-http-adapter -am -Dtest=BadInputTest"
+                        + " -Dsurefire.failIfNoSpecifiedTests=false")
+                .faults(CASES, "generated bad request (cut-off JSON, wrong types, huge numbers, odd unicode, ...)")
+                .accepted(expectedJobs, Math.max(0, expectedJobs - stored))
+                .figure(
+                        "answers by status",
+                        statuses.stream().collect(Collectors.groupingBy(s -> s, TreeMap::new, Collectors.counting())))
+                .figure("jobs stored beyond those the accepted requests made", Math.max(0, stored - expectedJobs))
+                .figure(
+                        "every limit through the Java API",
+                        "EngineLimitsConformanceTest, on every store: at the limit stored whole, one past it"
+                                + " rejected naming the field")
+                .write();
         assertThat(stored).isEqualTo(expectedJobs);
         assertThat(statuses).filteredOn(s -> s >= 400).hasSizeGreaterThan(CASES / 2);
     }

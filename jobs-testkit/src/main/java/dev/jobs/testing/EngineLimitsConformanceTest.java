@@ -27,6 +27,7 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * rejected with a {@link JobValidationException} naming the field, with nothing stored. A store's
  * test class extends this and says how to make a fresh, empty store.
  */
+@Tag("reliability")
 public abstract class EngineLimitsConformanceTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 

@@ -39,9 +39,12 @@ public final class ReliabilityPage {
             - jobs that **ended wrong**: a state or an attempt count their handlers and retry policies do
               not explain.
 
-            Run the whole suite with `./mvnw verify -Dgroups=reliability` (it is part of `./mvnw verify`
-            too), then write this page again with
+            Run the whole suite with `./mvnw verify -Dgroups=reliability` (it is part of `./mvnw verify`,
+            which `.ci/run` runs, and prints this page at its end), then write this page again with
             `java jobs-testkit/src/main/java/dev/jobs/testing/ReliabilityPage.java target/reliability RELIABILITY.md`.
+            A longer soak runs on request: `-Djobs.reliability.overload=200000` for the overload burst,
+            `-Djobs.reliability.kills=20` for the worker kills. Figures are from a shared two-core machine
+            that also runs the databases; times are noisy, counts are not.
 
             """;
 

@@ -8,6 +8,8 @@ import dev.jobs.core.JobState;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.memory.InMemoryJobStore;
+import dev.jobs.testing.Audit;
+import dev.jobs.testing.ReliabilityFigures;
 import dev.jobs.testing.Workload;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * The queue finds the master through Sentinel; the master is killed in the middle of the work, the
  * Sentinel promotes the replica, and the queue carries on against it. Every job ends right.
  */
+@Tag("reliability")
 class RedisSentinelFailoverTest {
     private final InMemoryJobStore store = new InMemoryJobStore();
     private final RedisServerProcess master = RedisServerProcess.start();
@@ -60,14 +64,24 @@ class RedisSentinelFailoverTest {
         workload.enqueue(engine);
 
         awaitFinishedAtLeast(500);
+        long killedAt = System.nanoTime();
         master.stop(); // crash: the Sentinel notices within a second and promotes the replica
 
+        awaitUntil("the replica is promoted", () -> role(replica).equals("master"));
+        Duration promoted = Duration.ofNanos(System.nanoTime() - killedAt);
         workload.awaitFinished(engine, Duration.ofMinutes(5));
-        assertThat(workload.verify(id -> store.get(id).orElseThrow(), 10))
+        Audit audit = workload.audit(store::get);
+        assertThat(audit.problems())
                 .as("jobs that ended wrong (seed " + workload.seed() + ")")
                 .isEmpty();
-
-        awaitUntil("the replica is promoted", () -> role(replica).equals("master"));
+        ReliabilityFigures.scenario("redis-sentinel-failover", "Redis master killed under Sentinel")
+                .reproduce("./mvnw verify -pl jobs-queue-redis -am -Dtest=RedisSentinelFailoverTest"
+                        + " -Dsurefire.failIfNoSpecifiedTests=false")
+                .faults(1, "kill -9 of the Redis master; Sentinel promotes its replica")
+                .audit(audit)
+                .recovered(promoted)
+                .figure("time from the kill until the replica was master", promoted)
+                .write();
         awaitUntil("the queue reaches the new master", () -> {
             try {
                 queue.ping();

@@ -40,7 +40,9 @@ import org.junit.jupiter.api.Test;
 @Tag("reliability")
 class WorkerProcessKillTest {
     private static final int ENGINES = 3;
-    private static final int KILLS = 3;
+    /** Kills per run; {@code -Djobs.reliability.kills=N} runs a longer soak. */
+    private static final int KILLS = Integer.getInteger("jobs.reliability.kills", 3);
+
     private static final Duration PAUSE = EngineProcess.LEASE.plusSeconds(3);
     private static final Path LOGS = Path.of("target", "engine-processes");
 
@@ -83,7 +85,7 @@ class WorkerProcessKillTest {
     }
 
     private void run(String id, String title, Optional<String> redisUri) throws Exception {
-        var workload = new Workload(20261204L, 4_000, 150)
+        var workload = new Workload(20261204L, 4_000 + 1_500 * Math.max(0, KILLS - 3), 150)
                 .withHandlerTime(Duration.ofMillis(80))
                 .withMaxAttempts(10);
         store = database.emptyStore(Clock.systemUTC());
