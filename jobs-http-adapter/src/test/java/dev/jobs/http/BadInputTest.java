@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -125,14 +126,14 @@ class BadInputTest {
         }
 
         long stored = engine.counts().stream().mapToLong(BadInputTest::total).sum();
+        Map<Integer, Long> byStatus =
+                statuses.stream().collect(Collectors.groupingBy(s -> s, TreeMap::new, Collectors.counting()));
         ReliabilityFigures.scenario("bad-input", "Bad input over HTTP")
                 .reproduce("./mvnw verify -pl jobs-http-adapter -am -Dtest=BadInputTest"
                         + " -Dsurefire.failIfNoSpecifiedTests=false")
                 .faults(CASES, "generated bad request (cut-off JSON, wrong types, huge numbers, odd unicode, ...)")
                 .accepted(expectedJobs, Math.max(0, expectedJobs - stored))
-                .figure(
-                        "answers by status",
-                        statuses.stream().collect(Collectors.groupingBy(s -> s, TreeMap::new, Collectors.counting())))
+                .figure("answers by status", (Object) byStatus)
                 .figure("jobs stored beyond those the accepted requests made", Math.max(0, stored - expectedJobs))
                 .figure(
                         "every limit through the Java API",

@@ -90,9 +90,7 @@ public final class ReliabilityPage {
                 + " | Ended wrong | Time to recover |\n");
         page.append("|---|--:|---|--:|--:|--:|--:|--:|\n");
         for (Properties s : scenarios) {
-            page.append("| ")
-                    .append(String.join(
-                            " | ",
+            List<String> cells = Stream.of(
                             s.getProperty("title"),
                             s.getProperty("jobs", "–"),
                             s.getProperty("faults", "–"),
@@ -100,8 +98,10 @@ public final class ReliabilityPage {
                             s.getProperty("duplicateSuccesses", "–"),
                             s.getProperty("overlaps", "–"),
                             s.getProperty("endedWrong", "–"),
-                            s.getProperty("recovery", "–")))
-                    .append(" |\n");
+                            s.getProperty("recovery", "–"))
+                    .map(cell -> cell.replace("|", "\\|")) // a pipe inside a cell would end it
+                    .toList();
+            page.append("| ").append(String.join(" | ", cells)).append(" |\n");
         }
         for (Properties s : scenarios) {
             page.append("\n## ").append(s.getProperty("title")).append("\n\n");

@@ -81,7 +81,8 @@ abstract class DatabaseRestartTest {
         ReliabilityFigures.scenario(server().toLowerCase() + "-restarted", server() + " restarted")
                 .reproduce("./mvnw verify -pl jobs-store-jdbc -am -Dtest="
                         + getClass().getSimpleName() + " -Dsurefire.failIfNoSpecifiedTests=false")
-                .faults(1, "restart of the " + server() + " server while an engine drained jobs: " + command)
+                .faults(1, "restart of the " + server() + " server while an engine drained jobs")
+                .figure("restart command", "`" + command + "`")
                 .audit(audit)
                 .recovered(recovered)
                 .figure("time from the restart until the store answered again", Duration.ofNanos(backAt - restartAt))

@@ -161,6 +161,11 @@ public final class JobRunner implements AutoCloseable {
             }
         } catch (LeaseLostException e) {
             execution.leaseLost = true;
+            if (execution.hasHandlerReturned()) {
+                // The outcome was being recorded as the heartbeat went out: the lease ended with it.
+                log.debug("job {}: heartbeat after its outcome was recorded: {}", execution.job.id(), e.getMessage());
+                return;
+            }
             log.warn("job {} ({}): {}; stopping its handler", execution.job.id(), execution.job.type(), e.getMessage());
             execution.interrupt();
         } catch (RuntimeException e) {
