@@ -3,6 +3,8 @@ package dev.jobs.testing;
 import dev.jobs.core.Attempt;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobState;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -27,6 +29,9 @@ import java.util.Set;
  *     so the job ran again: the at-least-once price of a crash, not an error
  * @param overlapsAfterLostLease executions that began while a faulted worker, whose lease had
  *     lapsed, was still running the job: allowed, since the store refuses its outcome
+ * @param longestReadyWait the longest any run waited to start once its job was ready to run: from
+ *     its creation or its last dependency finishing, or from the end of the run before it (which
+ *     overstates it by the retry backoff); a stall in dispatch shows here
  * @param problems what went wrong, the first {@value #MAX_PROBLEMS} of it
  */
 public record Audit(
@@ -38,6 +43,7 @@ public record Audit(
         int overlaps,
         int rerunsAfterFault,
         int overlapsAfterLostLease,
+        Duration longestReadyWait,
         List<String> problems) {
     /** How many problems an audit lists; the counts cover them all. */
     public static final int MAX_PROBLEMS = 20;
@@ -61,6 +67,7 @@ public record Audit(
         private int overlaps;
         private int rerunsAfterFault;
         private int overlapsAfterLostLease;
+        private Duration longestReadyWait = Duration.ZERO;
 
         Tally(Set<String> faulted) {
             this.faulted = Set.copyOf(faulted);
@@ -101,6 +108,21 @@ public record Audit(
             }
             checkSuccesses(job, runs);
             checkOverlaps(job, runs);
+        }
+
+        /**
+         * Measures how long each run of {@code job} waited once it could run: the first from {@code
+         * readyAt}, each later one from the end of the run before it.
+         */
+        void measureWaits(Job job, Instant readyAt) {
+            Instant ready = readyAt;
+            for (Attempt attempt : job.attempts()) {
+                Duration waited = Duration.between(ready, attempt.startedAt());
+                if (waited.compareTo(longestReadyWait) > 0) {
+                    longestReadyWait = waited;
+                }
+                ready = attempt.endedAt();
+            }
         }
 
         private void checkSuccesses(Job job, List<Workload.Execution> runs) {
@@ -174,6 +196,7 @@ public record Audit(
                     overlaps,
                     rerunsAfterFault,
                     overlapsAfterLostLease,
+                    longestReadyWait,
                     problems);
         }
     }

@@ -69,6 +69,7 @@ public final class ReliabilityFigures {
         values.put("duplicateSuccesses", Integer.toString(audit.duplicateSuccesses()));
         values.put("overlaps", Integer.toString(audit.overlaps()));
         figure("handler executions", audit.executions());
+        figure("longest a run waited to start once its job was ready", audit.longestReadyWait());
         figure(
                 "successful runs repeated because a fault hit their worker before it recorded them",
                 audit.rerunsAfterFault());

@@ -10,6 +10,7 @@ import dev.jobs.core.JobState;
 import dev.jobs.core.JobsException;
 import dev.jobs.core.Outcome;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -292,6 +293,14 @@ public final class Workload {
             }
             List<Execution> runs = new ArrayList<>(byJob.getOrDefault(id, List.of()));
             tally.check(job.get(), entry.getValue(), expectedAttempts.get(id), attemptsMayExceed, runs);
+            Instant readyAt = job.get().createdAt();
+            for (UUID dependency : job.get().dependsOn()) {
+                Optional<Instant> finished = stored.apply(dependency).flatMap(Job::finishedAt);
+                if (finished.isPresent() && finished.get().isAfter(readyAt)) {
+                    readyAt = finished.get();
+                }
+            }
+            tally.measureWaits(job.get(), readyAt);
         }
         if (expectedState.size() != jobs) {
             tally.lost("expected " + jobs + " jobs but created " + expectedState.size());

@@ -18,7 +18,7 @@ class ReliabilityPageTest {
         try {
             ReliabilityFigures.scenario("pipe-cut", "Pipe cut")
                     .faults(2, "cut of a | b")
-                    .audit(new Audit(1200, 1300, 0, 0, 0, 0, 7, 3, List.of()))
+                    .audit(new Audit(1200, 1300, 0, 0, 0, 0, 7, 3, Duration.ofMillis(40), List.of()))
                     .recovered(Duration.ofMillis(3250))
                     .figure("restart command", "a | b")
                     .write();
@@ -38,6 +38,7 @@ class ReliabilityPageTest {
                 .contains("| Pipe cut | 1200 | 2 × cut of a \\| b | 0 | 0 | 0 | 0 | 3.3 s |")
                 .contains("## Pipe cut")
                 .contains("- restart command: a | b")
+                .contains("- longest a run waited to start once its job was ready: 0.0 s")
                 .contains("- successful runs repeated because a fault hit their worker before it recorded them: 7");
     }
 }

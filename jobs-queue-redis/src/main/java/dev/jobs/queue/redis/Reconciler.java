@@ -138,13 +138,31 @@ final class Reconciler implements AutoCloseable {
             for (JobState state : CLAIMABLE) {
                 claimable += counts.count(state);
             }
-            if (claimable > 0) {
-                published += reconcileQueue(name);
-            }
-            queue.commands().set(queue.keys(name).reconciled(), "1");
+            // Marked before the pass, not after: Redis losing its data while the pass runs takes the
+            // mark with it, and the loss check sees that. Marked after, a pass that had read a job as
+            // held just before the loss would mark a Redis that no longer holds it.
+            String marker = queue.keys(name).reconciled();
+            queue.commands().set(marker, "1");
             reconciledQueues.add(name);
+            try {
+                if (claimable > 0) {
+                    published += reconcileQueue(name);
+                }
+            } catch (RuntimeException e) {
+                unmark(marker);
+                throw e;
+            }
         }
         return published;
+    }
+
+    /** A pass that did not finish must not leave its mark: the loss check then asks for another. */
+    private void unmark(String marker) {
+        try {
+            queue.commands().del(marker);
+        } catch (RuntimeException e) {
+            log.debug("could not remove the mark of an unfinished pass: {}", e.toString());
+        }
     }
 
     private int reconcileQueue(String name) {
