@@ -1,8 +1,17 @@
 package dev.jobs.testing;
 
+import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobLimits;
+import dev.jobs.core.JobQuery;
+import dev.jobs.core.JobState;
+import dev.jobs.core.spi.JobStore;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs an engine deterministically on a {@link VirtualClock}: every due job runs on the calling
@@ -40,5 +49,36 @@ public final class JobsTesting {
         }
         throw new AssertionError("the engine was not idle after " + MAX_STEPS + " steps (" + ran
                 + " attempts ran); a job keeps rescheduling itself?");
+    }
+
+    /** The running jobs whose lease {@code worker} holds, as the store shows them now (at most 500). */
+    public static List<Job> leasesHeldBy(JobStore store, String worker) {
+        return store
+                .list(JobQuery.all().withStates(JobState.RUNNING).withLimit(JobLimits.MAX_PAGE_SIZE))
+                .jobs()
+                .stream()
+                .filter(job -> job.leaseOwner().filter(worker::equals).isPresent())
+                .toList();
+    }
+
+    /**
+     * Waits until the store shows no job leased by {@code worker}, as after a worker died and its
+     * leases lapsed; returns how long that took.
+     *
+     * @throws AssertionError naming the leases still held after {@code max}
+     */
+    public static Duration awaitNoLeaseHeldBy(JobStore store, String worker, Duration max) {
+        long start = System.nanoTime();
+        while (true) {
+            List<Job> held = leasesHeldBy(store, worker);
+            Duration waited = Duration.ofNanos(System.nanoTime() - start);
+            if (held.isEmpty()) {
+                return waited;
+            }
+            if (waited.compareTo(max) > 0) {
+                throw new AssertionError("leases still held by " + worker + " after " + max + ": " + held);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
     }
 }

@@ -2,14 +2,12 @@ package dev.jobs.queue.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
-import dev.jobs.core.JobQuery;
-import dev.jobs.core.JobState;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.store.jdbc.JdbcJobStore;
 import dev.jobs.store.jdbc.TestDatabase;
 import dev.jobs.testing.Audit;
+import dev.jobs.testing.JobsTesting;
 import dev.jobs.testing.ReliabilityFigures;
 import dev.jobs.testing.Workload;
 import java.io.IOException;
@@ -107,14 +105,14 @@ class WorkerProcessKillTest {
             victim.kill();
             faulted.add(victim.worker());
             processes.add(start("worker-" + started++, redisUri));
-            Duration recovered = awaitNoLeaseHeldBy(victim.worker());
+            Duration recovered = JobsTesting.awaitNoLeaseHeldBy(store, victim.worker(), Duration.ofSeconds(30));
             slowestRecovery = recovered.compareTo(slowestRecovery) > 0 ? recovered : slowestRecovery;
             LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
         }
         EngineProcess frozen = processes.get(0);
         faulted.add(frozen.worker());
         frozen.pause();
-        Duration movedOff = awaitNoLeaseHeldBy(frozen.worker());
+        Duration movedOff = JobsTesting.awaitNoLeaseHeldBy(store, frozen.worker(), Duration.ofSeconds(30));
         LockSupport.parkNanos(PAUSE.toNanos() - movedOff.toNanos());
         frozen.resume();
         long unfinishedAtEndOfFaults = unfinished();
@@ -181,24 +179,6 @@ class WorkerProcessKillTest {
                         .isLessThan(deadline);
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
             }
-        }
-    }
-
-    /** Waits until the store shows no job leased by {@code worker}; how long that took. */
-    private Duration awaitNoLeaseHeldBy(String worker) {
-        long start = System.nanoTime();
-        JobQuery running = JobQuery.all().withStates(JobState.RUNNING).withLimit(500);
-        while (true) {
-            List<Job> held = store.list(running).jobs().stream()
-                    .filter(job -> job.leaseOwner().filter(worker::equals).isPresent())
-                    .toList();
-            if (held.isEmpty()) {
-                return Duration.ofNanos(System.nanoTime() - start);
-            }
-            assertThat(Duration.ofNanos(System.nanoTime() - start))
-                    .as("leases still held by " + worker + ": " + held.size())
-                    .isLessThan(Duration.ofSeconds(30));
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
     }
 

@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jobs.core.Attempt;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
-import dev.jobs.core.JobQuery;
-import dev.jobs.core.JobState;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.testing.Audit;
+import dev.jobs.testing.JobsTesting;
 import dev.jobs.testing.ReliabilityFigures;
 import dev.jobs.testing.Workload;
 import java.time.Clock;
@@ -75,9 +74,7 @@ class PostgresGracefulShutdownTest {
         stopping.close();
         Duration closeTook = Duration.ofNanos(System.nanoTime() - start);
         Instant closed = Instant.now();
-        List<Job> stillHeld = running(reader).stream()
-                .filter(job -> job.leaseOwner().filter(STOPPING::equals).isPresent())
-                .toList();
+        List<Job> stillHeld = JobsTesting.leasesHeldBy(reader, STOPPING);
 
         workload.awaitFinished(staying, Duration.ofMinutes(3));
         Duration drained = Duration.between(closed, Instant.now());
@@ -119,17 +116,9 @@ class PostgresGracefulShutdownTest {
         assertThat(drained).as("the rest ran at once, not a lease later").isLessThan(LEASE);
     }
 
-    private static List<Job> running(JdbcJobStore store) {
-        return store.list(JobQuery.all().withStates(JobState.RUNNING).withLimit(500))
-                .jobs();
-    }
-
     private static void awaitRunningOn(JdbcJobStore store, String worker, int count) {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (running(store).stream()
-                        .filter(job -> job.leaseOwner().filter(worker::equals).isPresent())
-                        .count()
-                < count) {
+        while (JobsTesting.leasesHeldBy(store, worker).size() < count) {
             assertThat(System.nanoTime())
                     .as("%d jobs running on %s", count, worker)
                     .isLessThan(deadline);

@@ -2,12 +2,11 @@ package dev.jobs.store.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
-import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobState;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.testing.Audit;
+import dev.jobs.testing.JobsTesting;
 import dev.jobs.testing.LoopbackProxy;
 import dev.jobs.testing.ReliabilityFigures;
 import dev.jobs.testing.Workload;
@@ -87,7 +86,7 @@ class PostgresNetworkCutTest {
 
         long cutAt = System.nanoTime();
         proxy.cut();
-        Duration leasesMoved = awaitNoLeaseHeldBy(steadyStore, CUT_OFF);
+        Duration leasesMoved = JobsTesting.awaitNoLeaseHeldBy(steadyStore, CUT_OFF, CUT);
         long finishedDuringCut = finishedCount(steadyStore);
         LockSupport.parkNanos(CUT.toNanos() - (System.nanoTime() - cutAt));
         long finishedAfterCut = finishedCount(steadyStore);
@@ -142,24 +141,6 @@ class PostgresNetworkCutTest {
             }
             assertThat(System.nanoTime()).as("%s works again", worker).isLessThan(deadline);
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-        }
-    }
-
-    /** Waits until the store shows no job leased by {@code worker}; how long that took. */
-    private static Duration awaitNoLeaseHeldBy(JdbcJobStore store, String worker) {
-        long start = System.nanoTime();
-        JobQuery running = JobQuery.all().withStates(JobState.RUNNING).withLimit(500);
-        while (true) {
-            List<Job> held = store.list(running).jobs().stream()
-                    .filter(job -> job.leaseOwner().filter(worker::equals).isPresent())
-                    .toList();
-            if (held.isEmpty()) {
-                return Duration.ofNanos(System.nanoTime() - start);
-            }
-            assertThat(Duration.ofNanos(System.nanoTime() - start))
-                    .as("leases still held by " + worker + ": " + held)
-                    .isLessThan(CUT);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
     }
 
