@@ -81,12 +81,17 @@ final class Reconciler implements AutoCloseable {
 
     /**
      * Makes sure the loss check covers {@code queue}, which a job was just published to: a queue no
-     * pass has marked yet (it had no jobs when the last pass ran) gets a pass soon, which sets its
-     * marker. Without one, Redis losing its data would go unnoticed until the next full pass.
+     * pass has marked (it had no jobs when the last pass ran) is marked now, so Redis losing its data
+     * from here on is noticed at the next check rather than at the next full pass. Marking, not a
+     * pass: a pass would copy the store's paused flag, and one racing a resume could copy it stale.
      */
     void watch(String queue) {
-        if (!reconciledQueues.contains(queue)) {
-            runSoon();
+        if (reconciledQueues.add(queue)) {
+            try {
+                this.queue.commands().set(this.queue.keys(queue).reconciled(), "1");
+            } catch (RuntimeException e) {
+                reconciledQueues.remove(queue); // not marked: the next publish tries again
+            }
         }
     }
 
