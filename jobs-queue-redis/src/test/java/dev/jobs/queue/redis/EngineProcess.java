@@ -114,6 +114,19 @@ final class EngineProcess implements AutoCloseable {
         }
     }
 
+    /** The process's threads and their stacks, as {@code jcmd Thread.print} prints them. */
+    String threadDump() throws IOException, InterruptedException {
+        Process jcmd = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        Long.toString(pid()),
+                        "Thread.print")
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        jcmd.waitFor(30, TimeUnit.SECONDS);
+        return out;
+    }
+
     /** What the process wrote to its log, lines that contain {@code text}. */
     long logLinesContaining(String text) throws IOException {
         try (var lines = Files.lines(log, StandardCharsets.UTF_8)) {

@@ -11,9 +11,12 @@ import dev.jobs.testing.JobsTesting;
 import dev.jobs.testing.ReliabilityFigures;
 import dev.jobs.testing.Workload;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +43,9 @@ class WorkerProcessKillTest {
     private static final int ENGINES = 3;
     /** Kills per run; {@code -Djobs.reliability.kills=N} runs a longer soak. */
     private static final int KILLS = Integer.getInteger("jobs.reliability.kills", 3);
+
+    /** Jobs the workload adds for each kill past the third, so that a soak keeps the engines busy. */
+    private static final int JOBS_PER_EXTRA_KILL = 1_500;
 
     private static final Duration PAUSE = EngineProcess.LEASE.plusSeconds(3);
     private static final Path LOGS = Path.of("target", "engine-processes");
@@ -83,7 +89,8 @@ class WorkerProcessKillTest {
     }
 
     private void run(String id, String title, Optional<String> redisUri) throws Exception {
-        var workload = new Workload(20261204L, 4_000 + 1_500 * Math.max(0, KILLS - 3), 150)
+        int extraKills = Math.max(0, KILLS - 3);
+        var workload = new Workload(20261204L, 4_000 + JOBS_PER_EXTRA_KILL * extraKills, 150)
                 .withHandlerTime(Duration.ofMillis(80))
                 .withMaxAttempts(10);
         store = database.emptyStore(Clock.systemUTC());
@@ -105,19 +112,21 @@ class WorkerProcessKillTest {
             victim.kill();
             faulted.add(victim.worker());
             processes.add(start("worker-" + started++, redisUri));
-            Duration recovered = JobsTesting.awaitNoLeaseHeldBy(store, victim.worker(), Duration.ofSeconds(30));
+            Duration recovered = awaitLeasesMovedOff(victim);
             slowestRecovery = recovered.compareTo(slowestRecovery) > 0 ? recovered : slowestRecovery;
             LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
         }
         EngineProcess frozen = processes.get(0);
         faulted.add(frozen.worker());
         frozen.pause();
-        Duration movedOff = JobsTesting.awaitNoLeaseHeldBy(store, frozen.worker(), Duration.ofSeconds(30));
+        Duration movedOff = awaitLeasesMovedOff(frozen);
         LockSupport.parkNanos(PAUSE.toNanos() - movedOff.toNanos());
         frozen.resume();
         long unfinishedAtEndOfFaults = unfinished();
 
-        workload.awaitFinished(reader, Duration.ofMinutes(5));
+        // Three engines finish about eighty jobs a second, retries included: the soak's extra jobs
+        // get the time they take on top.
+        workload.awaitFinished(reader, Duration.ofMinutes(5).plusSeconds(20L * extraKills));
         for (EngineProcess process : processes) {
             process.close();
         }
@@ -178,6 +187,58 @@ class WorkerProcessKillTest {
                         .as("the engine processes ran %d jobs; see %s", executions, LOGS)
                         .isLessThan(deadline);
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            }
+        }
+    }
+
+    /**
+     * Waits until no job is leased by {@code faulted}'s worker. If that takes too long, the live
+     * engines' threads and the database's sessions and locks go to {@link #LOGS} first, so that the
+     * failure shows what held the leases up.
+     */
+    private Duration awaitLeasesMovedOff(EngineProcess faulted) throws Exception {
+        try {
+            return JobsTesting.awaitNoLeaseHeldBy(store, faulted.worker(), Duration.ofSeconds(30));
+        } catch (AssertionError e) {
+            Path dump = LOGS.resolve("stalled-" + faulted.worker() + ".txt");
+            var text = new StringBuilder(e.getMessage()).append("\n");
+            try (Connection c = connect();
+                    var s = c.createStatement()) {
+                appendRows(
+                        text,
+                        s,
+                        "sessions",
+                        "SELECT pid, state, xact_start, wait_event_type, wait_event, query"
+                                + " FROM pg_stat_activity WHERE datname = current_database()");
+                appendRows(
+                        text,
+                        s,
+                        "locks",
+                        "SELECT l.pid, l.locktype, l.mode, l.granted, l.relation::regclass"
+                                + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                                + " WHERE a.datname = current_database() AND l.locktype IN ('relation', 'tuple', 'transactionid')");
+            }
+            for (EngineProcess live : processes) {
+                text.append("\n== threads of ").append(live.worker()).append("\n");
+                text.append(live.threadDump());
+            }
+            Files.writeString(dump, text);
+            throw new AssertionError(
+                    e.getMessage() + "; the engines' threads and the database's sessions are in "
+                            + dump.toAbsolutePath(),
+                    e);
+        }
+    }
+
+    private static void appendRows(StringBuilder text, Statement s, String title, String sql) throws SQLException {
+        text.append("\n== ").append(title).append("\n");
+        try (var rows = s.executeQuery(sql)) {
+            int columns = rows.getMetaData().getColumnCount();
+            while (rows.next()) {
+                for (int i = 1; i <= columns; i++) {
+                    text.append(i > 1 ? " | " : "").append(rows.getString(i));
+                }
+                text.append("\n");
             }
         }
     }
