@@ -39,6 +39,13 @@ final class EngineProcess implements AutoCloseable {
     /** How long a lease lasts in these engines: short, so a killed worker's jobs come back quickly. */
     static final Duration LEASE = Duration.ofSeconds(3);
 
+    /**
+     * The store's network timeout in these engines, shorter than the default: it is also how long
+     * the database lets a transaction sit idle, so a process frozen in the middle of one (SIGSTOP)
+     * holds its rows locked, out of the lease reclaimers' reach, for this long.
+     */
+    static final Duration NETWORK_TIMEOUT = Duration.ofSeconds(10);
+
     /** What the process prints, at a graceful end, before its peak heap use in MiB. */
     static final String PEAK_HEAP = "peak heap MiB=";
 
@@ -201,6 +208,7 @@ final class EngineProcess implements AutoCloseable {
                 .jdbcUrl(url, user, password)
                 .tablePrefix(prefix)
                 .poolSize(6)
+                .networkTimeout(NETWORK_TIMEOUT)
                 .build();
         Connection ledger = DriverManager.getConnection(url, user, password);
         try (Statement statement = ledger.createStatement()) {

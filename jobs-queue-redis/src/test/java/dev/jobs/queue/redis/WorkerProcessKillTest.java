@@ -147,6 +147,9 @@ class WorkerProcessKillTest {
                 .audit(audit)
                 .recovered(slowestRecovery)
                 .figure("lease length", EngineProcess.LEASE)
+                .figure(
+                        "store network timeout (ends a frozen worker's open transaction)",
+                        EngineProcess.NETWORK_TIMEOUT)
                 .figure("slowest time from a kill until no lease was held by the killed worker", slowestRecovery)
                 .figure("time from the freeze until no lease was held by the frozen worker", movedOff)
                 .figure("late writes and heartbeats of the frozen worker refused by fencing", refused)
@@ -192,7 +195,9 @@ class WorkerProcessKillTest {
     }
 
     /**
-     * Waits until no job is leased by {@code faulted}'s worker. If that takes too long, the live
+     * Waits until no job is leased by {@code faulted}'s worker: its leases lapse and are reclaimed,
+     * though a process frozen in the middle of a transaction keeps its rows locked until the
+     * database ends that transaction ({@link EngineProcess#NETWORK_TIMEOUT}). If that takes too long, the live
      * engines' threads and the database's sessions and locks go to {@link #LOGS} first, so that the
      * failure shows what held the leases up.
      */
