@@ -41,7 +41,8 @@ final class SchemaMigrator {
             "V7__live_apart_from_history.sql",
             "V8__lease_index_on_leases.sql",
             "V9__recurring.sql",
-            "V10__queue_limits.sql");
+            "V10__queue_limits.sql",
+            "V11__stored_claim_column.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;

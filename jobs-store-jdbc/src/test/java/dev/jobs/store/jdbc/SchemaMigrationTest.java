@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 
 /** The schema is created and upgraded on start, once, however many instances start together. */
 abstract class SchemaMigrationTest {
-    private final TestDatabase database = database();
+    final TestDatabase database = database();
     private final List<JdbcJobStore> stores = new ArrayList<>();
 
     abstract TestDatabase database();

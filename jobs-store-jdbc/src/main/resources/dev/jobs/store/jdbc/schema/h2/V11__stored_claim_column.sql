@@ -1,0 +1,1 @@
+-- MariaDB's claim column becomes a stored one (see its V11); this database needs no change.
