@@ -52,6 +52,13 @@ final class Reconciler implements AutoCloseable {
 
     private final AtomicBoolean passQueued = new AtomicBoolean();
 
+    /**
+     * Set when a write to Redis failed (a publish, a paused flag): Redis may answer again still
+     * holding its data, so the loss check finds no loss, yet lacks those writes. The loss check then
+     * runs a pass as soon as Redis answers, instead of leaving the jobs to the next full pass.
+     */
+    private final AtomicBoolean passOwed = new AtomicBoolean();
+
     Reconciler(JobStore store, RedisJobQueue queue, Duration interval, Duration lossCheckInterval, String name) {
         this.store = store;
         this.queue = queue;
@@ -79,6 +86,11 @@ final class Reconciler implements AutoCloseable {
         }
     }
 
+    /** A write to Redis failed: the first loss check that reaches Redis again runs a pass. */
+    void owePass() {
+        passOwed.set(true);
+    }
+
     /**
      * Makes sure the loss check covers {@code queue}, which a job was just published to: a queue no
      * pass has marked (it had no jobs when the last pass ran) is marked now, so Redis losing its data
@@ -97,6 +109,8 @@ final class Reconciler implements AutoCloseable {
 
     private void passSafely() {
         try {
+            // Cleared first: a write that fails while the pass runs owes another.
+            passOwed.set(false);
             int published = reconcile();
             if (published > 0) {
                 log.info("re-published {} jobs that the store holds as claimable and Redis did not", published);
@@ -106,7 +120,8 @@ final class Reconciler implements AutoCloseable {
                 return; // closing interrupted the pass
             }
             if (e instanceof RedisException redisDown) {
-                queue.outage("the reconciler tries again at its next pass", redisDown);
+                passOwed.set(true);
+                queue.outage("the reconciler tries again once Redis answers", redisDown);
                 return;
             }
             log.warn("reconciling Redis with the store failed; trying again at the next pass", e);
@@ -115,6 +130,12 @@ final class Reconciler implements AutoCloseable {
 
     private void checkForLoss() {
         try {
+            if (passOwed.get()) {
+                queue.commands().ping(); // throws while Redis is still down
+                log.info("Redis answers again; re-publishing the jobs whose writes it missed");
+                passSafely();
+                return;
+            }
             for (String name : reconciledQueues) {
                 if (queue.commands().exists(queue.keys(name).reconciled()) == 0) {
                     log.warn(

@@ -87,6 +87,9 @@ public final class RedisJobQueue implements JobQueue {
     /** How often a failure to reach Redis is logged, at most. */
     private static final Duration LOG_EVERY = Duration.ofSeconds(30);
 
+    /** How often, unless told otherwise, the reconciler makes a full pass over the store's claimable jobs. */
+    static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofMinutes(1);
+
     private final JobStore store;
     private final Clock clock;
     private final String prefix;
@@ -271,6 +274,7 @@ public final class RedisJobQueue implements JobQueue {
             }
         } catch (RedisException e) {
             outage("the reconciler publishes the store's jobs once it answers", e);
+            reconciler.owePass();
         }
     }
 
@@ -391,6 +395,7 @@ public final class RedisJobQueue implements JobQueue {
             }
         } catch (RedisException e) {
             outage("the reconciler copies the store's paused queues once it answers", e);
+            reconciler.owePass();
         }
         if (!paused) {
             // Claims refused while the queue was paused dropped their ids; put them back now.
@@ -491,7 +496,7 @@ public final class RedisJobQueue implements JobQueue {
         private RedisClusterClient clusterClient;
         private String prefix = DEFAULT_PREFIX;
         private Clock clock = Clock.systemUTC();
-        private Duration reconcileInterval = Duration.ofMinutes(1);
+        private Duration reconcileInterval = DEFAULT_RECONCILE_INTERVAL;
         private Duration lossCheckInterval = Duration.ofSeconds(1);
 
         private Builder() {}

@@ -63,9 +63,14 @@ final class RedisLink implements AutoCloseable {
             // cluster opens node connections lazily, and rejecting would fail the first command.
             client.setOptions(ClusterClientOptions.builder()
                     .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
-                    // Follow failovers and resharding as soon as a node redirects or drops.
+                    // Follow failovers and resharding as soon as a node redirects or drops. Lettuce
+                    // lets adaptive refreshes run once per 30 s by default: one that ran as a master
+                    // died, before its replica took over, then kept the dead master for the rest
+                    // of those 30 s, and the queue's commands timed out against it all that time.
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                             .enableAllAdaptiveRefreshTriggers()
+                            .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
+                            .refreshTriggersReconnectAttempts(1)
                             .enablePeriodicRefresh(Duration.ofSeconds(30))
                             .build())
                     .build());
