@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * The verdict on one run of a {@link Workload}: each accepted job read back from the store and
  * held against the handlers' ledger. Clean when no job is lost or ended wrong, no success is
- * recorded twice and no two executions of a job overlapped while both held their lease.
+ * recorded twice, no two executions of a job overlapped while both held their lease and no ready
+ * job waited past its deadline ({@link StartDelays}).
  *
  * @param jobs jobs the workload created
  * @param executions handler executions in the ledger
@@ -31,7 +32,14 @@ import java.util.Set;
  *     lapsed, was still running the job: allowed, since the store refuses its outcome
  * @param longestReadyWait the longest any run waited to start once its job was ready to run: from
  *     its creation or its last dependency finishing, or from the end of the run before it (which
- *     overstates it by the retry backoff); a stall in dispatch shows here
+ *     overstates it by the retry backoff); a backlog shows here
+ * @param longestPassedOver the longest a ready run waited after work queued behind it in the claim
+ *     order had started: a job the dispatch forgot, or held out of reach, shows here
+ * @param longestStall the longest no run started anywhere while some job was ready
+ * @param readyDeadline how long a ready job may wait beyond its turn; empty when the workload set
+ *     none and the delays were only measured
+ * @param late runs that waited past {@code readyDeadline}: passed over, or through a stall, for
+ *     longer than it allows
  * @param problems what went wrong, the first {@value #MAX_PROBLEMS} of it
  */
 public record Audit(
@@ -44,6 +52,10 @@ public record Audit(
         int rerunsAfterFault,
         int overlapsAfterLostLease,
         Duration longestReadyWait,
+        Duration longestPassedOver,
+        Duration longestStall,
+        Optional<Duration> readyDeadline,
+        int late,
         List<String> problems) {
     /** How many problems an audit lists; the counts cover them all. */
     public static final int MAX_PROBLEMS = 20;
@@ -54,7 +66,7 @@ public record Audit(
 
     /** Whether nothing went wrong. */
     public boolean isClean() {
-        return lost == 0 && endedWrong == 0 && duplicateSuccesses == 0 && overlaps == 0;
+        return lost == 0 && endedWrong == 0 && duplicateSuccesses == 0 && overlaps == 0 && late == 0;
     }
 
     /** Adds up the checks of one job after another. */
@@ -68,9 +80,12 @@ public record Audit(
         private int rerunsAfterFault;
         private int overlapsAfterLostLease;
         private Duration longestReadyWait = Duration.ZERO;
+        private final StartDelays startDelays = new StartDelays();
+        private final Optional<Duration> readyDeadline;
 
-        Tally(Set<String> faulted) {
+        Tally(Set<String> faulted, Optional<Duration> readyDeadline) {
             this.faulted = Set.copyOf(faulted);
+            this.readyDeadline = readyDeadline;
         }
 
         void lost(String problem) {
@@ -112,16 +127,23 @@ public record Audit(
 
         /**
          * Measures how long each run of {@code job} waited once it could run: the first from {@code
-         * readyAt}, each later one from the end of the run before it.
+         * readyAt}, each later one from the end of the run before it. A run's place in the claim
+         * order is the job's creation for the first, the end of the run before for a retry, and
+         * the place it had for a run given back at shutdown.
          */
         void measureWaits(Job job, Instant readyAt) {
             Instant ready = readyAt;
+            Instant queued = job.createdAt();
             for (Attempt attempt : job.attempts()) {
                 Duration waited = Duration.between(ready, attempt.startedAt());
                 if (waited.compareTo(longestReadyWait) > 0) {
                     longestReadyWait = waited;
                 }
+                startDelays.add(new StartDelays.Run(job.id(), attempt.number(), queued, ready, attempt.startedAt()));
                 ready = attempt.endedAt();
+                if (attempt.outcome() != Attempt.Outcome.RELEASED) {
+                    queued = attempt.endedAt();
+                }
             }
         }
 
@@ -187,6 +209,8 @@ public record Audit(
         }
 
         Audit result(int jobs, int executions) {
+            StartDelays.Verdict delays = startDelays.judge(readyDeadline, MAX_PROBLEMS);
+            delays.problems().forEach(this::note);
             return new Audit(
                     jobs,
                     executions,
@@ -197,6 +221,10 @@ public record Audit(
                     rerunsAfterFault,
                     overlapsAfterLostLease,
                     longestReadyWait,
+                    delays.longestPassedOver(),
+                    delays.longestStall(),
+                    readyDeadline,
+                    delays.late(),
                     problems);
         }
     }

@@ -61,15 +61,22 @@ public final class ReliabilityFigures {
         return this;
     }
 
-    /** The audit's counts: jobs, lost, duplicate successes, overlapping executions and the allowed repeats. */
+    /**
+     * The audit's counts: jobs, lost, duplicate successes, overlapping executions, late starts
+     * against the ready deadline, and the allowed repeats.
+     */
     public ReliabilityFigures audit(Audit audit) {
         values.put("jobs", Integer.toString(audit.jobs()));
         values.put("lost", Integer.toString(audit.lost()));
         values.put("endedWrong", Integer.toString(audit.endedWrong()));
         values.put("duplicateSuccesses", Integer.toString(audit.duplicateSuccesses()));
         values.put("overlaps", Integer.toString(audit.overlaps()));
+        values.put("late", Integer.toString(audit.late()));
+        audit.readyDeadline().ifPresent(deadline -> values.put("readyDeadline", seconds(deadline)));
         figure("handler executions", audit.executions());
         figure("longest a run waited to start once its job was ready", audit.longestReadyWait());
+        figure("longest a ready run waited after work queued behind it had started", audit.longestPassedOver());
+        figure("longest no run started while a job was ready", audit.longestStall());
         figure(
                 "successful runs repeated because a fault hit their worker before it recorded them",
                 audit.rerunsAfterFault());

@@ -37,7 +37,11 @@ public final class ReliabilityPage {
               its lease. An execution on a worker that was killed, paused or cut off may be overlapped
               once its lease has lapsed (the store refuses its outcome); those are counted apart;
             - jobs that **ended wrong**: a state or an attempt count their handlers and retry policies do
-              not explain.
+              not explain;
+            - **late starts**: runs that waited past the scenario's ready deadline (in brackets) beyond
+              their turn: after work queued behind them in the claim order had started, or while no run
+              started anywhere. A backlog alone makes nothing late; a job the dispatch forgot, or one a
+              fault held out of reach, does.
 
             Run the whole suite with `./mvnw verify -Dgroups=reliability` (it is part of `./mvnw verify`,
             which `.ci/run` runs, and prints this page at its end), then write this page again with
@@ -87,8 +91,8 @@ public final class ReliabilityPage {
     static String render(List<Properties> scenarios) {
         var page = new StringBuilder(INTRO);
         page.append("| Scenario | Jobs | Faults injected | Lost | Duplicate successes | Overlapping executions"
-                + " | Ended wrong | Time to recover |\n");
-        page.append("|---|--:|---|--:|--:|--:|--:|--:|\n");
+                + " | Ended wrong | Late starts (deadline) | Time to recover |\n");
+        page.append("|---|--:|---|--:|--:|--:|--:|--:|--:|\n");
         for (Properties s : scenarios) {
             List<String> cells = Stream.of(
                             s.getProperty("title"),
@@ -98,6 +102,7 @@ public final class ReliabilityPage {
                             s.getProperty("duplicateSuccesses", "–"),
                             s.getProperty("overlaps", "–"),
                             s.getProperty("endedWrong", "–"),
+                            lateStarts(s),
                             s.getProperty("recovery", "–"))
                     .map(cell -> cell.replace("|", "\\|")) // a pipe inside a cell would end it
                     .toList();
@@ -119,5 +124,11 @@ public final class ReliabilityPage {
                     .append("`\n");
         }
         return page.toString();
+    }
+
+    private static String lateStarts(Properties scenario) {
+        String late = scenario.getProperty("late", "–");
+        String deadline = scenario.getProperty("readyDeadline");
+        return deadline == null ? late : late + " (" + deadline + ")";
     }
 }

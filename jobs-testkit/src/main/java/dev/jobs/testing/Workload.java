@@ -30,7 +30,8 @@ import java.util.function.Function;
  * DAGs (fan-out, fan-in) a fifth of whose roots fail so that the cascade cancels the rest. The
  * handlers write every execution to a ledger; {@link #audit} then checks, from the stored jobs and
  * the ledger, that every job ended as its handler and policy dictate, that each success is recorded
- * exactly once, and that no two executions of one job overlapped.
+ * exactly once, that no two executions of one job overlapped and that no ready job waited past its
+ * deadline.
  *
  * <p>Deterministic for a seed: which job does what is fixed before anything runs. Thread-safe
  * while running (the ledger is a concurrent queue); set up and audit from one thread.
@@ -81,6 +82,7 @@ public final class Workload {
     private int maxAttempts = 3;
     private Duration handlerTime = Duration.ZERO;
     private boolean claimsMayBeLost;
+    private Optional<Duration> readyDeadline = Optional.empty();
 
     /**
      * @param seed fixes which job succeeds, retries or fails
@@ -127,6 +129,20 @@ public final class Workload {
      */
     public Workload allowingLostClaims() {
         claimsMayBeLost = true;
+        return this;
+    }
+
+    /**
+     * How long a ready job may wait beyond its turn (default: no limit, only measured): after work
+     * queued behind it has started, or while no run starts anywhere. A backlog alone never makes a
+     * job late. A retry counts as ready from the end of the run before it, so the deadline must
+     * also cover the retry backoff.
+     */
+    public Workload withReadyDeadline(Duration deadline) {
+        if (deadline.isNegative() || deadline.isZero()) {
+            throw new IllegalArgumentException("the ready deadline must be positive, not " + deadline);
+        }
+        readyDeadline = Optional.of(deadline);
         return this;
     }
 
@@ -279,7 +295,7 @@ public final class Workload {
      * @param faulted the workers that faults hit
      */
     public Audit audit(Function<UUID, Optional<Job>> stored, Collection<Execution> executions, Set<String> faulted) {
-        var tally = new Audit.Tally(faulted);
+        var tally = new Audit.Tally(faulted, readyDeadline);
         var byJob = new HashMap<UUID, List<Execution>>();
         executions.forEach(
                 e -> byJob.computeIfAbsent(e.jobId(), id -> new ArrayList<>()).add(e));

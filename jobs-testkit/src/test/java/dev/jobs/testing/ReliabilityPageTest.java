@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +19,21 @@ class ReliabilityPageTest {
         try {
             ReliabilityFigures.scenario("pipe-cut", "Pipe cut")
                     .faults(2, "cut of a | b")
-                    .audit(new Audit(1200, 1300, 0, 0, 0, 0, 7, 3, Duration.ofMillis(40), List.of()))
+                    .audit(new Audit(
+                            1200,
+                            1300,
+                            0,
+                            0,
+                            0,
+                            0,
+                            7,
+                            3,
+                            Duration.ofMillis(40),
+                            Duration.ofMillis(120),
+                            Duration.ofMillis(900),
+                            Optional.of(Duration.ofSeconds(4)),
+                            0,
+                            List.of()))
                     .recovered(Duration.ofMillis(3250))
                     .figure("restart command", "a | b")
                     .write();
@@ -35,10 +50,11 @@ class ReliabilityPageTest {
 
         String text = Files.readString(page);
         assertThat(text)
-                .contains("| Pipe cut | 1200 | 2 × cut of a \\| b | 0 | 0 | 0 | 0 | 3.3 s |")
+                .contains("| Pipe cut | 1200 | 2 × cut of a \\| b | 0 | 0 | 0 | 0 | 0 (4.0 s) | 3.3 s |")
                 .contains("## Pipe cut")
                 .contains("- restart command: a | b")
                 .contains("- longest a run waited to start once its job was ready: 0.0 s")
+                .contains("- longest no run started while a job was ready: 0.9 s")
                 .contains("- successful runs repeated because a fault hit their worker before it recorded them: 7");
     }
 }

@@ -33,6 +33,25 @@ import org.junit.jupiter.api.Test;
 class RedisLossWorkloadTest {
     private static final int ENGINES = 2;
 
+    /**
+     * How long a ready job may wait beyond its turn: commands to a dead node wait out the command
+     * timeout before the workers fall back to the store, a Cluster takes its node timeout and an
+     * election to promote the replica, and the reconciler needs a loss check and a pass to publish
+     * what Redis lost; a few seconds more for a shared machine.
+     */
+    private static final Duration READY_DEADLINE = RedisLink.COMMAND_TIMEOUT.plusSeconds(7);
+
+    /**
+     * The deadline after a Cluster master dies: the reconciler's full pass, which publishes every
+     * job the store holds as claimable, plus the command timeout a pass may wait out. Not the
+     * {@link #READY_DEADLINE} the other faults keep: publishes that fail while the slot moves to
+     * the replica leave a few retries out of Redis, and the passes the loss check asks for can
+     * fail against the dead master again, so those retries have waited up to some 30 s.
+     */
+    private static final Duration CLUSTER_READY_DEADLINE = RedisJobQueue.DEFAULT_RECONCILE_INTERVAL
+            .plus(RedisLink.COMMAND_TIMEOUT)
+            .plusSeconds(5);
+
     private final TestDatabase database = TestDatabase.postgres();
     private final List<JobEngine> engines = new ArrayList<>();
     private final List<JdbcJobStore> stores = new ArrayList<>();
@@ -131,7 +150,7 @@ class RedisLossWorkloadTest {
 
     @Test
     void flushingRedisInTheMiddleOfTenThousandJobsLosesNone() {
-        var workload = new Workload(20261123L, 10_000, 400);
+        var workload = new Workload(20261123L, 10_000, 400).withReadyDeadline(READY_DEADLINE);
         startOnOwnServer(workload);
         workload.enqueue(engines.get(0));
 
@@ -156,7 +175,7 @@ class RedisLossWorkloadTest {
 
     @Test
     void restartingRedisInTheMiddleOfTheWorkLosesNone() {
-        var workload = new Workload(20261124L, 5_000, 200);
+        var workload = new Workload(20261124L, 5_000, 200).withReadyDeadline(READY_DEADLINE);
         startOnOwnServer(workload);
         workload.enqueue(engines.get(0));
 
@@ -178,7 +197,7 @@ class RedisLossWorkloadTest {
 
     @Test
     void killingTheBusiestMasterOfARedisClusterLosesNone() {
-        var workload = new Workload(20261125L, 5_000, 200);
+        var workload = new Workload(20261125L, 5_000, 200).withReadyDeadline(CLUSTER_READY_DEADLINE);
         cluster = RedisClusterProcesses.start(3, 1);
         startEngines(workload, builder -> builder.cluster(cluster.uris()));
         workload.enqueue(engines.get(0));

@@ -29,6 +29,12 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("reliability")
 class RedisSentinelFailoverTest {
+    /**
+     * How long a ready job may wait beyond its turn: Sentinel promotes the replica in about two
+     * seconds, and the reconciler (every two seconds here) publishes what the replica missed.
+     */
+    private static final Duration READY_DEADLINE = Duration.ofSeconds(6);
+
     private final InMemoryJobStore store = new InMemoryJobStore();
     private final RedisServerProcess master = RedisServerProcess.start();
     private final RedisServerProcess replica =
@@ -49,7 +55,7 @@ class RedisSentinelFailoverTest {
 
     @Test
     void theQueueFollowsAFailoverAndLosesNoJob() {
-        var workload = new Workload(20261125L, 2_000, 100);
+        var workload = new Workload(20261125L, 2_000, 100).withReadyDeadline(READY_DEADLINE);
         JobEngine.Builder builder = JobEngine.builder()
                 .store(store)
                 .queue(s -> queue = RedisJobQueue.builder()

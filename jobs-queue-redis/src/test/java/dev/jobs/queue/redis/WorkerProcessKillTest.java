@@ -50,6 +50,16 @@ class WorkerProcessKillTest {
     private static final Duration PAUSE = EngineProcess.LEASE.plusSeconds(3);
     private static final Path LOGS = Path.of("target", "engine-processes");
 
+    /**
+     * How long a ready job may wait beyond its turn. A worker frozen in the middle of a claim holds
+     * the rows it locked, ready jobs among them, until the database ends its transaction (the
+     * network timeout); with Redis in front, ids it had claimed come back a lease after the claim.
+     * A killed worker's jobs are not ready until their leases lapse, so they add nothing here.
+     */
+    private static final Duration READY_DEADLINE = EngineProcess.NETWORK_TIMEOUT
+            .plus(EngineProcess.LEASE.multipliedBy(2))
+            .plusSeconds(5);
+
     private final TestDatabase database = TestDatabase.postgres();
     private final List<EngineProcess> processes = new ArrayList<>();
     private JdbcJobStore store;
@@ -92,7 +102,8 @@ class WorkerProcessKillTest {
         int extraKills = Math.max(0, KILLS - 3);
         var workload = new Workload(20261204L, 4_000 + JOBS_PER_EXTRA_KILL * extraKills, 150)
                 .withHandlerTime(Duration.ofMillis(80))
-                .withMaxAttempts(10);
+                .withMaxAttempts(10)
+                .withReadyDeadline(READY_DEADLINE);
         store = database.emptyStore(Clock.systemUTC());
         reader = JobEngine.builder().store(store).build();
         try (Connection c = connect()) {

@@ -27,6 +27,9 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("reliability")
 abstract class DatabaseRestartTest {
+    /** How long after the server answers again a ready job may still wait for a worker to claim it. */
+    private static final Duration RECONNECT_ALLOWANCE = Duration.ofSeconds(5);
+
     private final TestDatabase database = database();
     private JobEngine engine;
     private JdbcJobStore store;
@@ -73,6 +76,10 @@ abstract class DatabaseRestartTest {
         String command = restart();
         awaitStoreBack();
         long backAt = System.nanoTime();
+        // While the server is down nothing starts; once it answers, each engine's pool reconnects
+        // and its workers claim again within their retry backoff (a second at most).
+        Duration outage = Duration.ofNanos(backAt - restartAt);
+        workload.withReadyDeadline(outage.plus(RECONNECT_ALLOWANCE));
         awaitMoreFinishedThan(finished());
         Duration recovered = Duration.ofNanos(System.nanoTime() - restartAt);
         workload.awaitFinished(engine, Duration.ofMinutes(5));

@@ -34,6 +34,12 @@ class PostgresGracefulShutdownTest {
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofMillis(150);
     private static final String STOPPING = "stopping";
 
+    /**
+     * How long a ready job may wait beyond its turn: the leases given back put their jobs at the
+     * front again, for the other engine to claim within its poll interval; seconds to spare.
+     */
+    private static final Duration READY_DEADLINE = Duration.ofSeconds(3);
+
     private final TestDatabase database = TestDatabase.postgres();
     private final List<JobEngine> engines = new ArrayList<>();
     private final List<JdbcJobStore> stores = new ArrayList<>();
@@ -62,7 +68,9 @@ class PostgresGracefulShutdownTest {
 
     @Test
     void shuttingDownUnderLoadFinishesOrGivesBackEveryRunningJobAtOnce() {
-        var workload = new Workload(20261203L, 200, 8).withHandlerTime(Duration.ofMillis(600));
+        var workload = new Workload(20261203L, 200, 8)
+                .withHandlerTime(Duration.ofMillis(600))
+                .withReadyDeadline(READY_DEADLINE);
         JdbcJobStore reader = database.emptyStore(Clock.systemUTC());
         JobEngine staying = engine(workload, reader, "staying", 8);
         JobEngine stopping = engine(workload, database.store(Clock.systemUTC()), STOPPING, 16);

@@ -34,6 +34,17 @@ import org.junit.jupiter.api.Test;
 class PostgresNetworkCutTest {
     private static final Duration LEASE = Duration.ofSeconds(3);
     private static final Duration CUT = Duration.ofSeconds(10);
+    private static final Duration CUT_OFF_NETWORK_TIMEOUT = Duration.ofSeconds(2);
+
+    /**
+     * How long a ready job may wait beyond its turn: the cut can catch a claim whose transaction
+     * locked ready rows, which no other worker can take until the server ends that transaction
+     * (after the cut-off store's network timeout), and jobs the cut-off worker held come back when
+     * their leases lapse; a few seconds more for a shared machine.
+     */
+    private static final Duration READY_DEADLINE =
+            LEASE.plus(CUT_OFF_NETWORK_TIMEOUT).plusSeconds(3);
+
     private static final String CUT_OFF = "cut-off";
 
     private final TestDatabase database = TestDatabase.postgres();
@@ -70,7 +81,8 @@ class PostgresNetworkCutTest {
     void aWorkerCutOffFromTheDatabaseGivesUpItsJobsAndWritesNothingWhenItComesBack() {
         var workload = new Workload(20261202L, 3_000, 100)
                 .withHandlerTime(Duration.ofMillis(20))
-                .withMaxAttempts(10);
+                .withMaxAttempts(10)
+                .withReadyDeadline(READY_DEADLINE);
         InetSocketAddress server = database.server();
         proxy = LoopbackProxy.to(server.getHostString(), server.getPort());
         JdbcJobStore steadyStore = database.emptyStore(Clock.systemUTC());
@@ -78,7 +90,7 @@ class PostgresNetworkCutTest {
         JdbcJobStore cutOffStore = database.through(proxy.port())
                 .builder()
                 .poolSize(4)
-                .networkTimeout(Duration.ofSeconds(2))
+                .networkTimeout(CUT_OFF_NETWORK_TIMEOUT)
                 .build();
         engine(workload, cutOffStore, CUT_OFF);
         workload.enqueue(steady);
