@@ -200,8 +200,12 @@ public final class RedisJobQueue implements JobQueue {
                 granted.forEach(job -> grantedIds.add(job.id().toString()));
                 var refused = new ArrayList<String>();
                 refused.add(lapsesAt);
-                ids.stream().filter(id -> !grantedIds.contains(id)).forEach(refused::add);
-                dropScript.run(commands(), List.of(keys.inFlight(), keys.priorities()), refused);
+                ids.stream()
+                        .filter(id -> !grantedIds.contains(id) && !stillClaimable(id))
+                        .forEach(refused::add);
+                if (refused.size() > 1) {
+                    dropScript.run(commands(), List.of(keys.inFlight(), keys.priorities()), refused);
+                }
             }
         }
     }
@@ -232,6 +236,18 @@ public final class RedisJobQueue implements JobQueue {
             limited.add(queue);
         }
         limitedQueues = Set.copyOf(limited);
+    }
+
+    /**
+     * Whether the store, having refused {@code id}, still holds its job as claimable: it skipped the
+     * row because a transaction had it locked (a claim in progress elsewhere, or one whose worker
+     * froze in the middle of it). Such an id stays in flight and comes back when this claim lapses;
+     * dropped, it would wait for the reconciler's next full pass.
+     */
+    private boolean stillClaimable(String id) {
+        UUID jobId = uuidOrNull(id);
+        return jobId != null
+                && store.get(jobId).map(job -> job.state().isClaimable()).orElse(false);
     }
 
     private static UUID uuidOrNull(String id) {

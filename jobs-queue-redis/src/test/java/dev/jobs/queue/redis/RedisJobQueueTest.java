@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -88,6 +89,16 @@ class RedisJobQueueTest {
                 .build(jobStore));
     }
 
+    /** A queue on {@code uri} whose reconciler checks for lost data every 100 ms. */
+    private RedisJobQueue checkingForLoss(String uri) {
+        return track(RedisJobQueue.builder()
+                .uri(uri)
+                .keyPrefix(prefix)
+                .clock(clock)
+                .lossCheckInterval(Duration.ofMillis(100))
+                .build(store));
+    }
+
     private RedisJobQueue track(RedisJobQueue made) {
         closeAfter.add(made);
         return made;
@@ -97,6 +108,17 @@ class RedisJobQueueTest {
         Job job = store.create(List.of(jobs.of("t").build())).get(0);
         queue.publish(List.of(job));
         return job;
+    }
+
+    /** This test's store, except that a claim among a dispatch queue's ids answers {@code claim}. */
+    private JobStore storeClaimingByIds(Supplier<List<Job>> claim) {
+        return (JobStore) Proxy.newProxyInstance(
+                JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("acquire") && args.length == 2 && args[1] instanceof Collection) {
+                        return claim.get();
+                    }
+                    return method.invoke(store, args);
+                });
     }
 
     private List<Job> acquire(RedisJobQueue from, int max) {
@@ -221,16 +243,54 @@ class RedisJobQueueTest {
     }
 
     @Test
+    void anIdWhoseRowWasLockedStaysInFlightAndComesBackWhenTheClaimLapses() {
+        Job job = createAndPublish();
+        // The store skips the row as SKIP LOCKED does while another transaction holds it: the job
+        // is still ready, only out of reach for now.
+        RedisJobQueue skipped = queueOn(storeClaimingByIds(() -> List.of()), TestRedis.uri());
+
+        assertThat(acquire(skipped, 1)).isEmpty();
+        assertThat(queue.depth("default")).contains(new DispatchDepth(0, 0, 1, false));
+
+        clock.advance(LEASE);
+        assertThat(acquire(queue, 1)).extracting(Job::id).containsExactly(job.id());
+    }
+
+    @Test
+    void aPublishThatFailedIsMadeGoodAsSoonAsRedisAnswersThoughItLostNothing() {
+        // Every write reaches the disk before Redis answers, so a kill -9 loses nothing: Redis comes
+        // back with its data and the loss check's marker, and only the failed publish says what is
+        // missing.
+        try (var server = RedisServerProcess.start(List.of("--appendonly", "yes", "--appendfsync", "always"))) {
+            RedisJobQueue checking = checkingForLoss(server.uri());
+            checking.publish(List.of(store.create(List.of(jobs.of("t").build())).get(0)));
+            assertThat(checking.depth("default").orElseThrow().ready()).isEqualTo(1);
+            server.stop();
+
+            Job missed = store.create(List.of(jobs.of("t").build())).get(0);
+            checking.publish(List.of(missed)); // fails: Redis is down
+            server.startProcess();
+            awaitReconnected(checking);
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (checking.depth("default").orElseThrow().ready() < 2) {
+                assertThat(System.nanoTime())
+                        .as("the job whose publish failed, published again")
+                        .isLessThan(deadline);
+                RedisServerProcess.sleep(Duration.ofMillis(50));
+            }
+            assertThat(acquire(checking, 10)).hasSize(2).extracting(Job::id).contains(missed.id());
+        }
+    }
+
+    @Test
     void aClaimWhoseClaimerDiedBeforeTheStoreSaidYesGoesBackWhenItLapses() {
         Job job = createAndPublish();
-        JobStore dyingStore = (JobStore) Proxy.newProxyInstance(
-                JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("acquire") && args.length == 2 && args[1] instanceof Collection) {
-                        throw new IllegalStateException("the claimer's process died here");
-                    }
-                    return method.invoke(store, args);
-                });
-        RedisJobQueue dying = queueOn(dyingStore, TestRedis.uri());
+        RedisJobQueue dying = queueOn(
+                storeClaimingByIds(() -> {
+                    throw new IllegalStateException("the claimer's process died here");
+                }),
+                TestRedis.uri());
 
         assertThatThrownBy(() -> acquire(dying, 1)).hasMessageContaining("died here");
         assertThat(queue.depth("default")).contains(new DispatchDepth(0, 0, 1, false));
@@ -261,12 +321,7 @@ class RedisJobQueueTest {
 
     @Test
     void theReconcilerNoticesOnItsOwnThatRedisLostItsData() throws Exception {
-        RedisJobQueue watching = track(RedisJobQueue.builder()
-                .uri(TestRedis.uri())
-                .keyPrefix(prefix)
-                .clock(clock)
-                .lossCheckInterval(Duration.ofMillis(100))
-                .build(store));
+        RedisJobQueue watching = checkingForLoss(TestRedis.uri());
         createAndPublish();
         watching.reconcile(); // sets the marker the loss check looks for
         deleteAllKeys();
