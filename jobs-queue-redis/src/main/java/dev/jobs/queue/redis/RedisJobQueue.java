@@ -79,6 +79,15 @@ public final class RedisJobQueue implements JobQueue {
     /** Most due delayed jobs (and lapsed claims) one claim moves to ready. */
     private static final int CLAIM_STEP = 1000;
 
+    /**
+     * How long a claimed id stays in flight, at most (a shorter lease sets less): long enough for
+     * the store to lease the job, short enough that an id whose claim never reached the store (the
+     * claimer died, or the answer was lost with a Cluster master killed mid-claim) is back in ready
+     * soon rather than a whole lease later. A job still running when its id comes back is refused by
+     * the store, and its id dropped.
+     */
+    static final Duration CLAIM_HOLD = Duration.ofSeconds(10);
+
     /** Jobs per publish script, so one script never holds Redis for long. */
     private static final int PUBLISH_CHUNK = 500;
 
@@ -86,9 +95,6 @@ public final class RedisJobQueue implements JobQueue {
 
     /** How often a failure to reach Redis is logged, at most. */
     private static final Duration LOG_EVERY = Duration.ofSeconds(30);
-
-    /** How often, unless told otherwise, the reconciler makes a full pass over the store's claimable jobs. */
-    static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofMinutes(1);
 
     private final JobStore store;
     private final Clock clock;
@@ -180,7 +186,8 @@ public final class RedisJobQueue implements JobQueue {
         while (leased.size() < request.maxJobs()) {
             int wanted = request.maxJobs() - leased.size();
             long now = clock.millis();
-            String lapsesAt = Long.toString(now + request.leaseDuration().toMillis());
+            Duration hold = request.leaseDuration().compareTo(CLAIM_HOLD) < 0 ? request.leaseDuration() : CLAIM_HOLD;
+            String lapsesAt = Long.toString(now + hold.toMillis());
             List<String> ids = claimScript.run(
                     commands(),
                     List.of(keys.ready(), keys.delayed(), keys.inFlight(), keys.priorities(), keys.paused()),
@@ -512,7 +519,7 @@ public final class RedisJobQueue implements JobQueue {
         private RedisClusterClient clusterClient;
         private String prefix = DEFAULT_PREFIX;
         private Clock clock = Clock.systemUTC();
-        private Duration reconcileInterval = DEFAULT_RECONCILE_INTERVAL;
+        private Duration reconcileInterval = Duration.ofMinutes(1);
         private Duration lossCheckInterval = Duration.ofSeconds(1);
 
         private Builder() {}

@@ -243,6 +243,17 @@ class RedisJobQueueTest {
     }
 
     @Test
+    void theIdOfAJobRunningPastTheClaimHoldComesBackOnceAndIsDropped() {
+        Job job = createAndPublish();
+        assertThat(acquire(queue, 1)).extracting(Job::id).containsExactly(job.id());
+
+        clock.advance(RedisJobQueue.CLAIM_HOLD);
+        assertThat(acquire(queue, 1)).as("still running under its lease").isEmpty();
+        assertThat(queue.depth("default")).contains(new DispatchDepth(0, 0, 0, false));
+        assertThat(store.get(job.id()).orElseThrow().state()).isEqualTo(JobState.RUNNING);
+    }
+
+    @Test
     void anIdWhoseRowWasLockedStaysInFlightAndComesBackWhenTheClaimLapses() {
         Job job = createAndPublish();
         // The store skips the row as SKIP LOCKED does while another transaction holds it: the job
@@ -252,7 +263,7 @@ class RedisJobQueueTest {
         assertThat(acquire(skipped, 1)).isEmpty();
         assertThat(queue.depth("default")).contains(new DispatchDepth(0, 0, 1, false));
 
-        clock.advance(LEASE);
+        clock.advance(RedisJobQueue.CLAIM_HOLD);
         assertThat(acquire(queue, 1)).extracting(Job::id).containsExactly(job.id());
     }
 
@@ -296,7 +307,7 @@ class RedisJobQueueTest {
         assertThat(queue.depth("default")).contains(new DispatchDepth(0, 0, 1, false));
         assertThat(acquire(queue, 1)).as("still claimed").isEmpty();
 
-        clock.advance(LEASE);
+        clock.advance(RedisJobQueue.CLAIM_HOLD);
         assertThat(acquire(queue, 1)).extracting(Job::id).containsExactly(job.id());
     }
 

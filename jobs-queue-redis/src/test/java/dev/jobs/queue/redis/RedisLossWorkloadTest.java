@@ -35,22 +35,13 @@ class RedisLossWorkloadTest {
 
     /**
      * How long a ready job may wait beyond its turn: commands to a dead node wait out the command
-     * timeout before the workers fall back to the store, a Cluster takes its node timeout and an
-     * election to promote the replica, and the reconciler needs a loss check and a pass to publish
-     * what Redis lost; a few seconds more for a shared machine.
+     * timeout before the workers fall back to the store, and an id whose claim the fault swallowed
+     * (popped, but the answer never came) is back in ready after the claim hold; meanwhile the
+     * reconciler, within a second of the fault, publishes what Redis lost. A few seconds more for
+     * a shared machine.
      */
-    private static final Duration READY_DEADLINE = RedisLink.COMMAND_TIMEOUT.plusSeconds(7);
-
-    /**
-     * The deadline after a Cluster master dies: the reconciler's full pass, which publishes every
-     * job the store holds as claimable, plus the command timeout a pass may wait out. Not the
-     * {@link #READY_DEADLINE} the other faults keep: publishes that fail while the slot moves to
-     * the replica leave a few retries out of Redis, and the passes the loss check asks for can
-     * fail against the dead master again, so those retries have waited up to some 30 s.
-     */
-    private static final Duration CLUSTER_READY_DEADLINE = RedisJobQueue.DEFAULT_RECONCILE_INTERVAL
-            .plus(RedisLink.COMMAND_TIMEOUT)
-            .plusSeconds(5);
+    private static final Duration READY_DEADLINE =
+            RedisJobQueue.CLAIM_HOLD.plus(RedisLink.COMMAND_TIMEOUT).plusSeconds(3);
 
     private final TestDatabase database = TestDatabase.postgres();
     private final List<JobEngine> engines = new ArrayList<>();
@@ -197,7 +188,7 @@ class RedisLossWorkloadTest {
 
     @Test
     void killingTheBusiestMasterOfARedisClusterLosesNone() {
-        var workload = new Workload(20261125L, 5_000, 200).withReadyDeadline(CLUSTER_READY_DEADLINE);
+        var workload = new Workload(20261125L, 5_000, 200).withReadyDeadline(READY_DEADLINE);
         cluster = RedisClusterProcesses.start(3, 1);
         startEngines(workload, builder -> builder.cluster(cluster.uris()));
         workload.enqueue(engines.get(0));

@@ -51,14 +51,16 @@ class WorkerProcessKillTest {
     private static final Path LOGS = Path.of("target", "engine-processes");
 
     /**
-     * How long a ready job may wait beyond its turn. A worker frozen in the middle of a claim holds
-     * the rows it locked, ready jobs among them, until the database ends its transaction (the
-     * network timeout); with Redis in front, ids it had claimed come back a lease after the claim.
-     * A killed worker's jobs are not ready until their leases lapse, so they add nothing here.
+     * How long a ready job may wait beyond its turn. A worker frozen in the middle of a transaction
+     * holds the rows it locked, ready jobs among them, until it resumes or the database ends the
+     * transaction (the network timeout), and an outcome it was writing shows only when that commits;
+     * with Redis in front, an id skipped meanwhile waits a claim hold (here the lease) each time it
+     * comes round. A killed worker's jobs are not ready until their leases lapse, so they add
+     * nothing here. Three seconds more for a shared machine.
      */
-    private static final Duration READY_DEADLINE = EngineProcess.NETWORK_TIMEOUT
+    private static final Duration READY_DEADLINE = PAUSE.plus(EngineProcess.NETWORK_TIMEOUT)
             .plus(EngineProcess.LEASE.multipliedBy(2))
-            .plusSeconds(5);
+            .plusSeconds(3);
 
     private final TestDatabase database = TestDatabase.postgres();
     private final List<EngineProcess> processes = new ArrayList<>();
