@@ -79,7 +79,6 @@ public record Audit(
         private int overlaps;
         private int rerunsAfterFault;
         private int overlapsAfterLostLease;
-        private Duration longestReadyWait = Duration.ZERO;
         private final StartDelays startDelays = new StartDelays();
         private final Optional<Duration> readyDeadline;
 
@@ -135,10 +134,6 @@ public record Audit(
             Instant ready = readyAt;
             Instant queued = job.createdAt();
             for (Attempt attempt : job.attempts()) {
-                Duration waited = Duration.between(ready, attempt.startedAt());
-                if (waited.compareTo(longestReadyWait) > 0) {
-                    longestReadyWait = waited;
-                }
                 startDelays.add(new StartDelays.Run(job.id(), attempt.number(), queued, ready, attempt.startedAt()));
                 ready = attempt.endedAt();
                 if (attempt.outcome() != Attempt.Outcome.RELEASED) {
@@ -220,7 +215,7 @@ public record Audit(
                     overlaps,
                     rerunsAfterFault,
                     overlapsAfterLostLease,
-                    longestReadyWait,
+                    delays.longestWait(),
                     delays.longestPassedOver(),
                     delays.longestStall(),
                     readyDeadline,

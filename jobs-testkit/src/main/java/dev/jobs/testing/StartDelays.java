@@ -38,13 +38,15 @@ final class StartDelays {
     /**
      * What the runs show.
      *
+     * @param longestWait the longest a run waited to start once it was ready, backlog and all
      * @param longestPassedOver the longest a ready run waited after work queued behind it started
      * @param longestStall the longest no run started while some run was ready
      * @param late how many runs were passed over, or waited through a stall, for longer than the
      *     deadline
      * @param problems the first of the late runs, described
      */
-    record Verdict(Duration longestPassedOver, Duration longestStall, int late, List<String> problems) {}
+    record Verdict(
+            Duration longestWait, Duration longestPassedOver, Duration longestStall, int late, List<String> problems) {}
 
     private final List<Run> runs = new ArrayList<>();
 
@@ -91,7 +93,12 @@ final class StartDelays {
                         + seconds(allowed) + ")");
             }
         }
+        Duration longestWait = runs.stream()
+                .map(run -> Duration.between(run.readyAt(), run.startedAt()))
+                .max(Comparator.naturalOrder())
+                .orElse(Duration.ZERO);
         return new Verdict(
+                longestWait,
                 Duration.of(longestPassedOver, ChronoUnit.MICROS),
                 Duration.of(longestStall, ChronoUnit.MICROS),
                 late,

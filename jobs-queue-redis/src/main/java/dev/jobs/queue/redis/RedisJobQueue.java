@@ -205,13 +205,14 @@ public final class RedisJobQueue implements JobQueue {
             if (granted.size() < ids.size()) {
                 Set<String> grantedIds = new HashSet<>();
                 granted.forEach(job -> grantedIds.add(job.id().toString()));
-                var refused = new ArrayList<String>();
-                refused.add(lapsesAt);
-                ids.stream()
+                List<String> forgotten = ids.stream()
                         .filter(id -> !grantedIds.contains(id) && !stillClaimable(id))
-                        .forEach(refused::add);
-                if (refused.size() > 1) {
-                    dropScript.run(commands(), List.of(keys.inFlight(), keys.priorities()), refused);
+                        .toList();
+                if (!forgotten.isEmpty()) {
+                    var args = new ArrayList<String>(1 + forgotten.size());
+                    args.add(lapsesAt);
+                    args.addAll(forgotten);
+                    dropScript.run(commands(), List.of(keys.inFlight(), keys.priorities()), args);
                 }
             }
         }

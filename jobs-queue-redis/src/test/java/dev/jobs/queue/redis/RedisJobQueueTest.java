@@ -78,25 +78,24 @@ class RedisJobQueueTest {
 
     /**
      * A queue whose own loss check is as good as off, so that it never repairs Redis in the middle of
-     * a test; {@link #theReconcilerNoticesOnItsOwnThatRedisLostItsData} builds one that checks.
+     * a test; {@link #checkingForLoss} builds one that checks.
      */
     private RedisJobQueue queueOn(JobStore jobStore, String uri) {
-        return track(RedisJobQueue.builder()
-                .uri(uri)
-                .keyPrefix(prefix)
-                .clock(clock)
-                .lossCheckInterval(Duration.ofHours(1))
-                .build(jobStore));
+        return queueOn(jobStore, uri, Duration.ofHours(1));
     }
 
     /** A queue on {@code uri} whose reconciler checks for lost data every 100 ms. */
     private RedisJobQueue checkingForLoss(String uri) {
+        return queueOn(store, uri, Duration.ofMillis(100));
+    }
+
+    private RedisJobQueue queueOn(JobStore jobStore, String uri, Duration lossCheckInterval) {
         return track(RedisJobQueue.builder()
                 .uri(uri)
                 .keyPrefix(prefix)
                 .clock(clock)
-                .lossCheckInterval(Duration.ofMillis(100))
-                .build(store));
+                .lossCheckInterval(lossCheckInterval)
+                .build(jobStore));
     }
 
     private RedisJobQueue track(RedisJobQueue made) {
