@@ -54,12 +54,16 @@ final class EngineProcess implements AutoCloseable {
 
     private final String worker;
     private final Process process;
+    /** What the engine logged, at INFO and above. */
     private final Path log;
+    /** What the process printed itself: its start and end, and whatever the JVM says if it fails. */
+    private final Path out;
 
-    private EngineProcess(String worker, Process process, Path log) {
+    private EngineProcess(String worker, Process process, Path log, Path out) {
         this.worker = worker;
         this.process = process;
         this.log = log;
+        this.out = out;
     }
 
     /**
@@ -72,6 +76,15 @@ final class EngineProcess implements AutoCloseable {
         var command = new ArrayList<String>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + MAX_HEAP);
+        Path log = logs.resolve("engine-process-" + worker + ".log");
+        Path out = logs.resolve("engine-process-" + worker + ".out");
+        // The test suite's logging configuration, with the whole log in a file of the process's own.
+        String logging = System.getProperty("logback.configurationFile");
+        if (logging != null) {
+            command.add("-Dlogback.configurationFile=" + logging);
+        }
+        command.add("-Djobs.test.log=" + log.toAbsolutePath());
+        command.add("-Djobs.test.console.level=OFF");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(EngineProcess.class.getName());
@@ -79,13 +92,12 @@ final class EngineProcess implements AutoCloseable {
         command.addAll(connection);
         command.add(prefix);
         redisUri.ifPresent(command::add);
-        Path log = logs.resolve("engine-process-" + worker + ".log");
         Files.createDirectories(logs);
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
+                .redirectOutput(out.toFile())
                 .start();
-        return new EngineProcess(worker, process, log);
+        return new EngineProcess(worker, process, log, out);
     }
 
     String worker() {
@@ -134,8 +146,11 @@ final class EngineProcess implements AutoCloseable {
         return out;
     }
 
-    /** What the process wrote to its log, lines that contain {@code text}. */
+    /** What the engine logged, lines that contain {@code text}. */
     long logLinesContaining(String text) throws IOException {
+        if (!Files.exists(log)) {
+            return 0; // nothing logged yet
+        }
         try (var lines = Files.lines(log, StandardCharsets.UTF_8)) {
             return lines.filter(line -> line.contains(text)).count();
         }
@@ -143,12 +158,13 @@ final class EngineProcess implements AutoCloseable {
 
     /** The peak heap use the process reported at its graceful end, in MiB. */
     long peakHeapMiB() throws IOException {
-        try (var lines = Files.lines(log, StandardCharsets.UTF_8)) {
+        try (var lines = Files.lines(out, StandardCharsets.UTF_8)) {
             return lines.filter(line -> line.contains(PEAK_HEAP))
                     .map(line -> Long.parseLong(line.substring(line.indexOf(PEAK_HEAP) + PEAK_HEAP.length())
                             .trim()))
                     .findFirst()
-                    .orElseThrow(() -> new IllegalStateException(worker + " did not end gracefully; see " + log));
+                    .orElseThrow(() ->
+                            new IllegalStateException(worker + " did not end gracefully; see " + out + " and " + log));
         }
     }
 
