@@ -33,6 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExampleServerJarIT {
     private static final String TOKEN = "it-admin-token-0123456789";
+    /**
+     * The most any step of the run is waited for: the server's start (a JVM, an H2 file, the demo's
+     * jobs) and the demo's work take seconds to some tens of seconds on a loaded two-core machine;
+     * ninety seconds is several times the slowest.
+     */
     private static final Duration PATIENCE = Duration.ofSeconds(90);
 
     private final ObjectMapper mapper = new ObjectMapper();
@@ -204,7 +209,7 @@ class ExampleServerJarIT {
 
     private JsonNode send(String method, String path, String body) throws Exception {
         var request = HttpRequest.newBuilder(uri(path))
-                .timeout(Duration.ofSeconds(30))
+                .timeout(PATIENCE)
                 .header("Authorization", "Bearer " + TOKEN)
                 .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body));
         if (body != null) {

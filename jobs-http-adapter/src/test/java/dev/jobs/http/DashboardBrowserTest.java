@@ -1,5 +1,6 @@
 package dev.jobs.http;
 
+import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.Job;
@@ -64,7 +65,8 @@ class DashboardBrowserTest {
                         .build(),
                 new InetSocketAddress("127.0.0.1", 0));
         browser = chromium();
-        wait = new WebDriverWait(browser, Duration.ofSeconds(15));
+        // The page updates from the event stream in milliseconds; the wait is for a page that never does.
+        wait = new WebDriverWait(browser, EVENTUALLY);
     }
 
     @AfterEach

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
 import dev.jobs.core.StoreUnavailableException;
@@ -40,6 +41,12 @@ import org.junit.jupiter.api.Test;
  * the store a subclass gives.
  */
 abstract class HttpApiContractTest {
+    /**
+     * The most a request is waited for: a long poll holds it up to {@link JobLimits#MAX_ACQUIRE_WAIT}
+     * (thirty seconds) and every other answer takes milliseconds; twice the longest poll.
+     */
+    private static final Duration REQUEST_TIMEOUT = JobLimits.MAX_ACQUIRE_WAIT.multipliedBy(2);
+
     static final String ADMIN = "admin-token-0123456789";
     static final String WORKER = "worker-token-0123456789";
     static final String READER = "reader-token-0123456789";
@@ -115,7 +122,7 @@ abstract class HttpApiContractTest {
 
     Reply call(String method, String path, String token, String body, Map<String, String> headers) throws Exception {
         var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .timeout(Duration.ofSeconds(60))
+                .timeout(REQUEST_TIMEOUT)
                 .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
@@ -237,7 +244,7 @@ abstract class HttpApiContractTest {
 
     private HttpRequest.Builder get(String path, String token) {
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .timeout(Duration.ofSeconds(60))
+                .timeout(REQUEST_TIMEOUT)
                 .header("Authorization", "Bearer " + token);
     }
 

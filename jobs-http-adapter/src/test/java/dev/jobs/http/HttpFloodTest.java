@@ -1,5 +1,6 @@
 package dev.jobs.http;
 
+import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -70,7 +71,7 @@ class HttpFloodTest {
 
     private HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .timeout(Duration.ofSeconds(30))
+                .timeout(EVENTUALLY) // answered or shed in milliseconds
                 .header("Authorization", "Bearer " + TOKEN);
     }
 

@@ -1,5 +1,7 @@
 package dev.jobs.http;
 
+import static dev.jobs.testing.JobsTesting.BULK_WORK;
+import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.JobEngine;
@@ -13,7 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -63,7 +64,9 @@ class LoadSheddingTest {
                 JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class}, (proxy, method, args) -> {
                     if (method.getName().equals("list")) {
                         listingsInStore.countDown();
-                        assertThat(storeAnswers.await(1, TimeUnit.MINUTES)).isTrue();
+                        // Held until the test lets the store answer, which it does within its own waits.
+                        assertThat(storeAnswers.await(BULK_WORK.toSeconds(), TimeUnit.SECONDS))
+                                .isTrue();
                     }
                     try {
                         return method.invoke(real, args);
@@ -76,7 +79,7 @@ class LoadSheddingTest {
     private CompletableFuture<HttpResponse<String>> get(String path) {
         return client.sendAsync(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                        .timeout(Duration.ofSeconds(60))
+                        .timeout(BULK_WORK) // held until the test lets the store answer
                         .header("Authorization", "Bearer " + TOKEN)
                         .build(),
                 BodyHandlers.ofString());
@@ -88,15 +91,15 @@ class LoadSheddingTest {
         for (int i = 0; i < MAX_CONCURRENT; i++) {
             held.add(get("/api/jobs"));
         }
-        assertThat(listingsInStore.await(30, TimeUnit.SECONDS))
+        assertThat(listingsInStore.await(EVENTUALLY.toSeconds(), TimeUnit.SECONDS))
                 .as("the first requests are in progress")
                 .isTrue();
 
         List<HttpResponse<String>> shed = new ArrayList<>();
         for (String path : List.of("/api/jobs", "/api/queues", "/api/workers")) {
-            shed.add(get(path).get(30, TimeUnit.SECONDS));
+            shed.add(get(path).get(EVENTUALLY.toSeconds(), TimeUnit.SECONDS));
         }
-        HttpResponse<String> health = get("/health").get(30, TimeUnit.SECONDS);
+        HttpResponse<String> health = get("/health").get(EVENTUALLY.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(shed).allSatisfy(response -> {
             assertThat(response.statusCode()).isEqualTo(503);
@@ -109,9 +112,12 @@ class LoadSheddingTest {
 
         storeAnswers.countDown();
         for (var request : held) {
-            assertThat(request.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            assertThat(request.get(EVENTUALLY.toSeconds(), TimeUnit.SECONDS).statusCode())
+                    .isEqualTo(200);
         }
-        assertThat(get("/api/queues").get(30, TimeUnit.SECONDS).statusCode())
+        assertThat(get("/api/queues")
+                        .get(EVENTUALLY.toSeconds(), TimeUnit.SECONDS)
+                        .statusCode())
                 .as("served again once the requests in progress ended")
                 .isEqualTo(200);
     }

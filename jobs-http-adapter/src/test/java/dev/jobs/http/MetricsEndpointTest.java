@@ -1,5 +1,6 @@
 package dev.jobs.http;
 
+import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.JobEngine;
@@ -12,7 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +46,7 @@ class MetricsEndpointTest {
 
     private HttpResponse<String> send(String method, String path, String token, String body) throws Exception {
         var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .timeout(Duration.ofSeconds(30))
+                .timeout(EVENTUALLY)
                 .header("Authorization", "Bearer " + token)
                 .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body));
         if (body != null) {
@@ -61,7 +61,7 @@ class MetricsEndpointTest {
         String id = send("POST", "/api/jobs", ADMIN, "{\"type\":\"email.send\",\"queue\":\"mail\"}")
                 .body()
                 .replaceAll("(?s).*\"id\":\"([^\"]+)\".*", "$1");
-        engine.await(UUID.fromString(id), Duration.ofSeconds(30));
+        engine.await(UUID.fromString(id), EVENTUALLY);
 
         HttpResponse<String> metrics = send("GET", "/metrics", READER, null);
 

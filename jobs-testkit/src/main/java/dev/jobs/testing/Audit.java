@@ -31,13 +31,16 @@ import java.util.Set;
  * @param overlapsAfterLostLease executions that began while a faulted worker, whose lease had
  *     lapsed, was still running the job: allowed, since the store refuses its outcome
  * @param longestReadyWait the longest any run waited to start once its job was ready to run: from
- *     its creation or its last dependency finishing, or from the end of the run before it (which
- *     overstates it by the retry backoff); a backlog shows here
+ *     its creation or its last dependency finishing, or from the end of the run before it plus the
+ *     retry backoff; a backlog shows here
  * @param longestPassedOver the longest a ready run waited after work queued behind it in the claim
  *     order had started: a job the dispatch forgot, or held out of reach, shows here
  * @param longestStall the longest no run started anywhere while some job was ready
- * @param readyDeadline how long a ready job may wait beyond its turn; empty when the workload set
- *     none and the delays were only measured
+ * @param passedOverLongest the run behind {@code longestPassedOver}: its job, attempt, how it
+ *     became ready, and the run queued behind it that started first; empty when none was passed
+ *     over
+ * @param readyDeadline how long a ready job may wait beyond its turn, term by term; empty when the
+ *     workload set none and the delays were only measured
  * @param late runs that waited past {@code readyDeadline}: passed over, or through a stall, for
  *     longer than it allows
  * @param problems what went wrong, the first {@value #MAX_PROBLEMS} of it
@@ -54,7 +57,8 @@ public record Audit(
         Duration longestReadyWait,
         Duration longestPassedOver,
         Duration longestStall,
-        Optional<Duration> readyDeadline,
+        Optional<String> passedOverLongest,
+        Optional<Deadline> readyDeadline,
         int late,
         List<String> problems) {
     /** How many problems an audit lists; the counts cover them all. */
@@ -80,9 +84,11 @@ public record Audit(
         private int rerunsAfterFault;
         private int overlapsAfterLostLease;
         private final StartDelays startDelays = new StartDelays();
-        private final Optional<Duration> readyDeadline;
+        private final Optional<Deadline> readyDeadline;
+        private final Duration retryBackoff;
 
-        Tally(Set<String> faulted, Optional<Duration> readyDeadline) {
+        Tally(Set<String> faulted, Optional<Deadline> readyDeadline, Duration retryBackoff) {
+            this.retryBackoff = retryBackoff;
             this.faulted = Set.copyOf(faulted);
             this.readyDeadline = readyDeadline;
         }
@@ -126,18 +132,27 @@ public record Audit(
 
         /**
          * Measures how long each run of {@code job} waited once it could run: the first from {@code
-         * readyAt}, each later one from the end of the run before it. A run's place in the claim
-         * order is the job's creation for the first, the end of the run before for a retry, and
-         * the place it had for a run given back at shutdown.
+         * readyAt}, each later one from the end of the run before it plus the retry backoff. A
+         * run's place in the claim order is the job's creation for the first, its readiness for a
+         * retry, and the place it had for a run given back at shutdown.
+         *
+         * @param becameReady how the first run became ready: created, or its dependencies finished
          */
-        void measureWaits(Job job, Instant readyAt) {
+        void measureWaits(Job job, Instant readyAt, String becameReady) {
             Instant ready = readyAt;
             Instant queued = job.createdAt();
+            String how = becameReady;
             for (Attempt attempt : job.attempts()) {
-                startDelays.add(new StartDelays.Run(job.id(), attempt.number(), queued, ready, attempt.startedAt()));
-                ready = attempt.endedAt();
+                startDelays.add(new StartDelays.Run(
+                        job.id(), attempt.number(), queued, ready, attempt.startedAt(), attempt.worker(), how));
+                ready = attempt.outcome() == Attempt.Outcome.RELEASED
+                        ? attempt.endedAt()
+                        : attempt.endedAt().plus(retryBackoff);
+                how = "attempt " + attempt.number() + " ended " + attempt.outcome() + " on " + attempt.worker()
+                        + (faulted.contains(attempt.worker()) ? ", a worker a fault hit" : "")
+                        + attempt.error().map(e -> ": " + e.message()).orElse("");
                 if (attempt.outcome() != Attempt.Outcome.RELEASED) {
-                    queued = attempt.endedAt();
+                    queued = ready;
                 }
             }
         }
@@ -218,6 +233,7 @@ public record Audit(
                     delays.longestWait(),
                     delays.longestPassedOver(),
                     delays.longestStall(),
+                    delays.passedOverLongest(),
                     readyDeadline,
                     delays.late(),
                     problems);

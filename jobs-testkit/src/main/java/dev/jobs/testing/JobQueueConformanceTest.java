@@ -210,7 +210,9 @@ public abstract class JobQueueConformanceTest {
                 }
             }));
         }
-        CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
+        // Concurrent claims of a few thousand jobs take seconds; the bound is for a queue that hangs.
+        CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new))
+                .get(JobsTesting.BULK_WORK.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(seen).hasSize(jobCount);
         assertThat(seen.values()).allSatisfy(count -> assertThat(count).hasValue(1));

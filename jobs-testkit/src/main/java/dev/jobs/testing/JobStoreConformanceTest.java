@@ -27,6 +27,7 @@ import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.ClaimPlace;
 import dev.jobs.core.spi.Completion;
 import dev.jobs.core.spi.CompletionResult;
 import dev.jobs.core.spi.DeadWorker;
@@ -306,6 +307,49 @@ public abstract class JobStoreConformanceTest {
         assertThat(store.acquire(request, List.of(first.id(), second.id())))
                 .extracting(Job::id)
                 .containsExactly(second.id());
+    }
+
+    @Test
+    void claimOrderListsAQueuesClaimableJobsInTheOrderClaimsTakeThemPageByPage() {
+        Job retrying = create(jobs.of("t").queue("q").priority(0));
+        Job failed = acquire(1, "q").get(0);
+        assertThat(failed.id()).isEqualTo(retrying.id());
+        store.fail(
+                failed.id(),
+                token(failed),
+                JobError.of("Boom", "again soon"),
+                Optional.of(clock.instant().plusSeconds(5)));
+        Job running = create(jobs.of("t").queue("q").priority(0));
+        assertThat(acquire(1, "q")).extracting(Job::id).containsExactly(running.id());
+        Job a = create(jobs.of("t").queue("q").priority(5));
+        Job b = create(jobs.of("t").queue("q").priority(5));
+        Job urgent = create(jobs.of("t").queue("q").priority(1));
+        Job later =
+                create(jobs.of("t").queue("q").priority(5).runAt(clock.instant().plusSeconds(3600)));
+        create(jobs.of("t").queue("q").priority(0).dependsOn(running.id()));
+        create(jobs.of("t").queue("other").priority(0));
+
+        List<ClaimPlace> all = store.claimOrder("q", Optional.empty(), 100);
+
+        assertThat(all)
+                .as("retrying, then by priority, runAt and id; not running, pending or another queue's")
+                .extracting(ClaimPlace::id)
+                .containsExactly(retrying.id(), urgent.id(), a.id(), b.id(), later.id());
+        assertThat(all.get(0).runAt()).isEqualTo(clock.instant().plusSeconds(5));
+        assertThat(all.get(1).priority()).isEqualTo(1);
+        var paged = new ArrayList<ClaimPlace>();
+        Optional<ClaimPlace> after = Optional.empty();
+        for (List<ClaimPlace> page = store.claimOrder("q", after, 2);
+                !page.isEmpty();
+                page = store.claimOrder("q", after, 2)) {
+            assertThat(page.size()).isLessThanOrEqualTo(2);
+            paged.addAll(page);
+            after = Optional.of(page.get(page.size() - 1));
+        }
+        assertThat(paged).as("pages after the last place of the one before").isEqualTo(all);
+        assertThat(store.claimOrder("none", Optional.empty(), 10)).isEmpty();
+        assertThatThrownBy(() -> store.claimOrder("q", Optional.empty(), 0))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     // ---- outcomes and fencing ----
@@ -1237,6 +1281,7 @@ public abstract class JobStoreConformanceTest {
     }
 
     // ---- concurrency ----
+    // Racing calls end in milliseconds; each waits at most JobsTesting.BULK_WORK, for a store that hangs.
 
     @Test
     void reapersRacingDeclareEachDeadWorkerOnceAndTakeEachJobBackOnce() throws Exception {
@@ -1265,7 +1310,7 @@ public abstract class JobStoreConformanceTest {
             var declared = new ArrayList<String>();
             var reclaimed = new ArrayList<UUID>();
             for (Future<List<DeadWorker>> result : results) {
-                for (DeadWorker dead : result.get(2, TimeUnit.MINUTES)) {
+                for (DeadWorker dead : result.get(JobsTesting.BULK_WORK.toSeconds(), TimeUnit.SECONDS)) {
                     declared.add(dead.worker().id());
                     dead.reclaimed().forEach(t -> reclaimed.add(t.job().id()));
                 }
@@ -1300,7 +1345,8 @@ public abstract class JobStoreConformanceTest {
                 start.countDown();
                 var ids = new HashSet<UUID>();
                 for (Future<Job> result : results) {
-                    ids.add(result.get(2, TimeUnit.MINUTES).id());
+                    ids.add(result.get(JobsTesting.BULK_WORK.toSeconds(), TimeUnit.SECONDS)
+                            .id());
                 }
                 assertThat(ids).as("jobs returned for key %s", key).hasSize(1);
             }
@@ -1349,7 +1395,7 @@ public abstract class JobStoreConformanceTest {
             }
             start.countDown();
             for (Future<?> future : futures) {
-                future.get(2, TimeUnit.MINUTES);
+                future.get(JobsTesting.BULK_WORK.toSeconds(), TimeUnit.SECONDS);
             }
         } finally {
             pool.shutdownNow();
@@ -1574,7 +1620,7 @@ public abstract class JobStoreConformanceTest {
             }
             start.countDown();
             for (Future<?> future : futures) {
-                future.get(2, TimeUnit.MINUTES);
+                future.get(JobsTesting.BULK_WORK.toSeconds(), TimeUnit.SECONDS);
             }
         } finally {
             pool.shutdownNow();
@@ -1730,7 +1776,7 @@ public abstract class JobStoreConformanceTest {
                 start.countDown();
                 int winners = 0;
                 for (Future<Boolean> future : futures) {
-                    winners += future.get(1, TimeUnit.MINUTES) ? 1 : 0;
+                    winners += future.get(JobsTesting.BULK_WORK.toSeconds(), TimeUnit.SECONDS) ? 1 : 0;
                 }
                 assertThat(winners)
                         .as("instances that created occurrence " + round)

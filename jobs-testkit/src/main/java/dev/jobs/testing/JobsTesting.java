@@ -22,6 +22,23 @@ public final class JobsTesting {
     /** More steps than this means a job keeps rescheduling itself; the run stops and says so. */
     public static final int MAX_STEPS = 100_000;
 
+    /**
+     * The most a test waits for a step that takes milliseconds (a wake-up, a publish reaching
+     * another instance, a lease moved, a server answering again), polling for its outcome. A loaded
+     * two-core machine adds its scheduling and a garbage collection, a few seconds at worst; thirty
+     * seconds is ten times that, so only broken code reaches it. Not a speed claim: speed is
+     * measured by {@code jobs-bench}.
+     */
+    public static final Duration EVENTUALLY = Duration.ofSeconds(30);
+
+    /**
+     * The most a test waits for a batch of work through real servers (thousands of jobs, a schema
+     * migrated by racing instances, a workload's first few hundred executions), which takes seconds
+     * to some tens of seconds here; two minutes is four times the slowest such batch in the suite
+     * (a twenty-second drain), so only broken code reaches it.
+     */
+    public static final Duration BULK_WORK = Duration.ofMinutes(2);
+
     private JobsTesting() {}
 
     /**

@@ -72,10 +72,14 @@ public final class ReliabilityFigures {
         values.put("duplicateSuccesses", Integer.toString(audit.duplicateSuccesses()));
         values.put("overlaps", Integer.toString(audit.overlaps()));
         values.put("late", Integer.toString(audit.late()));
-        audit.readyDeadline().ifPresent(deadline -> values.put("readyDeadline", seconds(deadline)));
+        audit.readyDeadline().ifPresent(deadline -> {
+            values.put("readyDeadline", seconds(deadline.total()));
+            figure("ready deadline, term by term", deadline);
+        });
         figure("handler executions", audit.executions());
         figure("longest a run waited to start once its job was ready", audit.longestReadyWait());
         figure("longest a ready run waited after work queued behind it had started", audit.longestPassedOver());
+        audit.passedOverLongest().ifPresent(run -> figure("the run passed over longest", run));
         figure("longest no run started while a job was ready", audit.longestStall());
         figure(
                 "successful runs repeated because a fault hit their worker before it recorded them",

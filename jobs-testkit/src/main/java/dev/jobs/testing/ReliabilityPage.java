@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.stream.Stream;
 
@@ -17,7 +18,9 @@ import java.util.stream.Stream;
  * java jobs-testkit/src/main/java/dev/jobs/testing/ReliabilityPage.java target/reliability RELIABILITY.md
  * </pre>
  *
- * Without the second argument the page goes to standard output.
+ * Without the second argument the page goes to standard output. Folders of earlier runs' figures
+ * may follow the page: each scenario then shows its longest waits in every run given against its
+ * ready deadline, as the proof that a deadline holds with its margin over several runs.
  */
 public final class ReliabilityPage {
     private static final String INTRO = """
@@ -41,7 +44,9 @@ public final class ReliabilityPage {
             - **late starts**: runs that waited past the scenario's ready deadline (in brackets) beyond
               their turn: after work queued behind them in the claim order had started, or while no run
               started anywhere. A backlog alone makes nothing late; a job the dispatch forgot, or one a
-              fault held out of reach, does.
+              fault held out of reach, does. Each scenario's section gives its deadline term by term:
+              what the design lets hold a ready job back (a lease, a claim hold, a timeout), plus a
+              margin of a quarter of that, at least two seconds, for a loaded two-core machine.
 
             Run the whole suite with `./mvnw verify -Dgroups=reliability` (it is part of `./mvnw verify`,
             which `.ci/run` runs, and prints this page at its end), then write this page again with
@@ -52,16 +57,30 @@ public final class ReliabilityPage {
 
             """;
 
+    /** The scenario's id, its figures' file name; set when read, never shown. */
+    private static final String ID = "id";
+
+    // The names ReliabilityFigures gives these figures: this program runs from its source file
+    // alone, so it cannot refer to that class.
+    private static final String PASSED_OVER =
+            "figure.longest a ready run waited after work queued behind it had started";
+    private static final String STALL = "figure.longest no run started while a job was ready";
+
     private ReliabilityPage() {}
 
     public static void main(String[] args) throws IOException {
-        if (args.length < 1 || args.length > 2) {
-            System.err.println("usage: ReliabilityPage <folder of figures> [page to write]");
+        if (args.length < 1) {
+            System.err.println(
+                    "usage: ReliabilityPage <folder of figures> [page to write [folders of earlier runs' figures...]]");
             System.exit(2);
         }
         List<Properties> scenarios = read(Path.of(args[0]));
-        String page = render(scenarios);
-        if (args.length == 2) {
+        var earlier = new ArrayList<List<Properties>>();
+        for (int i = 2; i < args.length; i++) {
+            earlier.add(read(Path.of(args[i])));
+        }
+        String page = render(scenarios, earlier);
+        if (args.length >= 2) {
             Files.writeString(Path.of(args[1]), page);
             System.out.println("wrote " + args[1] + " from " + scenarios.size() + " scenarios in " + args[0]);
         } else {
@@ -82,6 +101,8 @@ public final class ReliabilityPage {
                 try (Reader in = Files.newBufferedReader(file)) {
                     properties.load(in);
                 }
+                String name = file.getFileName().toString();
+                properties.setProperty(ID, name.substring(0, name.length() - ".properties".length()));
                 scenarios.add(properties);
             }
         }
@@ -89,6 +110,11 @@ public final class ReliabilityPage {
     }
 
     static String render(List<Properties> scenarios) {
+        return render(scenarios, List.of());
+    }
+
+    /** The page of {@code scenarios}, each with its waits in {@code earlier} runs too, if any. */
+    static String render(List<Properties> scenarios, List<List<Properties>> earlier) {
         var page = new StringBuilder(INTRO);
         page.append("| Scenario | Jobs | Faults injected | Lost | Duplicate successes | Overlapping executions"
                 + " | Ended wrong | Late starts (deadline) | Time to recover |\n");
@@ -111,6 +137,8 @@ public final class ReliabilityPage {
         for (Properties s : scenarios) {
             page.append("\n## ").append(s.getProperty("title")).append("\n\n");
             page.append("- last run: ").append(s.getProperty("ranAt")).append('\n');
+            waitsOverRuns(s, earlier)
+                    .ifPresent(line -> page.append("- ").append(line).append('\n'));
             s.stringPropertyNames().stream()
                     .filter(name -> name.startsWith("figure."))
                     .sorted()
@@ -124,6 +152,32 @@ public final class ReliabilityPage {
                     .append("`\n");
         }
         return page.toString();
+    }
+
+    /**
+     * The longest waits of {@code scenario} in this run and the {@code earlier} ones that ran it,
+     * against its ready deadline; empty without earlier runs or a deadline.
+     */
+    private static Optional<String> waitsOverRuns(Properties scenario, List<List<Properties>> earlier) {
+        String deadline = scenario.getProperty("readyDeadline");
+        if (earlier.isEmpty() || deadline == null) {
+            return Optional.empty();
+        }
+        var runs = new ArrayList<Properties>();
+        for (List<Properties> run : earlier) {
+            run.stream()
+                    .filter(other -> scenario.getProperty(ID).equals(other.getProperty(ID)))
+                    .findFirst()
+                    .ifPresent(runs::add);
+        }
+        runs.add(scenario);
+        return Optional.of("longest waits in " + runs.size() + " runs against the ready deadline of " + deadline
+                + ": passed over " + figures(runs, PASSED_OVER) + "; no run started " + figures(runs, STALL));
+    }
+
+    private static String figures(List<Properties> runs, String figure) {
+        return String.join(
+                ", ", runs.stream().map(r -> r.getProperty(figure, "–")).toList());
     }
 
     private static String lateStarts(Properties scenario) {

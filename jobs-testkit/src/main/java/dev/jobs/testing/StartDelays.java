@@ -10,6 +10,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 
@@ -32,8 +33,36 @@ final class StartDelays {
      * @param queuedAt its place in the claim order: the job's {@code runAt} when it ran
      * @param readyAt when it could first have been claimed
      * @param startedAt when it was claimed
+     * @param worker the worker that claimed it
+     * @param becameReady how it became ready (created, its dependencies finished, the attempt
+     *     before it ended on a worker), so that a late run points at the term that held it
      */
-    record Run(UUID jobId, int attempt, Instant queuedAt, Instant readyAt, Instant startedAt) {}
+    record Run(
+            UUID jobId,
+            int attempt,
+            Instant queuedAt,
+            Instant readyAt,
+            Instant startedAt,
+            String worker,
+            String becameReady) {
+        String describe() {
+            return jobId + ": attempt " + attempt + ", queued at " + queuedAt + ", ready at " + readyAt + " ("
+                    + becameReady + "), started at " + startedAt + " on " + worker;
+        }
+    }
+
+    /**
+     * How long a run still waited after work queued behind it started.
+     *
+     * @param micros how long, in microseconds; 0 if nothing queued behind it started first
+     * @param by the first run queued behind it that started while it was ready; null if none
+     */
+    private record PassedOver(long micros, Run by) {
+        String describe(Run run) {
+            return run.describe() + ": " + seconds(micros) + " after work queued behind it started, first "
+                    + by.describe();
+        }
+    }
 
     /**
      * What the runs show.
@@ -43,10 +72,16 @@ final class StartDelays {
      * @param longestStall the longest no run started while some run was ready
      * @param late how many runs were passed over, or waited through a stall, for longer than the
      *     deadline
+     * @param passedOverLongest the run passed over longest, described; empty if none was
      * @param problems the first of the late runs, described
      */
     record Verdict(
-            Duration longestWait, Duration longestPassedOver, Duration longestStall, int late, List<String> problems) {}
+            Duration longestWait,
+            Duration longestPassedOver,
+            Duration longestStall,
+            int late,
+            Optional<String> passedOverLongest,
+            List<String> problems) {}
 
     private final List<Run> runs = new ArrayList<>();
 
@@ -55,24 +90,29 @@ final class StartDelays {
     }
 
     /**
-     * Judges the runs added against {@code deadline}; with none, only measures.
+     * Judges the runs added against {@code deadline}; with none, only measures. A late run is
+     * described with how it became ready and the deadline's terms, so that the reader can tell
+     * which term it outlasted.
      *
      * @param maxProblems how many late runs to describe
      */
-    Verdict judge(Optional<Duration> deadline, int maxProblems) {
-        long allowed = deadline.map(StartDelays::micros).orElse(Long.MAX_VALUE);
+    Verdict judge(Optional<Deadline> deadline, int maxProblems) {
+        long allowed = deadline.map(d -> micros(d.total())).orElse(Long.MAX_VALUE);
+        String terms = deadline.map(d -> "deadline " + d).orElse("no deadline");
         var problems = new ArrayList<String>();
         int late = 0;
         long longestPassedOver = 0;
+        String passedOverLongest = null;
         for (var passed : passedOver().entrySet()) {
-            longestPassedOver = Math.max(longestPassedOver, passed.getValue());
-            if (passed.getValue() > allowed) {
+            long micros = passed.getValue().micros();
+            if (micros > longestPassedOver) {
+                longestPassedOver = micros;
+                passedOverLongest = passed.getValue().describe(passed.getKey());
+            }
+            if (micros > allowed) {
                 late++;
-                Run run = passed.getKey();
                 if (problems.size() < maxProblems) {
-                    problems.add(run.jobId() + ": attempt " + run.attempt() + ", ready at " + run.readyAt()
-                            + ", started " + seconds(passed.getValue()) + " after work queued behind it (deadline "
-                            + seconds(allowed) + ")");
+                    problems.add(passed.getValue().describe(passed.getKey()) + "; " + terms);
                 }
             }
         }
@@ -89,8 +129,7 @@ final class StartDelays {
             late += waiting.size();
             if (problems.size() < maxProblems) {
                 problems.add("no run started for " + seconds(length) + " from " + instant(stall[0]) + " while "
-                        + waiting.size() + " were ready, e.g. " + waiting.get(0).jobId() + " (deadline "
-                        + seconds(allowed) + ")");
+                        + waiting.size() + " were ready, e.g. " + waiting.get(0).describe() + "; " + terms);
             }
         }
         Duration longestWait = runs.stream()
@@ -102,6 +141,7 @@ final class StartDelays {
                 Duration.of(longestPassedOver, ChronoUnit.MICROS),
                 Duration.of(longestStall, ChronoUnit.MICROS),
                 late,
+                Optional.ofNullable(passedOverLongest),
                 problems);
     }
 
@@ -110,11 +150,11 @@ final class StartDelays {
      * started. Runs are met in claim order, latest first, so that the starts of everything queued
      * behind the one at hand are already gathered.
      */
-    private Map<Run, Long> passedOver() {
+    private Map<Run, PassedOver> passedOver() {
         List<Run> latestFirst = new ArrayList<>(runs);
         latestFirst.sort(Comparator.comparingLong(StartDelays::place).reversed());
-        var startsBehind = new TreeSet<Long>();
-        var passedOver = new IdentityHashMap<Run, Long>();
+        var startsBehind = new TreeMap<Long, Run>();
+        var passedOver = new IdentityHashMap<Run, PassedOver>();
         int from = 0;
         while (from < latestFirst.size()) {
             // Runs queued in one millisecond are not ordered against each other (Redis ranks by it).
@@ -125,11 +165,15 @@ final class StartDelays {
             }
             List<Run> peers = latestFirst.subList(from, to);
             for (Run run : peers) {
-                Long firstBehind = startsBehind.ceiling(micros(run.readyAt()));
+                var firstBehind = startsBehind.ceilingEntry(micros(run.readyAt()));
                 long started = micros(run.startedAt());
-                passedOver.put(run, firstBehind == null ? 0 : Math.max(0, started - firstBehind));
+                passedOver.put(
+                        run,
+                        firstBehind == null
+                                ? new PassedOver(0, null)
+                                : new PassedOver(Math.max(0, started - firstBehind.getKey()), firstBehind.getValue()));
             }
-            peers.forEach(run -> startsBehind.add(micros(run.startedAt())));
+            peers.forEach(run -> startsBehind.putIfAbsent(micros(run.startedAt()), run));
             from = to;
         }
         return passedOver;

@@ -82,7 +82,8 @@ public final class Workload {
     private int maxAttempts = 3;
     private Duration handlerTime = Duration.ZERO;
     private boolean claimsMayBeLost;
-    private Optional<Duration> readyDeadline = Optional.empty();
+    private Optional<Deadline> readyDeadline = Optional.empty();
+    private Duration retryBackoff = Duration.ZERO;
 
     /**
      * @param seed fixes which job succeeds, retries or fails
@@ -135,14 +136,26 @@ public final class Workload {
     /**
      * How long a ready job may wait beyond its turn (default: no limit, only measured): after work
      * queued behind it has started, or while no run starts anywhere. A backlog alone never makes a
-     * job late. A retry counts as ready from the end of the run before it, so the deadline must
-     * also cover the retry backoff.
+     * job late. A retry counts as ready, and takes its place in the claim order, when the run
+     * before it ended plus the {@linkplain #withRetryBackoff retry backoff}.
      */
-    public Workload withReadyDeadline(Duration deadline) {
-        if (deadline.isNegative() || deadline.isZero()) {
-            throw new IllegalArgumentException("the ready deadline must be positive, not " + deadline);
-        }
+    public Workload withReadyDeadline(Deadline deadline) {
         readyDeadline = Optional.of(deadline);
+        return this;
+    }
+
+    /**
+     * The fixed retry backoff of the engines that run the workload (default none): a retry becomes
+     * ready, and takes its place in the claim order, this long after the run before it ended. The
+     * audit cannot read it from the store, which keeps when each run ended but not when the next
+     * was due; left out, a retry would seem queued ahead of work created within the backoff, and
+     * passed over by all of it.
+     */
+    public Workload withRetryBackoff(Duration backoff) {
+        if (backoff.isNegative()) {
+            throw new IllegalArgumentException("the retry backoff must not be negative, not " + backoff);
+        }
+        retryBackoff = backoff;
         return this;
     }
 
@@ -295,7 +308,7 @@ public final class Workload {
      * @param faulted the workers that faults hit
      */
     public Audit audit(Function<UUID, Optional<Job>> stored, Collection<Execution> executions, Set<String> faulted) {
-        var tally = new Audit.Tally(faulted, readyDeadline);
+        var tally = new Audit.Tally(faulted, readyDeadline, retryBackoff);
         var byJob = new HashMap<UUID, List<Execution>>();
         executions.forEach(
                 e -> byJob.computeIfAbsent(e.jobId(), id -> new ArrayList<>()).add(e));
@@ -310,13 +323,15 @@ public final class Workload {
             List<Execution> runs = new ArrayList<>(byJob.getOrDefault(id, List.of()));
             tally.check(job.get(), entry.getValue(), expectedAttempts.get(id), attemptsMayExceed, runs);
             Instant readyAt = job.get().createdAt();
+            String becameReady = "created";
             for (UUID dependency : job.get().dependsOn()) {
                 Optional<Instant> finished = stored.apply(dependency).flatMap(Job::finishedAt);
                 if (finished.isPresent() && finished.get().isAfter(readyAt)) {
                     readyAt = finished.get();
+                    becameReady = "its last dependency " + dependency + " finished";
                 }
             }
-            tally.measureWaits(job.get(), readyAt);
+            tally.measureWaits(job.get(), readyAt, becameReady);
         }
         if (expectedState.size() != jobs) {
             tally.lost("expected " + jobs + " jobs but created " + expectedState.size());

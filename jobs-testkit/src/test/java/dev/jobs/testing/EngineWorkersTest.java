@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /** The worker pool on real threads and the real clock: cancellation, shutdown, registry. */
 class EngineWorkersTest {
-    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration WAIT = JobsTesting.EVENTUALLY;
 
     private final InMemoryJobStore store = new InMemoryJobStore();
     private JobEngine engine;

@@ -17,17 +17,22 @@ class InMemoryWorkloadTest {
 
     @Test
     void everyJobEndsAsItsHandlerAndPolicyDictateAndEachSuccessIsRecordedOnce() {
-        // No fault here: a ready job waits its turn, and its turn comes within the poll interval.
-        var workload = new Workload(20261122L, 20_000, 1_000).withReadyDeadline(Duration.ofSeconds(1));
+        // No fault here: a ready job waits its turn, and its turn comes within the poll interval
+        // (jobs made in this process wake the workers at once; the poll is the floor).
+        Duration backoff = Duration.ofMillis(1);
+        Duration poll = Duration.ofMillis(50);
+        var workload = new Workload(20261122L, 20_000, 1_000)
+                .withRetryBackoff(backoff)
+                .withReadyDeadline(Deadline.of("poll interval", poll));
         var store = new InMemoryJobStore();
         JobEngine.Builder builder = JobEngine.builder()
                 .store(store)
                 .queue("default", 16)
-                .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(1)))
-                .pollInterval(Duration.ofMillis(50));
+                .retryPolicy(RetryPolicy.fixed(backoff))
+                .pollInterval(poll);
         try (JobEngine engine = workload.registerHandlers(builder).build().start()) {
             workload.enqueue(engine);
-            workload.awaitFinished(engine, Duration.ofMinutes(3));
+            workload.awaitFinished(engine, JobsTesting.BULK_WORK); // some ten seconds in memory
 
             assertThat(workload.verify(id -> store.get(id).orElseThrow(), 10))
                     .as("jobs that ended wrong (seed " + workload.seed() + ")")

@@ -10,6 +10,7 @@ import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobEvent;
+import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobValidationException;
 import dev.jobs.core.LeaseLostException;
@@ -184,9 +185,14 @@ class RemoteWorkersTest {
 
         var executor = Executors.newVirtualThreadPerTaskExecutor();
         try {
-            var waiting = executor.submit(() -> remote.acquire("py-1", "h", DEFAULT, 5, LEASE, Duration.ofSeconds(30)));
+            // The poll waits thirty seconds unless woken; the creation wakes it in milliseconds, so an
+            // answer within a third of the poll can only come from the wake-up.
+            Duration poll = JobLimits.MAX_ACQUIRE_WAIT;
+            var waiting = executor.submit(() -> remote.acquire("py-1", "h", DEFAULT, 5, LEASE, poll));
             Job created = engine.enqueue(JobSpec.of("a"));
-            assertThat(waiting.get(10, TimeUnit.SECONDS)).extracting(Job::id).containsExactly(created.id());
+            assertThat(waiting.get(poll.dividedBy(3).toSeconds(), TimeUnit.SECONDS))
+                    .extracting(Job::id)
+                    .containsExactly(created.id());
         } finally {
             executor.shutdownNow();
         }

@@ -11,14 +11,15 @@ import org.junit.jupiter.api.Test;
 /** A backlog is no delay; a job passed over, or left waiting while nothing starts, is. */
 class StartDelaysTest {
     private static final Instant T0 = Instant.parse("2026-12-03T10:00:00Z");
-    private static final Optional<Duration> TWO_SECONDS = Optional.of(Duration.ofSeconds(2));
+    /** A deadline of three seconds: a term of one second and the least margin, two. */
+    private static final Optional<Deadline> THREE_SECONDS = Optional.of(Deadline.of("a term", Duration.ofSeconds(1)));
 
     private final StartDelays delays = new StartDelays();
 
     /** A run queued {@code queuedMs} after T0, ready {@code readyMs} after it, started at {@code startedMs}. */
     private UUID run(long queuedMs, long readyMs, long startedMs) {
         UUID job = UUID.randomUUID();
-        delays.add(new StartDelays.Run(job, 1, at(queuedMs), at(readyMs), at(startedMs)));
+        delays.add(new StartDelays.Run(job, 1, at(queuedMs), at(readyMs), at(startedMs), "worker-0", "created"));
         return job;
     }
 
@@ -33,7 +34,7 @@ class StartDelaysTest {
             run(i, 0, 100L * i);
         }
 
-        StartDelays.Verdict verdict = delays.judge(TWO_SECONDS, 10);
+        StartDelays.Verdict verdict = delays.judge(THREE_SECONDS, 10);
 
         assertThat(verdict.late()).isZero();
         assertThat(verdict.problems()).isEmpty();
@@ -48,11 +49,39 @@ class StartDelaysTest {
             run(i, 0, 100L * i);
         }
 
-        StartDelays.Verdict verdict = delays.judge(TWO_SECONDS, 10);
+        StartDelays.Verdict verdict = delays.judge(THREE_SECONDS, 10);
 
         assertThat(verdict.late()).isEqualTo(1);
         assertThat(verdict.longestPassedOver()).isEqualTo(Duration.ofMillis(8_900));
         assertThat(verdict.problems()).singleElement().asString().startsWith(forgotten + ": attempt 1");
+    }
+
+    @Test
+    void aLateRunSaysHowItBecameReadyAndWhatTheDeadlineIsMadeOf() {
+        UUID forgotten = UUID.randomUUID();
+        delays.add(new StartDelays.Run(
+                forgotten,
+                2,
+                at(0),
+                at(0),
+                at(9_000),
+                "worker-2",
+                "attempt 1 ended FAILED on worker-1, a worker a fault hit"));
+        for (int i = 1; i <= 80; i++) {
+            run(i, 0, 100L * i);
+        }
+
+        StartDelays.Verdict verdict = delays.judge(THREE_SECONDS, 10);
+
+        assertThat(verdict.problems())
+                .singleElement()
+                .asString()
+                .contains("attempt 1 ended FAILED on worker-1, a worker a fault hit")
+                .contains("8.900 s after work queued behind it started, first ")
+                .contains("queued at " + at(1) + ", ready at " + at(0) + " (created), started at " + at(100))
+                .endsWith("deadline 3.0 s = a term 1.0 s + margin 2.0 s");
+        assertThat(verdict.passedOverLongest())
+                .hasValueSatisfying(run -> assertThat(run).startsWith(forgotten + ": attempt 2"));
     }
 
     @Test
@@ -63,7 +92,7 @@ class StartDelaysTest {
             run(i, 0, 100L * i);
         }
 
-        assertThat(delays.judge(TWO_SECONDS, 10).late()).isZero();
+        assertThat(delays.judge(THREE_SECONDS, 10).late()).isZero();
     }
 
     @Test
@@ -72,7 +101,7 @@ class StartDelaysTest {
         run(0, 0, 0);
         run(0, 0, 100);
 
-        StartDelays.Verdict verdict = delays.judge(Optional.of(Duration.ofSeconds(1)), 10);
+        StartDelays.Verdict verdict = delays.judge(THREE_SECONDS, 10);
 
         assertThat(verdict.longestPassedOver()).isZero();
     }
@@ -84,7 +113,7 @@ class StartDelaysTest {
         run(2, 600, 6_010);
         run(3, 7_000, 7_000);
 
-        StartDelays.Verdict verdict = delays.judge(TWO_SECONDS, 10);
+        StartDelays.Verdict verdict = delays.judge(THREE_SECONDS, 10);
 
         assertThat(verdict.longestStall()).isEqualTo(Duration.ofMillis(5_500));
         assertThat(verdict.late())

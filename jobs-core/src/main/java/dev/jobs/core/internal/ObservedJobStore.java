@@ -16,6 +16,7 @@ import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.ClaimPlace;
 import dev.jobs.core.spi.Completion;
 import dev.jobs.core.spi.CompletionResult;
 import dev.jobs.core.spi.DeadWorker;
@@ -164,6 +165,11 @@ public final class ObservedJobStore implements JobStore {
     @Override
     public Transition retry(UUID jobId) {
         return emitted(store.retry(jobId), Kind.RETRIED);
+    }
+
+    @Override
+    public List<ClaimPlace> claimOrder(String queue, Optional<ClaimPlace> after, int limit) {
+        return store.claimOrder(queue, after, limit);
     }
 
     @Override

@@ -15,6 +15,7 @@ import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.ClaimPlace;
 import dev.jobs.core.spi.DeadWorker;
 import dev.jobs.core.spi.DependencyRule;
 import dev.jobs.core.spi.HeartbeatResult;
@@ -507,6 +508,26 @@ public final class InMemoryJobStore implements JobStore {
     @Override
     public Optional<Job> get(UUID jobId) {
         return locked(() -> Optional.ofNullable(jobs.get(jobId)));
+    }
+
+    @Override
+    public List<ClaimPlace> claimOrder(String queue, Optional<ClaimPlace> after, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        return locked(() -> {
+            QueueIndex index = queues.get(queue);
+            if (index == null) {
+                return List.of();
+            }
+            return Stream.concat(index.due.stream(), index.waiting.stream())
+                    .map(ClaimPlace::of)
+                    .filter(place -> after.map(a -> ClaimPlace.ORDER.compare(place, a) > 0)
+                            .orElse(true))
+                    .sorted(ClaimPlace.ORDER)
+                    .limit(limit)
+                    .toList();
+        });
     }
 
     @Override

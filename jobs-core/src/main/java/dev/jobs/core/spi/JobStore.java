@@ -189,6 +189,17 @@ public interface JobStore extends AutoCloseable {
 
     Optional<Job> get(UUID jobId);
 
+    /**
+     * The places of {@code queue}'s claimable jobs (ready, scheduled or retrying, due or not, the
+     * queue paused or not) in claim order ({@link ClaimPlace#ORDER}): the first {@code limit} after
+     * {@code after}, or from the head when it is empty. A dispatch queue in front of the store
+     * re-publishes from this what it lost, oldest first, so that the order jobs are handed out in
+     * survives the loss; it reads no payloads, so a pass over a large backlog stays cheap.
+     *
+     * @param limit at most this many, at least 1
+     */
+    List<ClaimPlace> claimOrder(String queue, Optional<ClaimPlace> after, int limit);
+
     /** A page of jobs matching the query, newest first. */
     JobPage list(JobQuery query);
 

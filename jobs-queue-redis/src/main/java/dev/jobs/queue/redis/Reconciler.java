@@ -1,10 +1,8 @@
 package dev.jobs.queue.redis;
 
-import dev.jobs.core.Job;
-import dev.jobs.core.JobLimits;
-import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobState;
 import dev.jobs.core.QueueCounts;
+import dev.jobs.core.spi.ClaimPlace;
 import dev.jobs.core.spi.JobStore;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisException;
@@ -24,10 +22,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes Redis hold every job the store has as claimable, so that nothing Redis lost stays lost.
  *
- * <p>A pass reads the store's claimable jobs queue by queue, a keyset page at a time, asks Redis
- * which of each page it does not hold (one {@code HMGET}), and publishes those. It also copies the
- * store's paused flags. Its cost is the store's claimable jobs, read in pages of {@value
- * JobLimits#MAX_PAGE_SIZE}, never the finished history. Every write it makes is one a publish would
+ * <p>A pass reads the store's claimable jobs queue by queue in claim order, oldest first, a page of
+ * {@value #PAGE} places at a time ({@link JobStore#claimOrder}: ids, priorities and times, no
+ * payloads), asks Redis which of each page it does not hold (one {@code HMGET}), and publishes
+ * those. It also copies the store's paused flags. Its cost is the store's claimable jobs, never the
+ * finished history. Every write it makes is one a publish would
  * make, so passes on many instances at once only repeat each other. A job it reads as claimable
  * that a worker takes meanwhile may be published once more; the store refuses it at the next claim,
  * and it is dropped.
@@ -41,6 +40,9 @@ final class Reconciler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
 
     private static final JobState[] CLAIMABLE = {JobState.READY, JobState.SCHEDULED, JobState.RETRYING};
+
+    /** Places read from the store, and ids asked of Redis, at a time. */
+    static final int PAGE = 1_000;
 
     private final JobStore store;
     private final RedisJobQueue queue;
@@ -111,9 +113,13 @@ final class Reconciler implements AutoCloseable {
         try {
             // Cleared first: a write that fails while the pass runs owes another.
             passOwed.set(false);
+            long start = System.nanoTime();
             int published = reconcile();
             if (published > 0) {
-                log.info("re-published {} jobs that the store holds as claimable and Redis did not", published);
+                log.info(
+                        "re-published {} jobs that the store holds as claimable and Redis did not, in a pass of {} ms",
+                        published,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             }
         } catch (RuntimeException e) {
             if (executor.isShutdown()) {
@@ -155,11 +161,11 @@ final class Reconciler implements AutoCloseable {
 
     /** One pass over every queue; returns how many jobs it published. */
     int reconcile() {
-        Set<String> paused = store.pausedQueues();
+        List<QueueCounts> queues = store.counts();
+        copyPausedFlags(queues.stream().map(QueueCounts::queue).toList());
         int published = 0;
-        for (QueueCounts counts : store.counts()) {
+        for (QueueCounts counts : queues) {
             String name = counts.queue();
-            queue.setPausedFlag(name, paused.contains(name));
             long claimable = 0;
             for (JobState state : CLAIMABLE) {
                 claimable += counts.count(state);
@@ -182,6 +188,22 @@ final class Reconciler implements AutoCloseable {
         return published;
     }
 
+    /**
+     * Copies the store's paused flags to Redis. A pause or resume racing the pass writes the store
+     * first and Redis after, so a flag this pass read before it may land after that write and undo
+     * it: the store is read again once the flags are written, and any it contradicts is written
+     * again. Without that, a queue resumed while a pass ran could stay paused in Redis until the
+     * next pass, a minute later.
+     */
+    private void copyPausedFlags(List<String> queues) {
+        Set<String> paused = store.pausedQueues();
+        queues.forEach(name -> queue.setPausedFlag(name, paused.contains(name)));
+        Set<String> now = store.pausedQueues();
+        queues.stream()
+                .filter(name -> paused.contains(name) != now.contains(name))
+                .forEach(name -> queue.setPausedFlag(name, now.contains(name)));
+    }
+
     /** A pass that did not finish must not leave its mark: the loss check then asks for another. */
     private void unmark(String marker) {
         try {
@@ -191,30 +213,36 @@ final class Reconciler implements AutoCloseable {
         }
     }
 
+    /**
+     * Walks the queue's claimable jobs in claim order, a page at a time, and publishes those Redis
+     * does not hold. Oldest first, so that a job Redis lost is handed out in its turn: walked newest
+     * first, the newest of a lost backlog went to the workers while the pass still read the oldest,
+     * and those then waited for everything in between.
+     */
     private int reconcileQueue(String name) {
         QueueKeys keys = queue.keys(name);
         int published = 0;
-        JobQuery query = JobQuery.all().withQueue(name).withStates(CLAIMABLE).withLimit(JobLimits.MAX_PAGE_SIZE);
-        Optional<String> cursor = Optional.empty();
+        Optional<ClaimPlace> after = Optional.empty();
+        List<ClaimPlace> page;
         do {
-            var page = store.list(cursor.map(query::withCursor).orElse(query));
-            List<Job> jobs = page.jobs();
-            if (!jobs.isEmpty()) {
-                String[] ids = jobs.stream().map(job -> job.id().toString()).toArray(String[]::new);
-                List<KeyValue<String, String>> held = queue.commands().hmget(keys.priorities(), ids);
-                var missing = new ArrayList<Job>();
-                for (int i = 0; i < jobs.size(); i++) {
-                    if (!held.get(i).hasValue()) {
-                        missing.add(jobs.get(i));
-                    }
-                }
-                if (!missing.isEmpty()) {
-                    queue.write(name, missing);
-                    published += missing.size();
+            page = store.claimOrder(name, after, PAGE);
+            if (page.isEmpty()) {
+                break;
+            }
+            String[] ids = page.stream().map(place -> place.id().toString()).toArray(String[]::new);
+            List<KeyValue<String, String>> held = queue.commands().hmget(keys.priorities(), ids);
+            var missing = new ArrayList<RedisJobQueue.Entry>();
+            for (int i = 0; i < page.size(); i++) {
+                if (!held.get(i).hasValue()) {
+                    missing.add(RedisJobQueue.Entry.of(page.get(i)));
                 }
             }
-            cursor = page.nextCursor();
-        } while (cursor.isPresent());
+            if (!missing.isEmpty()) {
+                queue.write(name, missing);
+                published += missing.size();
+            }
+            after = Optional.of(page.get(page.size() - 1));
+        } while (page.size() == PAGE);
         return published;
     }
 

@@ -6,6 +6,7 @@ import dev.jobs.core.JobState;
 import dev.jobs.core.QueueLimits;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.ClaimPlace;
 import dev.jobs.core.spi.JobQueue;
 import dev.jobs.core.spi.JobStore;
 import io.lettuce.core.RedisClient;
@@ -17,6 +18,7 @@ import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -76,17 +78,37 @@ public final class RedisJobQueue implements JobQueue {
     /** Key prefix when none is set. */
     public static final String DEFAULT_PREFIX = "jobs";
 
-    /** Most due delayed jobs (and lapsed claims) one claim moves to ready. */
+    /** Most due delayed jobs one claim moves to ready. */
     private static final int CLAIM_STEP = 1000;
+
+    /**
+     * Most lapsed claims one claim takes back: each costs a read of its job from the store, and
+     * lapses are few (a claimer that died, a job running past the claim hold, a locked row).
+     */
+    private static final int LAPSED_STEP = 32;
 
     /**
      * How long a claimed id stays in flight, at most (a shorter lease sets less): long enough for
      * the store to lease the job, short enough that an id whose claim never reached the store (the
-     * claimer died, or the answer was lost with a Cluster master killed mid-claim) is back in ready
-     * soon rather than a whole lease later. A job still running when its id comes back is refused by
-     * the store, and its id dropped.
+     * claimer died, or the answer was lost with a Cluster master killed mid-claim) is back soon
+     * rather than a whole lease later. When a claim lapses, the store says what became of its job:
+     * still claimable, it is published again at its place; running or gone, its id is dropped.
      */
     static final Duration CLAIM_HOLD = Duration.ofSeconds(10);
+
+    /**
+     * How often, unless told otherwise, the reconciler looks whether Redis lost its data or owes a
+     * pass for a write that failed: one {@code EXISTS} per queue, cheap enough to do every second.
+     */
+    static final Duration DEFAULT_LOSS_CHECK_INTERVAL = Duration.ofSeconds(1);
+
+    /**
+     * How soon an id the store skipped because another transaction held its row is handed out again,
+     * at most: such a row is usually free within a second (a claim or an outcome being written), and
+     * one held longer (a stalled worker's open transaction) costs a claim's round trip to the store
+     * each time, not a wait of a whole claim hold once it is free.
+     */
+    static final Duration LOCKED_RECHECK = Duration.ofSeconds(1);
 
     /** Jobs per publish script, so one script never holds Redis for long. */
     private static final int PUBLISH_CHUNK = 500;
@@ -106,6 +128,7 @@ public final class RedisJobQueue implements JobQueue {
     private final Script publishScript = Script.load("publish", ScriptOutputType.INTEGER);
     private final Script claimScript = Script.load("claim", ScriptOutputType.MULTI);
     private final Script dropScript = Script.load("drop", ScriptOutputType.INTEGER);
+    private final Script recheckScript = Script.load("recheck", ScriptOutputType.INTEGER);
     private final Script peekScript = Script.load("peek", ScriptOutputType.MULTI);
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -188,12 +211,25 @@ public final class RedisJobQueue implements JobQueue {
             long now = clock.millis();
             Duration hold = request.leaseDuration().compareTo(CLAIM_HOLD) < 0 ? request.leaseDuration() : CLAIM_HOLD;
             String lapsesAt = Long.toString(now + hold.toMillis());
-            List<String> ids = claimScript.run(
+            List<List<String>> claimed = claimScript.run(
                     commands(),
                     List.of(keys.ready(), keys.delayed(), keys.inFlight(), keys.priorities(), keys.paused()),
-                    List.of(Long.toString(now), lapsesAt, Integer.toString(wanted), Integer.toString(CLAIM_STEP)));
+                    List.of(
+                            Long.toString(now),
+                            lapsesAt,
+                            Integer.toString(wanted),
+                            Integer.toString(CLAIM_STEP),
+                            Integer.toString(LAPSED_STEP)));
+            List<String> ids = claimed.get(0);
+            List<String> lapsed = claimed.get(1);
+            if (!lapsed.isEmpty()) {
+                republishAsTheStoreHasThem(queue, lapsed, lapsesAt);
+            }
             if (ids.isEmpty()) {
-                return;
+                if (lapsed.isEmpty()) {
+                    return;
+                }
+                continue; // the lapsed claims may be ready again
             }
             List<UUID> candidates = ids.stream()
                     .map(RedisJobQueue::uuidOrNull)
@@ -205,17 +241,45 @@ public final class RedisJobQueue implements JobQueue {
             if (granted.size() < ids.size()) {
                 Set<String> grantedIds = new HashSet<>();
                 granted.forEach(job -> grantedIds.add(job.id().toString()));
-                List<String> forgotten = ids.stream()
-                        .filter(id -> !grantedIds.contains(id) && !stillClaimable(id))
-                        .toList();
+                var forgotten = new ArrayList<String>();
+                var locked = new ArrayList<String>();
+                for (String id : ids) {
+                    if (!grantedIds.contains(id)) {
+                        (stillClaimable(id) ? locked : forgotten).add(id);
+                    }
+                }
                 if (!forgotten.isEmpty()) {
                     var args = new ArrayList<String>(1 + forgotten.size());
                     args.add(lapsesAt);
                     args.addAll(forgotten);
                     dropScript.run(commands(), List.of(keys.inFlight(), keys.priorities()), args);
                 }
+                if (!locked.isEmpty()) {
+                    var args = new ArrayList<String>(2 + locked.size());
+                    args.add(lapsesAt);
+                    args.add(Long.toString(clock.millis() + Math.min(hold.toMillis(), LOCKED_RECHECK.toMillis())));
+                    args.addAll(locked);
+                    recheckScript.run(commands(), List.of(keys.inFlight()), args);
+                }
             }
         }
+    }
+
+    /**
+     * Publishes the jobs of claims that lapsed as the store has them now: a job still claimable goes
+     * back to its place in the claim order (a retry whose publish died with its worker, to the place
+     * of its retry, not of the run before), one that is running or gone is forgotten. Only while
+     * each is still in flight under the claim that took it back ({@code lapsesAt}): a publish since
+     * then knows better.
+     */
+    private void republishAsTheStoreHasThem(String queue, List<String> lapsed, String lapsesAt) {
+        var entries = new ArrayList<Entry>(lapsed.size());
+        for (String id : lapsed) {
+            UUID jobId = uuidOrNull(id);
+            Optional<Job> job = jobId == null ? Optional.empty() : store.get(jobId);
+            entries.add(job.map(Entry::of).orElseGet(() -> Entry.forgotten(id)));
+        }
+        write(queue, entries, lapsesAt);
     }
 
     /** Those of {@code queues} that have limits, as the store said at most {@link #LIMITS_REFRESH} ago. */
@@ -249,8 +313,8 @@ public final class RedisJobQueue implements JobQueue {
     /**
      * Whether the store, having refused {@code id}, still holds its job as claimable: it skipped the
      * row because a transaction had it locked (a claim in progress elsewhere, or one whose worker
-     * froze in the middle of it). Such an id stays in flight and comes back when this claim lapses;
-     * dropped, it would wait for the reconciler's next full pass.
+     * froze in the middle of it). Such an id stays in flight and goes back to its place after {@link
+     * #LOCKED_RECHECK}; dropped, it would wait for the reconciler's next full pass.
      */
     private boolean stillClaimable(String id) {
         UUID jobId = uuidOrNull(id);
@@ -278,19 +342,41 @@ public final class RedisJobQueue implements JobQueue {
 
     // ---- publication ----
 
+    /**
+     * What a publish writes of one job: whether Redis is to hand it out (it is claimable) or forget
+     * it, and its place in the claim order.
+     */
+    record Entry(String id, boolean claimable, int priority, Instant runAt) {
+        static Entry of(Job job) {
+            return new Entry(job.id().toString(), job.state().isClaimable(), job.priority(), job.runAt());
+        }
+
+        static Entry of(ClaimPlace place) {
+            return new Entry(place.id().toString(), true, place.priority(), place.runAt());
+        }
+
+        /** An id the store does not hold (not ours, or purged): to be dropped. */
+        static Entry forgotten(String id) {
+            return new Entry(id, false, 0, Instant.EPOCH);
+        }
+    }
+
     @Override
     public void publish(Collection<Job> jobs) {
-        var byQueue = new LinkedHashMap<String, List<Job>>();
+        var byQueue = new LinkedHashMap<String, List<Entry>>();
+        var endedIn = new HashSet<String>();
         for (Job job : jobs) {
             if (job.state() != JobState.RUNNING) { // a running job stays in flight until it ends
-                byQueue.computeIfAbsent(job.queue(), q -> new ArrayList<>()).add(job);
+                byQueue.computeIfAbsent(job.queue(), q -> new ArrayList<>()).add(Entry.of(job));
+            }
+            if (job.isTerminal()) {
+                endedIn.add(job.queue());
             }
         }
         try {
             for (var entry : byQueue.entrySet()) {
                 write(entry.getKey(), entry.getValue());
-                if (limitedQueues.contains(entry.getKey())
-                        && entry.getValue().stream().anyMatch(Job::isTerminal)) {
+                if (limitedQueues.contains(entry.getKey()) && endedIn.contains(entry.getKey())) {
                     // A job that ended freed a slot of a limited queue: every instance's waiting workers may take one.
                     wake(entry.getKey());
                     commands().publish(wakeChannel, entry.getKey());
@@ -303,18 +389,26 @@ public final class RedisJobQueue implements JobQueue {
     }
 
     /** Adds claimable jobs (ready or delayed) and drops the others, then wakes waiting workers. */
-    void write(String queue, List<Job> jobs) {
+    void write(String queue, List<Entry> jobs) {
+        write(queue, jobs, "");
+    }
+
+    /**
+     * {@link #write(String, List)}, but if {@code onlyUnderClaim} is not empty, only for the jobs still
+     * in flight under the claim that lapses then.
+     */
+    private void write(String queue, List<Entry> jobs, String onlyUnderClaim) {
         QueueKeys keys = keys(queue);
         boolean added = false;
         for (int from = 0; from < jobs.size(); from += PUBLISH_CHUNK) {
-            List<Job> chunk = jobs.subList(from, Math.min(jobs.size(), from + PUBLISH_CHUNK));
-            var args = new ArrayList<String>(1 + 4 * chunk.size());
+            List<Entry> chunk = jobs.subList(from, Math.min(jobs.size(), from + PUBLISH_CHUNK));
+            var args = new ArrayList<String>(2 + 4 * chunk.size());
             args.add(Long.toString(clock.millis()));
-            for (Job job : chunk) {
-                boolean claimable = job.state().isClaimable();
-                added |= claimable;
-                args.add(job.id().toString());
-                args.add(claimable ? "add" : "drop");
+            args.add(onlyUnderClaim);
+            for (Entry job : chunk) {
+                added |= job.claimable();
+                args.add(job.id());
+                args.add(job.claimable() ? "add" : "drop");
                 args.add(Integer.toString(job.priority()));
                 args.add(Long.toString(job.runAt().toEpochMilli()));
             }
@@ -521,7 +615,7 @@ public final class RedisJobQueue implements JobQueue {
         private String prefix = DEFAULT_PREFIX;
         private Clock clock = Clock.systemUTC();
         private Duration reconcileInterval = Duration.ofMinutes(1);
-        private Duration lossCheckInterval = Duration.ofSeconds(1);
+        private Duration lossCheckInterval = DEFAULT_LOSS_CHECK_INTERVAL;
 
         private Builder() {}
 

@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * An engine in a JVM of its own, working a {@link Workload} on PostgreSQL (and Redis, if given),
@@ -45,6 +46,15 @@ final class EngineProcess implements AutoCloseable {
      * holds its rows locked, out of the lease reclaimers' reach, for this long.
      */
     static final Duration NETWORK_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The retry backoff of these engines: short, so that retries come round while faults hit. */
+    static final Duration RETRY_BACKOFF = Duration.ofMillis(10);
+
+    /** How often these engines look for leases that lapsed: often, so killed workers' jobs move soon. */
+    static final Duration RECLAIM_INTERVAL = Duration.ofMillis(500);
+
+    /** How often these engines ask the store for work when nothing woke them. */
+    static final Duration POLL_INTERVAL = Duration.ofMillis(50);
 
     /** What the process prints, at a graceful end, before its peak heap use in MiB. */
     static final String PEAK_HEAP = "peak heap MiB=";
@@ -106,6 +116,23 @@ final class EngineProcess implements AutoCloseable {
 
     long pid() {
         return process.pid();
+    }
+
+    /**
+     * Waits until the engine has started, polling what the process printed. The bound is not a
+     * speed claim: a JVM and an engine start in a few seconds even on a loaded two-core machine, and
+     * a process that has not started in a minute is broken.
+     */
+    void awaitStarted() throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        String started = "engine process " + worker + " started";
+        while (!Files.exists(out)
+                || !Files.readString(out, StandardCharsets.UTF_8).contains(started)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException(worker + " did not start; see " + out + " and " + log);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
     }
 
     /** Ends the process as {@code kill -9} does: no shutdown, no last write. */
@@ -239,9 +266,9 @@ final class EngineProcess implements AutoCloseable {
                 .workerId(worker)
                 .queue("default", 8)
                 .leaseDuration(LEASE)
-                .reclaimInterval(Duration.ofMillis(500))
-                .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(10)))
-                .pollInterval(Duration.ofMillis(50));
+                .reclaimInterval(RECLAIM_INTERVAL)
+                .retryPolicy(RetryPolicy.fixed(RETRY_BACKOFF))
+                .pollInterval(POLL_INTERVAL);
         redis.ifPresent(
                 uri -> builder.queue(s -> RedisJobQueue.builder().uri(uri).build(s)));
         // One platform thread writes the ledger: an interrupt aimed at a handler (its lease lost)

@@ -10,6 +10,7 @@ import dev.jobs.core.QueueCounts;
 import dev.jobs.store.jdbc.JdbcJobStore;
 import dev.jobs.store.jdbc.TestDatabase;
 import dev.jobs.testing.Audit;
+import dev.jobs.testing.Deadline;
 import dev.jobs.testing.ReliabilityFigures;
 import dev.jobs.testing.Workload;
 import java.nio.file.Path;
@@ -43,11 +44,16 @@ class OverloadTest {
     private static final Path LOGS = Path.of("target", "engine-processes");
 
     /**
-     * How long a ready job may wait beyond its turn. The audit counts a retry as ready from the end
-     * of the run before it, and these engines keep the default backoff (from a second, doubling,
-     * with jitter: up to two before a third attempt); the rest is claims racing under the backlog.
+     * How long a ready job may wait beyond its turn. Under the backlog, claims race: ids a claimer
+     * took from Redis wait for its claim in the store, and come back after the claim hold (here the
+     * lease, which is shorter) if the claimer stalls that long; an id whose row another transaction
+     * held is looked at again a second later. The engines have started before the burst, so their
+     * start is no term.
      */
-    private static final Duration READY_DEADLINE = Duration.ofSeconds(8);
+    private static final Deadline READY_DEADLINE = Deadline.of(
+                    "Redis claim hold of ids a stalled claimer took", EngineProcess.LEASE)
+            .plus("recheck of an id skipped while its row was locked", RedisJobQueue.LOCKED_RECHECK)
+            .plus("poll interval", EngineProcess.POLL_INTERVAL);
 
     private final TestDatabase database = TestDatabase.postgres();
     private final List<EngineProcess> processes = new ArrayList<>();
@@ -74,7 +80,9 @@ class OverloadTest {
 
     @Test
     void aBurstOfJobsFarBeyondTheWorkersIsWorkedOffInBoundedMemory() throws Exception {
-        var workload = new Workload(20261205L, JOBS, JOBS / 100).withReadyDeadline(READY_DEADLINE);
+        var workload = new Workload(20261205L, JOBS, JOBS / 100)
+                .withRetryBackoff(EngineProcess.RETRY_BACKOFF)
+                .withReadyDeadline(READY_DEADLINE);
         redis = RedisServerProcess.start();
         store = database.emptyStore(Clock.systemUTC());
         try (Connection c = connect()) {
@@ -83,6 +91,9 @@ class OverloadTest {
         for (int i = 0; i < ENGINES; i++) {
             processes.add(EngineProcess.start(
                     "worker-" + i, database.connection(), database.prefix(), Optional.of(redis.uri()), LOGS));
+        }
+        for (EngineProcess process : processes) {
+            process.awaitStarted();
         }
         JobEngine producer = JobEngine.builder()
                 .store(store)
@@ -94,6 +105,8 @@ class OverloadTest {
         Duration enqueued = Duration.ofNanos(System.nanoTime() - start);
         long backlogAtEndOfBurst =
                 store.counts().stream().mapToLong(QueueCounts::unfinished).sum();
+        // The burst takes about a minute to drain here (some 600 jobs a second); a soak of 200,000
+        // takes several. Fifteen minutes is for the soak, with room to spare.
         workload.awaitFinished(producer, Duration.ofMinutes(15));
         Duration drained = Duration.ofNanos(System.nanoTime() - start);
         producer.close();

@@ -18,6 +18,10 @@ import java.util.function.Function;
  */
 final class RedisClusterProcesses implements AutoCloseable {
     private static final int SLOTS = 16384;
+    /**
+     * How long the cluster may take to form, or to settle after a change: its nodes agree within a
+     * few node timeouts (two seconds each here); thirty seconds is several times that.
+     */
     private static final Duration FORM_TIMEOUT = Duration.ofSeconds(30);
 
     private static final String NODE_TIMEOUT_MILLIS = "2000";

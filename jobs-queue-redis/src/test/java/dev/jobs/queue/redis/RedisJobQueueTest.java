@@ -1,11 +1,13 @@
 package dev.jobs.queue.redis;
 
+import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jobs.core.DispatchDepth;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobError;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
 import dev.jobs.core.QueueLimits;
@@ -25,6 +27,7 @@ import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -226,7 +229,7 @@ class RedisJobQueueTest {
         queue.publish(List.of(store.complete(running.id(), running.leaseToken().orElseThrow(), Optional.empty())
                 .job()));
 
-        woke.get(30, TimeUnit.SECONDS);
+        woke.get(EVENTUALLY.toSeconds(), TimeUnit.SECONDS);
         assertThat(acquire(other, 1)).hasSize(1);
     }
 
@@ -253,7 +256,7 @@ class RedisJobQueueTest {
     }
 
     @Test
-    void anIdWhoseRowWasLockedStaysInFlightAndComesBackWhenTheClaimLapses() {
+    void anIdWhoseRowWasLockedStaysInFlightAndComesBackAfterASecondNotAClaimHold() {
         Job job = createAndPublish();
         // The store skips the row as SKIP LOCKED does while another transaction holds it: the job
         // is still ready, only out of reach for now.
@@ -262,8 +265,52 @@ class RedisJobQueueTest {
         assertThat(acquire(skipped, 1)).isEmpty();
         assertThat(queue.depth("default")).contains(new DispatchDepth(0, 0, 1, false));
 
-        clock.advance(RedisJobQueue.CLAIM_HOLD);
+        clock.advance(RedisJobQueue.LOCKED_RECHECK.minusMillis(1));
+        assertThat(acquire(queue, 1)).as("still in flight").isEmpty();
+        clock.advance(Duration.ofMillis(1));
         assertThat(acquire(queue, 1)).extracting(Job::id).containsExactly(job.id());
+    }
+
+    @Test
+    void aLapsedClaimGoesBackToItsPlaceNotAheadOfWorkReadyBeforeIt() {
+        Job claimedAndLost =
+                store.create(List.of(jobs.of("t").priority(5).build())).get(0);
+        queue.publish(List.of(claimedAndLost));
+        RedisJobQueue dying = queueOn(
+                storeClaimingByIds(() -> {
+                    throw new IllegalStateException("the claimer's process died here");
+                }),
+                TestRedis.uri());
+        assertThatThrownBy(() -> acquire(dying, 1)).hasMessageContaining("died here");
+        // Ahead of it in the claim order: more urgent work that came while it was claimed.
+        Job urgent = store.create(List.of(jobs.of("t").priority(0).build())).get(0);
+        queue.publish(List.of(urgent));
+
+        clock.advance(RedisJobQueue.CLAIM_HOLD);
+
+        assertThat(acquire(queue, 1)).extracting(Job::id).containsExactly(urgent.id());
+        assertThat(acquire(queue, 1)).extracting(Job::id).containsExactly(claimedAndLost.id());
+    }
+
+    @Test
+    void aRetryWhosePublishDiedWithItsWorkerComesBackAtTheRetrysPlaceNotTheFirstRuns() {
+        Job retried = createAndPublish();
+        clock.advance(Duration.ofMillis(5));
+        Job between = createAndPublish();
+        Job run = acquire(queue, 1).get(0);
+        assertThat(run.id()).isEqualTo(retried.id());
+        clock.advance(Duration.ofMillis(5));
+        // The worker records the failure in the store, the retry due at once, and dies before it
+        // publishes it: Redis still has the id in flight under the first run's claim.
+        store.fail(
+                run.id(), run.leaseToken().orElseThrow(), JobError.of("Boom", "planned"), Optional.of(clock.instant()));
+
+        clock.advance(RedisJobQueue.CLAIM_HOLD);
+
+        assertThat(acquire(queue, 2))
+                .as("the job created before the retry was due goes first, as the store would claim them")
+                .extracting(Job::id)
+                .containsExactly(between.id(), retried.id());
     }
 
     @Test
@@ -282,7 +329,7 @@ class RedisJobQueueTest {
             server.startProcess();
             awaitReconnected(checking);
 
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long deadline = System.nanoTime() + EVENTUALLY.toNanos(); // the loss check runs every 100 ms
             while (checking.depth("default").orElseThrow().ready() < 2) {
                 assertThat(System.nanoTime())
                         .as("the job whose publish failed, published again")
@@ -330,15 +377,55 @@ class RedisJobQueueTest {
     }
 
     @Test
+    void aPassPublishesALostBacklogOldestFirstSoThatItIsHandedOutInTurn() {
+        // Claim order differs from creation order: the newest 600 jobs have the highest priority.
+        List<Job> created = new ArrayList<>();
+        for (int i = 0; i < 1_500; i++) {
+            created.add(
+                    store.create(List.of(jobs.of("t").priority(i < 900 ? 5 : 0).build()))
+                            .get(0));
+        }
+        List<String> claimOrder = created.stream()
+                .sorted(Comparator.comparingInt(Job::priority)) // stable: creation order within one
+                .map(job -> job.id().toString())
+                .toList();
+        // What Redis holds when the pass asks the store for its second page: the first, published.
+        var heldAtSecondPage = new CompletableFuture<List<String>>();
+        String ready = prefix + ":{default}:ready";
+        JobStore watched = (JobStore) Proxy.newProxyInstance(
+                JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("claimOrder") && ((Optional<?>) args[1]).isPresent()) {
+                        heldAtSecondPage.complete(redis.zrange(ready, 0, -1));
+                    }
+                    return method.invoke(store, args);
+                });
+
+        queueOn(watched, TestRedis.uri()).reconcile();
+
+        // Other passes (each queue's own, at its start) may have published more meanwhile; in
+        // claim order too, so what Redis held was the head of it, at least a page.
+        List<String> held = heldAtSecondPage.getNow(List.of());
+        assertThat(held).as("ids held when the pass read its second page").hasSizeGreaterThanOrEqualTo(Reconciler.PAGE);
+        assertThat(held)
+                .as("the ids published first are the head of the claim order")
+                .isEqualTo(claimOrder.subList(0, held.size()));
+        assertThat(redis.zrange(ready, 0, -1))
+                .as("Redis's order once the pass is done")
+                .isEqualTo(claimOrder);
+    }
+
+    @Test
     void theReconcilerNoticesOnItsOwnThatRedisLostItsData() throws Exception {
         RedisJobQueue watching = checkingForLoss(TestRedis.uri());
         createAndPublish();
         watching.reconcile(); // sets the marker the loss check looks for
         deleteAllKeys();
 
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + EVENTUALLY.toNanos(); // the loss check runs every 100 ms
         while (watching.depth("default").orElseThrow().ready() == 0) {
-            assertThat(System.nanoTime()).as("republished within 30 s").isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("republished within %s", EVENTUALLY)
+                    .isLessThan(deadline);
             Thread.sleep(20); // the loss check runs on its own thread
         }
         assertThat(acquire(watching, 1)).hasSize(1);
@@ -358,14 +445,18 @@ class RedisJobQueueTest {
         watching.publish(List.of(job));
 
         String marker = watching.keys("default").reconciled();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + EVENTUALLY.toNanos(); // the loss check runs every 100 ms
         while (redis.exists(marker) == 0) {
-            assertThat(System.nanoTime()).as("the new queue marked within 30 s").isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("the new queue marked within %s", EVENTUALLY)
+                    .isLessThan(deadline);
             Thread.sleep(20);
         }
         deleteAllKeys();
         while (watching.depth("default").orElseThrow().ready() == 0) {
-            assertThat(System.nanoTime()).as("republished within 30 s").isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("republished within %s", EVENTUALLY)
+                    .isLessThan(deadline);
             Thread.sleep(20); // the loss check runs on its own thread
         }
         assertThat(acquire(watching, 1)).extracting(Job::id).containsExactly(job.id());
@@ -396,7 +487,7 @@ class RedisJobQueueTest {
 
         createAndPublish();
 
-        woke.get(30, TimeUnit.SECONDS);
+        woke.get(EVENTUALLY.toSeconds(), TimeUnit.SECONDS);
         assertThat(acquire(other, 1)).hasSize(1);
     }
 
@@ -422,8 +513,14 @@ class RedisJobQueueTest {
         }
     }
 
+    /**
+     * Lettuce waits up to thirty seconds between attempts to reconnect, doubling from a millisecond
+     * (its default delay); twice that, so that only a queue that never reconnects fails the wait.
+     */
+    private static final Duration RECONNECTED_WITHIN = Duration.ofSeconds(60);
+
     private static void awaitReconnected(RedisJobQueue queue) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + RECONNECTED_WITHIN.toNanos();
         while (true) {
             try {
                 queue.ping();

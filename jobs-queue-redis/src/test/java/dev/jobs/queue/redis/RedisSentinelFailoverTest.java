@@ -1,5 +1,7 @@
 package dev.jobs.queue.redis;
 
+import static dev.jobs.testing.JobsTesting.BULK_WORK;
+import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.JobEngine;
@@ -9,6 +11,7 @@ import dev.jobs.core.RetryPolicy;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.memory.InMemoryJobStore;
 import dev.jobs.testing.Audit;
+import dev.jobs.testing.Deadline;
 import dev.jobs.testing.ReliabilityFigures;
 import dev.jobs.testing.Workload;
 import io.lettuce.core.RedisClient;
@@ -29,11 +32,19 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("reliability")
 class RedisSentinelFailoverTest {
+    private static final Duration RECONCILE_INTERVAL = Duration.ofSeconds(2);
+    private static final Duration RETRY_BACKOFF = Duration.ofMillis(10);
+
     /**
-     * How long a ready job may wait beyond its turn: Sentinel promotes the replica in about two
-     * seconds, and the reconciler (every two seconds here) publishes what the replica missed.
+     * How long a ready job may wait beyond its turn: Sentinel takes its down-after time to call the
+     * master down and about a second more to promote the replica, and the reconciler's next full pass
+     * publishes what the replica missed.
      */
-    private static final Duration READY_DEADLINE = Duration.ofSeconds(6);
+    private static final Deadline READY_DEADLINE = Deadline.of(
+                    "Sentinel's failover (down-after " + RedisServerProcess.SENTINEL_DOWN_AFTER.toMillis()
+                            + " ms, then the election)",
+                    RedisServerProcess.SENTINEL_DOWN_AFTER.plusSeconds(1))
+            .plus("reconcile interval", RECONCILE_INTERVAL);
 
     private final InMemoryJobStore store = new InMemoryJobStore();
     private final RedisServerProcess master = RedisServerProcess.start();
@@ -55,17 +66,19 @@ class RedisSentinelFailoverTest {
 
     @Test
     void theQueueFollowsAFailoverAndLosesNoJob() {
-        var workload = new Workload(20261125L, 2_000, 100).withReadyDeadline(READY_DEADLINE);
+        var workload = new Workload(20261125L, 2_000, 100)
+                .withRetryBackoff(RETRY_BACKOFF)
+                .withReadyDeadline(READY_DEADLINE);
         JobEngine.Builder builder = JobEngine.builder()
                 .store(store)
                 .queue(s -> queue = RedisJobQueue.builder()
                         .uri("redis-sentinel://127.0.0.1:" + sentinel.port() + "#jobsmaster")
-                        .reconcileInterval(Duration.ofSeconds(2))
+                        .reconcileInterval(RECONCILE_INTERVAL)
                         .build(s))
                 .register("after.failover", ctx -> "ran")
                 .workerId("engine")
                 .queue("default", 8)
-                .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(10)));
+                .retryPolicy(RetryPolicy.fixed(RETRY_BACKOFF));
         engine = workload.registerHandlers(builder).build().start();
         workload.enqueue(engine);
 
@@ -75,7 +88,7 @@ class RedisSentinelFailoverTest {
 
         awaitUntil("the replica is promoted", () -> role(replica).equals("master"));
         Duration promoted = Duration.ofNanos(System.nanoTime() - killedAt);
-        workload.awaitFinished(engine, Duration.ofMinutes(5));
+        workload.awaitFinished(engine, BULK_WORK); // two thousand jobs, a few seconds
         Audit audit = workload.audit(store::get);
         assertThat(audit.problems())
                 .as("jobs that ended wrong (seed " + workload.seed() + ")")
@@ -102,23 +115,24 @@ class RedisSentinelFailoverTest {
             after.add(engine.enqueue(JobSpec.of("after.failover")).id());
         }
         for (UUID id : after) {
-            assertThat(engine.await(id, Duration.ofMinutes(1)).state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(engine.await(id, EVENTUALLY).state()).isEqualTo(JobState.SUCCEEDED);
         }
         assertThat(queue.outages())
                 .as("jobs after the failover went through the new master, not the store fallback")
                 .isEqualTo(outagesBefore);
     }
 
+    /** Waits for a failover's steps, each of which takes Sentinel a second or two. */
     private static void awaitUntil(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long deadline = System.nanoTime() + EVENTUALLY.toNanos();
         while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as(what + " within a minute").isLessThan(deadline);
+            assertThat(System.nanoTime()).as(what + " within " + EVENTUALLY).isLessThan(deadline);
             RedisServerProcess.sleep(Duration.ofMillis(100));
         }
     }
 
     private void awaitFinishedAtLeast(long count) {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        long deadline = System.nanoTime() + BULK_WORK.toNanos();
         while (engine.counts().stream()
                         .mapToLong(c ->
                                 c.count(JobState.SUCCEEDED) + c.count(JobState.FAILED) + c.count(JobState.CANCELLED))

@@ -19,6 +19,7 @@ import java.util.Optional;
  * redis-server} on the PATH; without it the test fails and says so.
  */
 final class RedisServerProcess implements AutoCloseable {
+    /** How long a server may take to answer after it starts: it starts in milliseconds, empty. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
     private final int port;
@@ -51,12 +52,15 @@ final class RedisServerProcess implements AutoCloseable {
         return server;
     }
 
+    /** How long a Sentinel started here waits, without an answer, before it calls a master down. */
+    static final Duration SENTINEL_DOWN_AFTER = Duration.ofSeconds(1);
+
     /** Starts a Sentinel watching the master on {@code masterPort}, quick to declare it down. */
     static RedisServerProcess sentinel(String masterName, int masterPort) {
         String config = String.join(
                 "\n",
                 "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1",
-                "sentinel down-after-milliseconds " + masterName + " 1000",
+                "sentinel down-after-milliseconds " + masterName + " " + SENTINEL_DOWN_AFTER.toMillis(),
                 "sentinel failover-timeout " + masterName + " 5000",
                 "");
         var sentinel = new RedisServerProcess(freePort(), List.of(), config);

@@ -1,5 +1,6 @@
 package dev.jobs.queue.redis;
 
+import static dev.jobs.testing.JobsTesting.BULK_WORK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.JobEngine;
@@ -7,6 +8,7 @@ import dev.jobs.core.QueueCounts;
 import dev.jobs.store.jdbc.JdbcJobStore;
 import dev.jobs.store.jdbc.TestDatabase;
 import dev.jobs.testing.Audit;
+import dev.jobs.testing.Deadline;
 import dev.jobs.testing.JobsTesting;
 import dev.jobs.testing.ReliabilityFigures;
 import dev.jobs.testing.Workload;
@@ -51,16 +53,43 @@ class WorkerProcessKillTest {
     private static final Path LOGS = Path.of("target", "engine-processes");
 
     /**
-     * How long a ready job may wait beyond its turn. A worker frozen in the middle of a transaction
-     * holds the rows it locked, ready jobs among them, until it resumes or the database ends the
-     * transaction (the network timeout), and an outcome it was writing shows only when that commits;
-     * with Redis in front, an id skipped meanwhile waits a claim hold (here the lease) each time it
-     * comes round. A killed worker's jobs are not ready until their leases lapse, so they add
-     * nothing here. Three seconds more for a shared machine.
+     * A worker frozen in the middle of a transaction holds the rows it locked, ready jobs among them,
+     * until it resumes or the database ends the transaction (the network timeout), whichever comes
+     * first.
      */
-    private static final Duration READY_DEADLINE = PAUSE.plus(EngineProcess.NETWORK_TIMEOUT)
-            .plus(EngineProcess.LEASE.multipliedBy(2))
-            .plusSeconds(3);
+    private static final Duration LOCKS_HELD =
+            PAUSE.compareTo(EngineProcess.NETWORK_TIMEOUT) < 0 ? PAUSE : EngineProcess.NETWORK_TIMEOUT;
+
+    /**
+     * How long a ready job may wait beyond its turn, term by term. A killed worker's jobs are ready
+     * only once their leases are reclaimed (the audit counts from then), so neither the lease nor
+     * the reclaim scan is a term; a frozen worker's locked rows are. Without Redis, a row freed
+     * behind where slow claims start waits for the claim floor to lapse. With Redis in front, ids a
+     * killed worker had taken but not yet claimed in the store come back when their claim hold
+     * lapses (here the lease, which is shorter), and an id skipped while its row was locked is
+     * looked at again a second later.
+     */
+    private static Deadline readyDeadline(boolean redis) {
+        Deadline deadline = Deadline.of("rows locked by the frozen worker's open transaction", LOCKS_HELD)
+                .plus("poll interval", EngineProcess.POLL_INTERVAL);
+        if (!redis) {
+            return deadline.plus("claim floor's lifetime", JdbcJobStore.CLAIM_FLOOR_MAX_LIFETIME);
+        }
+        Duration hold = EngineProcess.LEASE.compareTo(RedisJobQueue.CLAIM_HOLD) < 0
+                ? EngineProcess.LEASE
+                : RedisJobQueue.CLAIM_HOLD;
+        return deadline.plus("Redis claim hold of ids a killed worker had taken", hold)
+                .plus("recheck of an id skipped while its row was locked", RedisJobQueue.LOCKED_RECHECK);
+    }
+
+    /**
+     * How long a faulted worker's leases may take to move off it: they lapse a lease after its last
+     * heartbeat and a reclaim scan takes them, but rows a frozen worker's open transaction holds
+     * stay out of the scan's reach until the database ends it.
+     */
+    private static final Deadline LEASES_MOVED_OFF = Deadline.of("lease", EngineProcess.LEASE)
+            .plus("reclaim scan interval", EngineProcess.RECLAIM_INTERVAL)
+            .plus("store network timeout (ends a frozen worker's open transaction)", EngineProcess.NETWORK_TIMEOUT);
 
     private final TestDatabase database = TestDatabase.postgres();
     private final List<EngineProcess> processes = new ArrayList<>();
@@ -105,17 +134,26 @@ class WorkerProcessKillTest {
         var workload = new Workload(20261204L, 4_000 + JOBS_PER_EXTRA_KILL * extraKills, 150)
                 .withHandlerTime(Duration.ofMillis(80))
                 .withMaxAttempts(10)
-                .withReadyDeadline(READY_DEADLINE);
+                .withRetryBackoff(EngineProcess.RETRY_BACKOFF)
+                .withReadyDeadline(readyDeadline(redisUri.isPresent()));
         store = database.emptyStore(Clock.systemUTC());
-        reader = JobEngine.builder().store(store).build();
+        // The test enqueues through an engine as a producer would: with Redis in front, it publishes.
+        JobEngine.Builder producer = JobEngine.builder().store(store);
+        redisUri.ifPresent(
+                uri -> producer.queue(s -> RedisJobQueue.builder().uri(uri).build(s)));
+        reader = producer.build();
         try (Connection c = connect()) {
             EngineProcess.createLedger(c, database.prefix());
         }
-        workload.enqueue(reader);
         int started = 0;
         for (; started < ENGINES; started++) {
             processes.add(start("worker-" + started, redisUri));
         }
+        // Started before the work comes, so that their start holds no ready job back.
+        for (EngineProcess process : processes) {
+            process.awaitStarted();
+        }
+        workload.enqueue(reader);
         awaitLedger(300);
 
         Set<String> faulted = new HashSet<>();
@@ -188,7 +226,7 @@ class WorkerProcessKillTest {
     }
 
     private void awaitLedger(int executions) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        long deadline = System.nanoTime() + BULK_WORK.toNanos();
         try (Connection c = connect();
                 var count =
                         c.prepareStatement("SELECT count(*) FROM " + EngineProcess.ledgerTable(database.prefix()))) {
@@ -216,7 +254,7 @@ class WorkerProcessKillTest {
      */
     private Duration awaitLeasesMovedOff(EngineProcess faulted) throws Exception {
         try {
-            return JobsTesting.awaitNoLeaseHeldBy(store, faulted.worker(), Duration.ofSeconds(30));
+            return JobsTesting.awaitNoLeaseHeldBy(store, faulted.worker(), LEASES_MOVED_OFF.total());
         } catch (AssertionError e) {
             Path dump = LOGS.resolve("stalled-" + faulted.worker() + ".txt");
             var text = new StringBuilder(e.getMessage()).append("\n");

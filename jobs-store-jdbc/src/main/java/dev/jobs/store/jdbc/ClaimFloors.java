@@ -32,7 +32,7 @@ final class ClaimFloors {
     static final Duration DEFAULT_SLOW_CLAIM = Duration.ofMillis(5);
 
     private static final Duration MIN_LIFETIME = Duration.ofSeconds(1);
-    private static final Duration MAX_LIFETIME = Duration.ofSeconds(5);
+    static final Duration MAX_LIFETIME = Duration.ofSeconds(5);
 
     /** A job's place in claim order. */
     record Key(int priority, Instant runAt, UUID id) {

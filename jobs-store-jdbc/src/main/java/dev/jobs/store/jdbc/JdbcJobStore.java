@@ -25,6 +25,7 @@ import dev.jobs.core.QueueStats;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.ClaimPlace;
 import dev.jobs.core.spi.Completion;
 import dev.jobs.core.spi.CompletionResult;
 import dev.jobs.core.spi.DeadWorker;
@@ -103,6 +104,15 @@ public final class JdbcJobStore implements JobStore {
     /** Table prefix when none is configured. */
     public static final String DEFAULT_TABLE_PREFIX = "jobs_";
 
+    /**
+     * The longest a claim may start part-way along the claim index, past the entries of jobs already
+     * claimed, before a claim from its head looks again (PostgreSQL, only while claims are slow:
+     * see {@code ClaimFloors}). A job that becomes claimable behind such a start without this store
+     * instance making it so (another instance did, or a transaction that held its row rolled back)
+     * may wait this long, and one claim from the head, before a claim reaches it.
+     */
+    public static final Duration CLAIM_FLOOR_MAX_LIFETIME = ClaimFloors.MAX_LIFETIME;
+
     /** Prefixes are pasted into SQL, so they are held to a safe identifier alphabet. */
     private static final Pattern TABLE_PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,30}");
 
@@ -139,6 +149,10 @@ public final class JdbcJobStore implements JobStore {
     /** Jobs at or past a {@link ClaimFloors floor} of the claim order (bound by {@link #bindFloor}). */
     private static final String FROM_FLOOR =
             " AND (priority, run_at, id) >= (:floor_priority, :floor_run_at, :floor_id)";
+
+    /** Jobs after a place in the claim order (bound as a floor is), for paging through it. */
+    private static final String PAST_PLACE =
+            " AND (priority, run_at, id) > (:floor_priority, :floor_run_at, :floor_id)";
 
     /** {@link #CLAIM_CANDIDATES}, starting at a {@link ClaimFloors floor} of the claim order. */
     private static final String CLAIM_CANDIDATES_FROM_FLOOR =
@@ -1273,6 +1287,29 @@ public final class JdbcJobStore implements JobStore {
     @Override
     public Optional<Job> get(UUID jobId) {
         return inTransaction(h -> find(h, jobId));
+    }
+
+    /**
+     * A queue's claimable jobs in claim order, from the claim index alone: the row value after
+     * {@code after} starts the page, so each page is a walk of the index from where the last ended
+     * (PostgreSQL takes it as a range; the others filter, which a pass at a minute's interval can
+     * afford).
+     */
+    @Override
+    public List<ClaimPlace> claimOrder(String queue, Optional<ClaimPlace> after, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        String sql = "SELECT id, priority, run_at FROM <job> WHERE " + dialect.claimable() + " AND queue = :queue"
+                + (after.isPresent() ? PAST_PLACE : "")
+                + " ORDER BY " + dialect.claimOrder(true) + " LIMIT :limit";
+        return inTransaction(h -> {
+            Query query = h.createQuery(sql).bind("queue", queue).bind("limit", limit);
+            bindFloor(query, after.map(place -> new ClaimFloors.Key(place.priority(), place.runAt(), place.id())));
+            return query.map((rs, ctx) -> new ClaimPlace(
+                            UUID.fromString(rs.getString("id")), rs.getInt("priority"), JobRows.instant(rs, "run_at")))
+                    .list();
+        });
     }
 
     @Override

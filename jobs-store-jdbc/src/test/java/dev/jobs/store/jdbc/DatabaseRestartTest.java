@@ -1,5 +1,7 @@
 package dev.jobs.store.jdbc;
 
+import static dev.jobs.testing.JobsTesting.BULK_WORK;
+import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.JobEngine;
@@ -7,6 +9,7 @@ import dev.jobs.core.JobState;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.testing.Audit;
+import dev.jobs.testing.Deadline;
 import dev.jobs.testing.ReliabilityFigures;
 import dev.jobs.testing.Workload;
 import java.io.IOException;
@@ -27,8 +30,11 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("reliability")
 abstract class DatabaseRestartTest {
-    /** How long after the server answers again a ready job may still wait for a worker to claim it. */
-    private static final Duration RECONNECT_ALLOWANCE = Duration.ofSeconds(5);
+    /** How long a worker waits after an acquire failed before it asks again (WorkerPool's back-off). */
+    private static final Duration ACQUIRE_ERROR_BACKOFF = Duration.ofSeconds(1);
+
+    private static final Duration RETRY_BACKOFF = Duration.ofMillis(10);
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(50);
 
     private final TestDatabase database = database();
     private JobEngine engine;
@@ -58,7 +64,10 @@ abstract class DatabaseRestartTest {
 
     @Test
     void jobsRunningWhileTheServerRestartsAllFinishRight() throws Exception {
-        var workload = new Workload(20261124L, 4_000, 200).withMaxAttempts(10).allowingLostClaims();
+        var workload = new Workload(20261124L, 4_000, 200)
+                .withMaxAttempts(10)
+                .withRetryBackoff(RETRY_BACKOFF)
+                .allowingLostClaims();
         store = database.emptyStore(Clock.systemUTC());
         JobEngine.Builder builder = JobEngine.builder()
                 .store(store)
@@ -66,8 +75,8 @@ abstract class DatabaseRestartTest {
                 // Short leases, so claims whose answer the restart swallowed come back quickly.
                 .leaseDuration(Duration.ofSeconds(5))
                 .reclaimInterval(Duration.ofMillis(500))
-                .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(10)))
-                .pollInterval(Duration.ofMillis(50));
+                .retryPolicy(RetryPolicy.fixed(RETRY_BACKOFF))
+                .pollInterval(POLL_INTERVAL);
         engine = workload.registerHandlers(builder).build().start();
         workload.enqueue(engine);
         awaitExecutions(workload, 500);
@@ -76,13 +85,16 @@ abstract class DatabaseRestartTest {
         String command = restart();
         awaitStoreBack();
         long backAt = System.nanoTime();
-        // While the server is down nothing starts; once it answers, each engine's pool reconnects
-        // and its workers claim again within their retry backoff (a second at most).
+        // While the server is down nothing starts; once it answers, the pool reconnects and the
+        // workers claim again after their back-off from the failed acquire.
         Duration outage = Duration.ofNanos(backAt - restartAt);
-        workload.withReadyDeadline(outage.plus(RECONNECT_ALLOWANCE));
+        workload.withReadyDeadline(Deadline.of("the server's outage, as measured", outage)
+                .plus("a worker's back-off after a failed acquire", ACQUIRE_ERROR_BACKOFF)
+                .plus("claim floor's lifetime (PostgreSQL)", JdbcJobStore.CLAIM_FLOOR_MAX_LIFETIME)
+                .plus("poll interval", POLL_INTERVAL));
         awaitMoreFinishedThan(finished());
         Duration recovered = Duration.ofNanos(System.nanoTime() - restartAt);
-        workload.awaitFinished(engine, Duration.ofMinutes(5));
+        workload.awaitFinished(engine, BULK_WORK);
 
         Audit audit = workload.audit(store::get);
         ReliabilityFigures.scenario(server().toLowerCase() + "-restarted", server() + " restarted")
@@ -103,7 +115,7 @@ abstract class DatabaseRestartTest {
 
     /** Waits until the handlers have run {@code count} times. */
     private static void awaitExecutions(Workload workload, int count) {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        long deadline = System.nanoTime() + BULK_WORK.toNanos();
         while (workload.ledger().size() < count) {
             assertThat(System.nanoTime()).as("%d executions started", count).isLessThan(deadline);
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
@@ -117,7 +129,7 @@ abstract class DatabaseRestartTest {
     }
 
     private void awaitMoreFinishedThan(long count) {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        long deadline = System.nanoTime() + EVENTUALLY.toNanos(); // the store answers again already
         while (finished() <= count) {
             assertThat(System.nanoTime()).as("jobs finish again").isLessThan(deadline);
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
@@ -129,14 +141,17 @@ abstract class DatabaseRestartTest {
                 .filter(c -> !c.isBlank())
                 .orElse(defaultRestart());
         Process restart = new ProcessBuilder("bash", "-c", command).inheritIO().start();
-        assertThat(restart.waitFor(2, TimeUnit.MINUTES)).as("restart finished").isTrue();
+        // A restart takes the server a few seconds; BULK_WORK covers a slow shutdown's checkpoint.
+        assertThat(restart.waitFor(BULK_WORK.toSeconds(), TimeUnit.SECONDS))
+                .as("restart finished")
+                .isTrue();
         assertThat(restart.exitValue()).as("exit status of: " + command).isZero();
         return command;
     }
 
     /** The pool's old connections die with the server; wait until a fresh one answers. */
     private void awaitStoreBack() {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        long deadline = System.nanoTime() + EVENTUALLY.toNanos(); // the server is up: the pool reconnects
         while (true) {
             try {
                 store.counts();

@@ -1,5 +1,6 @@
 package dev.jobs.store.jdbc;
 
+import static dev.jobs.testing.JobsTesting.BULK_WORK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.Job;
@@ -65,6 +66,8 @@ abstract class MultiInstanceWorkloadTest {
         }
 
         workload.enqueue(engines.get(0));
+        // Twenty thousand jobs (some 24,000 runs) take three engines a minute or two on a loaded
+        // machine; ten is several times that.
         workload.awaitFinished(engines.get(0), Duration.ofMinutes(10));
 
         JdbcJobStore reader = stores.get(0);
@@ -105,7 +108,8 @@ abstract class MultiInstanceWorkloadTest {
             engines.add(engine.start());
         }
 
-        assertThat(succeeded.await(1, TimeUnit.MINUTES))
+        // Eight occurrences, one a second, run within about ten seconds.
+        assertThat(succeeded.await(BULK_WORK.toSeconds(), TimeUnit.SECONDS))
                 .as(wanted + " occurrences ran")
                 .isTrue();
         engines.forEach(JobEngine::close);
@@ -185,7 +189,11 @@ abstract class MultiInstanceWorkloadTest {
         }
         engines.get(0).enqueueAll(specs);
 
-        assertThat(done.await(2, TimeUnit.MINUTES)).as("every job succeeded").isTrue();
+        // The rated queue's 60 jobs at 20 a second take three seconds; the keyed ones, a few at a
+        // time for 15 ms each, take seconds more.
+        assertThat(done.await(BULK_WORK.toSeconds(), TimeUnit.SECONDS))
+                .as("every job succeeded")
+                .isTrue();
 
         List<Run> partner = ledger.stream().filter(run -> !run.key().isEmpty()).toList();
         assertThat(partner).hasSize(keyedJobs);

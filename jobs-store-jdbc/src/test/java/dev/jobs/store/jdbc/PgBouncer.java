@@ -23,6 +23,7 @@ import java.util.Optional;
  * JVM and stopped when it exits.
  */
 final class PgBouncer {
+    /** How long PgBouncer may take to accept connections after it starts: it starts in milliseconds. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
     /** Server connections per database and user: fewer than the clients, so sessions get shuffled. */

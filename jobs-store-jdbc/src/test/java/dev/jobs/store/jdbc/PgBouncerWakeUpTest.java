@@ -1,6 +1,7 @@
 package dev.jobs.store.jdbc;
 
 import static dev.jobs.testing.JobAssert.assertThat;
+import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.Job;
@@ -39,7 +40,7 @@ class PgBouncerWakeUpTest extends PostgresWakeUpTest {
 
             Job job = worker.enqueue(JobSpec.of("greet"));
 
-            assertThat(worker.await(job.id(), Duration.ofSeconds(30))).isSucceeded();
+            assertThat(worker.await(job.id(), EVENTUALLY)).isSucceeded();
         } finally {
             worker.close();
             worker = null;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.Job;
 import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.testing.Deadline;
 import dev.jobs.testing.NewJobs;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,7 +44,9 @@ class PostgresClaimFloorTest {
         assertThat(claim()).hasSize(1); // the second of the first two, from the floor again
         Job fromElsewhere =
                 other.create(List.of(jobs.of("t").priority(0).build())).get(0);
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        // Claims from the floor miss it until the floor lapses; then a full claim takes it.
+        Deadline floorLapses = Deadline.of("claim floor's lifetime", ClaimFloors.MAX_LIFETIME);
+        long deadline = System.nanoTime() + floorLapses.total().toNanos();
         List<Job> claimed = claim();
         while (claimed.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(100);

@@ -1,5 +1,7 @@
 package dev.jobs.store.jdbc;
 
+import static dev.jobs.testing.JobsTesting.BULK_WORK;
+import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.Attempt;
@@ -7,6 +9,7 @@ import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.testing.Audit;
+import dev.jobs.testing.Deadline;
 import dev.jobs.testing.JobsTesting;
 import dev.jobs.testing.ReliabilityFigures;
 import dev.jobs.testing.Workload;
@@ -34,11 +37,16 @@ class PostgresGracefulShutdownTest {
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofMillis(150);
     private static final String STOPPING = "stopping";
 
+    private static final Duration RETRY_BACKOFF = Duration.ofMillis(10);
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(50);
+
     /**
      * How long a ready job may wait beyond its turn: the leases given back put their jobs at the
-     * front again, for the other engine to claim within its poll interval; seconds to spare.
+     * front again, for the other engine to claim within its poll interval, or once its claim floor
+     * lapses if its claims were slow enough to start past the front.
      */
-    private static final Duration READY_DEADLINE = Duration.ofSeconds(3);
+    private static final Deadline READY_DEADLINE = Deadline.of("the other engine's poll interval", POLL_INTERVAL)
+            .plus("the other engine's claim floor's lifetime", JdbcJobStore.CLAIM_FLOOR_MAX_LIFETIME);
 
     private final TestDatabase database = TestDatabase.postgres();
     private final List<JobEngine> engines = new ArrayList<>();
@@ -59,8 +67,8 @@ class PostgresGracefulShutdownTest {
                 .queue("default", concurrency)
                 .leaseDuration(LEASE)
                 .shutdownTimeout(SHUTDOWN_TIMEOUT)
-                .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(10)))
-                .pollInterval(Duration.ofMillis(50));
+                .retryPolicy(RetryPolicy.fixed(RETRY_BACKOFF))
+                .pollInterval(POLL_INTERVAL);
         JobEngine engine = workload.registerHandlers(builder).build().start();
         engines.add(engine);
         return engine;
@@ -70,6 +78,7 @@ class PostgresGracefulShutdownTest {
     void shuttingDownUnderLoadFinishesOrGivesBackEveryRunningJobAtOnce() {
         var workload = new Workload(20261203L, 200, 8)
                 .withHandlerTime(Duration.ofMillis(600))
+                .withRetryBackoff(RETRY_BACKOFF)
                 .withReadyDeadline(READY_DEADLINE);
         JdbcJobStore reader = database.emptyStore(Clock.systemUTC());
         JobEngine staying = engine(workload, reader, "staying", 8);
@@ -84,7 +93,7 @@ class PostgresGracefulShutdownTest {
         Instant closed = Instant.now();
         List<Job> stillHeld = JobsTesting.leasesHeldBy(reader, STOPPING);
 
-        workload.awaitFinished(staying, Duration.ofMinutes(3));
+        workload.awaitFinished(staying, BULK_WORK);
         Duration drained = Duration.between(closed, Instant.now());
         List<Attempt> endedAtShutdown = workload.ledger().stream()
                 .filter(e -> e.worker().equals(STOPPING))
@@ -121,11 +130,13 @@ class PostgresGracefulShutdownTest {
                 .as("leases held by the stopped engine after close()")
                 .isEmpty();
         assertThat(givenBack).as("leases given back").isPositive();
+        // The other engine drains what was left in about twenty seconds here; leases not given back
+        // would keep their jobs a whole lease (a minute) longer.
         assertThat(drained).as("the rest ran at once, not a lease later").isLessThan(LEASE);
     }
 
     private static void awaitRunningOn(JdbcJobStore store, String worker, int count) {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        long deadline = System.nanoTime() + EVENTUALLY.toNanos(); // its slots fill within its first claims
         while (JobsTesting.leasesHeldBy(store, worker).size() < count) {
             assertThat(System.nanoTime())
                     .as("%d jobs running on %s", count, worker)

@@ -1,11 +1,14 @@
 package dev.jobs.store.jdbc;
 
+import static dev.jobs.testing.JobsTesting.BULK_WORK;
+import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobState;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.testing.Audit;
+import dev.jobs.testing.Deadline;
 import dev.jobs.testing.JobsTesting;
 import dev.jobs.testing.LoopbackProxy;
 import dev.jobs.testing.ReliabilityFigures;
@@ -36,14 +39,22 @@ class PostgresNetworkCutTest {
     private static final Duration CUT = Duration.ofSeconds(10);
     private static final Duration CUT_OFF_NETWORK_TIMEOUT = Duration.ofSeconds(2);
 
+    private static final Duration RETRY_BACKOFF = Duration.ofMillis(10);
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(50);
+
     /**
-     * How long a ready job may wait beyond its turn: the cut can catch a claim whose transaction
-     * locked ready rows, which no other worker can take until the server ends that transaction
-     * (after the cut-off store's network timeout), and jobs the cut-off worker held come back when
-     * their leases lapse; a few seconds more for a shared machine.
+     * How long a ready job may wait beyond its turn: the cut can catch a transaction that locked
+     * ready rows, which no other worker can take until the server ends it (the cut-off store's
+     * network timeout is also how long the server lets a transaction sit idle); freed, they may sit
+     * behind where the other engine's claims start while claims are slow, until its claim floor
+     * lapses. Jobs the cut-off worker held are ready only once their leases are reclaimed (the audit
+     * counts from then), so the lease is no term.
      */
-    private static final Duration READY_DEADLINE =
-            LEASE.plus(CUT_OFF_NETWORK_TIMEOUT).plusSeconds(3);
+    private static final Deadline READY_DEADLINE = Deadline.of(
+                    "rows locked by a transaction the cut caught (the cut-off store's network timeout)",
+                    CUT_OFF_NETWORK_TIMEOUT)
+            .plus("claim floor's lifetime", JdbcJobStore.CLAIM_FLOOR_MAX_LIFETIME)
+            .plus("poll interval", POLL_INTERVAL);
 
     private static final String CUT_OFF = "cut-off";
 
@@ -70,8 +81,8 @@ class PostgresNetworkCutTest {
                 .queue("default", 8)
                 .leaseDuration(LEASE)
                 .reclaimInterval(Duration.ofMillis(500))
-                .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(10)))
-                .pollInterval(Duration.ofMillis(50));
+                .retryPolicy(RetryPolicy.fixed(RETRY_BACKOFF))
+                .pollInterval(POLL_INTERVAL);
         JobEngine engine = workload.registerHandlers(builder).build().start();
         engines.add(engine);
         return engine;
@@ -82,6 +93,7 @@ class PostgresNetworkCutTest {
         var workload = new Workload(20261202L, 3_000, 100)
                 .withHandlerTime(Duration.ofMillis(20))
                 .withMaxAttempts(10)
+                .withRetryBackoff(RETRY_BACKOFF)
                 .withReadyDeadline(READY_DEADLINE);
         InetSocketAddress server = database.server();
         proxy = LoopbackProxy.to(server.getHostString(), server.getPort());
@@ -98,6 +110,8 @@ class PostgresNetworkCutTest {
 
         long cutAt = System.nanoTime();
         proxy.cut();
+        // The leases lapse a lease after the cut and the steady engine's reclaim scan takes them
+        // (3.5 s); the cut lasts ten, which is the bound, with room to spare.
         Duration leasesMoved = JobsTesting.awaitNoLeaseHeldBy(steadyStore, CUT_OFF, CUT);
         long finishedDuringCut = finishedCount(steadyStore);
         LockSupport.parkNanos(CUT.toNanos() - (System.nanoTime() - cutAt));
@@ -105,7 +119,7 @@ class PostgresNetworkCutTest {
         long restoredAt = System.nanoTime();
         proxy.restore();
         Duration back = awaitExecutionBy(workload, CUT_OFF, restoredAt);
-        workload.awaitFinished(steady, Duration.ofMinutes(5));
+        workload.awaitFinished(steady, BULK_WORK);
 
         Audit audit = workload.audit(steadyStore::get, workload.ledger(), Set.of(CUT_OFF));
         ReliabilityFigures.scenario("network-cut", "Network cut between a worker and PostgreSQL")
@@ -132,7 +146,7 @@ class PostgresNetworkCutTest {
     }
 
     private static void awaitExecutionsBy(Workload workload, String worker, int count) {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        long deadline = System.nanoTime() + BULK_WORK.toNanos();
         while (workload.ledger().stream().filter(e -> e.worker().equals(worker)).count() < count) {
             assertThat(System.nanoTime()).as("%s ran %d jobs", worker, count).isLessThan(deadline);
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
@@ -141,7 +155,7 @@ class PostgresNetworkCutTest {
 
     /** How long after {@code since} the worker started an execution. */
     private static Duration awaitExecutionBy(Workload workload, String worker, long since) {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        long deadline = System.nanoTime() + EVENTUALLY.toNanos(); // its pool reconnects at once
         while (true) {
             long first = workload.ledger().stream()
                     .filter(e -> e.worker().equals(worker) && e.startNanos() > since)

@@ -1,5 +1,6 @@
 package dev.jobs.store.jdbc;
 
+import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.Job;
@@ -92,7 +93,7 @@ class PostgresStoreHealthTest {
     }
 
     private StoreHealth awaitHealth(Predicate<StoreHealth> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        long deadline = System.nanoTime() + EVENTUALLY.toNanos(); // the statistics show it at once
         StoreHealth health = store.health().orElseThrow();
         while (!condition.test(health) && System.nanoTime() < deadline) {
             Thread.sleep(100);

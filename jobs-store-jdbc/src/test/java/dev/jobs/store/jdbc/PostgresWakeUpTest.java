@@ -1,6 +1,7 @@
 package dev.jobs.store.jdbc;
 
 import static dev.jobs.testing.JobAssert.assertThat;
+import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.Job;
@@ -62,9 +63,10 @@ class PostgresWakeUpTest {
 
         Job job = producer.enqueue(JobSpec.of("greet"));
 
-        Job done = producer.await(job.id(), Duration.ofSeconds(30));
+        // Well short of the worker's ten-minute poll: only the notification can have woken it.
+        Job done = producer.await(job.id(), EVENTUALLY);
         assertThat(done).isSucceeded().hasResultJson("\"hello\"");
-        assertThat(idle.await(1, TimeUnit.SECONDS))
+        assertThat(idle.await(EVENTUALLY.toSeconds(), TimeUnit.SECONDS))
                 .as("the worker's engine saw the job start")
                 .isTrue();
     }

@@ -1,5 +1,6 @@
 package dev.jobs.store.jdbc;
 
+import static dev.jobs.testing.JobsTesting.BULK_WORK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -90,7 +91,7 @@ abstract class SchemaMigrationTest {
             }
             start.countDown();
             for (Future<JdbcJobStore> store : starting) {
-                stores.add(store.get(2, TimeUnit.MINUTES));
+                stores.add(store.get(BULK_WORK.toSeconds(), TimeUnit.SECONDS)); // ten racing migrations
             }
         } finally {
             pool.shutdownNow();

@@ -1,6 +1,7 @@
 package dev.jobs.store.jdbc;
 
 import static dev.jobs.testing.JobAssert.assertThat;
+import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.Job;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** A job enqueued in the host's own transaction exists only if that transaction commits. */
 abstract class TransactionalEnqueueTest {
-    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration WAIT = EVENTUALLY;
 
     private final TestDatabase database = database();
     private JdbcJobStore store;
