@@ -33,8 +33,9 @@ import java.util.Set;
  * @param longestReadyWait the longest any run waited to start once its job was ready to run: from
  *     its creation or its last dependency finishing, or from the end of the run before it plus the
  *     retry backoff; a backlog shows here
- * @param longestPassedOver the longest a ready run waited after work queued behind it in the claim
- *     order had started: a job the dispatch forgot, or held out of reach, shows here
+ * @param longestPassedOver the longest a ready run waited after its turn in the claim order came
+ *     and work queued behind it started: a job the dispatch forgot, or held out of reach, shows
+ *     here
  * @param longestStall the longest no run started anywhere while some job was ready
  * @param passedOverLongest the run behind {@code longestPassedOver}: its job, attempt, how it
  *     became ready, and the run queued behind it that started first; empty when none was passed

@@ -78,7 +78,9 @@ public final class ReliabilityFigures {
         });
         figure("handler executions", audit.executions());
         figure("longest a run waited to start once its job was ready", audit.longestReadyWait());
-        figure("longest a ready run waited after work queued behind it had started", audit.longestPassedOver());
+        figure(
+                "longest a ready run waited past its turn while work queued behind it started",
+                audit.longestPassedOver());
         audit.passedOverLongest().ifPresent(run -> figure("the run passed over longest", run));
         figure("longest no run started while a job was ready", audit.longestStall());
         figure(

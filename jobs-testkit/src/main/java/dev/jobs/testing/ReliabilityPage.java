@@ -42,9 +42,9 @@ public final class ReliabilityPage {
             - jobs that **ended wrong**: a state or an attempt count their handlers and retry policies do
               not explain;
             - **late starts**: runs that waited past the scenario's ready deadline (in brackets) beyond
-              their turn: after work queued behind them in the claim order had started, or while no run
-              started anywhere. A backlog alone makes nothing late; a job the dispatch forgot, or one a
-              fault held out of reach, does. Each scenario's section gives its deadline term by term:
+              their turn (every run queued ahead of them in the claim order had started) while work
+              queued behind them started, or while no run started anywhere. A backlog alone makes
+              nothing late; a job the dispatch forgot, or one a fault held out of reach, does. Each scenario's section gives its deadline term by term:
               what the design lets hold a ready job back (a lease, a claim hold, a timeout), plus a
               margin of a quarter of that, at least two seconds, for a loaded two-core machine.
 
@@ -63,7 +63,7 @@ public final class ReliabilityPage {
     // The names ReliabilityFigures gives these figures: this program runs from its source file
     // alone, so it cannot refer to that class.
     private static final String PASSED_OVER =
-            "figure.longest a ready run waited after work queued behind it had started";
+            "figure.longest a ready run waited past its turn while work queued behind it started";
     private static final String STALL = "figure.longest no run started while a job was ready";
 
     private ReliabilityPage() {}

@@ -15,10 +15,14 @@ import java.util.TreeSet;
 import java.util.UUID;
 
 /**
- * Finds the runs that waited past their deadline once their job was ready. A backlog alone never
- * makes a run late: it waits its turn. A run is late when it was <em>passed over</em>, work queued
- * behind it starting for longer than the deadline while it still waited, or when it waited through
- * a <em>stall</em>, a stretch longer than the deadline in which no run started anywhere.
+ * Finds the runs that waited past their deadline once their turn came. A backlog alone never makes
+ * a run late: it waits its turn, which comes once every run queued ahead of it in the claim order
+ * has started (or at once, if none was waiting). A run is late when it was <em>passed over</em>:
+ * its turn had come, work queued behind it started, and it still waited for longer than the
+ * deadline; or when it waited through a <em>stall</em>, a stretch longer than the deadline in which
+ * no run started anywhere. Counting from its turn, not from the first start of newer work, keeps
+ * one run that went ahead of a long backlog (its claim lapsed, a fault moved it) from making every
+ * run of that backlog late by the time the backlog takes to drain.
  *
  * <p>"Queued behind" is the engine's claim order, earliest {@code runAt} first (every store and the
  * Redis queue claim so within one priority), so this holds for work of one queue and one priority,
@@ -52,15 +56,17 @@ final class StartDelays {
     }
 
     /**
-     * How long a run still waited after work queued behind it started.
+     * How long a run still waited after its turn came and work queued behind it started.
      *
-     * @param micros how long, in microseconds; 0 if nothing queued behind it started first
-     * @param by the first run queued behind it that started while it was ready; null if none
+     * @param micros how long, in microseconds; 0 if it was not passed over
+     * @param turn when its turn came, in microseconds: it was ready and every run queued ahead of
+     *     it that started before it had started
+     * @param by the first run queued behind it that started after its turn came; null if none
      */
-    private record PassedOver(long micros, Run by) {
+    private record PassedOver(long micros, long turn, Run by) {
         String describe(Run run) {
-            return run.describe() + ": " + seconds(micros) + " after work queued behind it started, first "
-                    + by.describe();
+            return run.describe() + ": " + seconds(micros) + " after its turn came at " + instant(turn)
+                    + " and work queued behind it started, first " + by.describe();
         }
     }
 
@@ -68,7 +74,8 @@ final class StartDelays {
      * What the runs show.
      *
      * @param longestWait the longest a run waited to start once it was ready, backlog and all
-     * @param longestPassedOver the longest a ready run waited after work queued behind it started
+     * @param longestPassedOver the longest a ready run waited after its turn came and work queued
+     *     behind it started
      * @param longestStall the longest no run started while some run was ready
      * @param late how many runs were passed over, or waited through a stall, for longer than the
      *     deadline
@@ -146,37 +153,55 @@ final class StartDelays {
     }
 
     /**
-     * How long each run still waited, in microseconds, after the first run queued behind it
-     * started. Runs are met in claim order, latest first, so that the starts of everything queued
-     * behind the one at hand are already gathered.
+     * How long each run was passed over: first, in claim order, when its turn came (the latest start
+     * of a run queued ahead of it, up to its own start, or its readiness if later); then, in reverse
+     * claim order, the first start of a run queued behind it from then on. Runs queued in one
+     * millisecond are not ordered against each other (Redis ranks by it).
      */
     private Map<Run, PassedOver> passedOver() {
-        List<Run> latestFirst = new ArrayList<>(runs);
-        latestFirst.sort(Comparator.comparingLong(StartDelays::place).reversed());
+        var turns = new IdentityHashMap<Run, Long>();
+        var startsAhead = new TreeSet<Long>();
+        List<List<Run>> byPlace = byPlace();
+        for (List<Run> peers : byPlace) {
+            for (Run run : peers) {
+                Long lastAhead = startsAhead.floor(micros(run.startedAt()));
+                long ready = micros(run.readyAt());
+                turns.put(run, lastAhead == null ? ready : Math.max(ready, lastAhead));
+            }
+            peers.forEach(run -> startsAhead.add(micros(run.startedAt())));
+        }
         var startsBehind = new TreeMap<Long, Run>();
         var passedOver = new IdentityHashMap<Run, PassedOver>();
-        int from = 0;
-        while (from < latestFirst.size()) {
-            // Runs queued in one millisecond are not ordered against each other (Redis ranks by it).
-            long place = place(latestFirst.get(from));
-            int to = from;
-            while (to < latestFirst.size() && place(latestFirst.get(to)) == place) {
-                to++;
-            }
-            List<Run> peers = latestFirst.subList(from, to);
+        for (List<Run> peers : byPlace.reversed()) {
             for (Run run : peers) {
-                var firstBehind = startsBehind.ceilingEntry(micros(run.readyAt()));
+                long turn = turns.get(run);
+                var firstBehind = startsBehind.ceilingEntry(turn);
                 long started = micros(run.startedAt());
                 passedOver.put(
                         run,
-                        firstBehind == null
-                                ? new PassedOver(0, null)
-                                : new PassedOver(Math.max(0, started - firstBehind.getKey()), firstBehind.getValue()));
+                        firstBehind == null || firstBehind.getKey() > started
+                                ? new PassedOver(0, turn, null)
+                                : new PassedOver(started - firstBehind.getKey(), turn, firstBehind.getValue()));
             }
             peers.forEach(run -> startsBehind.putIfAbsent(micros(run.startedAt()), run));
-            from = to;
         }
         return passedOver;
+    }
+
+    /** The runs in claim order, those queued in one millisecond together. */
+    private List<List<Run>> byPlace() {
+        List<Run> sorted = new ArrayList<>(runs);
+        sorted.sort(Comparator.comparingLong(StartDelays::place));
+        var groups = new ArrayList<List<Run>>();
+        for (int from = 0; from < sorted.size(); ) {
+            int to = from;
+            while (to < sorted.size() && place(sorted.get(to)) == place(sorted.get(from))) {
+                to++;
+            }
+            groups.add(sorted.subList(from, to));
+            from = to;
+        }
+        return groups;
     }
 
     /**

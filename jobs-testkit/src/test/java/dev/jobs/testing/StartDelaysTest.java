@@ -77,11 +77,52 @@ class StartDelaysTest {
                 .singleElement()
                 .asString()
                 .contains("attempt 1 ended FAILED on worker-1, a worker a fault hit")
-                .contains("8.900 s after work queued behind it started, first ")
+                .contains("8.900 s after its turn came at " + at(0) + " and work queued behind it started, first ")
                 .contains("queued at " + at(1) + ", ready at " + at(0) + " (created), started at " + at(100))
                 .endsWith("deadline 3.0 s = a term 1.0 s + margin 2.0 s");
         assertThat(verdict.passedOverLongest())
                 .hasValueSatisfying(run -> assertThat(run).startsWith(forgotten + ": attempt 2"));
+    }
+
+    @Test
+    void oneRunThatWentAheadOfABacklogMakesNoneOfItLate() {
+        // A hundred jobs drained in order over ten seconds; one queued after all of them started
+        // first (its claim lapsed and it went back early, say).
+        for (int i = 0; i < 100; i++) {
+            run(i, 0, 100L * i);
+        }
+        run(200, 0, 50);
+
+        StartDelays.Verdict verdict = delays.judge(THREE_SECONDS, 10);
+
+        assertThat(verdict.late()).isZero();
+        assertThat(verdict.longestPassedOver())
+                .as("only the run whose turn came just before it was passed over, by 50 ms")
+                .isEqualTo(Duration.ofMillis(50));
+    }
+
+    @Test
+    void aJobForgottenInTheMiddleOfABacklogIsLateFromItsTurn() {
+        for (int i = 0; i < 100; i++) {
+            if (i != 50) {
+                run(i, 0, 100L * i);
+            }
+        }
+        UUID forgotten = run(50, 0, 20_000);
+
+        StartDelays.Verdict verdict = delays.judge(THREE_SECONDS, 10);
+
+        assertThat(verdict.late())
+                .as("passed over, then waited through the stall once the backlog was done")
+                .isEqualTo(2);
+        assertThat(verdict.longestPassedOver())
+                .as("from the first start behind it once the run before it had started")
+                .isEqualTo(Duration.ofMillis(20_000 - 5_100));
+        assertThat(verdict.problems())
+                .first()
+                .asString()
+                .startsWith(forgotten + ": attempt 1")
+                .contains("after its turn came at " + at(4_900));
     }
 
     @Test
