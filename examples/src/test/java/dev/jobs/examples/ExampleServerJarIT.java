@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jobs.core.JobEngine;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -99,9 +100,10 @@ class ExampleServerJarIT {
         JsonNode python = awaitJobs("queue=python&state=succeeded", jobs -> jobs.size() == 3);
         assertThat(python.findValues("words")).extracting(JsonNode::asInt).containsExactlyInAnyOrder(3, 5, 1);
 
-        server.destroy(); // SIGTERM: a graceful stop
-        assertThat(server.waitFor(60, TimeUnit.SECONDS))
-                .as("stopped within a minute")
+        server.destroy(); // SIGTERM: a graceful stop, within the engine's shutdown timeout and a little
+        Duration stopsWithin = JobEngine.Builder.DEFAULT_SHUTDOWN_TIMEOUT.multipliedBy(2);
+        assertThat(server.waitFor(stopsWithin.toSeconds(), TimeUnit.SECONDS))
+                .as("stopped within %s", stopsWithin)
                 .isTrue();
         assertThat(Files.readString(firstLog))
                 .contains("jobs example server is up")
@@ -184,7 +186,7 @@ class ExampleServerJarIT {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        assertThat(worker.waitFor(90, TimeUnit.SECONDS))
+        assertThat(worker.waitFor(PATIENCE.toSeconds(), TimeUnit.SECONDS))
                 .as("the worker finished")
                 .isTrue();
         assertThat(worker.exitValue())

@@ -195,12 +195,17 @@ final class EngineProcess implements AutoCloseable {
         }
     }
 
-    /** Asks for a graceful shutdown (closes standard input) and waits for it. */
+    /**
+     * Asks for a graceful shutdown (closes standard input) and waits for it: the engine's shutdown
+     * timeout at most, twice that before the process is killed.
+     */
     @Override
     public void close() throws IOException, InterruptedException {
         if (process.isAlive()) {
             process.getOutputStream().close();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            long stopsWithin =
+                    JobEngine.Builder.DEFAULT_SHUTDOWN_TIMEOUT.multipliedBy(2).toSeconds();
+            if (!process.waitFor(stopsWithin, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
         }
