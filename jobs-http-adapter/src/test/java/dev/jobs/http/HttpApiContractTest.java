@@ -386,6 +386,49 @@ abstract class HttpApiContractTest {
     }
 
     @Test
+    void anyJsonValueIsAPayloadAndAResultAndItsQueueKeepsWorking() throws Exception {
+        List<String> values = List.of("\"hello\"", "\"{}\"", "42", "[1,\"two\",null]", "true", "null", "{\"a\":1}");
+        var sentById = new HashMap<String, JsonNode>();
+        for (String value : values) {
+            JsonNode job = created("{\"type\":\"echo\",\"payload\":" + value + "}");
+            assertThat(job.path("payload")).as("payload %s as created", value).isEqualTo(mapper.readTree(value));
+            sentById.put(job.path("id").asText(), mapper.readTree(value));
+        }
+        for (var sent : sentById.entrySet()) {
+            Reply read = call("GET", "/api/jobs/" + sent.getKey(), READER, null);
+            assertThat(read.body().path("payload")).as("payload read back").isEqualTo(sent.getValue());
+        }
+        assertThat(call("GET", "/api/jobs?queue=default", READER, null).body().path("jobs"))
+                .hasSize(values.size());
+        assertThat(client.send(get("/api/jobs.csv", READER).build(), BodyHandlers.ofString())
+                        .body()
+                        .lines())
+                .as("CSV header and one row per job")
+                .hasSize(values.size() + 1);
+
+        Reply acquired = call(
+                "POST",
+                "/api/jobs/acquire",
+                WORKER,
+                "{\"workerId\":\"echo-1\",\"queues\":[\"default\"],\"limit\":20,\"leaseMs\":20000}");
+        assertThat(acquired.body().path("jobs")).as("every job is claimed").hasSize(values.size());
+        for (JsonNode job : acquired.body().path("jobs")) {
+            String id = job.path("id").asText();
+            JsonNode echoed = job.path("payload");
+            assertThat(echoed).isEqualTo(sentById.get(id));
+            Reply done = call(
+                    "POST",
+                    "/api/jobs/" + id + "/complete",
+                    WORKER,
+                    "{\"leaseToken\":\"" + job.path("leaseToken").asText() + "\",\"result\":" + echoed + "}");
+            assertThat(done.status()).as(done.body().toString()).isEqualTo(200);
+            assertThat(call("GET", "/api/jobs/" + id, READER, null).body().path("result"))
+                    .as("result read back")
+                    .isEqualTo(echoed);
+        }
+    }
+
+    @Test
     void remoteWorkerRunsADagToTheEndOverHttp() throws Exception {
         Reply batch = call(
                 "POST",

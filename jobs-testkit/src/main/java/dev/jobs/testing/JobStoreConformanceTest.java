@@ -368,6 +368,54 @@ public abstract class JobStoreConformanceTest {
         assertThat(current(running)).isSucceeded();
     }
 
+    /** Every kind of JSON value, including a string that reads like JSON and JSON's own null. */
+    private static final List<String> EVERY_JSON_VALUE = List.of(
+            "\"hello\"",
+            "\"{}\"",
+            "\"\"",
+            "42",
+            "-1.5",
+            "[1,\"two\",null]",
+            "true",
+            "false",
+            "null",
+            "{}",
+            "{\"nested\":{\"text\":\"a \\\"quoted\\\" word\"}}");
+
+    @Test
+    void anyJsonValueRoundTripsAsPayloadAndAsResult() throws Exception {
+        List<NewJob> batch = new ArrayList<>();
+        for (String json : EVERY_JSON_VALUE) {
+            batch.add(jobs.of("t").payload(json).build());
+        }
+        store.create(batch);
+
+        for (Job listed : store.list(JobQuery.all()).jobs()) {
+            assertThat(EVERY_JSON_VALUE).as("a listed payload").contains(MAPPER.writeValueAsString(listed.payload()));
+        }
+        List<Job> running = acquire(EVERY_JSON_VALUE.size());
+        assertThat(running).as("every job, whatever its payload, is claimed").hasSize(EVERY_JSON_VALUE.size());
+        List<Completion> completions = new ArrayList<>();
+        for (Job job : running) {
+            String payload = MAPPER.writeValueAsString(current(job).payload());
+            assertThat(EVERY_JSON_VALUE).as("a stored payload").contains(payload);
+            // The result echoes the payload, so each kind of value is also written as a result.
+            completions.add(new Completion(job, Optional.of(MAPPER.readTree(payload))));
+        }
+        Job single = running.get(0);
+        store.complete(single.id(), token(single), completions.get(0).result());
+        store.completeAll(completions.subList(1, completions.size()));
+
+        for (int i = 0; i < running.size(); i++) {
+            Job done = current(running.get(i));
+            String sent = MAPPER.writeValueAsString(completions.get(i).result().orElseThrow());
+            assertThat(done).isSucceeded().hasResultJson(sent);
+            assertThat(MAPPER.writeValueAsString(done.payload()))
+                    .as("payload after completion")
+                    .isEqualTo(sent);
+        }
+    }
+
     @Test
     void completeAllRecordsEachCompletionAndRefusesOnlyStaleOnes() {
         Job parent = create(jobs.of("parent"));

@@ -43,9 +43,8 @@ public final class Specs {
      * @param errors collects what cannot be read
      */
     public static Parsed parse(Bodies.CreateJob body, String field, Set<String> refs, List<FieldError> errors) {
-        JobSpec spec = body.payload() == null || body.payload().isNull()
-                ? JobSpec.of(body.type())
-                : JobSpec.of(body.type(), body.payload());
+        // Absent is the empty object; an explicit null is a payload like any other JSON value.
+        JobSpec spec = body.payload() == null ? JobSpec.of(body.type()) : JobSpec.of(body.type(), body.payload());
         if (body.queue() != null) {
             spec = spec.withQueue(body.queue());
         }

@@ -227,8 +227,9 @@ final class JobRows {
     }
 
     /**
-     * Rows as one JSON array of objects, column name to value (UUIDs and timestamps as text), for a
-     * database that takes a whole batch as one parameter ({@link SqlDialect#insertJobsAndAnnounce}).
+     * Rows as one JSON array of objects, column name to value (UUIDs, timestamps and JSON columns
+     * as strings), for a database that takes a whole batch as one parameter ({@link
+     * SqlDialect#insertJobsAndAnnounce}).
      */
     String rowsJson(List<Map<String, Object>> rows, List<Column> columns) {
         JsonFactory factory = mapper.getFactory();
@@ -240,12 +241,9 @@ final class JobRows {
                 for (Column column : columns) {
                     Object value = row.get(column.name());
                     json.writeFieldName(column.name());
-                    if (value != null && column.kind() == Kind.JSON) {
-                        // Nested as it is, not escaped into a string: the database reads a nested
-                        // value into a text column as its JSON text.
-                        json.writeRawValue((String) value);
-                        continue;
-                    }
+                    // A JSON column's text goes as a string, never nested: a database unquotes a
+                    // nested string bound for a text column ("hello" becomes hello) and reads a
+                    // nested null as SQL NULL, so only the string form keeps every value exact.
                     switch (value) {
                         case null -> json.writeNull();
                         case String text -> json.writeString(text);

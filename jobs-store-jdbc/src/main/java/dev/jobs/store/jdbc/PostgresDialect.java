@@ -94,8 +94,7 @@ final class PostgresDialect extends SqlDialect {
 
     private static String type(JobRows.Kind kind) {
         return switch (kind) {
-            case TEXT -> "text";
-            case JSON -> "json"; // read as its JSON text when assigned to the text column
+            case TEXT, JSON -> "text"; // a JSON column's text travels as a string (JobRows#rowsJson)
             case INT -> "integer";
             case LONG -> "bigint";
             case BOOL -> "boolean";
