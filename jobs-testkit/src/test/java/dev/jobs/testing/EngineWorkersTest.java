@@ -3,24 +3,31 @@ package dev.jobs.testing;
 import static dev.jobs.testing.JobAssert.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.jobs.core.Attempt;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.WorkerInfo;
+import dev.jobs.core.internal.worker.JobRunner;
 import dev.jobs.core.memory.InMemoryJobStore;
 import dev.jobs.core.spi.JobStore;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** The worker pool on real threads and the real clock: cancellation, shutdown, registry. */
 class EngineWorkersTest {
@@ -190,6 +197,59 @@ class EngineWorkersTest {
         assertThat(after.attempts().get(0).outcome())
                 .as("the cut-off attempt, reclaimed")
                 .isEqualTo(Attempt.Outcome.FAILED);
+    }
+
+    @Test
+    void outcomesThatCannotBeRecordedWarnOnceNotOncePerJobPerRetry() throws Exception {
+        var down = new AtomicBoolean(true);
+        var refused = new AtomicInteger();
+        JobStore unreachable = (JobStore) Proxy.newProxyInstance(
+                JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class}, (proxy, method, args) -> {
+                    if (down.get() && method.getName().matches("complete|completeAll|fail")) {
+                        refused.incrementAndGet();
+                        throw new StoreUnavailableException("the store is restarting", null);
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        var logger = (Logger) LoggerFactory.getLogger(JobRunner.class);
+        var logged = new ListAppender<ILoggingEvent>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            engine = JobEngine.builder()
+                    .store(unreachable)
+                    .register("quick", ctx -> "done")
+                    .build()
+                    .start();
+            var jobs = new ArrayList<Job>();
+            for (int i = 0; i < 8; i++) {
+                jobs.add(engine.enqueue(JobSpec.of("quick")));
+            }
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (refused.get() < 24) {
+                assertThat(System.nanoTime()).as("outcomes tried and refused").isLessThan(deadline);
+                Thread.onSpinWait();
+            }
+            down.set(false);
+            for (Job job : jobs) {
+                assertThat(engine.await(job.id(), WAIT)).isSucceeded();
+            }
+        } finally {
+            logger.detachAppender(logged);
+        }
+
+        long warnings = logged.list.stream()
+                .filter(e -> e.getLevel() == Level.WARN)
+                .filter(e -> e.getFormattedMessage().startsWith("recording the outcome of job"))
+                .count();
+        assertThat(refused.get()).isGreaterThanOrEqualTo(24);
+        assertThat(warnings)
+                .as("warnings for %d refused recordings", refused.get())
+                .isEqualTo(1);
     }
 
     @Test
