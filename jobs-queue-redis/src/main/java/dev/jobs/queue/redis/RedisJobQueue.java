@@ -127,7 +127,6 @@ public final class RedisJobQueue implements JobQueue {
 
     private final Script publishScript = Script.load("publish", ScriptOutputType.INTEGER);
     private final Script claimScript = Script.load("claim", ScriptOutputType.MULTI);
-    private final Script dropScript = Script.load("drop", ScriptOutputType.INTEGER);
     private final Script recheckScript = Script.load("recheck", ScriptOutputType.INTEGER);
     private final Script peekScript = Script.load("peek", ScriptOutputType.MULTI);
 
@@ -249,10 +248,7 @@ public final class RedisJobQueue implements JobQueue {
                     }
                 }
                 if (!forgotten.isEmpty()) {
-                    var args = new ArrayList<String>(1 + forgotten.size());
-                    args.add(lapsesAt);
-                    args.addAll(forgotten);
-                    dropScript.run(commands(), List.of(keys.inFlight(), keys.priorities()), args);
+                    write(queue, forgotten.stream().map(Entry::forgotten).toList(), lapsesAt);
                 }
                 if (!locked.isEmpty()) {
                     var args = new ArrayList<String>(2 + locked.size());
@@ -355,7 +351,7 @@ public final class RedisJobQueue implements JobQueue {
             return new Entry(place.id().toString(), true, place.priority(), place.runAt());
         }
 
-        /** An id the store does not hold (not ours, or purged): to be dropped. */
+        /** An id to forget: the store refused it, or does not hold it (not ours, or purged). */
         static Entry forgotten(String id) {
             return new Entry(id, false, 0, Instant.EPOCH);
         }

@@ -1,4 +1,5 @@
--- Makes a queue's jobs dispatchable, or forgets them, as the store now has them.
+-- Makes a queue's jobs dispatchable, or forgets them, as the store now has them; under a claim's
+-- lapse time, also forgets the ids of that claim the store refused.
 -- KEYS: ready, delayed, in-flight (sorted sets), priorities (hash); all of one queue.
 -- ARGV: now (ms); a claim's lapse time (ms) to publish only the jobs still in flight under that
 -- claim (a publish or another claim since then wins), or '' for all; then per job: id, 'add' or
