@@ -10,6 +10,7 @@ import dev.jobs.core.internal.RecurringCodec;
 import dev.jobs.core.internal.RetryDecider;
 import dev.jobs.core.internal.SpecFingerprint;
 import dev.jobs.core.internal.SpecValidator;
+import dev.jobs.core.internal.Storable;
 import dev.jobs.core.internal.maintenance.DeadWorkerReaper;
 import dev.jobs.core.internal.maintenance.DueJobPromoter;
 import dev.jobs.core.internal.maintenance.LeaseReclaimer;
@@ -96,6 +97,7 @@ public final class JobEngine implements AutoCloseable {
     private static final Duration RECURRING_INTERVAL = Duration.ofSeconds(1);
 
     private static final Pattern QUEUE_NAME = Pattern.compile(JobLimits.QUEUE_PATTERN);
+    private static final Pattern TYPE_NAME = Pattern.compile(JobLimits.TYPE_PATTERN);
 
     private final Builder config;
     private final Clock clock;
@@ -471,8 +473,26 @@ public final class JobEngine implements AutoCloseable {
         return store.get(jobId);
     }
 
-    /** A page of jobs, newest first. */
+    /**
+     * A page of jobs, newest first.
+     *
+     * @throws JobValidationException if a queue or type filter could name no job (a malformed name
+     *     says the caller has a bug; an empty page would hide it)
+     */
     public JobPage list(JobQuery query) {
+        var errors = new ArrayList<FieldError>();
+        query.queue()
+                .filter(name -> !isQueueName(name))
+                .ifPresent(name -> errors.add(new FieldError(
+                        "queue", "must match " + JobLimits.QUEUE_PATTERN + " (was " + Storable.shown(name, 77) + ")")));
+        query.types().stream()
+                .filter(type -> !TYPE_NAME.matcher(type).matches())
+                .findFirst()
+                .ifPresent(type -> errors.add(new FieldError(
+                        "type", "must match " + JobLimits.TYPE_PATTERN + " (was " + Storable.shown(type, 77) + ")")));
+        if (!errors.isEmpty()) {
+            throw new JobValidationException(errors);
+        }
         return store.list(query);
     }
 
@@ -1023,6 +1043,9 @@ public final class JobEngine implements AutoCloseable {
             if (workerId.isBlank()) {
                 throw new IllegalArgumentException("workerId must not be blank");
             }
+            Storable.labelProblem(workerId).ifPresent(problem -> {
+                throw new IllegalArgumentException("workerId " + problem);
+            });
             concurrencyByQueue.forEach((name, concurrency) -> {
                 requireQueueSetting(name, "queue");
                 if (concurrency < 1) {

@@ -1,5 +1,6 @@
 package dev.jobs.core;
 
+import dev.jobs.core.internal.Storable;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Objects;
@@ -31,8 +32,8 @@ public record JobError(String type, String message, String stackTrace) {
 
     public JobError {
         Objects.requireNonNull(type, "type");
-        message = truncate(Objects.requireNonNullElse(message, ""), JobLimits.MAX_ERROR_MESSAGE_CHARS);
-        stackTrace = truncate(Objects.requireNonNullElse(stackTrace, ""), JobLimits.MAX_STACK_TRACE_CHARS);
+        message = Storable.cut(Objects.requireNonNullElse(message, ""), JobLimits.MAX_ERROR_MESSAGE_CHARS);
+        stackTrace = Storable.cut(Objects.requireNonNullElse(stackTrace, ""), JobLimits.MAX_STACK_TRACE_CHARS);
     }
 
     /** The error for a thrown exception. */
@@ -40,15 +41,16 @@ public record JobError(String type, String message, String stackTrace) {
         var trace = new StringWriter();
         failure.printStackTrace(new PrintWriter(trace));
         return new JobError(
-                failure.getClass().getName(), Objects.requireNonNullElse(failure.getMessage(), ""), trace.toString());
+                failure.getClass().getName(),
+                Storable.repaired(Objects.requireNonNullElse(failure.getMessage(), "")),
+                Storable.repaired(trace.toString()));
     }
 
-    /** An error the engine records itself, without an exception. */
+    /**
+     * An error the engine records itself, without an exception (a handler's reason to discard or
+     * cancel among them): characters no store keeps become U+FFFD, since nobody could correct them.
+     */
     public static JobError of(String type, String message) {
-        return new JobError(type, message, "");
-    }
-
-    private static String truncate(String text, int max) {
-        return text.length() <= max ? text : text.substring(0, max);
+        return new JobError(type, Storable.repaired(Objects.requireNonNullElse(message, "")), "");
     }
 }

@@ -2,6 +2,7 @@ package dev.jobs.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.internal.RetryDecider;
+import dev.jobs.core.internal.Storable;
 import dev.jobs.core.internal.worker.WorkerSettings;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.HeartbeatResult;
@@ -63,6 +64,9 @@ public final class RemoteWorkers {
     public List<Job> acquire(String workerId, String host, Set<String> queues, int limit, Duration lease, Duration wait)
             throws InterruptedException {
         requireWorkerId(workerId);
+        if (host != null) {
+            Storable.requireLabel("host", host);
+        }
         if (queues.isEmpty()) {
             throw JobValidationException.of("queues", "must name at least one queue to acquire from");
         }
@@ -112,6 +116,7 @@ public final class RemoteWorkers {
             throw JobValidationException.of(
                     "message", "must be at most " + JobLimits.MAX_PROGRESS_MESSAGE_LENGTH + " characters");
         }
+        message.ifPresent(text -> Storable.requireText("message", text));
         if (progress.isPresent() || message.isPresent()) {
             // A message alone keeps the progress the job already has.
             int value =
@@ -132,6 +137,7 @@ public final class RemoteWorkers {
      * @throws JobNotFoundException if there is no such job
      */
     public Job complete(UUID jobId, UUID leaseToken, Optional<JsonNode> result) {
+        result.ifPresent(value -> Storable.requireJson("result", value));
         return store.complete(jobId, leaseToken, result).job();
     }
 
@@ -147,6 +153,9 @@ public final class RemoteWorkers {
      * @throws JobNotFoundException if there is no such job
      */
     public Job fail(UUID jobId, UUID leaseToken, JobError error, boolean retryable, Optional<Duration> retryAfter) {
+        Storable.requireLabel("error.type", error.type());
+        Storable.requireText("error.message", error.message());
+        Storable.requireText("error.stackTrace", error.stackTrace());
         retryAfter.ifPresent(delay -> {
             if (delay.isNegative() || delay.compareTo(JobLimits.MAX_DURATION) > 0) {
                 throw JobValidationException.of(
@@ -220,6 +229,7 @@ public final class RemoteWorkers {
             throw JobValidationException.of(
                     "workerId", "must be 1 to " + JobLimits.MAX_WORKER_ID_LENGTH + " characters");
         }
+        Storable.requireLabel("workerId", workerId);
     }
 
     private static void requireLease(Duration lease) {

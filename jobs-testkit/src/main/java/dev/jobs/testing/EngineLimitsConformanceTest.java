@@ -5,17 +5,22 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobError;
 import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobSpec;
+import dev.jobs.core.JobState;
 import dev.jobs.core.JobValidationException;
 import dev.jobs.core.JobValidationException.FieldError;
 import dev.jobs.core.Priority;
 import dev.jobs.core.QueueLimits;
 import dev.jobs.core.RecurringJob;
+import dev.jobs.core.RemoteWorkers;
 import dev.jobs.core.Schedule;
 import dev.jobs.core.spi.JobStore;
+import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -23,6 +28,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -260,6 +268,75 @@ public abstract class EngineLimitsConformanceTest {
                 }))
                 .containsExactly("queue");
         assertThat(engine.queueLimits()).hasSize(2);
+    }
+
+    @Test
+    void whatNoStoreHoldsIsRefusedNamingTheFieldBeforeItReachesTheStore() throws Exception {
+        JsonNode hugeNumber = MAPPER.readTree("{\"n\":1e999999999}");
+        Map<String, JobSpec> unstorable = new LinkedHashMap<>();
+        unstorable.put("payload", JobSpec.of("t", MAPPER.createObjectNode().put("s", "a\u0000b")));
+        unstorable.put("payload ", JobSpec.of("t", MAPPER.getNodeFactory().textNode("half a pair \uD83D")));
+        unstorable.put("payload  ", JobSpec.of("t", hugeNumber));
+        unstorable.put("metadata", JobSpec.of("t").withMetadata(Map.of("k", "\u0000")));
+        unstorable.put("uniqueKey", JobSpec.of("t").withUniqueKey("u\u0000"));
+        unstorable.put("concurrencyKey", JobSpec.of("t").withConcurrencyKey("c\n"));
+
+        unstorable.forEach((field, spec) -> assertThat(rejectedFields(() -> engine.enqueue(spec)))
+                .as("a job whose " + field.strip() + " no store holds")
+                .containsExactly(field.strip()));
+        var schedule = Schedule.every(Duration.ofSeconds(1));
+        assertThat(rejectedFields(() -> engine.putRecurring(RecurringJob.of(
+                        "r", schedule, JobSpec.of("t", MAPPER.createArrayNode().add("\u0000"))))))
+                .containsExactly("template.payload");
+        assertThat(storedJobs()).isZero();
+        assertThat(engine.recurring()).isEmpty();
+    }
+
+    @Test
+    void textAndNumbersAtTheEdgeOfWhatIsAllowedAreStoredExactly() throws Exception {
+        var controls = new StringBuilder();
+        for (char c = 1; c < 0x20; c++) {
+            controls.append(c);
+        }
+        controls.append("\u007f\u0085\u2028\u2029");
+        ObjectNode payload = MAPPER.createObjectNode();
+        payload.put("controls", controls.toString());
+        // The last six characters are a backslash and text, not a NUL.
+        payload.put("edges", "\uFFFE\uFFFF😀e\u0301\u202e\\u0000");
+        payload.put("", "an empty key");
+        payload.put("a.b/~c\"", "an odd key");
+        payload.put("max", Double.MAX_VALUE);
+        payload.put("lowest", -Double.MAX_VALUE);
+        payload.put("tiniest", Double.MIN_VALUE);
+        payload.put("negativeZero", -0.0);
+        payload.put("big", BigInteger.TEN.pow(300));
+        payload.put("long", Long.MIN_VALUE);
+        String sent = MAPPER.writeValueAsString(payload);
+        Map<String, String> metadata = Map.of("note", "line one\nline two\ttabbed 😀");
+        Job job = engine.enqueue(JobSpec.of("t", payload).withQueue("edges").withMetadata(metadata));
+
+        Job stored = engine.get(job.id()).orElseThrow();
+        assertThat(MAPPER.writeValueAsString(stored.payload())).isEqualTo(sent);
+        assertThat(stored.metadata()).isEqualTo(metadata);
+
+        RemoteWorkers remote = engine.remoteWorkers();
+        Duration lease = Duration.ofMinutes(1);
+        Job first = remote.acquire("worker 😀 ünï", "host", Set.of("edges"), 1, lease, Duration.ZERO)
+                .get(0);
+        String message = "line one\nline two " + controls;
+        remote.heartbeat(first.id(), first.leaseToken().orElseThrow(), lease, OptionalInt.of(5), Optional.of(message));
+        assertThat(engine.get(job.id()).orElseThrow().progressMessage()).contains(message);
+        var error = new JobError("Boom", message, "trace\n\tat somewhere(" + controls + ")");
+        remote.fail(first.id(), first.leaseToken().orElseThrow(), error, true, Optional.of(Duration.ZERO));
+        assertThat(engine.get(job.id()).orElseThrow().lastError()).contains(error);
+
+        Job second = remote.acquire("worker 😀 ünï", "host", Set.of("edges"), 1, lease, Duration.ZERO)
+                .get(0);
+        remote.complete(second.id(), second.leaseToken().orElseThrow(), Optional.of(payload));
+        Job done = engine.get(job.id()).orElseThrow();
+        assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(MAPPER.writeValueAsString(done.result().orElseThrow())).isEqualTo(sent);
+        assertThat(MAPPER.writeValueAsString(done.payload())).isEqualTo(sent);
     }
 
     /** The field a {@link QueueLimits} factory rejects (it refuses before anything is stored). */

@@ -11,6 +11,7 @@ import jakarta.validation.ValidatorFactory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import org.hibernate.validator.HibernateValidator;
 import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator;
 
@@ -47,6 +48,7 @@ public final class SpecValidator implements AutoCloseable {
                 .sorted(Comparator.comparing(
                         (ConstraintViolation<JobSpec> v) -> v.getPropertyPath().toString()))
                 .forEach(v -> errors.add(new FieldError(fieldPrefix + v.getPropertyPath(), describe(v))));
+        storableProblems(spec, fieldPrefix, errors);
         if (spec.payload() != null) {
             int size = payloadSize(spec);
             if (size > maxPayloadBytes) {
@@ -56,6 +58,41 @@ public final class SpecValidator implements AutoCloseable {
             }
         }
         return errors;
+    }
+
+    /** What no store could hold: see {@link Storable}. */
+    private static void storableProblems(JobSpec spec, String fieldPrefix, List<FieldError> errors) {
+        if (spec.payload() != null) {
+            Storable.jsonProblem(spec.payload())
+                    .ifPresent(problem -> errors.add(new FieldError(fieldPrefix + "payload", problem)));
+        }
+        label(fieldPrefix + "uniqueKey", spec.uniqueKey(), errors);
+        label(fieldPrefix + "concurrencyKey", spec.concurrencyKey(), errors);
+        label(fieldPrefix + "idempotencyKey", spec.idempotencyKey(), errors);
+        if (spec.metadata() != null) {
+            spec.metadata().forEach((key, value) -> {
+                if (key == null) {
+                    return; // the declared constraints report it
+                }
+                Optional<String> keyProblem = Storable.labelProblem(key);
+                if (keyProblem.isPresent()) {
+                    errors.add(new FieldError(fieldPrefix + "metadata", "a key " + keyProblem.get()));
+                } else if (value != null) {
+                    Storable.textProblem(value)
+                            .ifPresent(problem -> errors.add(new FieldError(
+                                    fieldPrefix + "metadata", "the value of key '" + key + "' " + problem)));
+                }
+            });
+        }
+        if (spec.retryPolicy().isPresent()) {
+            for (String type : spec.retryPolicy().get().nonRetryable()) {
+                label(fieldPrefix + "retryPolicy.nonRetryable", Optional.of(type), errors);
+            }
+        }
+    }
+
+    private static void label(String field, Optional<String> value, List<FieldError> errors) {
+        value.flatMap(Storable::labelProblem).ifPresent(problem -> errors.add(new FieldError(field, problem)));
     }
 
     private int payloadSize(JobSpec spec) {
@@ -68,10 +105,7 @@ public final class SpecValidator implements AutoCloseable {
 
     private static String describe(ConstraintViolation<JobSpec> violation) {
         Object value = violation.getInvalidValue();
-        String shown = value == null ? "null" : String.valueOf(value);
-        if (shown.length() > 80) {
-            shown = shown.substring(0, 77) + "...";
-        }
+        String shown = value == null ? "null" : Storable.shown(String.valueOf(value), 77);
         return violation.getMessage() + " (was " + shown + ")";
     }
 

@@ -8,6 +8,7 @@ import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobState;
 import dev.jobs.core.JobValidationException;
 import dev.jobs.core.LeaseLostException;
+import dev.jobs.core.internal.Storable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -264,7 +265,7 @@ public final class JobTransitions {
     private static String shortened(String message) {
         return message.length() <= JobLimits.MAX_ATTEMPT_ERROR_CHARS
                 ? message
-                : message.substring(0, JobLimits.MAX_ATTEMPT_ERROR_CHARS - 1) + "…";
+                : Storable.cut(message, JobLimits.MAX_ATTEMPT_ERROR_CHARS - 1) + "…";
     }
 
     /** An attempt whose worker went away without an outcome: cancelled if that was asked, else failed. */

@@ -9,6 +9,7 @@ import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.Outcome;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.internal.RetryDecider;
+import dev.jobs.core.internal.Storable;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobStore;
 import java.time.Clock;
@@ -367,7 +368,7 @@ public final class JobRunner implements AutoCloseable {
         } catch (LeaseLostException e) {
             // Fencing at work: another worker owns the job now, and this outcome must not count.
             log.warn("outcome of job {} ({}) not recorded: {}", id, job.type(), e.getMessage());
-        } catch (ResultNotJson e) {
+        } catch (UnstorableResult e) {
             recordFailure(execution, e, now);
         }
     }
@@ -406,19 +407,25 @@ public final class JobRunner implements AutoCloseable {
         if (value == null) {
             return Optional.empty();
         }
+        JsonNode json;
         try {
-            return Optional.of(value instanceof JsonNode node ? node : mapper.valueToTree(value));
+            json = value instanceof JsonNode node ? node : mapper.valueToTree(value);
         } catch (IllegalArgumentException e) {
-            throw new ResultNotJson(value, e);
+            throw new UnstorableResult(
+                    "the handler's result of type " + value.getClass().getName() + " cannot be written as JSON", e);
         }
+        Storable.jsonProblem(json).ifPresent(problem -> {
+            throw new UnstorableResult("the handler's result cannot be stored: " + problem, null);
+        });
+        return Optional.of(json);
     }
 
-    /** The handler returned a value Jackson cannot write; the attempt counts as failed. */
-    private static final class ResultNotJson extends RuntimeException {
+    /** The handler returned a value no store can hold; the attempt counts as failed. */
+    private static final class UnstorableResult extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        ResultNotJson(Object value, Throwable cause) {
-            super("the handler's result of type " + value.getClass().getName() + " cannot be written as JSON", cause);
+        UnstorableResult(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
@@ -453,6 +460,7 @@ public final class JobRunner implements AutoCloseable {
         }
 
         private void report(int percent, Optional<String> message) {
+            message.ifPresent(text -> Storable.requireText("message", text));
             try {
                 execution.latest = store.reportProgress(execution.job.id(), execution.leaseToken, percent, message);
             } catch (LeaseLostException e) {
