@@ -2,13 +2,13 @@ package dev.jobs.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.internal.RetryDecider;
-import dev.jobs.core.internal.Storable;
 import dev.jobs.core.internal.worker.WorkerSettings;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobQueue;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.JobTransitions;
+import dev.jobs.core.spi.Storable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

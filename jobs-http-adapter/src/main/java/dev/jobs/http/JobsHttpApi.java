@@ -26,6 +26,7 @@ import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
 import dev.jobs.core.RecurringJob;
+import dev.jobs.core.StoreFailureException;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.http.internal.ApiException;
@@ -281,6 +282,22 @@ public final class JobsHttpApi {
                     "the job store cannot be reached; try again shortly",
                     List.of(),
                     Map.of("Retry-After", "5"));
+        } catch (StoreFailureException e) {
+            // Not an outage: retrying would fail the same way. One line names it; the trace is for DEBUG.
+            String incident = UUID.randomUUID().toString();
+            log.error(
+                    "request {} {} failed: the store refused it (incident {}): {}",
+                    request.method(),
+                    request.path(),
+                    incident,
+                    e.getMessage());
+            log.debug("incident {}", incident, e);
+            return problem(
+                    500,
+                    "Store failure",
+                    "the job store refused the operation; incident " + incident + " is in the server's log",
+                    List.of(),
+                    Map.of());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return problem(503, "Shutting down", "the server is stopping; try another instance", List.of(), Map.of());

@@ -3,12 +3,17 @@ package dev.jobs.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
+import dev.jobs.core.StoreFailureException;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.spi.JobStore;
 import java.io.IOException;
@@ -22,6 +27,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,6 +41,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The wire contract over real HTTP: every endpoint and every error status, against an engine on
@@ -67,6 +74,8 @@ abstract class HttpApiContractTest {
     /** While set, every store call fails as a store that cannot be reached does. */
     private final AtomicBoolean storeDown = new AtomicBoolean();
 
+    private final AtomicBoolean storeRefuses = new AtomicBoolean();
+
     @BeforeEach
     void start() {
         store = newStore();
@@ -83,13 +92,20 @@ abstract class HttpApiContractTest {
         server = JobsHttpServer.start(api, new InetSocketAddress("127.0.0.1", 0));
     }
 
-    /** {@code real}, failing with {@link StoreUnavailableException} while {@link #storeDown} is set. */
+    /**
+     * {@code real}, failing with {@link StoreUnavailableException} while {@link #storeDown} is set
+     * and with {@link StoreFailureException} while {@link #storeRefuses} is.
+     */
     private JobStore outageSwitch(JobStore real) {
         return (JobStore) Proxy.newProxyInstance(
                 JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class}, (proxy, method, args) -> {
                     if (storeDown.get() && !method.getName().equals("close")) {
                         throw new StoreUnavailableException(
                                 "the test cut the store off", new ConnectException("refused"));
+                    }
+                    if (storeRefuses.get() && !method.getName().equals("close")) {
+                        throw new StoreFailureException(
+                                "the test's store refused it (SQLSTATE 23514)", new SQLException("check", "23514"));
                     }
                     try {
                         return method.invoke(real, args);
@@ -356,6 +372,42 @@ abstract class HttpApiContractTest {
         }
         assertThat(call("GET", "/health", null, null).status()).isEqualTo(200);
         assertThat(call("GET", "/api/jobs", READER, null).body().path("jobs")).isEmpty();
+    }
+
+    @Test
+    void aStoreRefusingAnOperationIs500WithAnIncidentInTheBodyAndInOneLogLine() throws Exception {
+        var logged = new ListAppender<ILoggingEvent>();
+        var logger = (Logger) LoggerFactory.getLogger(JobsHttpApi.class);
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            storeRefuses.set(true);
+            Reply create = call("POST", "/api/jobs", ADMIN, "{\"type\":\"a\"}");
+            storeRefuses.set(false);
+
+            assertProblem(create, 500);
+            assertThat(create.headers()).doesNotContainKey("retry-after");
+            String detail = create.body().path("detail").asText();
+            var incident =
+                    java.util.regex.Pattern.compile("incident ([0-9a-f-]{36})").matcher(detail);
+            assertThat(incident.find()).as("an incident id in %s", detail).isTrue();
+            assertThat(detail).doesNotContain("SQLSTATE").doesNotContain("23514");
+            List<ILoggingEvent> errors = logged.list.stream()
+                    .filter(event -> event.getLevel() == Level.ERROR)
+                    .toList();
+            assertThat(errors).singleElement().satisfies(event -> {
+                assertThat(event.getFormattedMessage())
+                        .contains(incident.group(1))
+                        .contains("SQLSTATE 23514")
+                        .doesNotContain("\n");
+                assertThat(event.getThrowableProxy())
+                        .as("no stack trace at ERROR")
+                        .isNull();
+            });
+            assertThat(call("GET", "/health", null, null).status()).isEqualTo(200);
+        } finally {
+            logger.detachAppender(logged);
+        }
     }
 
     @Test

@@ -8,7 +8,6 @@ import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobState;
 import dev.jobs.core.JobValidationException;
 import dev.jobs.core.LeaseLostException;
-import dev.jobs.core.internal.Storable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -52,6 +52,13 @@ final class H2Dialect extends SqlDialect {
         return super.isRetryable(e) || "23505".equals(e.getSQLState());
     }
 
+    /** H2's own codes for a broken connection (90067), a closed database (90098) and one shutting down (90121). */
+    @Override
+    boolean isOutage(SQLException e) {
+        String state = e.getSQLState();
+        return super.isOutage(e) || "90067".equals(state) || "90098".equals(state) || "90121".equals(state);
+    }
+
     @Override
     <T> T migrateExclusively(Handle handle, String lock, HandleCallback<T, RuntimeException> migration) {
         ReentrantLock held = MIGRATION_LOCKS.computeIfAbsent(lock, name -> new ReentrantLock());

@@ -22,6 +22,7 @@ import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
+import dev.jobs.core.StoreFailureException;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
@@ -118,6 +119,9 @@ public final class JdbcJobStore implements JobStore {
 
     /** A transaction that hit a deadlock or serialization failure is run again up to this often. */
     private static final int MAX_TRANSACTION_ATTEMPTS = 5;
+
+    /** Unreadable rows one call mends before it gives up: each is mended for good, so a few suffice. */
+    private static final int MAX_ROWS_MENDED_PER_CALL = 100;
 
     private static final List<String> TERMINAL = List.of("SUCCEEDED", "FAILED", "CANCELLED");
 
@@ -403,7 +407,7 @@ public final class JdbcJobStore implements JobStore {
         try {
             return hostJdbi.withHandle(h -> createOn(h, prepared));
         } catch (JdbiException e) {
-            throw new StoreUnavailableException("creating jobs in the host's transaction failed: " + e.getMessage(), e);
+            throw translated(e, sqlCause(e));
         } finally {
             HOST_CONNECTION.remove();
         }
@@ -671,7 +675,11 @@ public final class JdbcJobStore implements JobStore {
 
     /** Leases jobs of the request's queues that are neither paused nor limited, in one round trip where the dialect can. */
     private List<Job> claimFromOpenQueues(AcquireRequest request, Optional<List<UUID>> candidates) {
+        // A claim in one statement has committed by the time its rows are read, so a row it cannot
+        // read is set aside and mended after, rather than failing the claim of the others.
+        var unreadable = new ArrayList<UnreadableRow>();
         HandleCallback<List<Job>, RuntimeException> work = h -> {
+            unreadable.clear();
             List<String> queues = requestedQueues(h, request.queues());
             if (queues.isEmpty()) {
                 return List.of();
@@ -698,9 +706,17 @@ public final class JdbcJobStore implements JobStore {
                 List<Job> claimed = query
                         .bind("worker", request.workerId())
                         .bind("expires", JobRows.toColumn(now.plus(lease)))
-                        .map((rs, ctx) -> rows.read(rs))
+                        .map((rs, ctx) -> {
+                            try {
+                                return rows.read(rs);
+                            } catch (UnreadableRow e) {
+                                unreadable.add(e);
+                                return null;
+                            }
+                        })
                         .list()
                         .stream()
+                        .filter(Objects::nonNull)
                         .sorted(CLAIM_ORDER)
                         .toList();
                 flooredQueue.ifPresent(q -> claimFloors.claimed(
@@ -716,7 +732,9 @@ public final class JdbcJobStore implements JobStore {
             return acquired;
         };
         // A claim in one statement commits on its own: no transaction to open and end around it.
-        return dialect.claimInOneStatement("").isPresent() ? inOneStatement(work) : inTransaction(work);
+        List<Job> claimed = dialect.claimInOneStatement("").isPresent() ? inOneStatement(work) : inTransaction(work);
+        unreadable.forEach(this::mend);
+        return claimed;
     }
 
     /**
@@ -2122,6 +2140,7 @@ public final class JdbcJobStore implements JobStore {
     }
 
     private <T> T run(HandleCallback<T, RuntimeException> work, boolean transaction) {
+        int mended = 0;
         for (int attempt = 1; ; attempt++) {
             try {
                 if (!transaction) {
@@ -2130,6 +2149,17 @@ public final class JdbcJobStore implements JobStore {
                 return readCommittedByDefault
                         ? jdbi.inTransaction(work)
                         : jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work);
+            } catch (UnreadableRow e) {
+                // The work met a row it cannot read and changed nothing (a transaction rolled back; a
+                // statement on its own failed before it wrote): mend that row, then do the work again.
+                if (++mended > MAX_ROWS_MENDED_PER_CALL) {
+                    throw new StoreFailureException(
+                            "more than " + MAX_ROWS_MENDED_PER_CALL + " unreadable job rows met in one call; "
+                                    + e.getMessage(),
+                            e);
+                }
+                mend(e);
+                attempt = 0;
             } catch (JobsException | IllegalArgumentException e) {
                 throw e;
             } catch (JdbiException e) {
@@ -2138,15 +2168,72 @@ public final class JdbcJobStore implements JobStore {
                     log.debug("transaction hit {} ({}); running it again", sql.getSQLState(), sql.getMessage());
                     continue;
                 }
-                if (sql == null
-                        || dialect.isConnectionFailure(sql)
-                        || e instanceof org.jdbi.v3.core.ConnectionException) {
-                    throw new StoreUnavailableException(
-                            "the " + dialect.name() + " job store could not be reached: " + e.getMessage(), e);
-                }
-                throw new StoreUnavailableException(
-                        "the " + dialect.name() + " job store failed: " + e.getMessage(), e);
+                throw translated(e, sql);
             }
+        }
+    }
+
+    /**
+     * An outage (the database unreachable, timed out, too contended) is {@link
+     * StoreUnavailableException}, which callers retry; the database refusing the statement is
+     * {@link StoreFailureException}, a bug to look at, since trying again would fail the same way.
+     */
+    private JobsException translated(JdbiException e, SQLException sql) {
+        if (e instanceof org.jdbi.v3.core.ConnectionException
+                || sql != null && (dialect.isConnectionFailure(sql) || dialect.isOutage(sql))) {
+            return new StoreUnavailableException(
+                    "the " + dialect.name() + " job store is unavailable: " + e.getMessage(), e);
+        }
+        String state = sql == null ? "" : " (SQLSTATE " + sql.getSQLState() + ")";
+        return new StoreFailureException(
+                "the " + dialect.name() + " job store refused the operation" + state + ": " + e.getMessage(), e);
+    }
+
+    /**
+     * Mends a row that cannot be read, in a transaction of its own: the column gets a value the
+     * store can read (see {@link UnreadableRow#replacement}), and the job ends, its error saying
+     * what was wrong: a running job fails, a waiting one is cancelled (the transitions the table
+     * allows it), and its dependents are settled as for any job that ends so.
+     */
+    private void mend(UnreadableRow unreadable) {
+        Job mended = inTransaction(h -> {
+            Instant now = now();
+            h.createUpdate("UPDATE <job> SET " + unreadable.column() + " = :replacement WHERE id = :id")
+                    .bind("replacement", unreadable.replacement())
+                    .bind("id", dialect.uuid(unreadable.jobId()))
+                    .execute();
+            Optional<Job> found = lock(h, unreadable.jobId());
+            if (found.isEmpty()) {
+                return null;
+            }
+            Job job = found.get();
+            JobError error = unreadable.error();
+            if (unreadable.isState()) {
+                // Its state is unknown: it ends cancelled now, whatever it was.
+                Job next = job.toBuilder()
+                        .lastError(error)
+                        .clearLease()
+                        .finishedAt(now)
+                        .updatedAt(now)
+                        .build();
+                writeAll(h, List.of(next));
+                releaseUniqueKey(h, next);
+                settleDependentsOf(h, next, now, new ArrayList<>());
+                return next;
+            }
+            if (job.isTerminal()) {
+                Job next = job.toBuilder().lastError(error).updatedAt(now).build();
+                write(h, job, next);
+                return next;
+            }
+            Job next = job.state() == JobState.RUNNING
+                    ? JobTransitions.failed(job, error, Optional.empty(), now)
+                    : JobTransitions.cancelled(job, error, now);
+            return finish(h, job, next, now).job();
+        });
+        if (mended != null) {
+            log.warn(
+                    "{}; the job is now {} with error {}", unreadable.getMessage(), mended.state(), UnreadableRow.TYPE);
         }
     }
 

@@ -13,8 +13,10 @@ import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobState;
 import dev.jobs.core.RetryPolicy;
+import dev.jobs.core.StoreFailureException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.RecurringRecord;
+import dev.jobs.core.spi.Storable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.ResultSet;
@@ -33,6 +35,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.statement.SqlStatement;
 
@@ -263,37 +266,43 @@ final class JobRows {
         }
     }
 
-    /** The job in the current row. */
+    /**
+     * The job in the current row.
+     *
+     * @throws UnreadableRow naming the first column that is not what the store writes (a row edited
+     *     by hand, or written by another version)
+     * @throws StoreFailureException if not even the row's id can be read
+     */
     Job read(ResultSet rs) throws SQLException {
+        String storedId = rs.getString("id");
+        UUID id;
+        try {
+            id = UUID.fromString(storedId);
+        } catch (IllegalArgumentException e) {
+            throw new StoreFailureException(
+                    "a stored job's id is not a UUID (" + Storable.shown(storedId, 80) + "); delete or mend that row",
+                    e);
+        }
         Long timeoutMs = rs.getObject("timeout_ms", Long.class);
-        String dependsOn = rs.getString("depends_on");
         String errorType = rs.getString("last_error_type");
-        String result = rs.getString("result");
-        String retryPolicy = rs.getString("retry_policy");
-        String leaseToken = rs.getString("lease_token");
         return Job.builder()
-                .id(UUID.fromString(rs.getString("id")))
+                .id(id)
                 .queue(rs.getString("queue"))
                 .type(rs.getString("type"))
-                .payload(payload(rs.getString("payload")))
+                .payload(decoded(rs, id, "payload", this::payload))
                 .priority(rs.getInt("priority"))
-                .state(JobState.valueOf(rs.getString("state")))
+                .state(decoded(rs, id, "state", JobState::valueOf))
                 .runAt(instant(rs, "run_at"))
                 .attempt(rs.getInt("attempt"))
                 .maxAttempts(rs.getInt("max_attempts"))
                 .timeout(timeoutMs == null ? null : Duration.ofMillis(timeoutMs))
-                .dependsOn(
-                        dependsOn.isEmpty()
-                                ? List.of()
-                                : Arrays.stream(dependsOn.split(","))
-                                        .map(UUID::fromString)
-                                        .toList())
-                .onDependencyFailure(DependencyFailurePolicy.valueOf(rs.getString("on_dependency_failure")))
+                .dependsOn(decoded(rs, id, "depends_on", JobRows::dependsOn))
+                .onDependencyFailure(decoded(rs, id, "on_dependency_failure", DependencyFailurePolicy::valueOf))
                 .uniqueKey(rs.getString("unique_key"))
                 .concurrencyKey(rs.getString("concurrency_key"))
                 .progress(rs.getInt("progress"))
                 .progressMessage(rs.getString("progress_message"))
-                .result(result == null ? null : parse(result, JsonNode.class))
+                .result(decoded(rs, id, "result", json -> json == null ? null : parse(json, JsonNode.class)))
                 .lastError(
                         errorType == null
                                 ? null
@@ -303,17 +312,34 @@ final class JobRows {
                                         rs.getString("last_error_stack")))
                 .lease(
                         rs.getString("lease_owner"),
-                        leaseToken == null ? null : UUID.fromString(leaseToken),
+                        decoded(rs, id, "lease_token", token -> token == null ? null : UUID.fromString(token)),
                         optionalInstant(rs, "lease_expires_at"))
                 .cancelRequested(rs.getBoolean("cancel_requested"))
                 .createdAt(instant(rs, "created_at"))
                 .startedAt(optionalInstant(rs, "started_at"))
                 .finishedAt(optionalInstant(rs, "finished_at"))
                 .updatedAt(instant(rs, "updated_at"))
-                .metadata(metadata(rs.getString("metadata")))
-                .attempts(attempts(rs.getString("attempts")))
-                .retryPolicy(retryPolicy == null ? null : parse(retryPolicy, RetryPolicy.class))
+                .metadata(decoded(rs, id, "metadata", this::metadata))
+                .attempts(decoded(rs, id, "attempts", this::attempts))
+                .retryPolicy(
+                        decoded(rs, id, "retry_policy", json -> json == null ? null : parse(json, RetryPolicy.class)))
                 .build();
+    }
+
+    /** A text column decoded, or {@link UnreadableRow} naming it. */
+    private static <T> T decoded(ResultSet rs, UUID id, String column, Function<String, T> decode) throws SQLException {
+        String stored = rs.getString(column);
+        try {
+            return decode.apply(stored);
+        } catch (RuntimeException e) {
+            throw new UnreadableRow(id, column, stored, e);
+        }
+    }
+
+    private static List<UUID> dependsOn(String stored) {
+        return stored.isEmpty()
+                ? List.of()
+                : Arrays.stream(stored.split(",")).map(UUID::fromString).toList();
     }
 
     static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -81,6 +81,12 @@ final class MariaDbDialect extends SqlDialect {
         return super.isRetryable(e) || e.getErrorCode() == 1213 || e.getErrorCode() == 1205;
     }
 
+    /** A lock wait timeout (1205) and a statement past {@code max_statement_time} (SQLSTATE 70100) pass. */
+    @Override
+    boolean isOutage(SQLException e) {
+        return super.isOutage(e) || e.getErrorCode() == 1205 || "70100".equals(e.getSQLState());
+    }
+
     /**
      * The generated column {@code claimable} (schema V6), 1 for a claimable job and NULL otherwise,
      * leads the claim index: with the state itself leading it, asking for three states at once made

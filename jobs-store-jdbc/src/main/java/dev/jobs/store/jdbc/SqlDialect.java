@@ -5,6 +5,8 @@ import dev.jobs.core.spi.StoreHealth;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
 import java.sql.Types;
 import java.time.Duration;
 import java.util.Arrays;
@@ -213,5 +215,28 @@ abstract class SqlDialect {
     boolean isConnectionFailure(SQLException e) {
         String state = e.getSQLState();
         return state != null && state.startsWith("08");
+    }
+
+    /**
+     * Whether the failure is an outage that passes (the database unreachable, restarting, out of
+     * resources, timed out, read-only during a failover, or too contended to finish), as opposed to
+     * the database refusing the statement itself (a constraint, a data error, a missing table),
+     * which trying again cannot mend.
+     */
+    boolean isOutage(SQLException e) {
+        if (e instanceof SQLTransientException || e instanceof SQLRecoverableException) {
+            return true; // a pool timeout, a lost connection, a query timeout among them
+        }
+        String state = e.getSQLState();
+        if (state == null) {
+            return false;
+        }
+        return isConnectionFailure(e)
+                || state.startsWith("40") // a deadlock or serialization failure, still there after retries
+                || state.startsWith("53") // insufficient resources
+                || state.startsWith("57") // operator intervention: a cancelled statement, a shutdown
+                || state.startsWith("HYT") // a timeout
+                || state.equals("25006") // read-only: a replica, during a failover
+                || state.equals("55P03"); // a lock not available in time
     }
 }

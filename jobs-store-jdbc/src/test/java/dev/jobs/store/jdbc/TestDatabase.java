@@ -114,7 +114,7 @@ public final class TestDatabase {
     }
 
     /** A private in-memory H2 database. */
-    static TestDatabase h2() {
+    public static TestDatabase h2() {
         return new TestDatabase("jdbc:h2:mem:jobs" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "");
     }
 

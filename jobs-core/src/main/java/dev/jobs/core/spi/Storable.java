@@ -1,4 +1,4 @@
-package dev.jobs.core.internal;
+package dev.jobs.core.spi;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.JobValidationException;
@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What every store can hold, checked once where values enter the engine so that none reaches a
- * database that would refuse it or change it: PostgreSQL refuses the NUL character in text and in
- * JSON, a lone surrogate becomes {@code ?} on its way to UTF-8, and a number beyond a double
- * becomes {@code Infinity} on H2 and PostgreSQL. Labels (worker ids, keys) also reach log lines,
+ * What every store must keep exactly, and what reaches none. Checked once where values enter the
+ * engine, so that no value reaches a database that would refuse or change it: PostgreSQL refuses
+ * the NUL character in text and in JSON, a lone surrogate becomes {@code ?} on its way to UTF-8,
+ * and a number beyond a double becomes {@code Infinity} on H2 and PostgreSQL. Labels (worker ids, keys) also reach log lines,
  * where a line break would forge a line, so they hold no control characters at all.
  *
  * <p>Each check answers why a value cannot be stored, or nothing; the {@code require…} forms throw

@@ -1,4 +1,4 @@
-package dev.jobs.core.internal;
+package dev.jobs.core.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
