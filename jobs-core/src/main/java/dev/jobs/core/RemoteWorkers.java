@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -49,19 +50,38 @@ public final class RemoteWorkers {
     }
 
     /**
+     * The owner of worker ids registered through {@link #acquire(String, String, Set, int, Duration,
+     * Duration)}: the host application itself, which needs no identity apart from its engines'.
+     */
+    public static final String HOST_OWNER = "host";
+
+    /**
+     * {@link #acquire(String, String, String, Set, int, Duration, Duration)} for the host's own
+     * code, its worker ids owned by {@link #HOST_OWNER}.
+     */
+    public List<Job> acquire(String workerId, String host, Set<String> queues, int limit, Duration lease, Duration wait)
+            throws InterruptedException {
+        return acquire(workerId, HOST_OWNER, host, queues, limit, lease, wait);
+    }
+
+    /**
      * Leases up to {@code limit} jobs from {@code queues}, highest priority and earliest {@code runAt}
      * first, waiting up to {@code wait} for one to become claimable when none is.
      *
      * @param workerId the remote worker's id, unique per worker process
+     * @param owner who is asking (over HTTP, a fingerprint of the caller's token): the first owner
+     *     to use a worker id holds it until the worker stops cleanly or is pruned from the registry
      * @param host where the worker runs, as the registry shows it
      * @param limit 1 to {@link JobLimits#MAX_ACQUIRE_BATCH}
      * @param lease {@link JobLimits#MIN_LEASE} to {@link JobLimits#MAX_LEASE}
      * @param wait zero to {@link JobLimits#MAX_ACQUIRE_WAIT}
      * @return the leased jobs, each with its lease token; empty when none came in time
      * @throws JobValidationException naming the argument that is out of its range
+     * @throws WorkerIdTakenException if another owner holds {@code workerId}; nothing was leased
      * @throws InterruptedException if the waiting thread is interrupted
      */
-    public List<Job> acquire(String workerId, String host, Set<String> queues, int limit, Duration lease, Duration wait)
+    public List<Job> acquire(
+            String workerId, String owner, String host, Set<String> queues, int limit, Duration lease, Duration wait)
             throws InterruptedException {
         requireWorkerId(workerId);
         if (host != null) {
@@ -82,6 +102,12 @@ public final class RemoteWorkers {
         if (wait.isNegative() || wait.compareTo(JobLimits.MAX_ACQUIRE_WAIT) > 0) {
             throw JobValidationException.of("wait", "must be 0 to " + JobLimits.MAX_ACQUIRE_WAIT.toMillis() + " ms");
         }
+        Storable.requireLabel("owner", Objects.requireNonNull(owner, "owner"));
+        WorkerInfo known = seen.get(workerId);
+        if (known == null || !known.owner().equals(owner)) {
+            // Take the id before any job: a refused id leases nothing.
+            report(workerId, owner, host, queues, limit, 0, lease);
+        }
         var request = new AcquireRequest(workerId, queues, limit, lease);
         // The wait is the client's real time on the wire, not job time: System.nanoTime, not the clock.
         long deadline = System.nanoTime() + wait.toNanos();
@@ -94,7 +120,7 @@ public final class RemoteWorkers {
             queue.awaitWork(queues, Duration.ofNanos(left));
             jobs = queue.acquire(request);
         }
-        report(workerId, host, queues, limit, jobs.size(), lease);
+        report(workerId, owner, host, queues, limit, jobs.size(), lease);
         return jobs;
     }
 
@@ -200,16 +226,18 @@ public final class RemoteWorkers {
                     .orElse(null);
         }
         if (known != null) {
-            report(workerId, known.host(), known.queues(), known.concurrency(), known.running(), lease);
+            report(workerId, known.owner(), known.host(), known.queues(), known.concurrency(), known.running(), lease);
         }
     }
 
-    private void report(String workerId, String host, Set<String> queues, int limit, int running, Duration lease) {
+    private void report(
+            String workerId, String owner, String host, Set<String> queues, int limit, int running, Duration lease) {
         Instant now = clock.instant();
         WorkerInfo previous = seen.get(workerId);
-        Instant startedAt = previous != null ? previous.startedAt() : now;
+        Instant startedAt = previous != null && previous.owner().equals(owner) ? previous.startedAt() : now;
         var worker = new WorkerInfo(
                 workerId,
+                owner,
                 host,
                 queues,
                 limit,

@@ -9,6 +9,9 @@ import java.util.Set;
  * A worker as the registry knows it: one engine's pool, or a remote worker over HTTP.
  *
  * @param id unique per worker process
+ * @param owner who may report under this id: {@link #ENGINE_OWNER} for an engine's own pool, else
+ *     whoever first registered it from outside (over HTTP, a fingerprint of the caller's token).
+ *     An id belongs to its owner until it stops cleanly or is pruned from the registry.
  * @param host the machine it runs on
  * @param queues the queues it takes jobs from
  * @param concurrency how many jobs it runs at once
@@ -22,6 +25,7 @@ import java.util.Set;
  */
 public record WorkerInfo(
         String id,
+        String owner,
         String host,
         Set<String> queues,
         int concurrency,
@@ -30,8 +34,12 @@ public record WorkerInfo(
         Instant lastHeartbeatAt,
         Instant expiresAt,
         Optional<Instant> diedAt) {
+    /** The owner of every engine's own pool: engines sharing a store trust one another. */
+    public static final String ENGINE_OWNER = "engine";
+
     public WorkerInfo {
         Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(host, "host");
         queues = Set.copyOf(queues);
         Objects.requireNonNull(startedAt, "startedAt");
@@ -43,6 +51,7 @@ public record WorkerInfo(
     /** A live worker, as it reports itself. */
     public WorkerInfo(
             String id,
+            String owner,
             String host,
             Set<String> queues,
             int concurrency,
@@ -50,7 +59,7 @@ public record WorkerInfo(
             Instant startedAt,
             Instant lastHeartbeatAt,
             Instant expiresAt) {
-        this(id, host, queues, concurrency, running, startedAt, lastHeartbeatAt, expiresAt, Optional.empty());
+        this(id, owner, host, queues, concurrency, running, startedAt, lastHeartbeatAt, expiresAt, Optional.empty());
     }
 
     /** Whether it still counts as running (not declared dead). */
@@ -61,6 +70,15 @@ public record WorkerInfo(
     /** This worker, declared dead at {@code when}. */
     public WorkerInfo declaredDeadAt(Instant when) {
         return new WorkerInfo(
-                id, host, queues, concurrency, running, startedAt, lastHeartbeatAt, expiresAt, Optional.of(when));
+                id,
+                owner,
+                host,
+                queues,
+                concurrency,
+                running,
+                startedAt,
+                lastHeartbeatAt,
+                expiresAt,
+                Optional.of(when));
     }
 }

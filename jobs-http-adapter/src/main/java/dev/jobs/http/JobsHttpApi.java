@@ -28,6 +28,7 @@ import dev.jobs.core.QueueStats;
 import dev.jobs.core.RecurringJob;
 import dev.jobs.core.StoreFailureException;
 import dev.jobs.core.StoreUnavailableException;
+import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.http.internal.ApiException;
 import dev.jobs.http.internal.Bodies;
@@ -49,6 +50,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -259,6 +261,13 @@ public final class JobsHttpApi {
                     Map.of());
         } catch (JobNotFoundException e) {
             return problem(404, "Not found", e.getMessage(), List.of(), Map.of());
+        } catch (WorkerIdTakenException e) {
+            return problem(
+                    409,
+                    "Worker id taken",
+                    e.getMessage(),
+                    List.of(new FieldError("workerId", "belongs to another owner")),
+                    Map.of());
         } catch (LeaseLostException e) {
             return problem(409, "Lease lost", e.getMessage() + "; stop working on this job", List.of(), Map.of());
         } catch (InvalidTransitionException e) {
@@ -407,6 +416,20 @@ public final class JobsHttpApi {
             }
         }
         return Optional.ofNullable(found);
+    }
+
+    /**
+     * Who is asking, as the owner of the worker ids it registers: a fingerprint of its bearer token
+     * (never the token itself), or {@code anonymous}. Called after {@link #authorize}, so the token
+     * is a known one.
+     */
+    private static String ownerOf(ApiRequest request) {
+        Optional<String> header = request.header("Authorization");
+        if (header.isEmpty()) {
+            return "anonymous";
+        }
+        return "token:"
+                + HexFormat.of().formatHex(sha256(header.get().substring(7).trim()), 0, 8);
     }
 
     private static ApiException unauthorized(String detail) {
@@ -604,6 +627,7 @@ public final class JobsHttpApi {
         List<Job> jobs = engine.remoteWorkers()
                 .acquire(
                         body.workerId(),
+                        ownerOf(request),
                         request.remoteHost(),
                         Set.copyOf(body.queues()),
                         body.limit() == null ? 1 : body.limit(),

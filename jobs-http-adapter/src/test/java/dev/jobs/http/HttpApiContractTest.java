@@ -15,6 +15,7 @@ import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
 import dev.jobs.core.StoreFailureException;
 import dev.jobs.core.StoreUnavailableException;
+import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.JobStore;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
@@ -29,10 +30,12 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +59,7 @@ abstract class HttpApiContractTest {
 
     static final String ADMIN = "admin-token-0123456789";
     static final String WORKER = "worker-token-0123456789";
+    static final String OTHER_WORKER = "other-worker-token-0123456789";
     static final String READER = "reader-token-0123456789";
     static final int MAX_EVENT_STREAMS = 2;
 
@@ -85,6 +89,7 @@ abstract class HttpApiContractTest {
                 .engine(engine)
                 .token(ADMIN, Role.ADMIN)
                 .token(WORKER, Role.WORKER)
+                .token(OTHER_WORKER, Role.WORKER)
                 .token(READER, Role.READ)
                 .maxBodyBytes(64 * 1024)
                 .maxEventStreams(MAX_EVENT_STREAMS)
@@ -408,6 +413,50 @@ abstract class HttpApiContractTest {
         } finally {
             logger.detachAppender(logged);
         }
+    }
+
+    @Test
+    void aWorkerIdBelongsToItsOwnerAndAnotherTokenUsingItIs409WithNothingLeased() throws Exception {
+        call("POST", "/api/jobs", ADMIN, "{\"type\":\"a\",\"queue\":\"mail\"}");
+        call("POST", "/api/jobs", ADMIN, "{\"type\":\"a\",\"queue\":\"mail\"}");
+        String acquire = "{\"workerId\":\"py-1\",\"queues\":[\"mail\"],\"limit\":1}";
+        JsonNode mine = call("POST", "/api/jobs/acquire", WORKER, acquire)
+                .body()
+                .path("jobs")
+                .get(0);
+
+        Reply takeover = call("POST", "/api/jobs/acquire", OTHER_WORKER, acquire);
+        // An engine's own id (as GET /api/workers shows it) is no one else's either.
+        Instant now = Instant.now();
+        store.registerWorker(new WorkerInfo(
+                "engine-a", WorkerInfo.ENGINE_OWNER, "app-1", Set.of("mail"), 4, 0, now, now, now.plusSeconds(60)));
+        Reply engineId = call("POST", "/api/jobs/acquire", ADMIN, "{\"workerId\":\"engine-a\",\"queues\":[\"mail\"]}");
+
+        for (Reply refused : List.of(takeover, engineId)) {
+            assertProblem(refused, 409);
+            assertThat(refused.body().path("errors").get(0).path("field").asText())
+                    .isEqualTo("workerId");
+            assertThat(refused.body().path("detail").asText()).contains("belongs to another owner");
+        }
+        assertThat(call("GET", "/api/jobs?queue=mail&state=ready", READER, null)
+                        .body()
+                        .path("jobs"))
+                .as("nothing leased by the refused calls")
+                .hasSize(1);
+        assertThat(call("GET", "/api/workers", READER, null).body().path("workers"))
+                .filteredOn(w -> w.path("id").asText().equals("engine-a"))
+                .singleElement()
+                .satisfies(w -> assertThat(w.path("running").asInt()).isZero());
+        // The owner carries on: its id still works for it, and its job is its to finish.
+        assertThat(call("POST", "/api/jobs/acquire", WORKER, acquire).body().path("jobs"))
+                .hasSize(1);
+        Reply done = call(
+                "POST",
+                "/api/jobs/" + mine.path("id").asText() + "/complete",
+                WORKER,
+                "{\"leaseToken\":\"" + mine.path("leaseToken").asText() + "\"}");
+        assertThat(done.status()).isEqualTo(200);
+        assertThat(done.body().path("state").asText()).isEqualTo("SUCCEEDED");
     }
 
     @Test

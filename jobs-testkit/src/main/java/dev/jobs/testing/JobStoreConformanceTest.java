@@ -25,6 +25,7 @@ import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
+import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.ClaimPlace;
@@ -1234,6 +1235,84 @@ public abstract class JobStoreConformanceTest {
     }
 
     @Test
+    void aWorkerIdBelongsToItsOwnerUntilItIsRemovedEvenOnceDeclaredDead() {
+        store.registerWorker(owned(worker("w1", 1), "token:a"));
+
+        assertThatThrownBy(() -> store.registerWorker(owned(worker("w1", 7), "token:b")))
+                .isInstanceOf(WorkerIdTakenException.class)
+                .hasMessageContaining("'w1' belongs to another owner");
+        assertThatThrownBy(() -> store.registerWorker(worker("w1", 7)))
+                .as("engines own their ids, not everyone's")
+                .isInstanceOf(WorkerIdTakenException.class);
+        assertThat(store.workers()).singleElement().satisfies(w -> {
+            assertThat(w.owner()).isEqualTo("token:a");
+            assertThat(w.running()).as("nothing changed").isEqualTo(1);
+        });
+
+        clock.advance(WORKER_LEASE.plusSeconds(1));
+        assertThat(store.reapDeadWorkers(job -> Optional.empty())).hasSize(1);
+        assertThatThrownBy(() -> store.registerWorker(owned(worker("w1", 0), "token:b")))
+                .as("a dead worker's id is still its owner's")
+                .isInstanceOf(WorkerIdTakenException.class);
+        store.registerWorker(owned(worker("w1", 2), "token:a"));
+        assertThat(store.workers())
+                .singleElement()
+                .satisfies(w -> assertThat(w.alive()).isTrue());
+
+        store.removeWorker("w1");
+        store.registerWorker(owned(worker("w1", 0), "token:b"));
+        assertThat(store.workers())
+                .singleElement()
+                .satisfies(w -> assertThat(w.owner()).isEqualTo("token:b"));
+    }
+
+    @Test
+    void ownersRacingForOneFreeIdEndWithOneOfThemHoldingIt() throws Exception {
+        int owners = 8;
+        var start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(owners);
+        try {
+            var results = new ArrayList<Future<Boolean>>();
+            for (int i = 0; i < owners; i++) {
+                WorkerInfo mine = owned(worker("contested", 0), "token:" + i);
+                results.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        store.registerWorker(mine);
+                        return true;
+                    } catch (WorkerIdTakenException e) {
+                        return false;
+                    }
+                }));
+            }
+            start.countDown();
+            int held = 0;
+            for (Future<Boolean> result : results) {
+                held += result.get(JobsTesting.BULK_WORK.toSeconds(), TimeUnit.SECONDS) ? 1 : 0;
+            }
+            assertThat(held).isEqualTo(1);
+            assertThat(store.workers())
+                    .singleElement()
+                    .satisfies(w -> assertThat(w.owner()).startsWith("token:"));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static WorkerInfo owned(WorkerInfo worker, String owner) {
+        return new WorkerInfo(
+                worker.id(),
+                owner,
+                worker.host(),
+                worker.queues(),
+                worker.concurrency(),
+                worker.running(),
+                worker.startedAt(),
+                worker.lastHeartbeatAt(),
+                worker.expiresAt());
+    }
+
+    @Test
     void silentWorkerIsDeclaredDeadOnceAndItsRunningJobsAreTakenBackBeforeTheirLeasesLapse() {
         store.registerWorker(worker("w-dead", 2));
         store.registerWorker(worker("w-live", 1));
@@ -1325,7 +1404,16 @@ public abstract class JobStoreConformanceTest {
                 .map(WorkerInfo::startedAt)
                 .findFirst()
                 .orElse(now);
-        return new WorkerInfo(id, "host-" + id, Set.of("default"), 4, running, started, now, now.plus(WORKER_LEASE));
+        return new WorkerInfo(
+                id,
+                WorkerInfo.ENGINE_OWNER,
+                "host-" + id,
+                Set.of("default"),
+                4,
+                running,
+                started,
+                now,
+                now.plus(WORKER_LEASE));
     }
 
     // ---- concurrency ----

@@ -331,8 +331,8 @@ class EngineOnVirtualClockTest {
         Job job = engine.enqueue(JobSpec.of("work"));
         // A remote worker takes the job with a long lease, promises to report within 40 s, and dies.
         Instant now = clock.instant();
-        store.registerWorker(
-                new WorkerInfo("remote-1", "elsewhere", Set.of("default"), 1, 1, now, now, now.plusSeconds(40)));
+        store.registerWorker(new WorkerInfo(
+                "remote-1", "token:r1", "elsewhere", Set.of("default"), 1, 1, now, now, now.plusSeconds(40)));
         store.acquire(new AcquireRequest("remote-1", Set.of("default"), 1, Duration.ofHours(1)));
 
         clock.advance(Duration.ofSeconds(41));

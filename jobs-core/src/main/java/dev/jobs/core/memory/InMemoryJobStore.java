@@ -13,6 +13,7 @@ import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
+import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.ClaimPlace;
@@ -770,6 +771,7 @@ public final class InMemoryJobStore implements JobStore {
         // Reporting is being alive, whatever the caller's copy says.
         var alive = new WorkerInfo(
                 worker.id(),
+                worker.owner(),
                 worker.host(),
                 worker.queues(),
                 worker.concurrency(),
@@ -777,7 +779,13 @@ public final class InMemoryJobStore implements JobStore {
                 worker.startedAt(),
                 worker.lastHeartbeatAt(),
                 worker.expiresAt());
-        locked(() -> workers.put(worker.id(), alive));
+        locked(() -> {
+            WorkerInfo known = workers.get(worker.id());
+            if (known != null && !known.owner().isEmpty() && !known.owner().equals(worker.owner())) {
+                throw new WorkerIdTakenException(worker.id());
+            }
+            return workers.put(worker.id(), alive);
+        });
     }
 
     @Override

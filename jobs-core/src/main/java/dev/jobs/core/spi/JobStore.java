@@ -239,7 +239,12 @@ public interface JobStore extends AutoCloseable {
     /**
      * Adds or refreshes a worker in the registry. A worker declared dead that reports again is alive
      * again; the jobs taken back from it stay taken (its old leases fail with {@link
-     * dev.jobs.core.LeaseLostException}).
+     * dev.jobs.core.LeaseLostException}). An id registered to another {@link WorkerInfo#owner()} is
+     * refused, atomically with the check: two owners racing for a free id end with one of them
+     * holding it. A stored worker without an owner (registered before owners were kept) is taken by
+     * the first to report.
+     *
+     * @throws dev.jobs.core.WorkerIdTakenException if another owner holds the id; nothing changes
      */
     void registerWorker(WorkerInfo worker);
 

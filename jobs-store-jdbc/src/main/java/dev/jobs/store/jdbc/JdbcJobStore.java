@@ -24,6 +24,7 @@ import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
 import dev.jobs.core.StoreFailureException;
 import dev.jobs.core.StoreUnavailableException;
+import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.ClaimPlace;
@@ -1760,22 +1761,32 @@ public final class JdbcJobStore implements JobStore {
     @Override
     public void registerWorker(WorkerInfo worker) {
         inTransaction(h -> {
-            int updated = h.createUpdate("UPDATE <worker> SET host = :host, queues = :queues,"
+            int updated = h.createUpdate("UPDATE <worker> SET owner = :owner, host = :host, queues = :queues,"
                             + " concurrency = :concurrency, running = :running, started_at = :started_at,"
                             + " last_heartbeat_at = :last_heartbeat_at, expires_at = :expires_at, died_at = NULL"
-                            + " WHERE id = :id")
+                            + " WHERE id = :id AND (owner = :owner OR owner = '')")
                     .bindMap(JobRows.workerColumns(worker))
                     .execute();
             if (updated == 0) {
                 h.createUpdate(dialect.insertIfAbsent(
                                 "<worker>",
-                                "id, host, queues, concurrency, running, started_at, last_heartbeat_at, expires_at",
-                                ":key, :host, :queues, :concurrency, :running, :started_at, :last_heartbeat_at,"
-                                        + " :expires_at",
+                                "id, owner, host, queues, concurrency, running, started_at, last_heartbeat_at,"
+                                        + " expires_at",
+                                ":key, :owner, :host, :queues, :concurrency, :running, :started_at,"
+                                        + " :last_heartbeat_at, :expires_at",
                                 "id"))
                         .bindMap(JobRows.workerColumns(worker))
                         .bind("key", worker.id())
                         .execute();
+                // Inserted, or another owner's row was there all along (then nothing changed).
+                String owner = h.createQuery("SELECT owner FROM <worker> WHERE id = :id")
+                        .bind("id", worker.id())
+                        .mapTo(String.class)
+                        .findOne()
+                        .orElse(worker.owner());
+                if (!owner.equals(worker.owner())) {
+                    throw new WorkerIdTakenException(worker.id());
+                }
             }
             return null;
         });

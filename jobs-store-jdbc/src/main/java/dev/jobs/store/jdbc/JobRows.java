@@ -357,6 +357,7 @@ final class JobRows {
         String queues = rs.getString("queues");
         return new WorkerInfo(
                 rs.getString("id"),
+                rs.getString("owner"),
                 rs.getString("host"),
                 queues.isEmpty() ? Set.of() : Set.of(queues.split(",")),
                 rs.getInt("concurrency"),
@@ -371,6 +372,7 @@ final class JobRows {
     static Map<String, Object> workerColumns(WorkerInfo worker) {
         return Map.of(
                 "id", worker.id(),
+                "owner", worker.owner(),
                 "host", worker.host(),
                 "queues", String.join(",", new TreeSet<>(worker.queues())),
                 "concurrency", worker.concurrency(),

@@ -42,7 +42,8 @@ final class SchemaMigrator {
             "V8__lease_index_on_leases.sql",
             "V9__recurring.sql",
             "V10__queue_limits.sql",
-            "V11__stored_claim_column.sql");
+            "V11__stored_claim_column.sql",
+            "V12__worker_owner.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;

@@ -2,12 +2,14 @@ package dev.jobs.store.jdbc;
 
 import static dev.jobs.testing.JobsTesting.BULK_WORK;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
+import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.testing.NewJobs;
@@ -23,6 +25,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -224,5 +227,21 @@ abstract class SchemaMigrationTest {
                 .singleElement()
                 .extracting(WorkerInfo::alive)
                 .isEqualTo(false);
+
+        // Registered before owners were kept: the first to report again takes it, and holds it.
+        assertThat(store.workers())
+                .singleElement()
+                .extracting(WorkerInfo::owner)
+                .isEqualTo("");
+        Instant now = Instant.now();
+        store.registerWorker(new WorkerInfo(
+                "old-worker", "token:first", "old-host", Set.of("default"), 4, 0, now, now, now.plusSeconds(60)));
+        assertThatThrownBy(() -> store.registerWorker(new WorkerInfo(
+                        "old-worker", "token:second", "h", Set.of("default"), 4, 0, now, now, now.plusSeconds(60))))
+                .isInstanceOf(WorkerIdTakenException.class);
+        assertThat(store.workers()).singleElement().satisfies(worker -> {
+            assertThat(worker.owner()).isEqualTo("token:first");
+            assertThat(worker.alive()).isTrue();
+        });
     }
 }

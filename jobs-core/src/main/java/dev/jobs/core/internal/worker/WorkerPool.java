@@ -166,6 +166,7 @@ public final class WorkerPool implements AutoCloseable {
         Instant started = startedAt != null ? startedAt : now;
         return new WorkerInfo(
                 settings.workerId(),
+                WorkerInfo.ENGINE_OWNER,
                 host,
                 settings.concurrencyByQueue().keySet(),
                 settings.totalConcurrency(),
