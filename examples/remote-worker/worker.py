@@ -56,7 +56,8 @@ class LeaseLost(Exception):
 
 
 class Cancelled(Exception):
-    """Cancellation was asked for this job: stop, and report it (the job ends CANCELLED)."""
+    """The server said to stop (an operator cancelled the job, or it ran past its timeout): stop, and
+    report it (the job ends CANCELLED, or as a Timeout failure that its retry policy retries)."""
 
 
 def word_count(job, heartbeat):
@@ -65,8 +66,9 @@ def word_count(job, heartbeat):
     chunk = max(1, len(words) // 4)
     for start in range(0, len(words), chunk):
         counts.update(words[start:start + chunk])
-        if heartbeat(min(99, 100 * (start + chunk) // max(1, len(words))), "counted %d words" % (start + chunk)):
-            raise Cancelled("stopped after %d words on request" % (start + chunk))
+        stop = heartbeat(min(99, 100 * (start + chunk) // max(1, len(words))), "counted %d words" % (start + chunk))
+        if stop:
+            raise Cancelled("stopped after %d words: %s" % (start + chunk, stop))
     return {"words": len(words), "top": counts.most_common(3)}
 
 
@@ -78,6 +80,8 @@ def run(api, worker_id, queue, exit_when_idle):
     while True:
         status, body = api.post("/api/jobs/acquire", {
             "workerId": worker_id, "queues": [queue], "limit": 1, "leaseMs": LEASE_MS, "waitMs": WAIT_MS})
+        if status == 409:  # the worker id belongs to another token or an engine: waiting will not help
+            raise SystemExit("acquire refused: %s; start with another --worker-id" % body.get("detail"))
         if status != 200:
             print("acquire refused (%d): %s" % (status, body.get("detail") if body else ""), file=sys.stderr)
             time.sleep(2)
@@ -92,9 +96,11 @@ def run(api, worker_id, queue, exit_when_idle):
         def heartbeat(progress, message):
             code, beat = api.post("/api/jobs/%s/heartbeat" % job["id"], {
                 "leaseToken": token, "leaseMs": LEASE_MS, "progress": progress, "message": message})
-            if code == 409:
+            if code == 409:  # the lease lapsed, or the attempt ran past its timeout and its grace
                 raise LeaseLost()
-            return code == 200 and beat["cancelRequested"]
+            if code == 200 and beat["cancelRequested"]:  # cancelled, or past the job's timeoutMs
+                return beat.get("cancelReason") or "cancellation was asked"
+            return None
 
         try:
             handler = HANDLERS.get(job["type"])
@@ -105,7 +111,7 @@ def run(api, worker_id, queue, exit_when_idle):
             print("job %s %s" % (job["id"], "done" if code == 200 else "not recorded (%d)" % code))
             done += 1
         except LeaseLost:
-            print("job %s: lease lost; another worker has it now" % job["id"], file=sys.stderr)
+            print("job %s: lease lost (lapsed, or past its timeout); this worker drops it" % job["id"], file=sys.stderr)
         except Cancelled as stop:
             api.post("/api/jobs/%s/fail" % job["id"], {
                 "leaseToken": token, "error": {"type": "Cancelled", "message": str(stop)}})

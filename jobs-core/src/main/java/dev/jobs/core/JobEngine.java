@@ -158,7 +158,7 @@ public final class JobEngine implements AutoCloseable {
         tasks.add(new StoreHealthMonitor(store, metrics, clock, HEALTH_SAMPLE_INTERVAL));
         tasks.add(new RecurringJobCreator(store, this::occurrenceJobs, clock, RECURRING_INTERVAL));
         this.maintenance = new Maintenance(tasks);
-        this.remoteWorkers = new RemoteWorkers(store, queue, retryDecider, clock);
+        this.remoteWorkers = new RemoteWorkers(store, queue, retryDecider, clock, config.cancellationGrace);
 
         // Dispatch learns of every job that became claimable, whoever changed it.
         store.addListener(new JobListener() {

@@ -3,6 +3,7 @@ package dev.jobs.core;
 import dev.jobs.core.spi.Storable;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -44,6 +45,12 @@ public record JobError(String type, String message, String stackTrace) {
                 failure.getClass().getName(),
                 Storable.repaired(Objects.requireNonNullElse(failure.getMessage(), "")),
                 Storable.repaired(trace.toString()));
+    }
+
+    /** The error of an attempt that ran past its timeout: it names the timeout that was set. */
+    public static JobError timedOut(Duration timeout) {
+        return of(
+                TIMEOUT, "the attempt ran longer than its timeout of " + timeout + " (" + timeout.toMillis() + " ms)");
     }
 
     /**

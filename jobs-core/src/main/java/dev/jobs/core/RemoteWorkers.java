@@ -36,17 +36,21 @@ public final class RemoteWorkers {
     private final RetryDecider retryDecider;
     private final Clock clock;
 
+    /** How long a worker told to stop (its attempt past the job's timeout) has before the attempt ends. */
+    private final Duration cancellationGrace;
+
     /** Remote workers this engine has served, for their start time and what they asked for. */
     private final Map<String, WorkerInfo> seen = new ConcurrentHashMap<>();
 
     /** Bounds {@link #seen}, whatever worker ids clients make up. */
     private static final int MAX_REMEMBERED_WORKERS = 10_000;
 
-    RemoteWorkers(JobStore store, JobQueue queue, RetryDecider retryDecider, Clock clock) {
+    RemoteWorkers(JobStore store, JobQueue queue, RetryDecider retryDecider, Clock clock, Duration cancellationGrace) {
         this.store = store;
         this.queue = queue;
         this.retryDecider = retryDecider;
         this.clock = clock;
+        this.cancellationGrace = cancellationGrace;
     }
 
     /**
@@ -130,8 +134,11 @@ public final class RemoteWorkers {
      * @param lease the new lease length, from now
      * @param progress 0 to 100, when the worker reports it
      * @param message a note for people watching, at most {@link JobLimits#MAX_PROGRESS_MESSAGE_LENGTH}
-     * @return the new expiry, and whether cancellation was asked (the worker should stop)
-     * @throws LeaseLostException if the token is not the job's current lease
+     * @return the new expiry, and whether the worker should stop and why: an operator cancelled the
+     *     job, or the attempt ran past the job's timeout (from its start as the store has it)
+     * @throws LeaseLostException if the token is not the job's current lease, or the attempt ran
+     *     past its timeout and then the engine's cancellation grace: it is then recorded as a {@code
+     *     Timeout} failure, retried by the job's policy
      * @throws JobNotFoundException if there is no such job
      */
     public HeartbeatResult heartbeat(
@@ -143,15 +150,68 @@ public final class RemoteWorkers {
                     "message", "must be at most " + JobLimits.MAX_PROGRESS_MESSAGE_LENGTH + " characters");
         }
         message.ifPresent(text -> Storable.requireText("message", text));
+        Job job = current(jobId);
+        Overrun overrun = overrun(job, leaseToken);
+        if (overrun == Overrun.ENDED) {
+            throw timedOut(job, leaseToken);
+        }
         if (progress.isPresent() || message.isPresent()) {
             // A message alone keeps the progress the job already has.
-            int value =
-                    progress.isPresent() ? progress.getAsInt() : current(jobId).progress();
+            int value = progress.isPresent() ? progress.getAsInt() : job.progress();
             store.reportProgress(jobId, leaseToken, value, message);
         }
         HeartbeatResult result = store.heartbeat(jobId, leaseToken, lease);
         refresh(result.leaseOwner(), lease);
+        if (overrun == Overrun.CANCEL) {
+            return result.stopFor(
+                    "the attempt ran past its timeout of " + job.timeout().orElseThrow()
+                            + "; stop now: after a grace of " + cancellationGrace
+                            + " it is recorded as a Timeout failure and its lease is ended");
+        }
         return result;
+    }
+
+    /** Where a running attempt stands against its job's timeout. */
+    private enum Overrun {
+        /** Within its timeout, or the job has none. */
+        NONE,
+        /** Past it, within the cancellation grace: the worker is told to stop. */
+        CANCEL,
+        /** Past the grace: the attempt has ended as a {@code Timeout} failure. */
+        ENDED
+    }
+
+    /**
+     * Measured from the attempt's start as the store has it, so the rule holds whichever server
+     * granted the lease and after it restarted. Only the holder's own lease is measured: a stale
+     * token is refused as such.
+     */
+    private Overrun overrun(Job job, UUID leaseToken) {
+        if (job.state() != JobState.RUNNING
+                || job.timeout().isEmpty()
+                || job.startedAt().isEmpty()
+                || !job.leaseToken().equals(Optional.of(leaseToken))) {
+            return Overrun.NONE;
+        }
+        Instant deadline = job.startedAt().get().plus(job.timeout().get());
+        Instant now = clock.instant();
+        if (now.isBefore(deadline)) {
+            return Overrun.NONE;
+        }
+        return now.isBefore(deadline.plus(cancellationGrace)) ? Overrun.CANCEL : Overrun.ENDED;
+    }
+
+    /**
+     * Records the attempt as a {@code Timeout} failure (retried by the job's policy like any
+     * failure) and refuses the worker's late report.
+     */
+    private LeaseLostException timedOut(Job job, UUID leaseToken) {
+        Duration timeout = job.timeout().orElseThrow();
+        store.fail(job.id(), leaseToken, JobError.timedOut(timeout), retryDecider.retryAt(job, clock.instant()));
+        return new LeaseLostException(
+                job.id(),
+                "the attempt ran past its timeout of " + timeout + " and is recorded as a Timeout failure;"
+                        + " this report came too late");
     }
 
     /**
@@ -159,11 +219,16 @@ public final class RemoteWorkers {
      *
      * @param result the handler's result, stored with the job; empty for none
      * @return the job, now {@code SUCCEEDED}
-     * @throws LeaseLostException if the token is not the job's current lease
+     * @throws LeaseLostException if the token is not the job's current lease, or the attempt ran past
+     *     the job's timeout: it is then recorded as a {@code Timeout} failure instead
      * @throws JobNotFoundException if there is no such job
      */
     public Job complete(UUID jobId, UUID leaseToken, Optional<JsonNode> result) {
         result.ifPresent(value -> Storable.requireJson("result", value));
+        Job job = current(jobId);
+        if (overrun(job, leaseToken) != Overrun.NONE) {
+            throw timedOut(job, leaseToken);
+        }
         return store.complete(jobId, leaseToken, result).job();
     }
 
@@ -175,7 +240,8 @@ public final class RemoteWorkers {
      *
      * @param retryAfter overrides the policy's delay when the job has attempts left
      * @return the job, now {@code RETRYING} (with its next {@code runAt}) or {@code FAILED}
-     * @throws LeaseLostException if the token is not the job's current lease
+     * @throws LeaseLostException if the token is not the job's current lease, or the attempt ran past
+     *     the job's timeout: it is then recorded as a {@code Timeout} failure instead
      * @throws JobNotFoundException if there is no such job
      */
     public Job fail(UUID jobId, UUID leaseToken, JobError error, boolean retryable, Optional<Duration> retryAfter) {
@@ -189,6 +255,9 @@ public final class RemoteWorkers {
             }
         });
         Job job = current(jobId);
+        if (overrun(job, leaseToken) != Overrun.NONE) {
+            throw timedOut(job, leaseToken);
+        }
         if (job.cancelRequested()) {
             // The worker stopped because it was told to: the job ends as cancelled, not failed.
             return store.cancelRunning(jobId, leaseToken, error).job();

@@ -649,9 +649,11 @@ public final class JobsHttpApi {
                         lease,
                         body.progress() == null ? OptionalInt.empty() : OptionalInt.of(body.progress()),
                         Optional.ofNullable(body.message()));
-        return ok(mapper.createObjectNode()
+        ObjectNode answer = mapper.createObjectNode()
                 .put("leaseExpiresAt", result.leaseExpiresAt().toString())
-                .put("cancelRequested", result.cancelRequested()));
+                .put("cancelRequested", result.cancelRequested());
+        result.cancelReason().ifPresent(reason -> answer.put("cancelReason", reason));
+        return ok(answer);
     }
 
     private ApiResponse complete(ApiRequest request, UUID jobId) {

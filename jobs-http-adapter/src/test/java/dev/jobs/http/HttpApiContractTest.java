@@ -17,6 +17,7 @@ import dev.jobs.core.StoreFailureException;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.JobStore;
+import dev.jobs.testing.JobsTesting;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -63,6 +64,9 @@ abstract class HttpApiContractTest {
     static final String READER = "reader-token-0123456789";
     static final int MAX_EVENT_STREAMS = 2;
 
+    /** What a remote worker told to stop has before its attempt ends; short, so the test is. */
+    static final Duration CANCELLATION_GRACE = Duration.ofSeconds(1);
+
     private final ObjectMapper mapper = new ObjectMapper();
     private final HttpClient client = HttpClient.newHttpClient();
     private JobStore store;
@@ -84,7 +88,10 @@ abstract class HttpApiContractTest {
     void start() {
         store = newStore();
         // Not started: remote workers over HTTP are the only ones taking jobs.
-        engine = JobEngine.builder().store(outageSwitch(store)).build();
+        engine = JobEngine.builder()
+                .store(outageSwitch(store))
+                .cancellationGrace(CANCELLATION_GRACE)
+                .build();
         var api = JobsHttpApi.builder()
                 .engine(engine)
                 .token(ADMIN, Role.ADMIN)
@@ -457,6 +464,63 @@ abstract class HttpApiContractTest {
                 "{\"leaseToken\":\"" + mine.path("leaseToken").asText() + "\"}");
         assertThat(done.status()).isEqualTo(200);
         assertThat(done.body().path("state").asText()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void aRemoteAttemptPastItsTimeoutIsToldToStopThenEndsAsATimeoutAndALateCompleteIs409() throws Exception {
+        String id = call("POST", "/api/jobs", ADMIN, "{\"type\":\"slow\",\"queue\":\"slow\",\"timeoutMs\":1000}")
+                .body()
+                .path("id")
+                .asText();
+        JsonNode leased = call(
+                        "POST",
+                        "/api/jobs/acquire",
+                        WORKER,
+                        "{\"workerId\":\"py-slow\",\"queues\":[\"slow\"],\"leaseMs\":30000}")
+                .body()
+                .path("jobs")
+                .get(0);
+        assertThat(leased.path("timeoutMs").asLong()).isEqualTo(1000);
+        String heartbeat = "{\"leaseToken\":\"" + leased.path("leaseToken").asText() + "\"}";
+
+        // Bound: the timeout (1 s) and then the grace (1 s), each waited for, not slept.
+        Reply told = awaitHeartbeat(
+                id,
+                heartbeat,
+                reply -> reply.status() == 200
+                        && reply.body().path("cancelRequested").asBoolean());
+        assertThat(told.body().path("cancelReason").asText()).contains("ran past its timeout of PT1S");
+        Reply ended = awaitHeartbeat(id, heartbeat, reply -> reply.status() == 409);
+        assertProblem(ended, 409);
+        assertThat(ended.body().path("detail").asText()).contains("recorded as a Timeout failure");
+
+        JsonNode job = call("GET", "/api/jobs/" + id, READER, null).body();
+        assertThat(job.path("state").asText()).isEqualTo("RETRYING");
+        assertThat(job.path("timeoutMs").asLong()).isEqualTo(1000);
+        assertThat(job.path("lastError").path("type").asText()).isEqualTo("Timeout");
+        assertThat(job.path("lastError").path("message").asText()).contains("timeout of PT1S (1000 ms)");
+        Reply late = call("POST", "/api/jobs/" + id + "/complete", WORKER, heartbeat);
+        assertProblem(late, 409);
+        assertThat(call("GET", "/api/jobs/" + id, READER, null)
+                        .body()
+                        .path("state")
+                        .asText())
+                .isEqualTo("RETRYING");
+    }
+
+    private Reply awaitHeartbeat(String id, String body, java.util.function.Predicate<Reply> until) throws Exception {
+        long deadline = System.nanoTime() + JobsTesting.EVENTUALLY.toNanos();
+        while (true) {
+            Reply reply = call("POST", "/api/jobs/" + id + "/heartbeat", WORKER, body);
+            if (until.test(reply)) {
+                return reply;
+            }
+            assertThat(reply.status()).as(reply.body().toString()).isEqualTo(200);
+            assertThat(System.nanoTime() - deadline)
+                    .as("no such heartbeat within %s", JobsTesting.EVENTUALLY)
+                    .isNegative();
+            Thread.sleep(100);
+        }
     }
 
     @Test

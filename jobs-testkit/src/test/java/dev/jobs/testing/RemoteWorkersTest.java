@@ -67,6 +67,104 @@ class RemoteWorkersTest {
         return jobs.get(0);
     }
 
+    /** The engine's default: what a worker told to stop has before its attempt ends. */
+    private static final Duration GRACE = JobEngine.Builder.DEFAULT_CANCELLATION_GRACE;
+
+    @Test
+    void anAttemptPastItsTimeoutIsToldToStopThenEndsAsATimeoutFailureAndALateReportIsRefused() throws Exception {
+        engine.enqueue(JobSpec.of("slow").withTimeout(Duration.ofSeconds(60)));
+        Job leased = acquireOne("py-1");
+        var token = leased.leaseToken().orElseThrow();
+
+        clock.advance(Duration.ofSeconds(25));
+        assertThat(remote.heartbeat(leased.id(), token, LEASE, OptionalInt.empty(), Optional.empty())
+                        .cancelRequested())
+                .isFalse();
+        clock.advance(Duration.ofSeconds(25));
+        assertThat(remote.heartbeat(leased.id(), token, LEASE, OptionalInt.empty(), Optional.empty())
+                        .cancelRequested())
+                .isFalse();
+        clock.advance(Duration.ofSeconds(10)); // exactly at the timeout
+        HeartbeatResult told = remote.heartbeat(leased.id(), token, LEASE, OptionalInt.of(90), Optional.empty());
+        assertThat(told.cancelRequested()).isTrue();
+        assertThat(told.cancelReason())
+                .hasValueSatisfying(reason -> assertThat(reason)
+                        .contains("ran past its timeout of PT1M")
+                        .contains("grace of " + GRACE));
+        assertThat(remote.heartbeat(leased.id(), token, LEASE, OptionalInt.empty(), Optional.empty())
+                        .cancelRequested())
+                .as("still told while the grace lasts")
+                .isTrue();
+        assertThat(engine.get(leased.id()).orElseThrow()).isRunning();
+
+        clock.advance(GRACE);
+        assertThatThrownBy(() -> remote.heartbeat(leased.id(), token, LEASE, OptionalInt.empty(), Optional.empty()))
+                .isInstanceOf(LeaseLostException.class)
+                .hasMessageContaining("recorded as a Timeout failure");
+        Job timedOut = engine.get(leased.id()).orElseThrow();
+        assertThat(timedOut).isRetrying().hasAttempts(1);
+        assertThat(timedOut.lastError().orElseThrow().type()).isEqualTo(JobError.TIMEOUT);
+        assertThat(timedOut.lastError().orElseThrow().message())
+                .as("the timeout set, not the time it ran")
+                .isEqualTo("the attempt ran longer than its timeout of PT1M (60000 ms)");
+        assertThat(timedOut.runAt())
+                .as("retried by its policy")
+                .isEqualTo(clock.instant().plusSeconds(10));
+
+        assertThatThrownBy(() -> remote.complete(leased.id(), token, Optional.empty()))
+                .isInstanceOf(LeaseLostException.class);
+        assertThat(engine.get(leased.id()).orElseThrow()).isRetrying().hasAttempts(1);
+    }
+
+    @Test
+    void aCompleteOrFailArrivingAfterTheTimeoutRecordsATimeoutInstead() throws Exception {
+        engine.enqueueAll(List.of(
+                JobSpec.of("slow").withTimeout(Duration.ofSeconds(5)),
+                JobSpec.of("slow").withTimeout(Duration.ofSeconds(5))));
+        Job completing = acquireOne("py-1");
+        Job failing = acquireOne("py-2");
+        clock.advance(Duration.ofSeconds(5));
+
+        assertThatThrownBy(() -> remote.complete(
+                        completing.id(), completing.leaseToken().orElseThrow(), Optional.of(new TextNode("late"))))
+                .isInstanceOf(LeaseLostException.class)
+                .hasMessageContaining("timeout of PT5S");
+        assertThatThrownBy(() -> remote.fail(
+                        failing.id(),
+                        failing.leaseToken().orElseThrow(),
+                        JobError.of("Boom", "late"),
+                        true,
+                        Optional.empty()))
+                .isInstanceOf(LeaseLostException.class);
+        for (Job job : List.of(completing, failing)) {
+            Job now = engine.get(job.id()).orElseThrow();
+            assertThat(now).isRetrying();
+            assertThat(now.result()).isEmpty();
+            assertThat(now.lastError().orElseThrow().type()).isEqualTo(JobError.TIMEOUT);
+        }
+    }
+
+    @Test
+    void theDeadlineIsTheStoresSoItHoldsOnAnotherServerAndAfterARestart() throws Exception {
+        engine.enqueue(JobSpec.of("slow").withTimeout(Duration.ofSeconds(20)));
+        Job leased = acquireOne("py-1");
+        engine.close();
+        // Another engine on the same store, as after a restart or behind a load balancer.
+        engine = JobEngine.builder().clock(clock).store(store).build();
+        remote = engine.remoteWorkers();
+
+        clock.advance(Duration.ofSeconds(20).plus(GRACE));
+        assertThatThrownBy(() -> remote.heartbeat(
+                        leased.id(), leased.leaseToken().orElseThrow(), LEASE, OptionalInt.empty(), Optional.empty()))
+                .isInstanceOf(LeaseLostException.class);
+        assertThat(engine.get(leased.id())
+                        .orElseThrow()
+                        .lastError()
+                        .orElseThrow()
+                        .type())
+                .isEqualTo(JobError.TIMEOUT);
+    }
+
     @Test
     void remoteWorkerRunsAJobAndTheEngineHearsOfIt() throws Exception {
         Job created = engine.enqueue(JobSpec.of("resize", "{\"w\":10}"));

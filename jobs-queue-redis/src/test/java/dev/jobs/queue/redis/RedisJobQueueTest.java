@@ -10,8 +10,10 @@ import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
+import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.QueueLimits;
 import dev.jobs.core.RecurringJob;
+import dev.jobs.core.RemoteWorkers;
 import dev.jobs.core.Schedule;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.memory.InMemoryJobStore;
@@ -30,7 +32,9 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -186,6 +190,34 @@ class RedisJobQueueTest {
         assertThat(engine.dispatchDepth("default")).contains(new DispatchDepth(1, 0, 0, false));
         assertThat(engine.drain()).isEqualTo(1);
         assertThat(ran).hasValue(1);
+    }
+
+    @Test
+    void aRemoteWorkerPastItsJobsTimeoutIsToldToStopThenItsAttemptEndsAsATimeout() throws Exception {
+        JobEngine engine = JobEngine.builder()
+                .store(store)
+                .clock(clock)
+                .queue(observed -> queueOn(observed, TestRedis.uri()))
+                .build();
+        closeAfter.add(engine);
+        RemoteWorkers remote = engine.remoteWorkers();
+        engine.enqueue(JobSpec.of("slow").withTimeout(Duration.ofSeconds(20)));
+        Job leased = remote.acquire("py-1", "h", Set.of("default"), 1, LEASE, Duration.ZERO)
+                .get(0);
+        UUID token = leased.leaseToken().orElseThrow();
+
+        clock.advance(Duration.ofSeconds(20));
+        assertThat(remote.heartbeat(leased.id(), token, LEASE, OptionalInt.empty(), Optional.empty())
+                        .cancelReason())
+                .hasValueSatisfying(reason -> assertThat(reason).contains("ran past its timeout of PT20S"));
+        clock.advance(JobEngine.Builder.DEFAULT_CANCELLATION_GRACE);
+        assertThatThrownBy(() -> remote.complete(leased.id(), token, Optional.empty()))
+                .isInstanceOf(LeaseLostException.class)
+                .hasMessageContaining("recorded as a Timeout failure");
+
+        Job timedOut = store.get(leased.id()).orElseThrow();
+        assertThat(timedOut.state()).isEqualTo(JobState.RETRYING);
+        assertThat(timedOut.lastError().orElseThrow().type()).isEqualTo(JobError.TIMEOUT);
     }
 
     @Test

@@ -356,7 +356,7 @@ public final class JobRunner implements AutoCloseable {
         try {
             if (execution.timedOut) {
                 Duration allowed = Duration.between(job.startedAt().orElse(now), execution.deadline.orElse(now));
-                var error = JobError.of(JobError.TIMEOUT, "the attempt ran longer than its timeout of " + allowed);
+                var error = JobError.timedOut(allowed);
                 store.fail(id, token, error, retryDecider.retryAt(job, now));
             } else if (attempt.failure() != null) {
                 recordFailure(execution, attempt.failure(), now);
