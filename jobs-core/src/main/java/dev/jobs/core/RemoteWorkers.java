@@ -143,6 +143,17 @@ public final class RemoteWorkers {
      */
     public HeartbeatResult heartbeat(
             UUID jobId, UUID leaseToken, Duration lease, OptionalInt progress, Optional<String> message) {
+        return heartbeat(jobId, leaseToken, HOST_OWNER, lease, progress, message);
+    }
+
+    /**
+     * {@link #heartbeat(UUID, UUID, Duration, OptionalInt, Optional)} from {@code owner}, who must own
+     * the worker id holding the lease.
+     *
+     * @throws WorkerIdTakenException if the lease's worker id belongs to another owner; nothing changes
+     */
+    public HeartbeatResult heartbeat(
+            UUID jobId, UUID leaseToken, String owner, Duration lease, OptionalInt progress, Optional<String> message) {
         requireLease(lease);
         progress.ifPresent(JobTransitions::requireProgress);
         if (message.isPresent() && message.get().length() > JobLimits.MAX_PROGRESS_MESSAGE_LENGTH) {
@@ -151,6 +162,7 @@ public final class RemoteWorkers {
         }
         message.ifPresent(text -> Storable.requireText("message", text));
         Job job = current(jobId);
+        requireLeaseOwnedBy(job, owner);
         Overrun overrun = overrun(job, leaseToken);
         if (overrun == Overrun.ENDED) {
             throw timedOut(job, leaseToken);
@@ -224,8 +236,19 @@ public final class RemoteWorkers {
      * @throws JobNotFoundException if there is no such job
      */
     public Job complete(UUID jobId, UUID leaseToken, Optional<JsonNode> result) {
+        return complete(jobId, leaseToken, HOST_OWNER, result);
+    }
+
+    /**
+     * {@link #complete(UUID, UUID, Optional)} from {@code owner}, who must own the worker id
+     * holding the lease.
+     *
+     * @throws WorkerIdTakenException if the lease's worker id belongs to another owner; nothing changes
+     */
+    public Job complete(UUID jobId, UUID leaseToken, String owner, Optional<JsonNode> result) {
         result.ifPresent(value -> Storable.requireJson("result", value));
         Job job = current(jobId);
+        requireLeaseOwnedBy(job, owner);
         if (overrun(job, leaseToken) != Overrun.NONE) {
             throw timedOut(job, leaseToken);
         }
@@ -245,6 +268,22 @@ public final class RemoteWorkers {
      * @throws JobNotFoundException if there is no such job
      */
     public Job fail(UUID jobId, UUID leaseToken, JobError error, boolean retryable, Optional<Duration> retryAfter) {
+        return fail(jobId, leaseToken, HOST_OWNER, error, retryable, retryAfter);
+    }
+
+    /**
+     * {@link #fail(UUID, UUID, JobError, boolean, Optional)} from {@code owner}, who must own the
+     * worker id holding the lease.
+     *
+     * @throws WorkerIdTakenException if the lease's worker id belongs to another owner; nothing changes
+     */
+    public Job fail(
+            UUID jobId,
+            UUID leaseToken,
+            String owner,
+            JobError error,
+            boolean retryable,
+            Optional<Duration> retryAfter) {
         Storable.requireLabel("error.type", error.type());
         Storable.requireText("error.message", error.message());
         Storable.requireText("error.stackTrace", error.stackTrace());
@@ -255,6 +294,7 @@ public final class RemoteWorkers {
             }
         });
         Job job = current(jobId);
+        requireLeaseOwnedBy(job, owner);
         if (overrun(job, leaseToken) != Overrun.NONE) {
             throw timedOut(job, leaseToken);
         }
@@ -273,6 +313,24 @@ public final class RemoteWorkers {
         return store.fail(jobId, leaseToken, error, retryAt).job();
     }
 
+    /**
+     * Refuses a report on a job whose lease is held under a worker id another owner holds. The host's
+     * own calls ({@link #HOST_OWNER}) are trusted, as its engines are.
+     */
+    private void requireLeaseOwnedBy(Job job, String owner) {
+        if (owner.equals(HOST_OWNER) || job.leaseOwner().isEmpty()) {
+            return;
+        }
+        String workerId = job.leaseOwner().get();
+        WorkerInfo known = seen.get(workerId);
+        Optional<String> holder = known != null
+                ? Optional.of(known.owner())
+                : store.worker(workerId).map(WorkerInfo::owner);
+        if (holder.isPresent() && !holder.get().isEmpty() && !holder.get().equals(owner)) {
+            throw new WorkerIdTakenException(workerId);
+        }
+    }
+
     private Job current(UUID jobId) {
         return store.get(jobId).orElseThrow(() -> new JobNotFoundException(jobId));
     }
@@ -289,10 +347,7 @@ public final class RemoteWorkers {
         }
         if (known == null) {
             // It acquired through another instance behind the same load balancer.
-            known = store.workers().stream()
-                    .filter(w -> w.id().equals(workerId))
-                    .findFirst()
-                    .orElse(null);
+            known = store.worker(workerId).orElse(null);
         }
         if (known != null) {
             report(workerId, known.owner(), known.host(), known.queues(), known.concurrency(), known.running(), lease);

@@ -646,6 +646,7 @@ public final class JobsHttpApi {
                 .heartbeat(
                         jobId,
                         body.leaseToken(),
+                        ownerOf(request),
                         lease,
                         body.progress() == null ? OptionalInt.empty() : OptionalInt.of(body.progress()),
                         Optional.ofNullable(body.message()));
@@ -659,7 +660,7 @@ public final class JobsHttpApi {
     private ApiResponse complete(ApiRequest request, UUID jobId) {
         Bodies.Complete body = bodies.read(request.body(), Bodies.Complete.class);
         Optional<JsonNode> result = Optional.ofNullable(body.result()).filter(r -> !r.isNull());
-        return ok(json.job(engine.remoteWorkers().complete(jobId, body.leaseToken(), result)));
+        return ok(json.job(engine.remoteWorkers().complete(jobId, body.leaseToken(), ownerOf(request), result)));
     }
 
     private ApiResponse fail(ApiRequest request, UUID jobId) {
@@ -671,7 +672,8 @@ public final class JobsHttpApi {
                 Objects.requireNonNullElse(error.stack(), ""));
         Optional<Duration> retryAfter = Optional.ofNullable(body.retryAfterMs()).map(Duration::ofMillis);
         boolean retryable = body.retryable() == null || body.retryable();
-        return ok(json.job(engine.remoteWorkers().fail(jobId, body.leaseToken(), jobError, retryable, retryAfter)));
+        return ok(json.job(engine.remoteWorkers()
+                .fail(jobId, body.leaseToken(), ownerOf(request), jobError, retryable, retryAfter)));
     }
 
     private ApiResponse queues(ApiRequest request) {

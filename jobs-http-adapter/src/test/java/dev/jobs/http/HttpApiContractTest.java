@@ -454,6 +454,20 @@ abstract class HttpApiContractTest {
                 .filteredOn(w -> w.path("id").asText().equals("engine-a"))
                 .singleElement()
                 .satisfies(w -> assertThat(w.path("running").asInt()).isZero());
+        // Another token holding the lease token (leaked, say) still cannot report under the id.
+        String id = mine.path("id").asText();
+        String lease = "{\"leaseToken\":\"" + mine.path("leaseToken").asText() + "\"";
+        for (String step : List.of("heartbeat", "complete", "fail")) {
+            String body = step.equals("fail") ? lease + ",\"error\":{\"message\":\"x\"}}" : lease + "}";
+            Reply refused = call("POST", "/api/jobs/" + id + "/" + step, OTHER_WORKER, body);
+            assertProblem(refused, 409);
+            assertThat(refused.body().path("detail").asText()).as(step).contains("'py-1' belongs to another owner");
+        }
+        assertThat(call("GET", "/api/jobs/" + id, READER, null)
+                        .body()
+                        .path("state")
+                        .asText())
+                .isEqualTo("RUNNING");
         // The owner carries on: its id still works for it, and its job is its to finish.
         assertThat(call("POST", "/api/jobs/acquire", WORKER, acquire).body().path("jobs"))
                 .hasSize(1);

@@ -1222,6 +1222,9 @@ public abstract class JobStoreConformanceTest {
 
         assertThat(store.workers()).extracting(WorkerInfo::id).containsExactlyInAnyOrder("w1", "w2");
         assertThat(store.workers()).allSatisfy(w -> assertThat(w.alive()).isTrue());
+        assertThat(store.worker("w1"))
+                .hasValueSatisfying(w -> assertThat(w.running()).isEqualTo(3));
+        assertThat(store.worker("nobody")).isEmpty();
         assertThat(store.removeWorkersSilentSince(clock.instant().minusSeconds(60)))
                 .isEqualTo(1);
         assertThat(store.workers()).singleElement().satisfies(w -> {

@@ -295,6 +295,11 @@ public final class ObservedJobStore implements JobStore {
     }
 
     @Override
+    public Optional<WorkerInfo> worker(String id) {
+        return store.worker(id);
+    }
+
+    @Override
     public int removeWorkersSilentSince(Instant cutoff) {
         return store.removeWorkersSilentSince(cutoff);
     }

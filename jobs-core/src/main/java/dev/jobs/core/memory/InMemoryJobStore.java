@@ -799,6 +799,11 @@ public final class InMemoryJobStore implements JobStore {
     }
 
     @Override
+    public Optional<WorkerInfo> worker(String id) {
+        return locked(() -> Optional.ofNullable(workers.get(id)));
+    }
+
+    @Override
     public List<DeadWorker> reapDeadWorkers(LapsedLeasePolicy policy) {
         return locked(() -> {
             Instant now = clock.instant();

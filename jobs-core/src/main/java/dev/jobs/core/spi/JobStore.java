@@ -252,6 +252,9 @@ public interface JobStore extends AutoCloseable {
 
     List<WorkerInfo> workers();
 
+    /** The worker registered under this id, if any. */
+    Optional<WorkerInfo> worker(String id);
+
     /**
      * Declares dead every live worker past its {@link WorkerInfo#expiresAt()}, and takes back the jobs it is running, in the same transaction: each ends as {@link
      * JobTransitions#abandoned} (retrying at the instant {@code policy} gives, failed when it gives

@@ -1807,6 +1807,14 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
+    public Optional<WorkerInfo> worker(String id) {
+        return inOneStatement(h -> h.createQuery("SELECT * FROM <worker> WHERE id = :id")
+                .bind("id", id)
+                .map((rs, ctx) -> JobRows.readWorker(rs))
+                .findOne());
+    }
+
+    @Override
     public List<DeadWorker> reapDeadWorkers(LapsedLeasePolicy policy) {
         return inTransaction(h -> {
             Instant now = now();
