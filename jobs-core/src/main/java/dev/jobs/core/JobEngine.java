@@ -87,9 +87,6 @@ public final class JobEngine implements AutoCloseable {
     /** Jobs fetched per acquisition in {@link #drain()}. */
     private static final int DRAIN_BATCH = 100;
 
-    /** Dead workers stay in the registry this long, so an operator can still see which one died. */
-    private static final Duration DEAD_WORKERS_SHOWN_FOR = Duration.ofHours(1);
-
     /** How often the store's health (table sizes, dead rows, what holds vacuum back) is sampled. */
     private static final Duration HEALTH_SAMPLE_INTERVAL = Duration.ofSeconds(30);
 
@@ -149,7 +146,7 @@ public final class JobEngine implements AutoCloseable {
         tasks.add(new RetentionPruner(
                 store, clock, config.keepFinishedFor, config.keepLatestPerQueue, config.retentionInterval));
         tasks.add(new DeadWorkerReaper(store, retryDecider, clock, config.reclaimInterval));
-        tasks.add(new StaleWorkerPruner(store, clock, DEAD_WORKERS_SHOWN_FOR, config.retentionInterval));
+        tasks.add(new StaleWorkerPruner(store, clock, config.workerRetention, config.retentionInterval));
         Optional<JobMetrics> metrics = Optional.ofNullable(config.meterRegistry).map(JobMetrics::new);
         metrics.ifPresent(m -> {
             store.addListener(m);
@@ -555,6 +552,25 @@ public final class JobEngine implements AutoCloseable {
     }
 
     /**
+     * A page of the worker registry in id order, for registries too large to read at once.
+     *
+     * @param after the {@link WorkerPage#nextCursor()} of the previous page; empty for the first
+     * @param limit 1 to {@link JobLimits#MAX_PAGE_SIZE}
+     * @throws JobValidationException if {@code limit} is out of range
+     */
+    public WorkerPage workers(Optional<String> after, int limit) {
+        if (limit < 1 || limit > JobLimits.MAX_PAGE_SIZE) {
+            throw JobValidationException.of("limit", "must be 1 to " + JobLimits.MAX_PAGE_SIZE);
+        }
+        // One more than asked says whether another page follows.
+        List<WorkerInfo> found = store.workers(after, limit + 1);
+        List<WorkerInfo> page = found.subList(0, Math.min(limit, found.size()));
+        return new WorkerPage(
+                page,
+                found.size() > limit ? Optional.of(page.get(page.size() - 1).id()) : Optional.empty());
+    }
+
+    /**
      * Cancels a job: at once if it waits, or by telling its handler if it runs (see {@link
      * JobContext#isCancelled()}).
      *
@@ -796,6 +812,13 @@ public final class JobEngine implements AutoCloseable {
         /** Finished jobs are kept this long for people to look at, then pruned. */
         public static final Duration DEFAULT_KEEP_FINISHED_FOR = Duration.ofDays(7);
 
+        /**
+         * A worker that stopped reporting (dead, or gone without a word) stays in the registry this
+         * long after its last report, so an operator can still see which one it was; then it leaves,
+         * and its id is free for anyone.
+         */
+        public static final Duration DEFAULT_WORKER_RETENTION = Duration.ofHours(1);
+
         private JobStore store;
         private boolean storeCreatedByEngine;
         private Function<JobStore, JobQueue> queueFactory;
@@ -819,6 +842,7 @@ public final class JobEngine implements AutoCloseable {
         private Duration reclaimInterval = Duration.ofSeconds(5);
         private Duration promoteInterval = Duration.ofSeconds(1);
         private Duration retentionInterval = Duration.ofMinutes(1);
+        private Duration workerRetention = DEFAULT_WORKER_RETENTION;
         private Duration keepFinishedFor = DEFAULT_KEEP_FINISHED_FOR;
         private OptionalInt keepLatestPerQueue = OptionalInt.empty();
         private int maxPayloadBytes = JobLimits.DEFAULT_MAX_PAYLOAD_BYTES;
@@ -991,6 +1015,16 @@ public final class JobEngine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long a worker stays in the registry after its last report. Default: {@link
+         * #DEFAULT_WORKER_RETENTION}. Keep it longer than any worker's lease, or a live worker that
+         * reports late is dropped and registers again.
+         */
+        public Builder workerRetention(Duration value) {
+            workerRetention = Objects.requireNonNull(value, "workerRetention");
+            return this;
+        }
+
         /** Retention by count: keep at most this many finished jobs per queue. Default: no limit. */
         public Builder retentionKeepLatestPerQueue(int count) {
             keepLatestPerQueue = OptionalInt.of(count);
@@ -1033,6 +1067,7 @@ public final class JobEngine implements AutoCloseable {
             check(shutdownTimeout, "shutdownTimeout", Duration.ZERO);
             check(reclaimInterval, "reclaimInterval", Duration.ofMillis(1));
             check(keepFinishedFor, "retention", Duration.ZERO);
+            check(workerRetention, "workerRetention", Duration.ofSeconds(1));
             if (keepLatestPerQueue.isPresent() && keepLatestPerQueue.getAsInt() < 0) {
                 throw new IllegalArgumentException("retentionKeepLatestPerQueue must not be negative");
             }

@@ -29,6 +29,7 @@ import dev.jobs.core.RecurringJob;
 import dev.jobs.core.StoreFailureException;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.WorkerIdTakenException;
+import dev.jobs.core.WorkerPage;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.http.internal.ApiException;
 import dev.jobs.http.internal.Bodies;
@@ -48,6 +49,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -89,6 +91,9 @@ public final class JobsHttpApi {
     static final int MAX_STATS_WINDOW_MINUTES = 7 * 24 * 60;
 
     static final int DEFAULT_THROUGHPUT_MINUTES = 30;
+
+    /** Workers on a page of {@code GET /api/workers} when the client does not say. */
+    static final int DEFAULT_WORKERS_PAGE = 100;
 
     static final int MAX_THROUGHPUT_MINUTES = 24 * 60;
 
@@ -178,7 +183,7 @@ public final class JobsHttpApi {
         route("GET", "/api/queues/{name}/limits", Role.READ, (r, m) -> limits(m.group(1)));
         route("PUT", "/api/queues/{name}/limits", Role.ADMIN, (r, m) -> putLimits(r, m.group(1)));
         route("DELETE", "/api/queues/{name}/limits", Role.ADMIN, (r, m) -> deleteLimits(m.group(1)));
-        route("GET", "/api/workers", Role.READ, (r, m) -> workers());
+        route("GET", "/api/workers", Role.READ, (r, m) -> workers(r));
         route("GET", "/api/recurring", Role.READ, (r, m) -> recurringJobs());
         route(
                 "GET",
@@ -803,10 +808,29 @@ public final class JobsHttpApi {
         return new ApiException(404, "Not found", "there is no recurring job named '" + name + "'");
     }
 
-    private ApiResponse workers() {
+    /** A page of the registry; the cursor is the page's last id in base64url, safe in a URL whatever the id. */
+    private ApiResponse workers(ApiRequest request) {
+        int limit = positiveParam(request, "limit", DEFAULT_WORKERS_PAGE, JobLimits.MAX_PAGE_SIZE);
+        Optional<String> after = request.param("cursor").map(cursor -> {
+            try {
+                return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid(
+                        List.of(new FieldError("cursor", "was not issued by this server; start again without one")));
+            }
+        });
+        WorkerPage page = engine.workers(after, limit);
         ObjectNode response = mapper.createObjectNode();
         var array = response.putArray("workers");
-        engine.workers().forEach(worker -> array.add(json.worker(worker)));
+        page.workers().forEach(worker -> array.add(json.worker(worker)));
+        page.nextCursor()
+                .ifPresentOrElse(
+                        last -> response.put(
+                                "nextCursor",
+                                Base64.getUrlEncoder()
+                                        .withoutPadding()
+                                        .encodeToString(last.getBytes(StandardCharsets.UTF_8))),
+                        () -> response.putNull("nextCursor"));
         return ok(response);
     }
 

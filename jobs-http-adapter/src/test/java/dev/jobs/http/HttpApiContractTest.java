@@ -538,6 +538,37 @@ abstract class HttpApiContractTest {
     }
 
     @Test
+    void aRegistryOfAThousandWorkersIsReadPageByPage() throws Exception {
+        Instant now = Instant.now();
+        for (int i = 0; i < 1000; i++) {
+            store.registerWorker(new WorkerInfo(
+                    "w/" + i + " ü", "token:x", "h", Set.of("default"), 1, 0, now, now, now.plusSeconds(60)));
+        }
+        var seen = new java.util.HashSet<String>();
+        int pages = 0;
+        String path = "/api/workers?limit=300";
+        while (path != null) {
+            JsonNode page = call("GET", path, READER, null).body();
+            page.path("workers")
+                    .forEach(w -> assertThat(seen.add(w.path("id").asText())).isTrue());
+            assertThat(page.path("workers").size()).isLessThanOrEqualTo(300);
+            pages++;
+            JsonNode next = page.path("nextCursor");
+            path = next.isNull() ? null : "/api/workers?limit=300&cursor=" + next.asText();
+        }
+        assertThat(seen).hasSize(1000);
+        assertThat(pages).isEqualTo(4);
+        assertThat(call("GET", "/api/workers", READER, null)
+                        .body()
+                        .path("workers")
+                        .size())
+                .as("a page by default")
+                .isEqualTo(100);
+        assertProblem(call("GET", "/api/workers?cursor=***", READER, null), 400);
+        assertProblem(call("GET", "/api/workers?limit=501", READER, null), 400);
+    }
+
+    @Test
     void eventStreamsBeyondTheLimitAre503() throws Exception {
         var open = new ArrayList<HttpResponse<Stream<String>>>();
         try {

@@ -1238,6 +1238,22 @@ public abstract class JobStoreConformanceTest {
     }
 
     @Test
+    void theRegistryIsReadInIdOrderPageByPage() {
+        for (int i = 24; i >= 0; i--) {
+            store.registerWorker(worker(String.format("w%03d", i), 0));
+        }
+
+        List<WorkerInfo> first = store.workers(Optional.empty(), 10);
+        List<WorkerInfo> second = store.workers(Optional.of(first.get(9).id()), 10);
+        List<WorkerInfo> last = store.workers(Optional.of(second.get(9).id()), 10);
+
+        assertThat(first).extracting(WorkerInfo::id).startsWith("w000", "w001").endsWith("w009");
+        assertThat(second).extracting(WorkerInfo::id).startsWith("w010").endsWith("w019");
+        assertThat(last).extracting(WorkerInfo::id).containsExactly("w020", "w021", "w022", "w023", "w024");
+        assertThat(store.workers(Optional.of("w024"), 10)).isEmpty();
+    }
+
+    @Test
     void aWorkerIdBelongsToItsOwnerUntilItIsRemovedEvenOnceDeclaredDead() {
         store.registerWorker(owned(worker("w1", 1), "token:a"));
 

@@ -12,6 +12,7 @@ import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobEvent;
 import dev.jobs.core.JobGraph;
+import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.Outcome;
@@ -26,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -425,5 +427,28 @@ class EngineOnVirtualClockTest {
         clock.advance(Duration.ofMinutes(2));
         engine.runMaintenance();
         assertThat(engine.get(job.id())).isEmpty();
+    }
+
+    @Test
+    void aThousandSilentWorkersLeaveTheRegistryAfterTheWorkerRetention() {
+        engine = builder().build();
+        Instant now = clock.instant();
+        for (int i = 0; i < 1000; i++) {
+            store.registerWorker(new WorkerInfo(
+                    "flood-" + i, "token:f", "h", Set.of("default"), 1, 0, now, now, now.plusSeconds(40)));
+        }
+        assertThat(engine.workers(Optional.empty(), JobLimits.MAX_PAGE_SIZE).nextCursor())
+                .isPresent();
+
+        clock.advance(JobEngine.Builder.DEFAULT_WORKER_RETENTION.minusSeconds(1));
+        engine.runMaintenance();
+        assertThat(engine.workers())
+                .as("declared dead, still shown")
+                .hasSize(1000)
+                .noneMatch(WorkerInfo::alive);
+
+        clock.advance(Duration.ofSeconds(2));
+        engine.runMaintenance();
+        assertThat(engine.workers()).isEmpty();
     }
 }

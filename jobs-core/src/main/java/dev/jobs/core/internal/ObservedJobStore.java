@@ -295,6 +295,11 @@ public final class ObservedJobStore implements JobStore {
     }
 
     @Override
+    public List<WorkerInfo> workers(Optional<String> after, int limit) {
+        return store.workers(after, limit);
+    }
+
+    @Override
     public Optional<WorkerInfo> worker(String id) {
         return store.worker(id);
     }

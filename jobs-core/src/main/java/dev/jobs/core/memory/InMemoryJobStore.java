@@ -799,6 +799,15 @@ public final class InMemoryJobStore implements JobStore {
     }
 
     @Override
+    public List<WorkerInfo> workers(Optional<String> after, int limit) {
+        return locked(() -> workers.values().stream()
+                .filter(w -> after.isEmpty() || w.id().compareTo(after.get()) > 0)
+                .sorted(Comparator.comparing(WorkerInfo::id))
+                .limit(limit)
+                .toList());
+    }
+
+    @Override
     public Optional<WorkerInfo> worker(String id) {
         return locked(() -> Optional.ofNullable(workers.get(id)));
     }

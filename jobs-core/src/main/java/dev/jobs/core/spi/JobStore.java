@@ -252,6 +252,12 @@ public interface JobStore extends AutoCloseable {
 
     List<WorkerInfo> workers();
 
+    /**
+     * A page of the registry in id order: up to {@code limit} workers whose ids sort after {@code
+     * after} (from the first when empty), so a registry of any size is read in bounded pieces.
+     */
+    List<WorkerInfo> workers(Optional<String> after, int limit);
+
     /** The worker registered under this id, if any. */
     Optional<WorkerInfo> worker(String id);
 

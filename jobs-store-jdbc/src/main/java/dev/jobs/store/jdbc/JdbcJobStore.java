@@ -1807,6 +1807,17 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
+    public List<WorkerInfo> workers(Optional<String> after, int limit) {
+        return inOneStatement(h -> {
+            Query query = h.createQuery("SELECT * FROM <worker>" + (after.isPresent() ? " WHERE id > :after" : "")
+                            + " ORDER BY id LIMIT :limit")
+                    .bind("limit", limit);
+            after.ifPresent(id -> query.bind("after", id));
+            return query.map((rs, ctx) -> JobRows.readWorker(rs)).list();
+        });
+    }
+
+    @Override
     public Optional<WorkerInfo> worker(String id) {
         return inOneStatement(h -> h.createQuery("SELECT * FROM <worker> WHERE id = :id")
                 .bind("id", id)
