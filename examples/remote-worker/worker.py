@@ -10,7 +10,8 @@ becomes {"words": n, "top": [[word, count], ...]}.
 
 Settings may also come from JOBS_URL, JOBS_API_TOKEN and JOBS_QUEUE. --exit-when-idle stops it
 once the queue has stayed empty for one long poll (tests and batch runs use it). Ctrl-C stops it
-after the job in hand.
+cleanly: it tells the server, which puts a job in hand back in its queue at once and lists the
+worker as stopped.
 """
 
 import argparse
@@ -23,6 +24,7 @@ import sys
 import time
 import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 
 LEASE_MS = 30_000
@@ -135,11 +137,22 @@ def main():
     if not args.token:
         parser.error("give the server's token with --token or JOBS_API_TOKEN")
     print("worker %s taking '%s' jobs from %s" % (args.worker_id, args.queue, args.url))
+    api = Api(args.url, args.token)
     try:
-        done = run(Api(args.url, args.token), args.worker_id, args.queue, args.exit_when_idle)
+        done = run(api, args.worker_id, args.queue, args.exit_when_idle)
         print("queue '%s' is empty; %d jobs done" % (args.queue, done))
     except KeyboardInterrupt:
-        print("stopped")
+        pass
+    # Say goodbye: a job in hand goes back to its queue now rather than when its lease lapses, the
+    # registry lists this worker as stopped rather than dead, and its id is free again.
+    try:
+        code, body = api.post("/api/workers/%s/stop" % urllib.parse.quote(args.worker_id, safe=""), {})
+    except OSError as error:  # the server is gone: the leases lapse on their own
+        code, body = None, {"detail": str(error)}
+    if code == 200:
+        print("stopped; %d jobs handed back" % len(body["handedBack"]))
+    else:
+        print("stopped; the server did not take the goodbye: %s" % (body or {}).get("detail"), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobQueue;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.JobTransitions;
+import dev.jobs.core.spi.StoppedWorker;
 import dev.jobs.core.spi.Storable;
 import java.time.Clock;
 import java.time.Duration;
@@ -311,6 +312,35 @@ public final class RemoteWorkers {
                     : retryDecider.retryAt(job, now);
         }
         return store.fail(jobId, leaseToken, error, retryAt).job();
+    }
+
+    /**
+     * A remote worker stops cleanly: the jobs it is running go back to their queues at once (no
+     * attempt is counted against them), it is listed as stopped rather than declared dead, and its
+     * id is free for anyone. Its leases end, so it must not report on those jobs again.
+     *
+     * @param owner who is asking; must own {@code workerId}
+     * @return how the registry now shows the worker, and the jobs it handed back
+     * @throws WorkerIdTakenException if another owner holds {@code workerId}; nothing changes
+     * @throws JobValidationException if no worker is registered under {@code workerId}
+     */
+    public StoppedWorker stop(String workerId, String owner) {
+        requireWorkerId(workerId);
+        Optional<WorkerInfo> known = store.worker(workerId);
+        if (known.isEmpty()) {
+            throw JobValidationException.of("workerId", "no worker is registered under this id");
+        }
+        String holder = known.get().owner();
+        if (!owner.equals(HOST_OWNER) && !holder.isEmpty() && !holder.equals(owner)) {
+            throw new WorkerIdTakenException(workerId);
+        }
+        StoppedWorker stopped = store.stopWorker(workerId)
+                .orElseThrow(() -> JobValidationException.of("workerId", "no worker is registered under this id"));
+        seen.remove(workerId);
+        if (!stopped.handedBack().isEmpty()) {
+            queue.publish(stopped.handedBack()); // claimable again now, wherever dispatch runs
+        }
+        return stopped;
     }
 
     /**

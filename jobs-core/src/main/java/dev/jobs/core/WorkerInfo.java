@@ -22,6 +22,8 @@ import java.util.Set;
  *     own heartbeat interval and lease length, so workers configured differently share a registry
  * @param diedAt when another instance declared it dead for falling silent (and took its jobs
  *     back); empty while it is alive. A worker that reports again is alive again.
+ * @param stoppedAt when it said it was stopping and handed its jobs back; its id is then free for
+ *     anyone. A worker that reports again is alive again.
  */
 public record WorkerInfo(
         String id,
@@ -33,7 +35,8 @@ public record WorkerInfo(
         Instant startedAt,
         Instant lastHeartbeatAt,
         Instant expiresAt,
-        Optional<Instant> diedAt) {
+        Optional<Instant> diedAt,
+        Optional<Instant> stoppedAt) {
     /** The owner of every engine's own pool: engines sharing a store trust one another. */
     public static final String ENGINE_OWNER = "engine";
 
@@ -46,6 +49,7 @@ public record WorkerInfo(
         Objects.requireNonNull(lastHeartbeatAt, "lastHeartbeatAt");
         Objects.requireNonNull(expiresAt, "expiresAt");
         Objects.requireNonNull(diedAt, "diedAt");
+        Objects.requireNonNull(stoppedAt, "stoppedAt");
     }
 
     /** A live worker, as it reports itself. */
@@ -59,17 +63,7 @@ public record WorkerInfo(
             Instant startedAt,
             Instant lastHeartbeatAt,
             Instant expiresAt) {
-        this(id, owner, host, queues, concurrency, running, startedAt, lastHeartbeatAt, expiresAt, Optional.empty());
-    }
-
-    /** Whether it still counts as running (not declared dead). */
-    public boolean alive() {
-        return diedAt.isEmpty();
-    }
-
-    /** This worker, declared dead at {@code when}. */
-    public WorkerInfo declaredDeadAt(Instant when) {
-        return new WorkerInfo(
+        this(
                 id,
                 owner,
                 host,
@@ -79,6 +73,27 @@ public record WorkerInfo(
                 startedAt,
                 lastHeartbeatAt,
                 expiresAt,
-                Optional.of(when));
+                Optional.empty(),
+                Optional.empty());
+    }
+
+    /** Whether it still counts as running: neither declared dead nor stopped. */
+    public boolean alive() {
+        return diedAt.isEmpty() && stoppedAt.isEmpty();
+    }
+
+    /** This worker, declared dead at {@code when}. */
+    public WorkerInfo declaredDeadAt(Instant when) {
+        return ended(Optional.of(when), stoppedAt);
+    }
+
+    /** This worker, stopped at {@code when}. */
+    public WorkerInfo stopped(Instant when) {
+        return ended(diedAt, Optional.of(when));
+    }
+
+    private WorkerInfo ended(Optional<Instant> died, Optional<Instant> stopped) {
+        return new WorkerInfo(
+                id, owner, host, queues, concurrency, running, startedAt, lastHeartbeatAt, expiresAt, died, stopped);
     }
 }

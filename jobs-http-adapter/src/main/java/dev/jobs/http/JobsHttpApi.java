@@ -31,6 +31,7 @@ import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.WorkerPage;
 import dev.jobs.core.spi.HeartbeatResult;
+import dev.jobs.core.spi.StoppedWorker;
 import dev.jobs.http.internal.ApiException;
 import dev.jobs.http.internal.Bodies;
 import dev.jobs.http.internal.CsvExport;
@@ -184,6 +185,7 @@ public final class JobsHttpApi {
         route("PUT", "/api/queues/{name}/limits", Role.ADMIN, (r, m) -> putLimits(r, m.group(1)));
         route("DELETE", "/api/queues/{name}/limits", Role.ADMIN, (r, m) -> deleteLimits(m.group(1)));
         route("GET", "/api/workers", Role.READ, (r, m) -> workers(r));
+        route("POST", "/api/workers/{id}/stop", Role.WORKER, (r, m) -> stopWorker(r, m.group(1)));
         route("GET", "/api/recurring", Role.READ, (r, m) -> recurringJobs());
         route(
                 "GET",
@@ -831,6 +833,16 @@ public final class JobsHttpApi {
                                         .withoutPadding()
                                         .encodeToString(last.getBytes(StandardCharsets.UTF_8))),
                         () -> response.putNull("nextCursor"));
+        return ok(response);
+    }
+
+    /** A remote worker stopping cleanly: its jobs go back to their queues now, not when its leases lapse. */
+    private ApiResponse stopWorker(ApiRequest request, String workerId) {
+        StoppedWorker stopped = engine.remoteWorkers().stop(workerId, ownerOf(request));
+        ObjectNode response = mapper.createObjectNode();
+        response.set("worker", json.worker(stopped.worker()));
+        var handedBack = response.putArray("handedBack");
+        stopped.handedBack().forEach(job -> handedBack.add(job.id().toString()));
         return ok(response);
     }
 

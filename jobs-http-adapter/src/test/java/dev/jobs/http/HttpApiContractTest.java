@@ -538,6 +538,52 @@ abstract class HttpApiContractTest {
     }
 
     @Test
+    void aWorkerThatStopsCleanlyHandsItsJobsBackAndIsListedAsStopped() throws Exception {
+        call("POST", "/api/jobs", ADMIN, "{\"type\":\"a\",\"queue\":\"stop\"}");
+        call("POST", "/api/jobs", ADMIN, "{\"type\":\"a\",\"queue\":\"stop\"}");
+        JsonNode leased = call(
+                        "POST",
+                        "/api/jobs/acquire",
+                        WORKER,
+                        "{\"workerId\":\"py-stop\",\"queues\":[\"stop\"],\"limit\":2}")
+                .body()
+                .path("jobs");
+        assertThat(leased).hasSize(2);
+
+        assertProblem(call("POST", "/api/workers/py-stop/stop", OTHER_WORKER, "{}"), 409);
+        assertProblem(call("POST", "/api/workers/nobody/stop", WORKER, "{}"), 400);
+        Reply stopped = call("POST", "/api/workers/py-stop/stop", WORKER, "{}");
+
+        assertThat(stopped.status()).as(stopped.body().toString()).isEqualTo(200);
+        assertThat(stopped.body().path("worker").path("status").asText()).isEqualTo("stopped");
+        assertThat(stopped.body().path("handedBack")).hasSize(2);
+        assertThat(call("GET", "/api/jobs?queue=stop&state=ready", READER, null)
+                        .body()
+                        .path("jobs"))
+                .as("back in their queue at once, not when the leases lapse")
+                .hasSize(2);
+        JsonNode first = leased.get(0);
+        Reply late = call(
+                "POST",
+                "/api/jobs/" + first.path("id").asText() + "/heartbeat",
+                WORKER,
+                "{\"leaseToken\":\"" + first.path("leaseToken").asText() + "\"}");
+        assertProblem(late, 409);
+        assertThat(call("GET", "/api/workers", READER, null).body().path("workers"))
+                .filteredOn(w -> w.path("id").asText().equals("py-stop"))
+                .singleElement()
+                .satisfies(w -> assertThat(w.path("status").asText()).isEqualTo("stopped"));
+        // Its id is free again: another token may take it.
+        assertThat(call(
+                                "POST",
+                                "/api/jobs/acquire",
+                                OTHER_WORKER,
+                                "{\"workerId\":\"py-stop\",\"queues\":[\"stop\"],\"limit\":1}")
+                        .status())
+                .isEqualTo(200);
+    }
+
+    @Test
     void aRegistryOfAThousandWorkersIsReadPageByPage() throws Exception {
         Instant now = Instant.now();
         for (int i = 0; i < 1000; i++) {

@@ -36,6 +36,7 @@ import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.RecurringRecord;
+import dev.jobs.core.spi.StoppedWorker;
 import dev.jobs.core.spi.Transition;
 import java.time.Clock;
 import java.time.Duration;
@@ -1235,6 +1236,48 @@ public abstract class JobStoreConformanceTest {
         });
         store.removeWorker("w1");
         assertThat(store.workers()).isEmpty();
+    }
+
+    @Test
+    void aWorkerThatStopsHandsItsJobsBackIsNeverDeclaredDeadAndFreesItsId() {
+        store.registerWorker(owned(worker("leaving", 2), "token:a"));
+        store.registerWorker(worker("staying", 1));
+        Job first = create(jobs.of("t"));
+        Job second = create(jobs.of("t"));
+        Job other = create(jobs.of("t"));
+        acquireAs("leaving", 2);
+        acquireAs("staying", 1);
+
+        StoppedWorker stopped = store.stopWorker("leaving").orElseThrow();
+
+        assertThat(stopped.worker().stoppedAt()).contains(clock.instant());
+        assertThat(stopped.worker().alive()).isFalse();
+        assertThat(stopped.handedBack()).extracting(Job::id).containsExactlyInAnyOrder(first.id(), second.id());
+        assertThat(current(first)).as("handed back uncounted").isReady().hasAttempts(0);
+        assertThat(current(first).leaseOwner()).isEmpty();
+        assertThat(current(other)).isRunning();
+        assertThat(store.stopWorker("nobody")).isEmpty();
+
+        clock.advance(WORKER_LEASE.plusSeconds(1));
+        assertThat(store.reapDeadWorkers(job -> Optional.empty()))
+                .as("a stopped worker is not dead")
+                .extracting(dead -> dead.worker().id())
+                .containsExactly("staying");
+        assertThat(store.worker("leaving"))
+                .hasValueSatisfying(w -> assertThat(w.diedAt()).isEmpty());
+
+        store.registerWorker(owned(worker("leaving", 0), "token:b"));
+        assertThat(store.worker("leaving")).hasValueSatisfying(w -> {
+            assertThat(w.owner()).as("a stopped worker's id is free").isEqualTo("token:b");
+            assertThat(w.alive()).isTrue();
+            assertThat(w.stoppedAt()).isEmpty();
+        });
+    }
+
+    private List<Job> acquireAs(String workerId, int max) {
+        List<Job> leased = store.acquire(new AcquireRequest(workerId, Set.of("default"), max, LEASE));
+        assertThat(leased).hasSize(max);
+        return leased;
     }
 
     @Test

@@ -24,6 +24,7 @@ import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.RecurringRecord;
+import dev.jobs.core.spi.StoppedWorker;
 import dev.jobs.core.spi.StoreHealth;
 import dev.jobs.core.spi.Transition;
 import java.time.Clock;
@@ -292,6 +293,11 @@ public final class ObservedJobStore implements JobStore {
     @Override
     public List<WorkerInfo> workers() {
         return store.workers();
+    }
+
+    @Override
+    public Optional<StoppedWorker> stopWorker(String workerId) {
+        return store.stopWorker(workerId);
     }
 
     @Override

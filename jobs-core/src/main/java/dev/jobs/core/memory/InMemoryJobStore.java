@@ -28,6 +28,7 @@ import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.QueueAllowance;
 import dev.jobs.core.spi.RecurringRecord;
 import dev.jobs.core.spi.StartBucket;
+import dev.jobs.core.spi.StoppedWorker;
 import dev.jobs.core.spi.Transition;
 import java.time.Clock;
 import java.time.Duration;
@@ -781,7 +782,10 @@ public final class InMemoryJobStore implements JobStore {
                 worker.expiresAt());
         locked(() -> {
             WorkerInfo known = workers.get(worker.id());
-            if (known != null && !known.owner().isEmpty() && !known.owner().equals(worker.owner())) {
+            if (known != null
+                    && known.stoppedAt().isEmpty()
+                    && !known.owner().isEmpty()
+                    && !known.owner().equals(worker.owner())) {
                 throw new WorkerIdTakenException(worker.id());
             }
             return workers.put(worker.id(), alive);
@@ -810,6 +814,29 @@ public final class InMemoryJobStore implements JobStore {
     @Override
     public Optional<WorkerInfo> worker(String id) {
         return locked(() -> Optional.ofNullable(workers.get(id)));
+    }
+
+    @Override
+    public Optional<StoppedWorker> stopWorker(String workerId) {
+        return locked(() -> {
+            WorkerInfo worker = workers.get(workerId);
+            if (worker == null) {
+                return Optional.empty();
+            }
+            Instant now = clock.instant();
+            WorkerInfo stopped = worker.stoppedAt().isPresent() ? worker : worker.stopped(now);
+            workers.put(workerId, stopped);
+            List<Job> held = leased.stream()
+                    .filter(job -> job.leaseOwner().orElseThrow().equals(workerId))
+                    .toList();
+            var handedBack = new ArrayList<Job>();
+            for (Job job : held) {
+                Job released = JobTransitions.released(job, now);
+                replace(job, released);
+                handedBack.add(released);
+            }
+            return Optional.of(new StoppedWorker(stopped, handedBack));
+        });
     }
 
     @Override

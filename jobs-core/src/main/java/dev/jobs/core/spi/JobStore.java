@@ -237,18 +237,27 @@ public interface JobStore extends AutoCloseable {
     Map<String, QueueLimits> queueLimits();
 
     /**
-     * Adds or refreshes a worker in the registry. A worker declared dead that reports again is alive
-     * again; the jobs taken back from it stay taken (its old leases fail with {@link
+     * Adds or refreshes a worker in the registry. A worker declared dead or stopped that reports
+     * again is alive again; the jobs taken back from it stay taken (its old leases fail with {@link
      * dev.jobs.core.LeaseLostException}). An id registered to another {@link WorkerInfo#owner()} is
-     * refused, atomically with the check: two owners racing for a free id end with one of them
-     * holding it. A stored worker without an owner (registered before owners were kept) is taken by
-     * the first to report.
+     * refused unless that worker stopped, atomically with the check: two owners racing for a free id
+     * end with one of them holding it. A stored worker without an owner (registered before owners
+     * were kept) is taken by the first to report.
      *
      * @throws dev.jobs.core.WorkerIdTakenException if another owner holds the id; nothing changes
      */
     void registerWorker(WorkerInfo worker);
 
     void removeWorker(String workerId);
+
+    /**
+     * A worker says it is stopping: it is marked stopped (listed as such, never declared dead, its id
+     * free for anyone) and the jobs it is running are handed back at once ({@link
+     * JobTransitions#released}), in one transaction.
+     *
+     * @return the worker as stopped, with the jobs handed back; empty if no such worker is registered
+     */
+    Optional<StoppedWorker> stopWorker(String workerId);
 
     List<WorkerInfo> workers();
 

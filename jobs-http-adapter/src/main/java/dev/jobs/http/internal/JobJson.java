@@ -144,11 +144,12 @@ public final class JobJson {
         worker.queues().stream().sorted().forEach(queues::add);
         node.put("concurrency", worker.concurrency());
         node.put("running", worker.running());
-        node.put("status", worker.alive() ? "alive" : "dead");
+        node.put("status", worker.stoppedAt().isPresent() ? "stopped" : worker.alive() ? "alive" : "dead");
         node.put("startedAt", worker.startedAt().toString());
         node.put("lastHeartbeatAt", worker.lastHeartbeatAt().toString());
         node.put("expiresAt", worker.expiresAt().toString());
         putInstant(node, "diedAt", worker.diedAt());
+        putInstant(node, "stoppedAt", worker.stoppedAt());
         return node;
     }
 

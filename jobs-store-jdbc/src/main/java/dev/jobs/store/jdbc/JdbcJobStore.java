@@ -41,6 +41,7 @@ import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.QueueAllowance;
 import dev.jobs.core.spi.RecurringRecord;
 import dev.jobs.core.spi.StartBucket;
+import dev.jobs.core.spi.StoppedWorker;
 import dev.jobs.core.spi.StoreHealth;
 import dev.jobs.core.spi.Transition;
 import java.sql.Connection;
@@ -1763,8 +1764,9 @@ public final class JdbcJobStore implements JobStore {
         inTransaction(h -> {
             int updated = h.createUpdate("UPDATE <worker> SET owner = :owner, host = :host, queues = :queues,"
                             + " concurrency = :concurrency, running = :running, started_at = :started_at,"
-                            + " last_heartbeat_at = :last_heartbeat_at, expires_at = :expires_at, died_at = NULL"
-                            + " WHERE id = :id AND (owner = :owner OR owner = '')")
+                            + " last_heartbeat_at = :last_heartbeat_at, expires_at = :expires_at, died_at = NULL,"
+                            + " stopped_at = NULL"
+                            + " WHERE id = :id AND (owner = :owner OR owner = '' OR stopped_at IS NOT NULL)")
                     .bindMap(JobRows.workerColumns(worker))
                     .execute();
             if (updated == 0) {
@@ -1832,7 +1834,8 @@ public final class JdbcJobStore implements JobStore {
             // SKIP LOCKED: instances reaping at once take disjoint workers, and a worker's row is
             // marked dead by the one transaction that locked it, so its jobs are taken back once.
             List<WorkerInfo> silent = h.createQuery(
-                            "SELECT * FROM <worker> WHERE died_at IS NULL AND expires_at <= :now ORDER BY id "
+                            "SELECT * FROM <worker> WHERE died_at IS NULL AND stopped_at IS NULL AND expires_at <= :now"
+                                    + " ORDER BY id "
                                     + dialect.skipLocked())
                     .bind("now", JobRows.toColumn(now))
                     .map((rs, ctx) -> JobRows.readWorker(rs))
@@ -1840,7 +1843,8 @@ public final class JdbcJobStore implements JobStore {
             var reaped = new ArrayList<DeadWorker>();
             for (WorkerInfo worker : silent) {
                 // Conditional too, for a database that waited on the lock and read the row as it was.
-                int declared = h.createUpdate("UPDATE <worker> SET died_at = :now WHERE id = :id AND died_at IS NULL")
+                int declared = h.createUpdate("UPDATE <worker> SET died_at = :now"
+                                + " WHERE id = :id AND died_at IS NULL AND stopped_at IS NULL")
                         .bind("now", JobRows.toColumn(now))
                         .bind("id", worker.id())
                         .execute();
@@ -1856,6 +1860,31 @@ public final class JdbcJobStore implements JobStore {
                 reaped.add(new DeadWorker(worker.declaredDeadAt(now), reclaimed));
             }
             return reaped;
+        });
+    }
+
+    @Override
+    public Optional<StoppedWorker> stopWorker(String workerId) {
+        return inTransaction(h -> {
+            Instant now = now();
+            h.createUpdate("UPDATE <worker> SET stopped_at = :now WHERE id = :id AND stopped_at IS NULL")
+                    .bind("now", JobRows.toColumn(now))
+                    .bind("id", workerId)
+                    .execute();
+            Optional<WorkerInfo> worker = h.createQuery("SELECT * FROM <worker> WHERE id = :id")
+                    .bind("id", workerId)
+                    .map((rs, ctx) -> JobRows.readWorker(rs))
+                    .findOne();
+            if (worker.isEmpty()) {
+                return Optional.<StoppedWorker>empty();
+            }
+            var handedBack = new ArrayList<Job>();
+            for (Job job : lockRunningJobsOf(h, workerId)) {
+                Job released = JobTransitions.released(job, now);
+                write(h, job, released);
+                handedBack.add(released);
+            }
+            return Optional.of(new StoppedWorker(worker.get(), handedBack));
         });
     }
 

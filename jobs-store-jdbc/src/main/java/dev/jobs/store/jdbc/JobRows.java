@@ -365,7 +365,8 @@ final class JobRows {
                 instant(rs, "started_at"),
                 instant(rs, "last_heartbeat_at"),
                 instant(rs, "expires_at"),
-                Optional.ofNullable(optionalInstant(rs, "died_at")));
+                Optional.ofNullable(optionalInstant(rs, "died_at")),
+                Optional.ofNullable(optionalInstant(rs, "stopped_at")));
     }
 
     /** The registry columns of a worker reporting in (alive, so no {@code died_at}). */

@@ -43,7 +43,8 @@ final class SchemaMigrator {
             "V9__recurring.sql",
             "V10__queue_limits.sql",
             "V11__stored_claim_column.sql",
-            "V12__worker_owner.sql");
+            "V12__worker_owner.sql",
+            "V13__worker_stopped.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;
