@@ -77,6 +77,14 @@ public record WorkerInfo(
                 Optional.empty());
     }
 
+    /**
+     * Whether it registered from outside the host (a remote worker over HTTP, say): neither an
+     * engine's pool nor a worker registered before owners were kept.
+     */
+    public boolean remote() {
+        return !owner.isEmpty() && !owner.equals(ENGINE_OWNER);
+    }
+
     /** Whether it still counts as running: neither declared dead nor stopped. */
     public boolean alive() {
         return diedAt.isEmpty() && stoppedAt.isEmpty();

@@ -1281,6 +1281,22 @@ public abstract class JobStoreConformanceTest {
     }
 
     @Test
+    void aSilentRemoteWorkerRunningNothingLeavesTheRegistryAndOneRunningAJobIsDeclaredDead() {
+        store.registerWorker(owned(worker("idle-remote", 0), "token:a"));
+        store.registerWorker(owned(worker("busy-remote", 1), "token:a"));
+        store.registerWorker(worker("idle-engine", 0));
+        create(jobs.of("t"));
+        acquireAs("busy-remote", 1);
+
+        clock.advance(WORKER_LEASE.plusSeconds(1));
+        List<DeadWorker> dead = store.reapDeadWorkers(job -> Optional.empty());
+
+        assertThat(dead).extracting(d -> d.worker().id()).containsExactlyInAnyOrder("busy-remote", "idle-engine");
+        assertThat(store.workers()).extracting(WorkerInfo::id).containsExactlyInAnyOrder("busy-remote", "idle-engine");
+        assertThat(store.reapDeadWorkers(job -> Optional.empty())).isEmpty();
+    }
+
+    @Test
     void theRegistryIsReadInIdOrderPageByPage() {
         for (int i = 24; i >= 0; i--) {
             store.registerWorker(worker(String.format("w%03d", i), 0));
@@ -1299,6 +1315,8 @@ public abstract class JobStoreConformanceTest {
     @Test
     void aWorkerIdBelongsToItsOwnerUntilItIsRemovedEvenOnceDeclaredDead() {
         store.registerWorker(owned(worker("w1", 1), "token:a"));
+        create(jobs.of("t"));
+        acquireAs("w1", 1);
 
         assertThatThrownBy(() -> store.registerWorker(owned(worker("w1", 7), "token:b")))
                 .isInstanceOf(WorkerIdTakenException.class)

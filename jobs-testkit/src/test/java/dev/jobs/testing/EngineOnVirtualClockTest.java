@@ -430,7 +430,7 @@ class EngineOnVirtualClockTest {
     }
 
     @Test
-    void aThousandSilentWorkersLeaveTheRegistryAfterTheWorkerRetention() {
+    void aThousandRemoteWorkersThatFellSilentLeaveTheRegistryAfterTheirLease() {
         engine = builder().build();
         Instant now = clock.instant();
         for (int i = 0; i < 1000; i++) {
@@ -440,12 +440,25 @@ class EngineOnVirtualClockTest {
         assertThat(engine.workers(Optional.empty(), JobLimits.MAX_PAGE_SIZE).nextCursor())
                 .isPresent();
 
-        clock.advance(JobEngine.Builder.DEFAULT_WORKER_RETENTION.minusSeconds(1));
+        clock.advance(Duration.ofSeconds(41));
+        engine.runMaintenance();
+
+        assertThat(engine.workers()).isEmpty();
+    }
+
+    @Test
+    void aDeadEngineWorkerStaysListedForTheWorkerRetentionThenLeaves() {
+        engine = builder().workerRetention(Duration.ofMinutes(10)).build();
+        Instant now = clock.instant();
+        store.registerWorker(new WorkerInfo(
+                "engine-b", WorkerInfo.ENGINE_OWNER, "h", Set.of("default"), 4, 0, now, now, now.plusSeconds(40)));
+
+        clock.advance(Duration.ofMinutes(10).minusSeconds(1));
         engine.runMaintenance();
         assertThat(engine.workers())
                 .as("declared dead, still shown")
-                .hasSize(1000)
-                .noneMatch(WorkerInfo::alive);
+                .singleElement()
+                .satisfies(w -> assertThat(w.alive()).isFalse());
 
         clock.advance(Duration.ofSeconds(2));
         engine.runMaintenance();

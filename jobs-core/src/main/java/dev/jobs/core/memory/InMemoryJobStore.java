@@ -848,11 +848,15 @@ public final class InMemoryJobStore implements JobStore {
                 if (!worker.alive() || worker.expiresAt().isAfter(now)) {
                     continue;
                 }
-                WorkerInfo dead = worker.declaredDeadAt(now);
-                workers.put(worker.id(), dead);
                 List<Job> held = leased.stream()
                         .filter(job -> job.leaseOwner().orElseThrow().equals(worker.id()))
                         .toList();
+                if (worker.remote() && held.isEmpty()) {
+                    workers.remove(worker.id());
+                    continue;
+                }
+                WorkerInfo dead = worker.declaredDeadAt(now);
+                workers.put(worker.id(), dead);
                 var reclaimed = new ArrayList<Transition>();
                 for (Job job : held) {
                     Job abandoned = JobTransitions.abandoned(job, worker.lastHeartbeatAt(), policy.retryAt(job), now);

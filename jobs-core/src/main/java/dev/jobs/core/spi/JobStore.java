@@ -271,11 +271,13 @@ public interface JobStore extends AutoCloseable {
     Optional<WorkerInfo> worker(String id);
 
     /**
-     * Declares dead every live worker past its {@link WorkerInfo#expiresAt()}, and takes back the jobs it is running, in the same transaction: each ends as {@link
-     * JobTransitions#abandoned} (retrying at the instant {@code policy} gives, failed when it gives
-     * none, cancelled if cancellation was asked), whether or not its lease has run out. Each worker is
-     * declared dead by exactly one call, so its jobs are taken back once, even when every instance
-     * runs this at once.
+     * Declares dead every live worker past its {@link WorkerInfo#expiresAt()}, and takes back the
+     * jobs it is running, in the same transaction: each ends as {@link JobTransitions#abandoned}
+     * (retrying at the instant {@code policy} gives, failed when it gives none, cancelled if
+     * cancellation was asked), whether or not its lease has run out. Each worker is declared dead by
+     * exactly one call, so its jobs are taken back once, even when every instance runs this at once.
+     * A {@linkplain WorkerInfo#remote() remote} worker running nothing is removed from the registry
+     * instead: there is nothing to take back, and ids made up by clients must not pile up.
      *
      * @return the workers this call declared dead, with the jobs it took back
      */

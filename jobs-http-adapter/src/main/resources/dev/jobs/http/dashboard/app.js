@@ -162,7 +162,7 @@
     $('workers').tBodies[0].replaceChildren(...data.workers.map((w) => {
       const row = document.createElement('tr');
       row.append(cell(w.id), cell(w.host), cell(w.queues.join(', ')), cell(w.running + ' / ' + w.concurrency),
-        stateCell(w.status === 'alive' ? 'alive' : 'dead'), cell(time(w.lastHeartbeatAt)));
+        stateCell(['alive', 'stopped'].includes(w.status) ? w.status : 'dead'), cell(time(w.lastHeartbeatAt)));
       return row;
     }));
   }

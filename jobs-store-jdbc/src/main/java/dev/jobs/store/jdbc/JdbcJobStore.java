@@ -1842,6 +1842,14 @@ public final class JdbcJobStore implements JobStore {
                     .list();
             var reaped = new ArrayList<DeadWorker>();
             for (WorkerInfo worker : silent) {
+                if (worker.remote() && lockRunningJobsOf(h, worker.id()).isEmpty()) {
+                    h.createUpdate("DELETE FROM <worker> WHERE id = :id AND died_at IS NULL AND stopped_at IS NULL"
+                                    + " AND expires_at <= :now")
+                            .bind("id", worker.id())
+                            .bind("now", JobRows.toColumn(now))
+                            .execute();
+                    continue;
+                }
                 // Conditional too, for a database that waited on the lock and read the row as it was.
                 int declared = h.createUpdate("UPDATE <worker> SET died_at = :now"
                                 + " WHERE id = :id AND died_at IS NULL AND stopped_at IS NULL")
