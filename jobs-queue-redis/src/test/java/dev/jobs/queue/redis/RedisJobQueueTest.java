@@ -16,6 +16,7 @@ import dev.jobs.core.RecurringJob;
 import dev.jobs.core.RemoteWorkers;
 import dev.jobs.core.Schedule;
 import dev.jobs.core.StoreUnavailableException;
+import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.memory.InMemoryJobStore;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.JobStore;
@@ -218,6 +219,36 @@ class RedisJobQueueTest {
         Job timedOut = store.get(leased.id()).orElseThrow();
         assertThat(timedOut.state()).isEqualTo(JobState.RETRYING);
         assertThat(timedOut.lastError().orElseThrow().type()).isEqualTo(JobError.TIMEOUT);
+    }
+
+    @Test
+    void anAcquireUnderAnotherOwnersWorkerIdLeasesNothingThroughRedisEither() throws Exception {
+        JobEngine engine = JobEngine.builder()
+                .store(store)
+                .clock(clock)
+                .queue(observed -> queueOn(observed, TestRedis.uri()))
+                .build();
+        closeAfter.add(engine);
+        RemoteWorkers remote = engine.remoteWorkers();
+        engine.enqueueAll(List.of(JobSpec.of("t"), JobSpec.of("t")));
+        Job mine = remote.acquire("py-1", "token:a", "h", Set.of("default"), 1, LEASE, Duration.ZERO)
+                .get(0);
+
+        assertThatThrownBy(() -> remote.acquire("py-1", "token:b", "h", Set.of("default"), 1, LEASE, Duration.ZERO))
+                .isInstanceOf(WorkerIdTakenException.class);
+        assertThatThrownBy(
+                        () -> remote.complete(mine.id(), mine.leaseToken().orElseThrow(), "token:b", Optional.empty()))
+                .isInstanceOf(WorkerIdTakenException.class);
+
+        assertThat(engine.dispatchDepth("default"))
+                .hasValueSatisfying(depth -> assertThat(depth.ready())
+                        .as("the other job is still there to claim")
+                        .isEqualTo(1));
+        assertThat(remote.acquire("py-1", "token:a", "h", Set.of("default"), 1, LEASE, Duration.ZERO))
+                .hasSize(1);
+        assertThat(remote.complete(mine.id(), mine.leaseToken().orElseThrow(), "token:a", Optional.empty())
+                        .state())
+                .isEqualTo(JobState.SUCCEEDED);
     }
 
     @Test
