@@ -193,14 +193,20 @@ class RedisJobQueueTest {
         assertThat(ran).hasValue(1);
     }
 
-    @Test
-    void aRemoteWorkerPastItsJobsTimeoutIsToldToStopThenItsAttemptEndsAsATimeout() throws Exception {
+    /** An engine dispatching through Redis whose only workers are remote ones; closed after the test. */
+    private JobEngine engineWithoutWorkers() {
         JobEngine engine = JobEngine.builder()
                 .store(store)
                 .clock(clock)
                 .queue(observed -> queueOn(observed, TestRedis.uri()))
                 .build();
         closeAfter.add(engine);
+        return engine;
+    }
+
+    @Test
+    void aRemoteWorkerPastItsJobsTimeoutIsToldToStopThenItsAttemptEndsAsATimeout() throws Exception {
+        JobEngine engine = engineWithoutWorkers();
         RemoteWorkers remote = engine.remoteWorkers();
         engine.enqueue(JobSpec.of("slow").withTimeout(Duration.ofSeconds(20)));
         Job leased = remote.acquire("py-1", "h", Set.of("default"), 1, LEASE, Duration.ZERO)
@@ -223,12 +229,7 @@ class RedisJobQueueTest {
 
     @Test
     void anAcquireUnderAnotherOwnersWorkerIdLeasesNothingThroughRedisEither() throws Exception {
-        JobEngine engine = JobEngine.builder()
-                .store(store)
-                .clock(clock)
-                .queue(observed -> queueOn(observed, TestRedis.uri()))
-                .build();
-        closeAfter.add(engine);
+        JobEngine engine = engineWithoutWorkers();
         RemoteWorkers remote = engine.remoteWorkers();
         engine.enqueueAll(List.of(JobSpec.of("t"), JobSpec.of("t")));
         Job mine = remote.acquire("py-1", "token:a", "h", Set.of("default"), 1, LEASE, Duration.ZERO)
