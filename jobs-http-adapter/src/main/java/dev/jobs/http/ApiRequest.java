@@ -12,7 +12,9 @@ import java.util.TreeMap;
  * One HTTP request as {@link JobsHttpApi} sees it, whatever server received it.
  *
  * @param method the request method, upper case
- * @param path the decoded path, such as {@code /api/jobs/0190…}
+ * @param path the raw path, still percent-encoded, such as {@code /api/workers/py%2F1/stop}: routes
+ *     match it as sent, so an encoded {@code /} stays inside its parameter, and each parameter is
+ *     decoded after
  * @param query the decoded query parameters; a parameter may repeat
  * @param headers the request headers; names compare case-insensitively
  * @param body the request body, already cut at the configured limit by the server

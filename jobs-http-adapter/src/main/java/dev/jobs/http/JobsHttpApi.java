@@ -42,6 +42,7 @@ import dev.jobs.http.internal.JsonBodies;
 import dev.jobs.http.internal.Specs;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -368,7 +369,23 @@ public final class JobsHttpApi {
                         415, "Unsupported media type", "send the body as " + JSON + ", not '" + type + "'");
             }
         }
-        return route.handler.handle(request, matcher);
+        return route.handler.handle(request, new PathParameters(matcher));
+    }
+
+    /**
+     * The parameters of a route's path, matched on the raw path (so an encoded {@code /}, {@code %2F},
+     * stays inside its parameter) and decoded one by one.
+     */
+    private record PathParameters(Matcher matched) {
+        /** The {@code n}th parameter, decoded; a {@code +} stays a plus, as in any path. */
+        String group(int n) {
+            try {
+                return URLDecoder.decode(matched.group(n).replace("+", "%2B"), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid(
+                        List.of(new FieldError("path", "holds a malformed percent escape; encode '%' as %25")));
+            }
+        }
     }
 
     /** Checked here too, for hosts that carry the API on a server with laxer limits than ours. */
@@ -1002,7 +1019,7 @@ public final class JobsHttpApi {
 
     @FunctionalInterface
     private interface Handler {
-        ApiResponse handle(ApiRequest request, Matcher path) throws InterruptedException;
+        ApiResponse handle(ApiRequest request, PathParameters path) throws InterruptedException;
     }
 
     /** Configures a {@link JobsHttpApi}; {@link #build()} checks the configuration. */

@@ -157,7 +157,7 @@ public final class JobsHttpServer implements AutoCloseable {
         exchange.getRequestHeaders().forEach(headers::put);
         return new ApiRequest(
                 exchange.getRequestMethod(),
-                uri.getPath() == null ? "/" : uri.getPath(),
+                uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath(),
                 query(uri.getRawQuery()),
                 headers,
                 body(exchange.getRequestBody()),

@@ -573,6 +573,18 @@ abstract class HttpApiContractTest {
                 .filteredOn(w -> w.path("id").asText().equals("py-stop"))
                 .singleElement()
                 .satisfies(w -> assertThat(w.path("status").asText()).isEqualTo("stopped"));
+        // Any id can be addressed, a '/' or a space in it too, percent-encoded as usual.
+        call("POST", "/api/jobs/acquire", WORKER, "{\"workerId\":\"py/2 ü+\",\"queues\":[\"none\"]}");
+        Reply odd = call(
+                "POST",
+                "/api/workers/"
+                        + java.net.URLEncoder.encode("py/2 ü+", java.nio.charset.StandardCharsets.UTF_8)
+                                .replace("+", "%20")
+                        + "/stop",
+                WORKER,
+                "{}");
+        assertThat(odd.status()).as(odd.body().toString()).isEqualTo(200);
+        assertThat(odd.body().path("worker").path("id").asText()).isEqualTo("py/2 ü+");
         // Its id is free again: another token may take it.
         assertThat(call(
                                 "POST",
