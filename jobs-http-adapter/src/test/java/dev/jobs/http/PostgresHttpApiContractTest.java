@@ -1,21 +1,11 @@
 package dev.jobs.http;
 
-import dev.jobs.core.spi.JobStore;
 import dev.jobs.store.jdbc.TestDatabase;
-import java.time.Clock;
 
 /** The HTTP contract on the JDBC store over a real PostgreSQL. */
-class PostgresHttpApiContractTest extends HttpApiContractTest {
-    private final TestDatabase database = TestDatabase.postgres();
-
+class PostgresHttpApiContractTest extends JdbcHttpApiContractTest {
     @Override
-    JobStore newStore() {
-        return database.emptyStore(Clock.systemUTC());
-    }
-
-    @Override
-    void discard(JobStore store) {
-        store.close();
-        database.dropTables();
+    TestDatabase database() {
+        return TestDatabase.postgres();
     }
 }
