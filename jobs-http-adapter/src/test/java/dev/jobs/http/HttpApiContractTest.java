@@ -79,6 +79,11 @@ abstract class HttpApiContractTest {
     /** Closes or cleans up what {@link #newStore()} made. */
     abstract void discard(JobStore store);
 
+    /** The engine's builder on {@code store}; a subclass may put a dispatch queue in front. */
+    JobEngine.Builder engineOn(JobStore store) {
+        return JobEngine.builder().store(store);
+    }
+
     /** While set, every store call fails as a store that cannot be reached does. */
     private final AtomicBoolean storeDown = new AtomicBoolean();
 
@@ -88,8 +93,7 @@ abstract class HttpApiContractTest {
     void start() {
         store = newStore();
         // Not started: remote workers over HTTP are the only ones taking jobs.
-        engine = JobEngine.builder()
-                .store(outageSwitch(store))
+        engine = engineOn(outageSwitch(store))
                 .cancellationGrace(CANCELLATION_GRACE)
                 .build();
         var api = JobsHttpApi.builder()
