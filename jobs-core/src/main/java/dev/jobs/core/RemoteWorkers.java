@@ -330,10 +330,7 @@ public final class RemoteWorkers {
         if (known.isEmpty()) {
             throw JobValidationException.of("workerId", "no worker is registered under this id");
         }
-        String holder = known.get().owner();
-        if (!owner.equals(HOST_OWNER) && !holder.isEmpty() && !holder.equals(owner)) {
-            throw new WorkerIdTakenException(workerId);
-        }
+        requireOwnedBy(known.get(), owner);
         StoppedWorker stopped = store.stopWorker(workerId)
                 .orElseThrow(() -> JobValidationException.of("workerId", "no worker is registered under this id"));
         seen.remove(workerId);
@@ -343,21 +340,27 @@ public final class RemoteWorkers {
         return stopped;
     }
 
-    /**
-     * Refuses a report on a job whose lease is held under a worker id another owner holds. The host's
-     * own calls ({@link #HOST_OWNER}) are trusted, as its engines are.
-     */
+    /** Refuses a report on a job whose lease is held under a worker id another owner holds. */
     private void requireLeaseOwnedBy(Job job, String owner) {
-        if (owner.equals(HOST_OWNER) || job.leaseOwner().isEmpty()) {
+        if (owner.equals(HOST_OWNER) || job.leaseOwner().isEmpty()) { // no registry read for the host
             return;
         }
         String workerId = job.leaseOwner().get();
         WorkerInfo known = seen.get(workerId);
-        Optional<String> holder = known != null
-                ? Optional.of(known.owner())
-                : store.worker(workerId).map(WorkerInfo::owner);
-        if (holder.isPresent() && !holder.get().isEmpty() && !holder.get().equals(owner)) {
-            throw new WorkerIdTakenException(workerId);
+        Optional<WorkerInfo> worker = known != null ? Optional.of(known) : store.worker(workerId);
+        worker.ifPresent(w -> requireOwnedBy(w, owner));
+    }
+
+    /**
+     * The one ownership rule for a call about a registered worker: its owner may, and so may the
+     * host's own code ({@link #HOST_OWNER}, trusted as its engines are); a worker registered before
+     * owners were kept belongs to anyone.
+     */
+    private static void requireOwnedBy(WorkerInfo worker, String owner) {
+        if (!owner.equals(HOST_OWNER)
+                && !worker.owner().isEmpty()
+                && !worker.owner().equals(owner)) {
+            throw new WorkerIdTakenException(worker.id());
         }
     }
 

@@ -15,6 +15,7 @@ import dev.jobs.core.JobState;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.store.jdbc.TestDatabase;
+import dev.jobs.testing.JobsTesting;
 import dev.jobs.testing.ReliabilityFigures;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -263,14 +265,10 @@ abstract class BadInputTest {
                 .path("jobs")
                 .get(0);
         UUID id = UUID.fromString(leased.path("id").asText());
-        long deadline = System.nanoTime() + EVENTUALLY.toNanos();
-        while (engine.get(id).orElseThrow().state() == JobState.RUNNING) {
-            assertThat(System.nanoTime() - deadline)
-                    .as("job %s still RUNNING after %s", id, EVENTUALLY)
-                    .isNegative();
+        JobsTesting.await("job " + id + " taken back from its silent worker", EVENTUALLY, () -> {
             engine.runMaintenance();
-            Thread.sleep(50);
-        }
+            return Optional.of(engine.get(id).orElseThrow().state()).filter(state -> state != JobState.RUNNING);
+        });
         assertThat(maintenanceLog.list)
                 .as("maintenance failures")
                 .filteredOn(event -> event.getLevel().isGreaterOrEqual(Level.WARN))

@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -526,19 +527,17 @@ abstract class HttpApiContractTest {
                 .isEqualTo("RETRYING");
     }
 
+    /** Heartbeats until {@code until} holds; every answer before must be a plain 200. */
     private Reply awaitHeartbeat(String id, String body, java.util.function.Predicate<Reply> until) throws Exception {
-        long deadline = System.nanoTime() + JobsTesting.EVENTUALLY.toNanos();
-        while (true) {
-            Reply reply = call("POST", "/api/jobs/" + id + "/heartbeat", WORKER, body);
-            if (until.test(reply)) {
-                return reply;
-            }
-            assertThat(reply.status()).as(reply.body().toString()).isEqualTo(200);
-            assertThat(System.nanoTime() - deadline)
-                    .as("no such heartbeat within %s", JobsTesting.EVENTUALLY)
-                    .isNegative();
-            Thread.sleep(100);
-        }
+        return JobsTesting.await(
+                "a heartbeat answer of the kind expected for job " + id, JobsTesting.EVENTUALLY, () -> {
+                    Reply reply = call("POST", "/api/jobs/" + id + "/heartbeat", WORKER, body);
+                    if (until.test(reply)) {
+                        return Optional.of(reply);
+                    }
+                    assertThat(reply.status()).as(reply.body().toString()).isEqualTo(200);
+                    return Optional.empty();
+                });
     }
 
     @Test

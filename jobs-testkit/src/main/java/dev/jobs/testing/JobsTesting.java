@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -94,6 +95,29 @@ public final class JobsTesting {
             }
             if (waited.compareTo(max) > 0) {
                 throw new AssertionError("leases still held by " + worker + " after " + max + ": " + held);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    /**
+     * Polls {@code attempt} every 20 ms until it yields a value, for a condition another thread or
+     * process brings about: a wait on the condition itself, never a guessed sleep.
+     *
+     * @param what the condition, for the failure message
+     * @param max the bound the caller names (what holds the condition back, with margin)
+     * @return the first value {@code attempt} yields
+     * @throws AssertionError if none came within {@code max}
+     */
+    public static <T> T await(String what, Duration max, Callable<Optional<T>> attempt) throws Exception {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (true) {
+            Optional<T> value = attempt.call();
+            if (value.isPresent()) {
+                return value.get();
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("not within " + max + ": " + what);
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
