@@ -478,8 +478,9 @@ public final class JobEngine implements AutoCloseable {
      */
     public JobPage list(JobQuery query) {
         var errors = new ArrayList<FieldError>();
-        query.queue()
+        query.queues().stream()
                 .filter(name -> !isQueueName(name))
+                .findFirst()
                 .ifPresent(name -> errors.add(new FieldError(
                         "queue", "must match " + JobLimits.QUEUE_PATTERN + " (was " + Storable.shown(name, 77) + ")")));
         query.types().stream()

@@ -2,6 +2,7 @@ package dev.jobs.core;
 
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -12,9 +13,11 @@ import java.util.UUID;
  * Paging is by keyset: {@code cursor} is the {@link JobPage#nextCursor()} of the previous page, so
  * pages stay stable while jobs change. Immutable.
  *
+ * <p>States, queues and types are sets: naming a value twice is the same as naming it once.
+ *
  * @param states only jobs in one of these states (all when empty)
- * @param queue only this queue
- * @param types only these types (all when empty)
+ * @param queues only jobs in one of these queues (all when empty)
+ * @param types only jobs of one of these types (all when empty)
  * @param since only jobs created at or after this instant
  * @param dependsOn only jobs that depend on this job (its children in a DAG)
  * @param limit page size, 1 to {@link JobLimits#MAX_PAGE_SIZE}
@@ -22,7 +25,7 @@ import java.util.UUID;
  */
 public record JobQuery(
         Set<JobState> states,
-        Optional<String> queue,
+        Set<String> queues,
         Set<String> types,
         Optional<Instant> since,
         Optional<UUID> dependsOn,
@@ -34,7 +37,7 @@ public record JobQuery(
 
     public JobQuery {
         states = states.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(states));
-        Objects.requireNonNull(queue, "queue");
+        queues = Set.copyOf(queues);
         types = Set.copyOf(types);
         Objects.requireNonNull(since, "since");
         Objects.requireNonNull(dependsOn, "dependsOn");
@@ -48,48 +51,50 @@ public record JobQuery(
     /** Every job, first page of {@link #DEFAULT_LIMIT}. */
     public static JobQuery all() {
         return new JobQuery(
-                Set.of(),
-                Optional.empty(),
-                Set.of(),
-                Optional.empty(),
-                Optional.empty(),
-                DEFAULT_LIMIT,
-                Optional.empty());
+                Set.of(), Set.of(), Set.of(), Optional.empty(), Optional.empty(), DEFAULT_LIMIT, Optional.empty());
     }
 
+    /** Only jobs in one of these states; a state named twice counts once. */
     public JobQuery withStates(JobState... newStates) {
-        return new JobQuery(Set.of(newStates), queue, types, since, dependsOn, limit, cursor);
+        return new JobQuery(Set.copyOf(List.of(newStates)), queues, types, since, dependsOn, limit, cursor);
     }
 
+    /** Only jobs in this queue. */
     public JobQuery withQueue(String newQueue) {
-        return new JobQuery(states, Optional.of(newQueue), types, since, dependsOn, limit, cursor);
+        return withQueues(newQueue);
     }
 
+    /** Only jobs in one of these queues; a queue named twice counts once. */
+    public JobQuery withQueues(String... newQueues) {
+        return new JobQuery(states, Set.copyOf(List.of(newQueues)), types, since, dependsOn, limit, cursor);
+    }
+
+    /** Only jobs of one of these types; a type named twice counts once. */
     public JobQuery withTypes(String... newTypes) {
-        return new JobQuery(states, queue, Set.of(newTypes), since, dependsOn, limit, cursor);
+        return new JobQuery(states, queues, Set.copyOf(List.of(newTypes)), since, dependsOn, limit, cursor);
     }
 
     public JobQuery withSince(Instant newSince) {
-        return new JobQuery(states, queue, types, Optional.of(newSince), dependsOn, limit, cursor);
+        return new JobQuery(states, queues, types, Optional.of(newSince), dependsOn, limit, cursor);
     }
 
     /** Only the jobs that depend on {@code parent}: its children in a DAG. */
     public JobQuery withDependsOn(UUID parent) {
-        return new JobQuery(states, queue, types, since, Optional.of(parent), limit, cursor);
+        return new JobQuery(states, queues, types, since, Optional.of(parent), limit, cursor);
     }
 
     public JobQuery withLimit(int newLimit) {
-        return new JobQuery(states, queue, types, since, dependsOn, newLimit, cursor);
+        return new JobQuery(states, queues, types, since, dependsOn, newLimit, cursor);
     }
 
     public JobQuery withCursor(String newCursor) {
-        return new JobQuery(states, queue, types, since, dependsOn, limit, Optional.of(newCursor));
+        return new JobQuery(states, queues, types, since, dependsOn, limit, Optional.of(newCursor));
     }
 
     /** Whether a job passes the filters (the cursor is not considered). */
     public boolean matches(Job job) {
         return (states.isEmpty() || states.contains(job.state()))
-                && queue.map(job.queue()::equals).orElse(true)
+                && (queues.isEmpty() || queues.contains(job.queue()))
                 && (types.isEmpty() || types.contains(job.type()))
                 && since.map(s -> !job.createdAt().isBefore(s)).orElse(true)
                 && dependsOn.map(job.dependsOn()::contains).orElse(true);

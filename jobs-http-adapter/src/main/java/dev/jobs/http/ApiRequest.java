@@ -1,5 +1,6 @@
 package dev.jobs.http;
 
+import dev.jobs.http.internal.ApiException;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -49,8 +50,15 @@ public record ApiRequest(
         return query.getOrDefault(name, List.of());
     }
 
-    /** The one value of a query parameter. */
+    /**
+     * The one value of a query parameter. Given twice with the same value it is still one value;
+     * given with different values it is ambiguous, and the request is refused naming it.
+     */
     public Optional<String> param(String name) {
-        return params(name).stream().findFirst();
+        List<String> values = params(name);
+        if (values.stream().distinct().count() > 1) {
+            throw ApiException.invalid(name, "was given more than once with different values; give it once");
+        }
+        return values.stream().findFirst();
     }
 }

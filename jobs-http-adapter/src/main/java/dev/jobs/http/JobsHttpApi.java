@@ -603,9 +603,8 @@ public final class JobsHttpApi {
         if (!states.isEmpty()) {
             query = query.withStates(states.toArray(JobState[]::new));
         }
-        Optional<String> queue = request.param("queue");
-        if (queue.isPresent()) {
-            query = query.withQueue(queue.get());
+        if (!request.params("queue").isEmpty()) {
+            query = query.withQueues(request.params("queue").toArray(String[]::new));
         }
         if (!request.params("type").isEmpty()) {
             query = query.withTypes(request.params("type").toArray(String[]::new));

@@ -9,8 +9,10 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobLimits;
+import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
 import dev.jobs.core.StoreFailureException;
@@ -289,6 +291,7 @@ abstract class HttpApiContractTest {
         }
         engine.enqueueAll(specs);
         engine.enqueue(JobSpec.of("export.row").withQueue("csv").withUniqueKey("=HYPERLINK(\"x\"),1"));
+        engine.enqueue(JobSpec.of("export.row").withQueue("csv").withUniqueKey("x;=cmd|' /C calc'!A0"));
         engine.enqueue(JobSpec.of("elsewhere"));
 
         HttpResponse<String> all =
@@ -296,12 +299,20 @@ abstract class HttpApiContractTest {
         assertThat(all.statusCode()).isEqualTo(200);
         assertThat(all.headers().firstValue("Content-Type")).hasValue("text/csv; charset=utf-8");
         List<String> lines = all.body().lines().toList();
-        assertThat(lines.get(0)).startsWith("id,queue,type,state,");
-        assertThat(lines).hasSize(1 + 1235);
-        assertThat(lines.stream().skip(1).map(line -> line.substring(0, 36)).distinct())
-                .hasSize(1235);
-        assertThat(lines.stream().skip(1)).allSatisfy(line -> assertThat(line).contains(",csv,export.row,READY,"));
-        // A formula is defused with a leading quote, and the cell quoted for its comma and quotes.
+        assertThat(lines.get(0)).startsWith("\"id\",\"queue\",\"type\",\"state\",");
+        assertThat(lines).hasSize(1 + 1236);
+        assertThat(lines.stream().skip(1).map(line -> line.substring(1, 37)).distinct())
+                .hasSize(1236);
+        // Every cell is quoted, so a spreadsheet splitting on ';' or tabs keeps each value whole.
+        assertThat(lines.stream().skip(1))
+                .allSatisfy(
+                        line -> assertThat(line).matches("^\"[0-9a-f-]{36}\",\"csv\",\"export\\.row\",\"READY\",.*"));
+        assertThat(lines.stream()
+                        .skip(1)
+                        .flatMap(line -> List.of(line.split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)")).stream()))
+                .allSatisfy(cell -> assertThat(cell).startsWith("\"").endsWith("\""));
+        assertThat(all.body()).contains(",\"x;=cmd|' /C calc'!A0\",");
+        // A formula is also defused with a leading quote, and the quotes inside the cell doubled.
         assertThat(all.body()).contains(",\"'=HYPERLINK(\"\"x\"\"),1\",");
 
         HttpResponse<String> limited =
@@ -316,6 +327,38 @@ abstract class HttpApiContractTest {
         Reply badFilter = call("GET", "/api/jobs.csv?state=nope&limit=0", READER, null);
         assertProblem(badFilter, 400);
         assertThat(fields(badFilter)).containsExactlyInAnyOrder("state", "limit");
+    }
+
+    @Test
+    void filtersGivenMoreThanOnceAreASet() throws Exception {
+        Job mail = engine.enqueue(JobSpec.of("email.send").withQueue("mail"));
+        Job report = engine.enqueue(JobSpec.of("report.build").withQueue("reports"));
+        engine.enqueue(JobSpec.of("other").withQueue("elsewhere"));
+
+        for (String path : List.of("/api/jobs", "/api/jobs.csv")) {
+            String same = path + "?state=ready&state=ready&state=READY&queue=mail&queue=mail"
+                    + "&type=email.send&type=email.send&limit=5&limit=5";
+            HttpResponse<String> once = client.send(get(same, READER).build(), BodyHandlers.ofString());
+            assertThat(once.statusCode()).as(same).isEqualTo(200);
+            assertThat(once.body())
+                    .contains(mail.id().toString())
+                    .doesNotContain(report.id().toString());
+
+            String both = path + "?queue=mail&queue=reports&type=email.send&type=report.build";
+            HttpResponse<String> either = client.send(get(both, READER).build(), BodyHandlers.ofString());
+            assertThat(either.statusCode()).as(both).isEqualTo(200);
+            assertThat(either.body()).contains(mail.id().toString(), report.id().toString());
+
+            Reply ambiguous = call("GET", path + "?limit=5&limit=6&cursor=a&cursor=a", READER, null);
+            assertProblem(ambiguous, 400);
+            assertThat(fields(ambiguous)).containsExactly("limit");
+        }
+        assertThat(engine.list(JobQuery.all()
+                                .withStates(JobState.READY, JobState.READY)
+                                .withQueues("mail", "reports", "mail"))
+                        .jobs())
+                .extracting(Job::id)
+                .containsExactlyInAnyOrder(mail.id(), report.id());
     }
 
     @Test

@@ -28,14 +28,18 @@ import java.util.stream.Collectors;
  * answer is still a proper error response. Payloads and results are left out: they can be large,
  * and {@code GET /api/jobs/{id}} has them.
  *
- * <p>Text a spreadsheet would run as a formula (starting with {@code = + - @}, tab or carriage
- * return) is prefixed with {@code '}, so an export of hostile job data is safe to open.
+ * <p>Every cell is quoted, and text a spreadsheet would run as a formula (starting with {@code = +
+ * - @}, tab or carriage return) is prefixed with {@code '}, so an export of hostile job data is
+ * safe to open whichever separator the spreadsheet splits on.
  */
 public final class CsvExport implements StreamingBody {
     /** The most rows one export writes; narrow the filters for more. */
     public static final int MAX_ROWS = 1_000_000;
 
     private static final int PAGE_SIZE = 500;
+    /** First characters that make a spreadsheet read a cell as a formula. */
+    private static final String FORMULA_STARTS = "=+-@\t\r";
+
     private static final ObjectMapper METADATA = new ObjectMapper();
     private static final List<String> HEADER = List.of(
             "id",
@@ -148,15 +152,17 @@ public final class CsvExport implements StreamingBody {
         writer.write("\r\n");
     }
 
-    /** One cell: defused if a spreadsheet would run it, quoted if it holds a separator or quote. */
+    /**
+     * One cell, always quoted: a spreadsheet that splits on {@code ;} or tabs instead of commas then
+     * still sees the whole value as one text cell, never the start of a new cell it could run.
+     * Inside the quotes, text a spreadsheet would run as a formula is defused with a leading
+     * {@code '} as well, for a spreadsheet that drops the quotes.
+     */
     static String cell(String value) {
         String text = value;
-        if (!text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0) {
+        if (!text.isEmpty() && FORMULA_STARTS.indexOf(text.charAt(0)) >= 0) {
             text = "'" + text;
         }
-        if (text.indexOf(',') >= 0 || text.indexOf('"') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) {
-            return '"' + text.replace("\"", "\"\"") + '"';
-        }
-        return text;
+        return '"' + text.replace("\"", "\"\"") + '"';
     }
 }

@@ -1338,7 +1338,9 @@ public final class JdbcJobStore implements JobStore {
         if (!query.states().isEmpty()) {
             sql.append(" AND state IN (<states>)");
         }
-        query.queue().ifPresent(q -> sql.append(" AND queue = :queue"));
+        if (!query.queues().isEmpty()) {
+            sql.append(" AND queue IN (<queues>)");
+        }
         if (!query.types().isEmpty()) {
             sql.append(" AND type IN (<types>)");
         }
@@ -1355,7 +1357,9 @@ public final class JdbcJobStore implements JobStore {
                 statement.bindList(
                         "states", query.states().stream().map(Enum::name).toList());
             }
-            query.queue().ifPresent(q -> statement.bind("queue", q));
+            if (!query.queues().isEmpty()) {
+                statement.bindList("queues", List.copyOf(query.queues()));
+            }
             if (!query.types().isEmpty()) {
                 statement.bindList("types", List.copyOf(query.types()));
             }
