@@ -36,6 +36,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -185,7 +186,9 @@ abstract class HttpApiContractTest {
         assertThat(reply.body().path("status").asInt()).isEqualTo(status);
         assertThat(reply.body().path("title").asText()).isNotBlank();
         assertThat(reply.body().path("detail").asText()).isNotBlank();
-        assertThat(reply.body().toString()).doesNotContain("at dev.jobs").doesNotContain("Exception");
+        assertThat(reply.body().toString())
+                .doesNotContain("at dev.jobs")
+                .doesNotContainPattern("Exception|`|java\\.|JsonToken|[Cc]oercion|Creator|Source:");
     }
 
     /** Each body, PUT to {@code path} by an admin, is a 400 naming the field it maps to. */
@@ -327,6 +330,42 @@ abstract class HttpApiContractTest {
         Reply badFilter = call("GET", "/api/jobs.csv?state=nope&limit=0", READER, null);
         assertProblem(badFilter, 400);
         assertThat(fields(badFilter)).containsExactlyInAnyOrder("state", "limit");
+    }
+
+    @Test
+    void aWrongTypeIsNamedInJsonTermsWithoutTheReadersJavaWords() throws Exception {
+        var cases = new LinkedHashMap<String, Map.Entry<String, String>>();
+        cases.put(
+                "{\"type\":\"t\",\"maxAttempts\":1.5}",
+                Map.entry("maxAttempts", "must be a whole number, not a number with a fraction or exponent"));
+        cases.put("{\"type\":[\"a\"]}", Map.entry("type", "must be a string, not an array"));
+        cases.put("{\"type\":\"t\",\"dependsOn\":\"x\"}", Map.entry("dependsOn", "must be an array, not a string"));
+        cases.put(
+                "{\"type\":\"t\",\"metadata\":{\"a\":1}}",
+                Map.entry("metadata.a", "must be a string, not a whole number"));
+        cases.put("{\"type\":\"t\",\"metadata\":[1]}", Map.entry("metadata", "must be an object, not an array"));
+        cases.put("{\"type\":\"t\",\"delayMs\":\"5\"}", Map.entry("delayMs", "must be a whole number, not a string"));
+        cases.put("{\"type\":\"t\",\"delayMs\":true}", Map.entry("delayMs", "must be a whole number, not a boolean"));
+        cases.put("[1]", Map.entry("(body)", "must be an object, not an array"));
+        cases.put("\"x\"", Map.entry("(body)", "must be an object, not a string"));
+        cases.put("{\"type\":\"t\",\"timeoutMs\":99999999999999999999}", Map.entry("timeoutMs", "is out of range"));
+        cases.put(
+                "{\"type\":\"t\",\"payload\":" + "[".repeat(100) + "]".repeat(100) + "}",
+                Map.entry("payload", "is nested deeper than 64 levels"));
+        cases.put("{\"type\":\"t\",\"payload\":{\"a\":[1,", Map.entry("payload", "is not well-formed JSON"));
+        cases.put(
+                "{\"type\":\"t\",\"type\":\"u\"}",
+                Map.entry("(body)", "is not well-formed JSON: Duplicate field 'type'"));
+        for (var bad : cases.entrySet()) {
+            Reply reply = call("POST", "/api/jobs", ADMIN, bad.getKey());
+            assertProblem(reply, 400);
+            assertThat(fields(reply))
+                    .as(bad.getKey())
+                    .containsExactly(bad.getValue().getKey());
+            assertThat(reply.body().path("errors").path(0).path("message").asText())
+                    .as(bad.getKey())
+                    .startsWith(bad.getValue().getValue());
+        }
     }
 
     @Test

@@ -2,7 +2,9 @@ package dev.jobs.http.internal;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -10,6 +12,8 @@ import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
@@ -18,8 +22,12 @@ import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validation;
 import jakarta.validation.Validator;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator;
 
 /**
@@ -34,6 +42,11 @@ public final class JsonBodies {
 
     /** Longer numbers than this many digits are refused, before any costly parsing. */
     static final int MAX_NUMBER_LENGTH = 64;
+
+    private static final Pattern TOKEN_IN_MESSAGE = Pattern.compile("token `JsonToken\\.([A-Z_]+)`");
+
+    private static final Pattern SHAPE_IN_MESSAGE =
+            Pattern.compile("(?:from|coerce) (String|Integer|Floating-point|Boolean|Array|Object) value");
 
     private final ObjectMapper mapper;
     private final Validator validator;
@@ -87,11 +100,12 @@ public final class JsonBodies {
             throw ApiException.invalid(
                     path(e), "is not a field of this request; the allowed fields are " + e.getKnownPropertyIds());
         } catch (StreamConstraintsException e) {
-            throw ApiException.invalid("(body)", "exceeds a limit of the JSON reader: " + e.getOriginalMessage());
+            throw ApiException.invalid("(body)", beyondLimit(e));
         } catch (JsonMappingException e) {
             throw ApiException.invalid(path(e), describe(e));
         } catch (JsonProcessingException e) {
-            throw ApiException.invalid("(body)", "is not well-formed JSON: " + e.getOriginalMessage() + location(e));
+            throw ApiException.invalid(
+                    "(body)", "is not well-formed JSON: " + plain(e.getOriginalMessage()) + location(e));
         } catch (IOException e) {
             throw ApiException.invalid("(body)", "could not be read: " + e.getMessage());
         }
@@ -129,16 +143,138 @@ public final class JsonBodies {
         return path.isEmpty() ? "(body)" : path.toString();
     }
 
-    /** The reader's complaint without its Java class names, which mean nothing to a client. */
+    /**
+     * What was wrong with a field, in the client's terms: the JSON it should have sent and the JSON
+     * it did send. The reader's own messages name Java classes and its settings, which mean nothing
+     * to a client, so none of their words are passed on.
+     */
     private static String describe(JsonMappingException e) {
+        if (e.getCause() instanceof StreamConstraintsException limit) {
+            return beyondLimit(limit);
+        }
+        if (e.getCause() instanceof InputCoercionException) {
+            return "is out of range: must be a whole number from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE;
+        }
+        if (e.getCause() instanceof JsonProcessingException unreadable
+                && !(unreadable instanceof JsonMappingException)) {
+            return "is not well-formed JSON: " + plain(unreadable.getOriginalMessage()) + location(unreadable);
+        }
+        if (e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
+            String sent = mismatch instanceof InvalidFormatException invalid
+                    ? sent(invalid.getValue())
+                    : sent(tokenSent(mismatch));
+            return "must be " + expected(mismatch.getTargetType()) + (sent.isEmpty() ? "" : ", not " + sent);
+        }
+        return "has a value this field cannot take" + location(e);
+    }
+
+    /** Which of the reader's limits a document went past. */
+    private static String beyondLimit(StreamConstraintsException e) {
         String message = e.getOriginalMessage();
-        if (message.contains("Cannot coerce") || message.contains("Cannot deserialize value of type")) {
-            return "has the wrong type: " + message.replaceAll("`[a-z]+(\\.[a-zA-Z0-9_$]+)+`", "this field");
+        if (message.contains("nesting depth")) {
+            return "is nested deeper than " + MAX_NESTING_DEPTH + " levels";
         }
-        if (message.contains("Duplicate field")) {
-            return "appears twice";
+        if (message.contains("Number value length")) {
+            return "holds a number longer than " + MAX_NUMBER_LENGTH + " characters";
         }
-        return message.replaceAll("`[a-z]+(\\.[a-zA-Z0-9_$]+)+`", "this field") + location(e);
+        return "exceeds a limit of the JSON reader: " + plain(message);
+    }
+
+    /**
+     * A parse error's message without the reader's references to its own settings and source,
+     * such as {@code (start marker at [Source: REDACTED (`StreamReadFeature...` disabled); ...])}.
+     */
+    private static String plain(String message) {
+        int reference = message.indexOf(" (start marker at");
+        String text = reference < 0 ? message : message.substring(0, reference);
+        return text.replaceAll("`[^`]*`", "it")
+                .replaceAll("\\[Source:[^\\]]*\\]", "")
+                .strip();
+    }
+
+    /** The JSON a Java type is read from. */
+    private static String expected(Class<?> type) {
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "a whole number";
+        }
+        if (Number.class.isAssignableFrom(type) || type == double.class || type == float.class) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type == UUID.class) {
+            return "an id as a string";
+        }
+        if (CharSequence.class.isAssignableFrom(type) || type.isEnum()) {
+            return "a string";
+        }
+        if (Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "an array";
+        }
+        return "an object";
+    }
+
+    /** The JSON the client sent, by the value the reader read from it. */
+    private static String sent(Object value) {
+        return switch (value) {
+            case String text -> "a string";
+            case Boolean flag -> "a boolean";
+            case Integer number -> "a whole number";
+            case Long number -> "a whole number";
+            case java.math.BigInteger number -> "a whole number";
+            case Number number -> "a number with a fraction or exponent";
+            case null, default -> "";
+        };
+    }
+
+    /**
+     * The token the reader stopped at: from its parser while it has it, else from its message (a
+     * record's creator rethrows without the parser), else none. Only the token is taken from the
+     * message, never its words.
+     */
+    private static JsonToken tokenSent(MismatchedInputException e) {
+        if (e.getProcessor() instanceof JsonParser parser && parser.currentToken() != null) {
+            return parser.currentToken();
+        }
+        Matcher named = TOKEN_IN_MESSAGE.matcher(e.getOriginalMessage());
+        if (named.find()) {
+            try {
+                return JsonToken.valueOf(named.group(1));
+            } catch (IllegalArgumentException unknown) {
+                return null;
+            }
+        }
+        Matcher shape = SHAPE_IN_MESSAGE.matcher(e.getOriginalMessage());
+        if (shape.find()) {
+            return switch (shape.group(1)) {
+                case "String" -> JsonToken.VALUE_STRING;
+                case "Integer" -> JsonToken.VALUE_NUMBER_INT;
+                case "Floating-point" -> JsonToken.VALUE_NUMBER_FLOAT;
+                case "Boolean" -> JsonToken.VALUE_TRUE;
+                case "Array" -> JsonToken.START_ARRAY;
+                case "Object" -> JsonToken.START_OBJECT;
+                default -> null;
+            };
+        }
+        return null;
+    }
+
+    /** The JSON the client sent, by the token the reader stopped at. */
+    private static String sent(JsonToken token) {
+        if (token == null) {
+            return "";
+        }
+        return switch (token) {
+            case START_ARRAY, END_ARRAY -> "an array";
+            case START_OBJECT, END_OBJECT, FIELD_NAME -> "an object";
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT -> "a whole number";
+            case VALUE_NUMBER_FLOAT -> "a number with a fraction or exponent";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case VALUE_NULL -> "null";
+            default -> "";
+        };
     }
 
     private static String location(JsonProcessingException e) {
