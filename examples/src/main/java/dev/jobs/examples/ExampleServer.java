@@ -8,35 +8,33 @@ import dev.jobs.queue.redis.RedisJobQueue;
 import dev.jobs.store.jdbc.JdbcJobStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * The engine as a server in one command: a JDBC store (an H2 file under {@code ./data} unless
  * {@code JOBS_JDBC_URL} names PostgreSQL or MariaDB), in-process workers running the demo
- * handlers, and the HTTP API on port 8080. Stops gracefully on SIGTERM or Ctrl-C: running jobs
+ * handlers, and the HTTP API on port 8080 of the loopback address. Stops gracefully on SIGTERM or Ctrl-C: running jobs
  * finish, or give their leases back when they do not in time. Settings: {@link Settings}.
  */
 public final class ExampleServer implements AutoCloseable {
     private final Settings settings;
-    private final String apiToken;
+    private final DataDirectory dataDir;
+    private final DataDirectory.ApiToken apiToken;
     private final JdbcJobStore store;
     private final JobEngine engine;
     private final JobsHttpServer http;
 
     private ExampleServer(
-            Settings settings, String apiToken, JdbcJobStore store, JobEngine engine, JobsHttpServer http) {
+            Settings settings,
+            DataDirectory dataDir,
+            DataDirectory.ApiToken apiToken,
+            JdbcJobStore store,
+            JobEngine engine,
+            JobsHttpServer http) {
         this.settings = settings;
+        this.dataDir = dataDir;
         this.apiToken = apiToken;
         this.store = store;
         this.engine = engine;
@@ -85,11 +83,12 @@ public final class ExampleServer implements AutoCloseable {
 
     /** Starts everything the settings describe; throws with a readable message if something cannot start. */
     static ExampleServer start(Settings settings) {
-        createDataDir(settings.dataDir());
-        String token = settings.apiToken().orElseGet(() -> savedOrNewToken(settings.dataDir()));
+        DataDirectory dataDir = DataDirectory.open(settings.dataDir());
+        dataDir.openToOthers().ifPresent(warning -> System.err.println("jobs-example-server: warning: " + warning));
+        DataDirectory.ApiToken token = dataDir.token(settings.apiToken());
         JdbcJobStore store = JdbcJobStore.builder()
                 .jdbcUrl(
-                        settings.jdbcUrl().orElse(h2Url(settings.dataDir())),
+                        settings.jdbcUrl().orElseGet(dataDir::h2Url),
                         settings.jdbcUrl().isPresent() ? settings.jdbcUser() : "sa",
                         settings.jdbcUrl().isPresent() ? settings.jdbcPassword() : "")
                 .build();
@@ -106,11 +105,12 @@ public final class ExampleServer implements AutoCloseable {
             engine = builder.build().start();
             JobsHttpApi api = JobsHttpApi.builder()
                     .engine(engine)
-                    .token(token, Role.ADMIN)
+                    .token(token.value(), Role.ADMIN)
                     .prometheusScrape(registry::scrape)
                     .build();
-            JobsHttpServer http = JobsHttpServer.start(api, new InetSocketAddress(settings.httpPort()));
-            return new ExampleServer(settings, token, store, engine, http);
+            JobsHttpServer http =
+                    JobsHttpServer.start(api, new InetSocketAddress(settings.httpHost(), settings.httpPort()));
+            return new ExampleServer(settings, dataDir, token, store, engine, http);
         } catch (RuntimeException e) {
             if (engine != null) {
                 engine.close();
@@ -126,11 +126,16 @@ public final class ExampleServer implements AutoCloseable {
     }
 
     String apiToken() {
-        return apiToken;
+        return apiToken.value();
+    }
+
+    /** The address the API listens on. */
+    InetSocketAddress address() {
+        return http.address();
     }
 
     String banner() {
-        String base = "http://localhost:" + port();
+        String base = "http://" + (loopbackOnly() ? "localhost" : hostName()) + ":" + port();
         String database = settings.jdbcUrl()
                 .map(url -> url.replaceAll("//[^/@]*@", "//"))
                 .orElse("H2 file database in " + settings.dataDir());
@@ -140,11 +145,11 @@ public final class ExampleServer implements AutoCloseable {
                 "  Dashboard:    " + base + "/   (sign in with the admin token)",
                 "  API:          " + base + "/api/jobs   (contract: " + base + "/openapi.json)",
                 "  Health:       " + base + "/health     Metrics: " + base + "/metrics",
-                "  Admin token:  " + apiToken
-                        + (settings.apiToken().isPresent()
-                                ? "   (from JOBS_API_TOKEN)"
-                                : "   (saved in " + tokenFile(settings.dataDir())
-                                        + "; set JOBS_API_TOKEN to choose one)"),
+                "  Listening on: " + address().getAddress().getHostAddress() + " port " + port()
+                        + (loopbackOnly()
+                                ? "   (this machine only; set JOBS_HTTP_HOST=0.0.0.0 to accept others)"
+                                : "   (every machine that can reach it: keep the token secret)"),
+                "  Admin token:  " + tokenLine(),
                 "  Database:     " + database,
                 "  Dispatch:     "
                         + settings.redisUrl()
@@ -154,8 +159,7 @@ public final class ExampleServer implements AutoCloseable {
                         + (settings.workers() == 0
                                 ? "none in this process (API only: remote workers take the jobs)"
                                 : settings.workers() + " on queue '" + DemoJobs.QUEUE + "' (the demo handlers)"),
-                "  Try:          curl -s -H 'Authorization: Bearer " + apiToken
-                        + "' -H 'Content-Type: application/json' \\",
+                "  Try:          curl -s -H \"Authorization: Bearer $T\" -H 'Content-Type: application/json' \\",
                 "                  -d '{\"type\":\"demo.flaky\",\"queue\":\"demo\"}' " + base + "/api/jobs",
                 "Stop with Ctrl-C: running jobs finish first.");
     }
@@ -168,46 +172,26 @@ public final class ExampleServer implements AutoCloseable {
         store.close();
     }
 
-    private static String h2Url(Path dataDir) {
-        // The store closes the database on stop; H2's own exit hook would close it under running jobs.
-        return "jdbc:h2:file:" + dataDir.resolve("jobs") + ";DB_CLOSE_ON_EXIT=FALSE";
+    /**
+     * The token is printed only the once it is made: a token the user gave, or one saved by an
+     * earlier start, stays out of the terminal's scrollback and any log the output goes to.
+     */
+    private String tokenLine() {
+        return switch (apiToken.source()) {
+            case GENERATED ->
+                apiToken.value() + "   (new: saved in " + dataDir.tokenFile()
+                        + ", readable by you only, and not printed again; set JOBS_API_TOKEN to choose one)";
+            case SAVED -> "in " + dataDir.tokenFile() + "   (T=$(cat " + dataDir.tokenFile() + "))";
+            case GIVEN -> "the one in JOBS_API_TOKEN   (T=\"$JOBS_API_TOKEN\")";
+        };
     }
 
-    private static void createDataDir(Path dataDir) {
-        try {
-            Files.createDirectories(dataDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "the data directory " + dataDir + " cannot be created: " + e.getMessage(), e);
-        }
+    private boolean loopbackOnly() {
+        return address().getAddress().isLoopbackAddress();
     }
 
-    private static Path tokenFile(Path dataDir) {
-        return dataDir.resolve("api-token");
-    }
-
-    /** The token saved by an earlier start, so it survives restarts; a new random one on first start. */
-    private static String savedOrNewToken(Path dataDir) {
-        Path file = tokenFile(dataDir);
-        try {
-            if (Files.exists(file)) {
-                String saved = Files.readString(file, StandardCharsets.UTF_8).trim();
-                if (saved.length() >= Settings.MIN_TOKEN_LENGTH) {
-                    return saved;
-                }
-            }
-            byte[] random = new byte[24];
-            new SecureRandom().nextBytes(random);
-            String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-            Files.writeString(file, token + System.lineSeparator(), StandardCharsets.UTF_8);
-            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            }
-            return token;
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "the API token file " + file + " cannot be read or written: " + e.getMessage(), e);
-        }
+    private String hostName() {
+        return address().getAddress().isAnyLocalAddress() ? "<this host>" : settings.httpHost();
     }
 
     /** The connection pool and driver log every connection at info; the server's own lines matter more. */

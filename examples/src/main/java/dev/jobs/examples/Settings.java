@@ -7,12 +7,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The example server's settings: each from its environment variable, or from the matching flag,
  * which wins ({@code JOBS_HTTP_PORT} or {@code --http-port=8080}). A bad one stops start-up with
  * one line that names it and says what is allowed.
  *
+ * @param httpHost the address the HTTP API listens on: the loopback address unless set, so a new
+ *     server is reachable from this machine only; {@code 0.0.0.0} for every interface
  * @param httpPort the port of the HTTP API; 0 picks a free one
  * @param jdbcUrl PostgreSQL or MariaDB instead of the embedded H2 file database
  * @param jdbcUser the database user, with {@code jdbcUrl}
@@ -24,6 +27,7 @@ import java.util.Optional;
  * @param demo enqueue the demo jobs at start
  */
 record Settings(
+        String httpHost,
         int httpPort,
         Optional<String> jdbcUrl,
         String jdbcUser,
@@ -36,6 +40,7 @@ record Settings(
 
     /** Each setting's flag and the environment variable behind it. */
     static final Map<String, String> VARIABLE_OF_FLAG = orderedMap(
+            "--http-host", "JOBS_HTTP_HOST",
             "--http-port", "JOBS_HTTP_PORT",
             "--jdbc-url", "JOBS_JDBC_URL",
             "--jdbc-user", "JOBS_JDBC_USER",
@@ -45,10 +50,14 @@ record Settings(
             "--data-dir", "JOBS_DATA_DIR",
             "--workers", "JOBS_WORKERS");
 
+    static final String DEFAULT_HOST = "127.0.0.1";
     static final int DEFAULT_PORT = 8080;
     static final int DEFAULT_WORKERS = 8;
     static final int MAX_WORKERS = 1000;
     static final int MIN_TOKEN_LENGTH = 16;
+
+    /** A host name or an IPv4 or IPv6 address (IPv6 with or without brackets). */
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]+|\\[?[0-9A-Fa-f:.]+(%[A-Za-z0-9]+)?]?");
 
     private static final List<String> REDIS_PREFIXES = List.of("redis://", "rediss://", "redis-sentinel://");
 
@@ -104,6 +113,12 @@ record Settings(
             throw new Invalid("JOBS_REDIS_URL must be a Redis URL starting with one of " + REDIS_PREFIXES
                     + " (as in redis://localhost:6379), was '" + redisUrl.get() + "'");
         }
+        String host = values.getOrDefault("JOBS_HTTP_HOST", DEFAULT_HOST);
+        if (!HOST.matcher(host).matches()) {
+            throw new Invalid("JOBS_HTTP_HOST must be a host name or an IP address to listen on, such as "
+                    + DEFAULT_HOST + " (this machine only, the default) or 0.0.0.0 (every interface), was '"
+                    + host + "'");
+        }
         int port = integer(values, "JOBS_HTTP_PORT", DEFAULT_PORT, 0, 65535);
         int workers = integer(values, "JOBS_WORKERS", DEFAULT_WORKERS, 0, MAX_WORKERS);
         Optional<String> jdbcUrl = Optional.ofNullable(values.get("JOBS_JDBC_URL"));
@@ -123,6 +138,7 @@ record Settings(
                 .toAbsolutePath()
                 .normalize();
         return new Settings(
+                host.replaceAll("^\\[|]$", ""),
                 port,
                 jdbcUrl,
                 values.getOrDefault("JOBS_JDBC_USER", ""),

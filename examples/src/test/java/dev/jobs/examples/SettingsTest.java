@@ -15,6 +15,7 @@ class SettingsTest {
         Settings settings = Settings.parse(List.of(), Map.of());
 
         assertThat(settings.httpPort()).isEqualTo(8080);
+        assertThat(settings.httpHost()).as("this machine only").isEqualTo("127.0.0.1");
         assertThat(settings.jdbcUrl()).isEmpty();
         assertThat(settings.redisUrl()).isEmpty();
         assertThat(settings.dataDir()).isEqualTo(Path.of("data").toAbsolutePath());
@@ -44,9 +45,25 @@ class SettingsTest {
     }
 
     @Test
+    void theListeningAddressIsAHostNameOrAnIpAddress() throws Exception {
+        assertThat(Settings.parse(List.of("--http-host=0.0.0.0"), Map.of()).httpHost())
+                .isEqualTo("0.0.0.0");
+        assertThat(Settings.parse(List.of(), Map.of("JOBS_HTTP_HOST", "[::1]")).httpHost())
+                .isEqualTo("::1");
+        assertThat(Settings.parse(List.of(), Map.of("JOBS_HTTP_HOST", "jobs.internal"))
+                        .httpHost())
+                .isEqualTo("jobs.internal");
+    }
+
+    @Test
     void eachBadSettingIsNamedWithWhatIsAllowed() {
         assertThatThrownBy(() -> Settings.parse(List.of(), Map.of("JOBS_HTTP_PORT", "eighty")))
                 .hasMessage("JOBS_HTTP_PORT must be a whole number 0 to 65535, was 'eighty'");
+        assertThatThrownBy(() -> Settings.parse(List.of(), Map.of("JOBS_HTTP_HOST", "localhost:8080")))
+                .hasMessageStartingWith("JOBS_HTTP_HOST must be a host name or an IP address to listen on")
+                .hasMessageEndingWith("was 'localhost:8080'");
+        assertThatThrownBy(() -> Settings.parse(List.of("--http-host=http://x"), Map.of()))
+                .hasMessageStartingWith("JOBS_HTTP_HOST must be");
         assertThatThrownBy(() -> Settings.parse(List.of("--workers=-1"), Map.of()))
                 .hasMessageStartingWith("JOBS_WORKERS must be a whole number 0 to 1000");
         assertThatThrownBy(() -> Settings.parse(List.of(), Map.of("JOBS_API_TOKEN", "short")))

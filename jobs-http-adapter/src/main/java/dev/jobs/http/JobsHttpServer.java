@@ -111,6 +111,11 @@ public final class JobsHttpServer implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** The address and port it listens on. */
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
     private void exchange(HttpExchange exchange) {
         try (exchange) {
             ApiResponse response = api.handle(request(exchange));
