@@ -243,6 +243,8 @@ public final class JdbcJobStore implements JobStore {
             }
         });
         hostJdbi.getConfig(Handles.class).setForceEndTransactions(false);
+        StatementErrors.withoutBoundValues(jdbi);
+        StatementErrors.withoutBoundValues(hostJdbi);
         for (String table : TABLES) {
             jdbi.define(table, prefix + table);
             hostJdbi.define(table, prefix + table);
@@ -2250,14 +2252,18 @@ public final class JdbcJobStore implements JobStore {
      * {@link StoreFailureException}, a bug to look at, since trying again would fail the same way.
      */
     private JobsException translated(JdbiException e, SQLException sql) {
+        // Jdbi's message names the statement (StatementErrors) but, for a failed commit, not why.
+        String message =
+                sql == null || sql.getMessage() == null || e.getMessage().contains(sql.getMessage())
+                        ? e.getMessage()
+                        : e.getMessage() + ": " + sql.getMessage();
         if (e instanceof org.jdbi.v3.core.ConnectionException
                 || sql != null && (dialect.isConnectionFailure(sql) || dialect.isOutage(sql))) {
-            return new StoreUnavailableException(
-                    "the " + dialect.name() + " job store is unavailable: " + e.getMessage(), e);
+            return new StoreUnavailableException("the " + dialect.name() + " job store is unavailable: " + message, e);
         }
         String state = sql == null ? "" : " (SQLSTATE " + sql.getSQLState() + ")";
         return new StoreFailureException(
-                "the " + dialect.name() + " job store refused the operation" + state + ": " + e.getMessage(), e);
+                "the " + dialect.name() + " job store refused the operation" + state + ": " + message, e);
     }
 
     /**
@@ -2518,6 +2524,12 @@ public final class JdbcJobStore implements JobStore {
                 config.setMaximumPoolSize(poolSize);
                 config.setPoolName("jobs-" + tablePrefix.replace("_", ""));
                 limitNetworkWaits(config);
+                if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+                    // The server's detail of an error can quote a row's values ("Key (unique_key)=(...)
+                    // already exists"); the messages the store logs keep to the error itself. A
+                    // setting in the URL wins.
+                    config.addDataSourceProperty("logServerErrorDetail", "false");
+                }
                 if (behindTransactionPooler) {
                     // PgBouncer before 1.21 cannot follow named statements across server connections;
                     // a prepareThreshold in the URL (for a pooler that can) wins over this.

@@ -37,6 +37,24 @@ final class CompletionBatcher implements AutoCloseable {
 
     private record Pending(Completion completion, CompletableFuture<CompletionResult> done) {}
 
+    /**
+     * The write of the batch a completion was in failed, and that failure, its {@linkplain
+     * #getCause() cause}, was logged once for the whole batch: the job's own recording need not
+     * log it again.
+     */
+    static final class BatchWriteFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BatchWriteFailed(RuntimeException cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+
+        @Override
+        public synchronized RuntimeException getCause() {
+            return (RuntimeException) super.getCause();
+        }
+    }
+
     private final JobStore store;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
@@ -51,7 +69,8 @@ final class CompletionBatcher implements AutoCloseable {
      * Records a success and waits until it is written.
      *
      * @throws dev.jobs.core.LeaseLostException if fencing refused it
-     * @throws StoreUnavailableException if the store could not be reached
+     * @throws StoreUnavailableException if the store could not be reached before the write
+     * @throws BatchWriteFailed if the write of its batch failed (logged once for the batch)
      */
     Transition complete(Job running, Optional<JsonNode> result) {
         UUID jobId = running.id();
@@ -68,7 +87,7 @@ final class CompletionBatcher implements AutoCloseable {
             throw new StoreUnavailableException("interrupted while recording the completion of job " + jobId, e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
+                throw new BatchWriteFailed(runtime);
             }
             throw new StoreUnavailableException("recording the completion of job " + jobId + " failed", e.getCause());
         }
@@ -102,7 +121,12 @@ final class CompletionBatcher implements AutoCloseable {
                 batch.get(i).done().complete(results.get(i));
             }
         } catch (RuntimeException e) {
-            log.debug("writing {} completions failed; their workers retry: {}", batch.size(), e.toString());
+            // One line for the batch, never one per job: a batch is up to MAX_BATCH jobs, and a
+            // store that is down fails every one of them the same way.
+            log.warn(
+                    "writing {} completions failed; each job's worker records it again while it holds the lease: {}",
+                    batch.size(),
+                    e.getMessage());
             batch.forEach(p -> p.done().completeExceptionally(e));
         }
     }

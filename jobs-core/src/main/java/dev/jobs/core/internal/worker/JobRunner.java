@@ -282,32 +282,57 @@ public final class JobRunner implements AutoCloseable {
      */
     private void recordUntilStored(Execution execution, AttemptResult result) {
         Duration backoff = STORE_RETRY_MIN;
+        boolean again = false;
         while (!execution.released) {
             try {
-                record(execution, result);
+                record(execution, result, again);
                 return;
-            } catch (StoreUnavailableException e) {
-                if (!clock.instant().plus(backoff).isBefore(execution.leaseExpiresAt)) {
-                    log.error(
-                            "could not record the outcome of job {} ({}) before its lease lapsed; it will run again",
-                            execution.job.id(),
-                            execution.job.type(),
-                            e);
+            } catch (RuntimeException e) {
+                // A failed group completion was logged once for its batch; its jobs log it at DEBUG.
+                boolean logged = e instanceof CompletionBatcher.BatchWriteFailed;
+                RuntimeException failure = logged ? ((CompletionBatcher.BatchWriteFailed) e).getCause() : e;
+                if (!(failure instanceof StoreUnavailableException unavailable)) {
+                    logGivingUp(
+                            logged,
+                            execution,
+                            "could not record the outcome of job {} ({}); it will run again when its lease lapses",
+                            failure);
                     return;
                 }
-                warnRecordingFailed(execution, backoff, e);
+                if (!clock.instant().plus(backoff).isBefore(execution.leaseExpiresAt)) {
+                    logGivingUp(
+                            logged,
+                            execution,
+                            "could not record the outcome of job {} ({}) before its lease lapsed; it will run again",
+                            failure);
+                    return;
+                }
+                if (logged) {
+                    log.debug(
+                            "recording the outcome of job {} failed with its batch; trying again in {}",
+                            execution.job.id(),
+                            backoff);
+                } else {
+                    warnRecordingFailed(execution, backoff, unavailable);
+                }
                 LockSupport.parkNanos(backoff.toNanos());
+                again = true;
                 backoff = backoff.multipliedBy(2).compareTo(STORE_RETRY_MAX) > 0
                         ? STORE_RETRY_MAX
                         : backoff.multipliedBy(2);
-            } catch (RuntimeException e) {
-                log.error(
-                        "could not record the outcome of job {} ({}); it will run again when its lease lapses",
-                        execution.job.id(),
-                        execution.job.type(),
-                        e);
-                return;
             }
+        }
+    }
+
+    /**
+     * A job whose outcome is given up on, so that it will run again: an ERROR with the failure, or,
+     * when its batch's line said what failed, a WARN that names the job only.
+     */
+    private static void logGivingUp(boolean logged, Execution execution, String message, RuntimeException failure) {
+        if (logged) {
+            log.warn(message + " (its batch's failure is logged above)", execution.job.id(), execution.job.type());
+        } else {
+            log.error(message, execution.job.id(), execution.job.type(), failure);
         }
     }
 
@@ -348,7 +373,12 @@ public final class JobRunner implements AutoCloseable {
         return handler.handler().handle(new Context<>(payload, execution));
     }
 
-    private void record(Execution execution, AttemptResult attempt) {
+    /**
+     * @param again whether an earlier try failed: its write may have landed though its answer was
+     *     lost (a connection cut at the commit), so a refusal now most likely means the job already
+     *     holds this outcome
+     */
+    private void record(Execution execution, AttemptResult attempt, boolean again) {
         Job job = execution.job;
         UUID id = job.id();
         UUID token = execution.leaseToken;
@@ -366,8 +396,14 @@ public final class JobRunner implements AutoCloseable {
                 completions.complete(execution.latest, toJson(attempt.value()));
             }
         } catch (LeaseLostException e) {
-            // Fencing at work: another worker owns the job now, and this outcome must not count.
-            log.warn("outcome of job {} ({}) not recorded: {}", id, job.type(), e.getMessage());
+            if (again) {
+                // Tried again within the lease after a write whose answer was lost: that write most
+                // likely landed, and one line per job of a failed batch would say nothing new.
+                log.debug("outcome of job {} ({}) not recorded again: {}", id, job.type(), e.getMessage());
+            } else {
+                // Fencing at work: another worker owns the job now, and this outcome must not count.
+                log.warn("outcome of job {} ({}) not recorded: {}", id, job.type(), e.getMessage());
+            }
         } catch (UnstorableResult e) {
             recordFailure(execution, e, now);
         }
