@@ -21,6 +21,7 @@ import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -215,10 +216,11 @@ class EngineWorkersTest {
                         throw e.getCause();
                     }
                 });
-        var logger = (Logger) LoggerFactory.getLogger(JobRunner.class);
+        var loggers = List.of((Logger) LoggerFactory.getLogger(JobRunner.class), (Logger)
+                LoggerFactory.getLogger("dev.jobs.core.internal.worker.CompletionBatcher"));
         var logged = new ListAppender<ILoggingEvent>();
         logged.start();
-        logger.addAppender(logged);
+        loggers.forEach(logger -> logger.addAppender(logged));
         try {
             engine = JobEngine.builder()
                     .store(unreachable)
@@ -239,12 +241,13 @@ class EngineWorkersTest {
                 assertThat(engine.await(job.id(), WAIT)).isSucceeded();
             }
         } finally {
-            logger.detachAppender(logged);
+            loggers.forEach(logger -> logger.detachAppender(logged));
         }
 
         long warnings = logged.list.stream()
                 .filter(e -> e.getLevel() == Level.WARN)
-                .filter(e -> e.getFormattedMessage().startsWith("recording the outcome of job"))
+                .filter(e -> e.getFormattedMessage().startsWith("recording the outcome of job")
+                        || e.getFormattedMessage().contains(" completions failed"))
                 .count();
         assertThat(refused.get()).isGreaterThanOrEqualTo(24);
         assertThat(warnings)

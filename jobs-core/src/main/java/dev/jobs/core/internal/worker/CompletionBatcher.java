@@ -56,12 +56,15 @@ final class CompletionBatcher implements AutoCloseable {
     }
 
     private final JobStore store;
+    private final ThrottledWarning writeFailed;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean open = true;
 
-    CompletionBatcher(JobStore store) {
+    /** @param writeFailed where a failed write is logged, shared with the runner's own recording failures */
+    CompletionBatcher(JobStore store, ThrottledWarning writeFailed) {
         this.store = store;
+        this.writeFailed = writeFailed;
         this.writer = Thread.ofPlatform().daemon().name("jobs-completions").start(this::writeLoop);
     }
 
@@ -121,9 +124,11 @@ final class CompletionBatcher implements AutoCloseable {
                 batch.get(i).done().complete(results.get(i));
             }
         } catch (RuntimeException e) {
-            // One line for the batch, never one per job: a batch is up to MAX_BATCH jobs, and a
-            // store that is down fails every one of them the same way.
-            log.warn(
+            // One line for the batch, never one per job (a batch is up to MAX_BATCH jobs, and a
+            // store that is down fails every one of them the same way), and while the failures go on,
+            // one every so often.
+            writeFailed.log(
+                    log,
                     "writing {} completions failed; each job's worker records it again while it holds the lease: {}",
                     batch.size(),
                     e.getMessage());

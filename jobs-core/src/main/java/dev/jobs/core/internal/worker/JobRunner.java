@@ -21,8 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,14 +51,12 @@ public final class JobRunner implements AutoCloseable {
     private static final Duration STORE_RETRY_MAX = Duration.ofSeconds(2);
 
     /**
-     * How often, at most, a failure to record an outcome is logged as a warning: while the store is
-     * down, every running job fails to record, again and again, and one line every so often (with a
-     * count of the rest, which go to DEBUG) tells an operator as much as hundreds would.
+     * How often, at most, a failure to record an outcome is logged as a warning, whether one job's
+     * or a batch's (see {@link ThrottledWarning}).
      */
-    private static final Duration RECORDING_FAILURE_WARN_EVERY = Duration.ofSeconds(30);
+    static final Duration RECORDING_FAILURE_WARN_EVERY = Duration.ofSeconds(30);
 
-    private final AtomicLong nextRecordingFailureWarning = new AtomicLong(System.nanoTime());
-    private final AtomicInteger recordingFailuresSinceWarning = new AtomicInteger();
+    private final ThrottledWarning recordingFailed = new ThrottledWarning(RECORDING_FAILURE_WARN_EVERY);
 
     public JobRunner(
             JobStore store,
@@ -75,7 +71,7 @@ public final class JobRunner implements AutoCloseable {
         this.mapper = mapper;
         this.clock = clock;
         this.settings = settings;
-        this.completions = new CompletionBatcher(store);
+        this.completions = new CompletionBatcher(store, recordingFailed);
     }
 
     /** Stops the completion writer once running jobs have been recorded or released. */
@@ -253,26 +249,12 @@ public final class JobRunner implements AutoCloseable {
 
     /** Logs a failed recording as a warning at most every {@link #RECORDING_FAILURE_WARN_EVERY}. */
     private void warnRecordingFailed(Execution execution, Duration backoff, StoreUnavailableException e) {
-        long now = System.nanoTime();
-        long next = nextRecordingFailureWarning.get();
-        if (now - next >= 0
-                && nextRecordingFailureWarning.compareAndSet(next, now + RECORDING_FAILURE_WARN_EVERY.toNanos())) {
-            log.warn(
-                    "recording the outcome of job {} failed; trying again in {} ({} more such failures since the"
-                            + " last warning; the next {} of them are logged at DEBUG): {}",
-                    execution.job.id(),
-                    backoff,
-                    recordingFailuresSinceWarning.getAndSet(0),
-                    RECORDING_FAILURE_WARN_EVERY,
-                    e.getMessage());
-        } else {
-            recordingFailuresSinceWarning.incrementAndGet();
-            log.debug(
-                    "recording the outcome of job {} failed; trying again in {}: {}",
-                    execution.job.id(),
-                    backoff,
-                    e.getMessage());
-        }
+        recordingFailed.log(
+                log,
+                "recording the outcome of job {} failed; trying again in {}: {}",
+                execution.job.id(),
+                backoff,
+                e.getMessage());
     }
 
     /**
