@@ -481,6 +481,19 @@ public final class JdbcJobStore implements JobStore {
         }
         if (edges.size() > 0) {
             edges.execute();
+            // Under the lock of each unfinished parent (taken above, or its row new in this
+            // transaction): its completion reads the flag back from the row it updates.
+            List<Object> parents = created.values().stream()
+                    .flatMap(job -> job.dependsOn().stream())
+                    .distinct()
+                    .filter(id -> known.get(id) == null || !known.get(id).isTerminal())
+                    .map(dialect::uuid)
+                    .toList();
+            if (!parents.isEmpty()) {
+                h.createUpdate("UPDATE <job> SET has_dependents = TRUE WHERE id IN (<ids>) AND has_dependents = FALSE")
+                        .bindList("ids", parents)
+                        .execute();
+            }
         }
         return resultIds.stream().map(known::get).toList();
     }
@@ -999,8 +1012,7 @@ public final class JdbcJobStore implements JobStore {
     private record ReadBack(boolean cancelRequested, String progressMessage, boolean hasDependents) {}
 
     /** The columns {@link ReadBack} is made of, of the job table as {@code j}. */
-    private static final String COMPLETION_READ_BACK = "j.id, j.cancel_requested, j.progress_message,"
-            + " EXISTS (SELECT 1 FROM <dependency> d WHERE d.depends_on_id = j.id) AS has_dependents";
+    private static final String COMPLETION_READ_BACK = "j.id, j.cancel_requested, j.progress_message, j.has_dependents";
 
     private static ReadBack readBack(ResultSet rs) throws SQLException {
         return new ReadBack(

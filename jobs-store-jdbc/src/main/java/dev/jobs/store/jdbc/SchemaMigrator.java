@@ -44,7 +44,8 @@ final class SchemaMigrator {
             "V10__queue_limits.sql",
             "V11__stored_claim_column.sql",
             "V12__worker_owner.sql",
-            "V13__worker_stopped.sql");
+            "V13__worker_stopped.sql",
+            "V14__dependents_flag.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;

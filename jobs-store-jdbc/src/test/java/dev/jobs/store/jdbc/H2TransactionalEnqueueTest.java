@@ -6,4 +6,9 @@ class H2TransactionalEnqueueTest extends TransactionalEnqueueTest {
     TestDatabase database() {
         return TestDatabase.h2();
     }
+
+    @Override
+    String sessionsWaitingForALock() {
+        return "SELECT count(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL";
+    }
 }

@@ -6,4 +6,9 @@ class PostgresTransactionalEnqueueTest extends TransactionalEnqueueTest {
     TestDatabase database() {
         return TestDatabase.postgres();
     }
+
+    @Override
+    String sessionsWaitingForALock() {
+        return "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'";
+    }
 }

@@ -7,10 +7,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobSpec;
+import dev.jobs.core.JobState;
+import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.Completion;
+import dev.jobs.core.spi.CompletionResult;
+import dev.jobs.testing.JobsTesting;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,6 +33,9 @@ abstract class TransactionalEnqueueTest {
     private JobEngine engine;
 
     abstract TestDatabase database();
+
+    /** A query counting the sessions of the database that wait for a lock another holds. */
+    abstract String sessionsWaitingForALock();
 
     @BeforeEach
     void start() {
@@ -85,5 +97,58 @@ abstract class TransactionalEnqueueTest {
             // the host's transaction rolled back
         }
         assertThat(store.get(dropped[0].id())).isEmpty();
+    }
+
+    /**
+     * A dependent enqueued in the host's transaction locks its parent; the parent's completion,
+     * started meanwhile, waits for that lock, and once the host commits it must see the new
+     * dependent and make it ready. It read whether the parent had dependents from its statement's
+     * snapshot, taken before the wait, and the dependent waited for ever.
+     */
+    @Test
+    void aDependentAddedWhileItsParentCompletesIsMadeReady() throws Exception {
+        Job parent = engine.enqueue(JobSpec.of("manual").withQueue("manual"));
+        Job running = store.acquire(new AcquireRequest("test-worker", Set.of("manual"), 1, Duration.ofMinutes(1)))
+                .get(0);
+        assertThat(running.id()).isEqualTo(parent.id());
+        try (Connection host = database.connect();
+                Connection watcher = database.connect()) {
+            host.setAutoCommit(false);
+            Job child = store.enqueueIn(
+                            host,
+                            engine,
+                            List.of(JobSpec.of("manual").withQueue("manual").withDependsOn(parent.id())))
+                    .get(0);
+            var completing = new CompletableFuture<List<CompletionResult>>();
+            Thread.ofPlatform().start(() -> {
+                try {
+                    completing.complete(store.completeAll(List.of(new Completion(running, Optional.empty()))));
+                } catch (RuntimeException e) {
+                    completing.completeExceptionally(e);
+                }
+            });
+            JobsTesting.await("the completion waits for the parent's lock the host holds", WAIT, () -> {
+                if (completing.isDone()) {
+                    return Optional.of(true);
+                }
+                try (var rs = watcher.createStatement().executeQuery(sessionsWaitingForALock())) {
+                    rs.next();
+                    return rs.getInt(1) > 0 ? Optional.of(true) : Optional.empty();
+                }
+            });
+            assertThat(completing)
+                    .as(
+                            "the completion waits for the parent's lock (done: %s)",
+                            completing.isDone() ? completing.join() : "")
+                    .isNotDone();
+            host.commit();
+
+            assertThat(completing.get(WAIT.toSeconds(), TimeUnit.SECONDS).get(0).transition())
+                    .as("the parent's completion recorded")
+                    .isPresent();
+            assertThat(store.get(child.id()).orElseThrow().state())
+                    .as("the dependent, whose only dependency succeeded")
+                    .isEqualTo(JobState.READY);
+        }
     }
 }
