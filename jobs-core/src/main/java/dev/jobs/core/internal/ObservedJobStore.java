@@ -15,6 +15,7 @@ import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
 import dev.jobs.core.WorkerInfo;
+import dev.jobs.core.internal.EventOrder.Role;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.ClaimPlace;
 import dev.jobs.core.spi.Completion;
@@ -38,15 +39,18 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Wraps any store so that every committed change becomes {@link JobEvent}s for the listeners
- * (metrics, dispatch, the engine's waiters, the host's own). Being the one decorator every call
- * goes through, no store can forget to report a change. Thread-safe if the store is; listeners
- * may be added at any time.
+ * (metrics, dispatch, the engine's waiters, the host's own), each job's in the order of its
+ * lifecycle ({@link EventOrder}). Being the one decorator every call goes through, no store can
+ * forget to report a change. Thread-safe if the store is; listeners may be added at any time.
  */
 public final class ObservedJobStore implements JobStore {
     private static final Logger log = LoggerFactory.getLogger(ObservedJobStore.class);
@@ -54,6 +58,7 @@ public final class ObservedJobStore implements JobStore {
     private final JobStore store;
     private final Clock clock;
     private final List<JobListener> listeners = new CopyOnWriteArrayList<>();
+    private final EventOrder order = new EventOrder(this::deliver);
 
     public ObservedJobStore(JobStore store, Clock clock) {
         this.store = store;
@@ -75,35 +80,36 @@ public final class ObservedJobStore implements JobStore {
 
     @Override
     public List<Job> create(List<NewJob> jobs) {
-        List<Job> stored = store.create(jobs);
-        emitCreated(jobs, stored);
-        return stored;
+        return creating(jobs, () -> store.create(jobs));
     }
 
-    private void emitCreated(List<NewJob> jobs, List<Job> stored) {
-        var events = new ArrayList<JobEvent>();
-        for (int i = 0; i < stored.size(); i++) {
-            // A job returned for a held unique key was not created by this call.
-            if (stored.get(i).id().equals(jobs.get(i).id())) {
-                events.add(event(Kind.CREATED, stored.get(i)));
+    /** Creates jobs through {@code create}; a job returned for a held unique key was not created by it. */
+    private List<Job> creating(List<NewJob> jobs, Supplier<List<Job>> create) {
+        return observed(Role.OTHER, jobs.stream().map(NewJob::id).toList(), create, (stored, events) -> {
+            for (int i = 0; i < stored.size(); i++) {
+                if (stored.get(i).id().equals(jobs.get(i).id())) {
+                    events.add(event(Kind.CREATED, stored.get(i)));
+                }
             }
-        }
-        emit(events);
+        });
     }
 
     @Override
     public List<Job> acquire(AcquireRequest request) {
-        return started(store.acquire(request));
+        return started(() -> store.acquire(request));
     }
 
     @Override
     public List<Job> acquire(AcquireRequest request, Collection<UUID> candidates) {
-        return started(store.acquire(request, candidates));
+        return started(() -> store.acquire(request, candidates));
     }
 
-    private List<Job> started(List<Job> acquired) {
-        emit(acquired.stream().map(job -> event(Kind.STARTED, job)).toList());
-        return acquired;
+    private List<Job> started(Supplier<List<Job>> acquire) {
+        return observed(
+                Role.STARTING,
+                List.of(),
+                acquire,
+                (acquired, events) -> acquired.forEach(job -> events.add(event(Kind.STARTED, job))));
     }
 
     @Override
@@ -113,59 +119,74 @@ public final class ObservedJobStore implements JobStore {
 
     @Override
     public Job reportProgress(UUID jobId, UUID leaseToken, int progress, Optional<String> message) {
-        Job job = store.reportProgress(jobId, leaseToken, progress, message);
-        emit(List.of(event(Kind.PROGRESS, job)));
-        return job;
+        return observed(
+                Role.OTHER,
+                List.of(jobId),
+                () -> store.reportProgress(jobId, leaseToken, progress, message),
+                (job, events) -> events.add(event(Kind.PROGRESS, job)));
     }
 
     @Override
     public Transition complete(UUID jobId, UUID leaseToken, Optional<JsonNode> result) {
-        return emitted(store.complete(jobId, leaseToken, result), Kind.SUCCEEDED);
+        return transition(jobId, Kind.SUCCEEDED, () -> store.complete(jobId, leaseToken, result));
     }
 
     @Override
     public List<CompletionResult> completeAll(List<Completion> completions) {
-        List<CompletionResult> results = store.completeAll(completions);
-        var events = new ArrayList<JobEvent>();
-        results.forEach(r -> r.transition().ifPresent(t -> collect(t, Kind.SUCCEEDED, events)));
-        emit(events);
-        return results;
+        return observed(
+                Role.READYING,
+                completions.stream().map(c -> c.running().id()).toList(),
+                () -> store.completeAll(completions),
+                (results, events) ->
+                        results.forEach(r -> r.transition().ifPresent(t -> collect(t, Kind.SUCCEEDED, events))));
     }
 
     @Override
     public Transition fail(UUID jobId, UUID leaseToken, JobError error, Optional<Instant> retryAt) {
-        return emitted(store.fail(jobId, leaseToken, error, retryAt), null);
+        return transition(jobId, null, () -> store.fail(jobId, leaseToken, error, retryAt));
     }
 
     @Override
     public Transition cancelRunning(UUID jobId, UUID leaseToken, JobError reason) {
-        return emitted(store.cancelRunning(jobId, leaseToken, reason), Kind.CANCELLED);
+        return transition(jobId, Kind.CANCELLED, () -> store.cancelRunning(jobId, leaseToken, reason));
     }
 
     @Override
     public Transition snooze(UUID jobId, UUID leaseToken, Instant runAt) {
-        return emitted(store.snooze(jobId, leaseToken, runAt), Kind.SNOOZED);
+        return transition(jobId, Kind.SNOOZED, () -> store.snooze(jobId, leaseToken, runAt));
     }
 
     @Override
     public Transition release(UUID jobId, UUID leaseToken) {
-        return emitted(store.release(jobId, leaseToken), Kind.LEASE_RELEASED);
+        return transition(jobId, Kind.LEASE_RELEASED, () -> store.release(jobId, leaseToken));
     }
 
     @Override
     public Transition cancel(UUID jobId) {
-        Optional<JobState> before = store.get(jobId).map(Job::state);
-        Transition transition = store.cancel(jobId);
-        if (before.equals(Optional.of(JobState.CANCELLED))) {
-            return transition; // already cancelled: nothing happened
-        }
-        return emitted(
-                transition, transition.job().state() == JobState.RUNNING ? Kind.CANCEL_REQUESTED : Kind.CANCELLED);
+        return observed(
+                        Role.READYING,
+                        List.of(jobId),
+                        () -> {
+                            Optional<JobState> before = store.get(jobId).map(Job::state);
+                            return new Cancel(before, store.cancel(jobId));
+                        },
+                        (cancel, events) -> {
+                            if (!cancel.before().equals(Optional.of(JobState.CANCELLED))) { // else nothing happened
+                                Transition t = cancel.transition();
+                                collect(
+                                        t,
+                                        t.job().state() == JobState.RUNNING ? Kind.CANCEL_REQUESTED : Kind.CANCELLED,
+                                        events);
+                            }
+                        })
+                .transition();
     }
+
+    private record Cancel(Optional<JobState> before, Transition transition) {}
 
     @Override
     public Transition retry(UUID jobId) {
-        return emitted(store.retry(jobId), Kind.RETRIED);
+        return transition(jobId, Kind.RETRIED, () -> store.retry(jobId));
     }
 
     @Override
@@ -175,27 +196,29 @@ public final class ObservedJobStore implements JobStore {
 
     @Override
     public List<Transition> reclaimExpiredLeases(int limit, LapsedLeasePolicy policy) {
-        List<Transition> reclaimed = store.reclaimExpiredLeases(limit, policy);
-        var events = new ArrayList<JobEvent>();
-        reclaimed.forEach(t -> collect(t, null, events));
-        emit(events);
-        return reclaimed;
+        return observed(
+                Role.READYING,
+                List.of(),
+                () -> store.reclaimExpiredLeases(limit, policy),
+                (reclaimed, events) -> reclaimed.forEach(t -> collect(t, null, events)));
     }
 
     @Override
     public List<DeadWorker> reapDeadWorkers(LapsedLeasePolicy policy) {
-        List<DeadWorker> reaped = store.reapDeadWorkers(policy);
-        var events = new ArrayList<JobEvent>();
-        reaped.forEach(dead -> dead.reclaimed().forEach(t -> collect(t, null, events)));
-        emit(events);
-        return reaped;
+        return observed(
+                Role.READYING,
+                List.of(),
+                () -> store.reapDeadWorkers(policy),
+                (reaped, events) -> reaped.forEach(dead -> dead.reclaimed().forEach(t -> collect(t, null, events))));
     }
 
     @Override
     public List<Job> promoteDueJobs(int limit) {
-        List<Job> promoted = store.promoteDueJobs(limit);
-        emit(promoted.stream().map(job -> event(Kind.PROMOTED, job)).toList());
-        return promoted;
+        return observed(
+                Role.READYING,
+                List.of(),
+                () -> store.promoteDueJobs(limit),
+                (promoted, events) -> promoted.forEach(job -> events.add(event(Kind.PROMOTED, job))));
     }
 
     @Override
@@ -275,9 +298,12 @@ public final class ObservedJobStore implements JobStore {
 
     @Override
     public Optional<List<Job>> advanceRecurring(String name, long expectedVersion, Instant upTo, List<NewJob> jobs) {
-        Optional<List<Job>> created = store.advanceRecurring(name, expectedVersion, upTo, jobs);
-        created.ifPresent(stored -> emitCreated(jobs, stored));
-        return created;
+        var advanced = new AtomicReference<Optional<List<Job>>>(Optional.empty());
+        creating(jobs, () -> {
+            advanced.set(store.advanceRecurring(name, expectedVersion, upTo, jobs));
+            return advanced.get().orElse(List.of());
+        });
+        return advanced.get();
     }
 
     @Override
@@ -330,11 +356,29 @@ public final class ObservedJobStore implements JobStore {
         store.close();
     }
 
-    private Transition emitted(Transition transition, Kind kind) {
-        var events = new ArrayList<JobEvent>();
-        collect(transition, kind, events);
-        emit(events);
-        return transition;
+    /**
+     * Runs a store call and hands its events to the listeners in each job's lifecycle order (see
+     * {@link EventOrder}).
+     *
+     * @param role what the call may do to jobs it does not name
+     * @param named the jobs the call changes, as far as known before it runs
+     * @param events adds the events of the call's result
+     */
+    private <T> T observed(Role role, List<UUID> named, Supplier<T> call, BiConsumer<T, List<JobEvent>> events) {
+        EventOrder.Call inFlight = order.begin(role, named);
+        var happened = new ArrayList<JobEvent>();
+        try {
+            T result = call.get();
+            events.accept(result, happened);
+            return result;
+        } finally {
+            order.end(inFlight, happened);
+        }
+    }
+
+    /** A call on one job whose outcome is {@code kind} (or read from its state when null), with its dependents'. */
+    private Transition transition(UUID jobId, Kind kind, Supplier<Transition> call) {
+        return observed(Role.READYING, List.of(jobId), call, (t, events) -> collect(t, kind, events));
     }
 
     /** The job's own event ({@code kind}, or derived from its state when null), then its dependents'. */
@@ -365,7 +409,7 @@ public final class ObservedJobStore implements JobStore {
         return new JobEvent(kind, job, clock.instant());
     }
 
-    private void emit(List<JobEvent> events) {
+    private void deliver(List<JobEvent> events) {
         if (events.isEmpty()) {
             return;
         }

@@ -1,0 +1,19 @@
+package dev.jobs.store.jdbc;
+
+import dev.jobs.core.spi.JobStore;
+import dev.jobs.testing.EventOrderConformanceTest;
+import java.time.Clock;
+
+class H2EventOrderConformanceTest extends EventOrderConformanceTest {
+    private final TestDatabase database = TestDatabase.h2();
+
+    @Override
+    protected JobStore createStore(Clock clock) {
+        return database.emptyStore(clock);
+    }
+
+    @Override
+    protected void afterStoreClosed() {
+        database.dropTables();
+    }
+}
