@@ -134,10 +134,29 @@ final class EventOrder {
                 openCalls.computeIfPresent(id, (job, open) -> open == 1 ? null : open - 1);
             }
             long returned = nextNumber;
+            boolean someHeld = !lines.isEmpty();
+            batch = new ArrayList<>(events.size());
+            var taken = new HashSet<UUID>();
             for (JobEvent event : events) {
-                join(lines.computeIfAbsent(event.job().id(), id -> new ArrayList<>()), held(event, returned));
+                UUID job = event.job().id();
+                Held held = held(event, returned);
+                ArrayList<Held> line = lines.get(job);
+                boolean free = line == null
+                        && !openCalls.containsKey(job)
+                        && !waiting(held)
+                        && (taken.contains(job) || !delivering.contains(job));
+                if (free) {
+                    // The common case, and the fast one: nothing of this job is held or in flight.
+                    batch.add(event);
+                    taken.add(job);
+                    delivering.add(job);
+                } else {
+                    join(line != null ? line : lines.computeIfAbsent(job, id -> new ArrayList<>()), held);
+                }
             }
-            batch = takeDeliverable();
+            if (someHeld || !lines.isEmpty()) {
+                batch.addAll(takeDeliverable());
+            }
         }
         while (!batch.isEmpty()) {
             try {
