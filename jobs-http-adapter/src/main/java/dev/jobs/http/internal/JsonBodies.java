@@ -2,7 +2,6 @@ package dev.jobs.http.internal;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
@@ -42,8 +41,6 @@ public final class JsonBodies {
 
     /** Longer numbers than this many digits are refused, before any costly parsing. */
     static final int MAX_NUMBER_LENGTH = 64;
-
-    private static final Pattern TOKEN_IN_MESSAGE = Pattern.compile("token `JsonToken\\.([A-Z_]+)`");
 
     private static final Pattern SHAPE_IN_MESSAGE =
             Pattern.compile("(?:from|coerce) (String|Integer|Floating-point|Boolean|Array|Object) value");
@@ -162,7 +159,7 @@ public final class JsonBodies {
         if (e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
             String sent = mismatch instanceof InvalidFormatException invalid
                     ? sent(invalid.getValue())
-                    : sent(tokenSent(mismatch));
+                    : shapeSent(mismatch.getOriginalMessage());
             return "must be " + expected(mismatch.getTargetType()) + (sent.isEmpty() ? "" : ", not " + sent);
         }
         return "has a value this field cannot take" + location(e);
@@ -229,51 +226,21 @@ public final class JsonBodies {
     }
 
     /**
-     * The token the reader stopped at: from its parser while it has it, else from its message (a
-     * record's creator rethrows without the parser), else none. Only the token is taken from the
-     * message, never its words.
+     * The JSON the client sent, by the shape the reader's message names ("from Array value",
+     * "coerce String value"); only that word is taken from the message, never the rest of it.
      */
-    private static JsonToken tokenSent(MismatchedInputException e) {
-        if (e.getProcessor() instanceof JsonParser parser && parser.currentToken() != null) {
-            return parser.currentToken();
-        }
-        Matcher named = TOKEN_IN_MESSAGE.matcher(e.getOriginalMessage());
-        if (named.find()) {
-            try {
-                return JsonToken.valueOf(named.group(1));
-            } catch (IllegalArgumentException unknown) {
-                return null;
-            }
-        }
-        Matcher shape = SHAPE_IN_MESSAGE.matcher(e.getOriginalMessage());
-        if (shape.find()) {
-            return switch (shape.group(1)) {
-                case "String" -> JsonToken.VALUE_STRING;
-                case "Integer" -> JsonToken.VALUE_NUMBER_INT;
-                case "Floating-point" -> JsonToken.VALUE_NUMBER_FLOAT;
-                case "Boolean" -> JsonToken.VALUE_TRUE;
-                case "Array" -> JsonToken.START_ARRAY;
-                case "Object" -> JsonToken.START_OBJECT;
-                default -> null;
-            };
-        }
-        return null;
-    }
-
-    /** The JSON the client sent, by the token the reader stopped at. */
-    private static String sent(JsonToken token) {
-        if (token == null) {
+    private static String shapeSent(String message) {
+        Matcher shape = SHAPE_IN_MESSAGE.matcher(message);
+        if (!shape.find()) {
             return "";
         }
-        return switch (token) {
-            case START_ARRAY, END_ARRAY -> "an array";
-            case START_OBJECT, END_OBJECT, FIELD_NAME -> "an object";
-            case VALUE_STRING -> "a string";
-            case VALUE_NUMBER_INT -> "a whole number";
-            case VALUE_NUMBER_FLOAT -> "a number with a fraction or exponent";
-            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
-            case VALUE_NULL -> "null";
-            default -> "";
+        return switch (shape.group(1)) {
+            case "String" -> "a string";
+            case "Integer" -> "a whole number";
+            case "Floating-point" -> "a number with a fraction or exponent";
+            case "Boolean" -> "a boolean";
+            case "Array" -> "an array";
+            default -> "an object";
         };
     }
 
