@@ -2269,8 +2269,7 @@ public final class JdbcJobStore implements JobStore {
                 sql == null || sql.getMessage() == null || e.getMessage().contains(sql.getMessage())
                         ? e.getMessage()
                         : e.getMessage() + ": " + sql.getMessage();
-        if (e instanceof org.jdbi.v3.core.ConnectionException
-                || sql != null && (dialect.isConnectionFailure(sql) || dialect.isOutage(sql))) {
+        if (e instanceof org.jdbi.v3.core.ConnectionException || dialect.isUnavailable(e)) {
             return new StoreUnavailableException("the " + dialect.name() + " job store is unavailable: " + message, e);
         }
         String state = sql == null ? "" : " (SQLSTATE " + sql.getSQLState() + ")";

@@ -2,6 +2,8 @@ package dev.jobs.store.jdbc;
 
 import dev.jobs.core.JobState;
 import dev.jobs.core.spi.StoreHealth;
+import java.io.EOFException;
+import java.net.SocketException;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
@@ -215,6 +217,32 @@ abstract class SqlDialect {
     boolean isConnectionFailure(SQLException e) {
         String state = e.getSQLState();
         return state != null && state.startsWith("08");
+    }
+
+    /**
+     * Whether a failed call met an outage: any SQL failure behind it (its causes, and the failures a
+     * batch chains to its first) is one, or the connection's socket broke beneath the driver. A
+     * driver may wrap the lost connection in a failure of its own kind: MariaDB's connector reports
+     * a batch cut off by a server shutdown as a batch failure whose cause is the socket error, and
+     * judging by the outermost failure alone gave such a batch's jobs up as refused, so they ran
+     * again when their leases lapsed.
+     */
+    final boolean isUnavailable(Throwable failure) {
+        int depth = 0; // a cause chain may loop; a real one is a few links long
+        for (Throwable t = failure; t != null && depth < 32; t = t.getCause(), depth++) {
+            if (t instanceof SocketException || t instanceof EOFException) {
+                return true;
+            }
+            if (t instanceof SQLException sql) {
+                int chained = 0;
+                for (SQLException s = sql; s != null && chained < 32; s = s.getNextException(), chained++) {
+                    if (isConnectionFailure(s) || isOutage(s)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     /**
