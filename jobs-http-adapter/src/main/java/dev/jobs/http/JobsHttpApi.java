@@ -76,7 +76,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The engine's operations as JSON over HTTP, independent of any server: {@link #handle} takes a
- * request and gives a response, so {@link JobsHttpServer} (the JDK's server) or any other can carry
+ * request and gives a response, so {@link JobsHttpServer} (on Jetty) or any other can carry
  * it. Every refusal is an RFC 9457 problem document; no input makes it answer 500.
  *
  * <p>Build one with {@link #builder()}. Thread-safe: one instance serves every request.
@@ -128,6 +128,10 @@ public final class JobsHttpApi {
 
     private static final Pattern QUEUE_NAME = Pattern.compile(JobLimits.QUEUE_PATTERN);
     private static final String PROBLEM_JSON = "application/problem+json";
+
+    /** A server's reason phrase worth passing on: a few plain words, no code and no class names. */
+    private static final Pattern PLAIN_REASON = Pattern.compile("[A-Za-z][A-Za-z0-9 ,:;'()/%=-]{0,199}");
+
     private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     private final JobEngine engine;
@@ -207,6 +211,40 @@ public final class JobsHttpApi {
     /** The largest request body accepted; a larger one gets {@code 413}. */
     public int maxBodyBytes() {
         return maxBodyBytes;
+    }
+
+    /**
+     * The problem+json answer to a request that the server carrying this API refused before handing
+     * it on (a malformed request line, header or length, headers too large, an unknown transfer
+     * coding) or could not answer, so that every refusal a client meets reads alike.
+     *
+     * @param status the status the server chose; anything but a 4xx or 5xx is answered as 500
+     * @param reason the server's own short reason, or null; passed on only when it is plain words
+     */
+    public ApiResponse refusal(int status, String reason) {
+        int code = status >= 400 && status <= 599 ? status : 500;
+        String title = switch (code) {
+            case 400 -> "Bad request";
+            case 408 -> "Request timeout";
+            case 413 -> "Body too large";
+            case 414 -> "URI too long";
+            case 431 -> "Request header fields too large";
+            case 501 -> "Not implemented";
+            case 505 -> "HTTP version not supported";
+            default -> code < 500 ? "Refused" : "Server error";
+        };
+        String said = reason != null && PLAIN_REASON.matcher(reason).matches() && !reason.equalsIgnoreCase(title)
+                ? ": " + reason
+                : "";
+        String detail = switch (code) {
+            case 431 -> "send at most " + MAX_HEADERS + " headers of at most " + MAX_HEADER_BYTES + " bytes in all";
+            case 501, 505 -> "the server does not support what the request asks for" + said;
+            default ->
+                code < 500
+                        ? "the request is not well-formed HTTP/1.1" + said
+                        : "the server could not answer this request; its log says why";
+        };
+        return problem(code, title, detail, List.of(), Map.of());
     }
 
     /** The method and path template of every route, as the OpenAPI document must list them. */

@@ -1,15 +1,13 @@
 package dev.jobs.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,13 +15,35 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves a {@link JobsHttpApi} on the JDK's built-in HTTP server, one virtual thread per request,
- * so a host adds no web framework. Bodies are read only up to the API's limit, so an oversize upload
- * costs the server no more memory than the limit.
+ * Serves a {@link JobsHttpApi} on Jetty's core HTTP server (no servlet container), each request on
+ * a virtual thread. Bodies are read only up to the API's limit, so an oversize upload costs the
+ * server no more memory than the limit; a request the server refuses before the API sees it (a
+ * malformed request line or header, headers too large) is answered with the API's problem+json, as
+ * every other refusal is.
  *
  * <pre>{@code
  * JobsHttpServer server = JobsHttpServer.start(api, new InetSocketAddress(8080));
@@ -36,23 +56,28 @@ import org.slf4j.LoggerFactory;
 public final class JobsHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JobsHttpServer.class);
 
-    /** Seconds {@link #close()} lets requests in flight finish (a long poll ends within 30 s). */
-    private static final int STOP_DELAY_SECONDS = 2;
+    /** How long {@link #close()} lets requests in flight finish (a long poll ends within 30 s). */
+    private static final Duration STOP_DELAY = Duration.ofSeconds(2);
 
-    /** Seconds a client may take to send one request, headers and body. */
-    private static final int MAX_REQUEST_SECONDS = 60;
+    /**
+     * How long a connection may go without a byte moving while the server waits on it: for the next
+     * request on a kept-alive connection, for more of a request's headers or body, for a client to
+     * read what it was sent. A handler that is working or waiting (a long poll) is not cut off by it;
+     * event streams send a comment more often than this.
+     */
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
 
-    /** Idle keep-alive connections the server keeps open; see {@link #limitRequests()}. */
-    static final int MAX_IDLE_CONNECTIONS = 4096;
+    /** How long a client may take to send one request, headers and body. */
+    static final Duration MAX_REQUEST_TIME = Duration.ofSeconds(60);
 
-    private final HttpServer server;
-    private final ExecutorService executor;
-    private final JobsHttpApi api;
+    private final Server server;
+    private final ServerConnector connector;
+    private final ExecutorService handlers;
 
-    private JobsHttpServer(HttpServer server, ExecutorService executor, JobsHttpApi api) {
+    private JobsHttpServer(Server server, ServerConnector connector, ExecutorService handlers) {
         this.server = server;
-        this.executor = executor;
-        this.api = api;
+        this.connector = connector;
+        this.handlers = handlers;
     }
 
     /**
@@ -61,117 +86,209 @@ public final class JobsHttpServer implements AutoCloseable {
      * @throws UncheckedIOException if the address cannot be bound
      */
     public static JobsHttpServer start(JobsHttpApi api, InetSocketAddress address) {
+        return start(api, address, MAX_REQUEST_TIME);
+    }
+
+    /** As {@link #start(JobsHttpApi, InetSocketAddress)}, a client given {@code maxRequestTime} to send a request. */
+    static JobsHttpServer start(JobsHttpApi api, InetSocketAddress address, Duration maxRequestTime) {
         Objects.requireNonNull(api, "api");
-        limitRequests();
+        Objects.requireNonNull(address, "address");
+        ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
+        var threads = new QueuedThreadPool();
+        threads.setName("jobs-http");
+        threads.setVirtualThreadsExecutor(handlers);
+        var server = new Server(threads);
+        var connector = new ServerConnector(server, new HttpConnectionFactory(configuration()));
+        connector.setHost(
+                address.getAddress() == null
+                        ? address.getHostString()
+                        : address.getAddress().getHostAddress());
+        connector.setPort(address.getPort());
+        connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+        server.addConnector(connector);
+        server.setHandler(new GracefulHandler(new ApiHandler(api, maxRequestTime)));
+        server.setErrorHandler(new Refusals(api));
+        server.setStopTimeout(STOP_DELAY.toMillis());
+        var started = new JobsHttpServer(server, connector, handlers);
         try {
-            HttpServer server = HttpServer.create(address, 0);
-            ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-            var started = new JobsHttpServer(server, executor, api);
-            server.createContext("/", started::exchange);
-            server.setExecutor(executor);
             server.start();
-            log.info("jobs HTTP API listening on {}", server.getAddress());
-            return started;
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not listen on " + address + ": " + e.getMessage(), e);
+        } catch (Exception e) {
+            started.close();
+            if (e instanceof IOException io) {
+                String why =
+                        io.getCause() == null ? io.getMessage() : io.getCause().getMessage();
+                throw new UncheckedIOException("could not listen on " + address + ": " + why, io);
+            }
+            throw new IllegalStateException("could not start the HTTP server on " + address + ": " + e.getMessage(), e);
         }
+        log.info("jobs HTTP API listening on {}", started.address());
+        return started;
     }
 
     /**
-     * Bounds what the JDK's server reads before the API sees a request: header count and size, and
-     * how long a client may take to send a request (a slow client otherwise holds its connection for
-     * ever). They are JVM-wide settings the server reads once, so a value the host set wins.
-     * Responses have no time limit: event streams and long polls are long on purpose.
-     *
-     * <p>Past its limit of idle keep-alive connections (200 by default) the JDK's server closes a
-     * connection the moment it has answered on it, and a client with a larger pool that sends its
-     * next request on it meanwhile gets no answer at all: a flood of 256 clients saw one request in
-     * twenty-five lost so. The limit is raised to {@value #MAX_IDLE_CONNECTIONS}; idle connections
-     * still close after the server's idle interval.
-     *
-     * <p>The header limits are twice the API's: the JDK's server drops a connection past its limit
-     * without a word, so a request somewhat over the API's limit still gets a {@code 431} that says
-     * why, and only an absurd one is cut off.
+     * What the server reads before the API sees a request. Headers may take twice the API's limit,
+     * so a request somewhat over it still reaches the API and gets its {@code 431} naming the
+     * limit; past twice the limit the server answers {@code 431} itself. Paths reach the API as
+     * sent: it matches routes on the raw path (an encoded {@code /} stays inside its parameter) and
+     * answers a malformed escape itself.
      */
-    private static void limitRequests() {
-        setUnlessSet("sun.net.httpserver.maxReqHeaders", 2 * JobsHttpApi.MAX_HEADERS);
-        setUnlessSet("sun.net.httpserver.maxReqHeaderSize", 2 * JobsHttpApi.MAX_HEADER_BYTES);
-        setUnlessSet("sun.net.httpserver.maxReqTime", MAX_REQUEST_SECONDS);
-        setUnlessSet("sun.net.httpserver.maxIdleConnections", MAX_IDLE_CONNECTIONS);
-    }
-
-    private static void setUnlessSet(String property, int value) {
-        if (System.getProperty(property) == null) {
-            System.setProperty(property, Integer.toString(value));
-        }
+    private static HttpConfiguration configuration() {
+        var http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        http.setRequestHeaderSize(2 * JobsHttpApi.MAX_HEADER_BYTES);
+        http.setUriCompliance(UriCompliance.UNSAFE);
+        return http;
     }
 
     /** The port it listens on. */
     public int port() {
-        return server.getAddress().getPort();
+        return connector.getLocalPort();
     }
 
     /** The address and port it listens on. */
     public InetSocketAddress address() {
-        return server.getAddress();
+        String host = connector.getHost();
+        return host == null ? new InetSocketAddress(port()) : new InetSocketAddress(host, port());
     }
 
-    private void exchange(HttpExchange exchange) {
-        try (exchange) {
-            ApiResponse response = api.handle(request(exchange));
-            var headers = exchange.getResponseHeaders();
-            response.headers().forEach(headers::set);
-            if (!response.contentType().isEmpty()) {
-                headers.set("Content-Type", response.contentType());
+    /** Stops listening, lets requests in flight finish briefly, then ends those still running. */
+    @Override
+    public void close() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            log.warn("the HTTP server did not stop cleanly: {}", e.toString());
+        } finally {
+            handlers.shutdownNow(); // interrupts long polls and event streams still running
+        }
+        log.info("jobs HTTP API stopped");
+    }
+
+    /** Hands each request to the API and writes its answer. */
+    private static final class ApiHandler extends Handler.Abstract {
+        private final JobsHttpApi api;
+        private final Duration maxRequestTime;
+
+        ApiHandler(JobsHttpApi api, Duration maxRequestTime) {
+            this.api = api;
+            this.maxRequestTime = maxRequestTime;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            // A handler working or waiting (a long poll) is not cut off for being idle; a read or a
+            // write the client leaves hanging still is.
+            request.addIdleTimeoutListener(timeout -> false);
+            try {
+                ApiResponse answer = api.handle(apiRequest(request));
+                write(request, response, answer);
+                callback.succeeded();
+            } catch (BodyTooSlow e) {
+                ApiResponse late = api.refusal(408, null);
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                try {
+                    write(request, response, late);
+                    callback.succeeded();
+                } catch (InterruptedException gone) {
+                    Thread.currentThread().interrupt();
+                    callback.failed(gone);
+                } catch (IOException | RuntimeException gone) {
+                    callback.failed(gone);
+                }
+            } catch (InterruptedException e) {
+                // The server is stopping: a stream ends here.
+                Thread.currentThread().interrupt();
+                callback.failed(e);
+            } catch (IOException e) {
+                log.debug("client went away during {} {}: {}", request.getMethod(), request.getHttpURI(), e.toString());
+                callback.failed(e);
+            } catch (RuntimeException e) {
+                log.error(
+                        "could not answer {} {}",
+                        request.getMethod(),
+                        request.getHttpURI().getPath(),
+                        e);
+                callback.failed(e);
             }
-            headers.set("Cache-Control", "no-store");
-            headers.set("X-Content-Type-Options", "nosniff");
-            boolean head = exchange.getRequestMethod().equalsIgnoreCase("HEAD");
-            if (response.stream().isPresent() && !head) {
-                // Length 0: chunked, written as the stream produces it.
-                exchange.sendResponseHeaders(response.status(), 0);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    response.stream().get().writeTo(out);
+            return true;
+        }
+
+        private ApiRequest apiRequest(Request request) throws IOException {
+            var headers = new LinkedHashMap<String, List<String>>();
+            for (HttpField field : request.getHeaders()) {
+                headers.computeIfAbsent(field.getName(), n -> new ArrayList<>()).add(field.getValue());
+            }
+            String path = request.getHttpURI().getPath();
+            return new ApiRequest(
+                    request.getMethod(),
+                    path == null || path.isEmpty() ? "/" : path,
+                    query(request.getHttpURI().getQuery()),
+                    headers,
+                    body(request),
+                    Request.getRemoteAddr(request));
+        }
+
+        /**
+         * At most one byte past the limit, enough for the API to see it is too large, and within
+         * {@link #MAX_REQUEST_TIME} of the request's start: a client trickling its body a byte at a
+         * time, each within the idle timeout, does not hold its request for ever.
+         */
+        private byte[] body(Request request) throws IOException {
+            long left = maxRequestTime.toNanos() - (System.nanoTime() - request.getBeginNanoTime());
+            var late = new AtomicBoolean();
+            Scheduler.Task deadline = request.getComponents()
+                    .getScheduler()
+                    .schedule(
+                            () -> {
+                                late.set(true);
+                                request.fail(new TimeoutException("the body was not sent in time"));
+                            },
+                            Math.max(0, left),
+                            TimeUnit.NANOSECONDS);
+            try {
+                return Content.Source.asInputStream(request).readNBytes(api.maxBodyBytes() + 1);
+            } catch (IOException e) {
+                if (late.get()) {
+                    throw new BodyTooSlow();
+                }
+                throw e;
+            } finally {
+                deadline.cancel();
+            }
+        }
+
+        private static void write(Request request, Response response, ApiResponse answer)
+                throws IOException, InterruptedException {
+            response.setStatus(answer.status());
+            var headers = response.getHeaders();
+            answer.headers().forEach(headers::put);
+            if (!answer.contentType().isEmpty()) {
+                headers.put(HttpHeader.CONTENT_TYPE, answer.contentType());
+            }
+            headers.put(HttpHeader.CACHE_CONTROL, "no-store");
+            headers.put("X-Content-Type-Options", "nosniff");
+            boolean head = request.getMethod().equalsIgnoreCase("HEAD");
+            if (answer.stream().isPresent() && !head) {
+                try (OutputStream out = Content.Sink.asOutputStream(response)) {
+                    answer.stream().get().writeTo(out);
                 }
                 return;
             }
-            byte[] body = response.body();
-            exchange.sendResponseHeaders(response.status(), body.length == 0 || head ? -1 : body.length);
-            if (body.length > 0 && !head) {
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
+            try (OutputStream out = Content.Sink.asOutputStream(response)) {
+                if (!head) {
+                    headers.put(HttpHeader.CONTENT_LENGTH, answer.body().length);
+                    out.write(answer.body());
                 }
             }
-        } catch (InterruptedException e) {
-            // The server is stopping: a stream ends here.
-            Thread.currentThread().interrupt();
-        } catch (IOException e) {
-            log.debug(
-                    "client went away during {} {}: {}",
-                    exchange.getRequestMethod(),
-                    exchange.getRequestURI(),
-                    e.toString());
-        } catch (RuntimeException e) {
-            log.error("could not answer {} {}", exchange.getRequestMethod(), exchange.getRequestURI(), e);
         }
     }
 
-    private ApiRequest request(HttpExchange exchange) throws IOException {
-        URI uri = exchange.getRequestURI();
-        var headers = new LinkedHashMap<String, List<String>>();
-        exchange.getRequestHeaders().forEach(headers::put);
-        return new ApiRequest(
-                exchange.getRequestMethod(),
-                uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath(),
-                query(uri.getRawQuery()),
-                headers,
-                body(exchange.getRequestBody()),
-                exchange.getRemoteAddress().getAddress().getHostAddress());
-    }
-
-    /** At most one byte past the limit: enough for the API to see it is too large. */
-    private byte[] body(InputStream in) throws IOException {
-        return in.readNBytes(api.maxBodyBytes() + 1);
+    /** A request whose body did not arrive within {@link #MAX_REQUEST_TIME}. */
+    private static final class BodyTooSlow extends IOException {
+        BodyTooSlow() {
+            super("the body was not sent in time");
+        }
     }
 
     private static Map<String, List<String>> query(String raw) {
@@ -200,11 +317,42 @@ public final class JobsHttpServer implements AutoCloseable {
         }
     }
 
-    /** Stops listening, lets requests in flight finish briefly, then stops their threads. */
-    @Override
-    public void close() {
-        server.stop(STOP_DELAY_SECONDS);
-        executor.shutdownNow();
-        log.info("jobs HTTP API stopped");
+    /**
+     * Answers what the server refuses before the API sees it (a malformed request line, header or
+     * length; headers too large; an unknown transfer coding) and a handler that failed, as the API's
+     * problem+json. Only the server's own reason phrase is passed on, never an exception's text.
+     */
+    private static final class Refusals implements Request.Handler {
+        private static final String MALFORMED_PATH = "its path is malformed: a '%' must start an escape of two hex"
+                + " digits (send '%' itself as %25), and spaces and control characters must be escaped";
+
+        private final JobsHttpApi api;
+
+        Refusals(JobsHttpApi api) {
+            this.api = api;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            int status = response.getStatus();
+            String reason = null;
+            if (request.getAttribute(ErrorHandler.ERROR_EXCEPTION) instanceof HttpException http) {
+                status = http.getCode();
+                reason = http.getReason();
+                if (status == 400
+                        && "Bad Request".equalsIgnoreCase(reason)
+                        && ((Throwable) http).getCause() instanceof IllegalArgumentException) {
+                    // The server could not read the path; its reason is then only "Bad Request".
+                    reason = MALFORMED_PATH;
+                }
+            }
+            ApiResponse problem = api.refusal(status, reason);
+            response.setStatus(problem.status());
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, problem.contentType());
+            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+            response.getHeaders().put("X-Content-Type-Options", "nosniff");
+            response.write(true, ByteBuffer.wrap(problem.body()), callback);
+            return true;
+        }
     }
 }

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -67,6 +68,9 @@ class DashboardBrowserTest {
         browser = chromium();
         // The page updates from the event stream in milliseconds; the wait is for a page that never does.
         wait = new WebDriverWait(browser, EVENTUALLY);
+        // The page redraws its tables on every refresh: an element found just before a redraw is
+        // stale when read, and the condition is simply asked again.
+        wait.ignoring(StaleElementReferenceException.class);
     }
 
     @AfterEach
