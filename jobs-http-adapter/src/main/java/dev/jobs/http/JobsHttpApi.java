@@ -15,7 +15,6 @@ import dev.jobs.core.JobError;
 import dev.jobs.core.JobGraph;
 import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobNotFoundException;
-import dev.jobs.core.JobPage;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
@@ -37,11 +36,14 @@ import dev.jobs.http.internal.Bodies;
 import dev.jobs.http.internal.CsvExport;
 import dev.jobs.http.internal.Dashboard;
 import dev.jobs.http.internal.EventStream;
+import dev.jobs.http.internal.FairShare;
 import dev.jobs.http.internal.JobJson;
+import dev.jobs.http.internal.JobListing;
 import dev.jobs.http.internal.JsonBodies;
 import dev.jobs.http.internal.Specs;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -66,7 +68,6 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -121,6 +122,22 @@ public final class JobsHttpApi {
     /** Default for {@link Builder#maxEventStreams}. */
     public static final int DEFAULT_MAX_EVENT_STREAMS = 256;
 
+    /** Default for {@link Builder#maxEventStreamsPerToken}: a quarter of the streams. */
+    public static final int DEFAULT_MAX_EVENT_STREAMS_PER_TOKEN = 64;
+
+    /**
+     * Default for {@link Builder#maxWaitingAcquires}: a quarter of the request slots (of fewer
+     * slots, a quarter of those), so waiting workers can never take what creates, reads and the
+     * dashboard need.
+     */
+    public static final int DEFAULT_MAX_WAITING_ACQUIRES = DEFAULT_MAX_CONCURRENT_REQUESTS / 4;
+
+    /** Default for {@link Builder#maxWaitingAcquiresPerToken}: half the waiting acquires. */
+    public static final int DEFAULT_MAX_WAITING_ACQUIRES_PER_TOKEN = DEFAULT_MAX_WAITING_ACQUIRES / 2;
+
+    /** When a client refused a long-held share should try again. */
+    private static final Duration SHARE_RETRY_AFTER = Duration.ofSeconds(1);
+
     /** Lease a remote worker gets when it names none: the engine's own default. */
     static final Duration DEFAULT_LEASE = JobEngine.Builder.DEFAULT_LEASE;
 
@@ -138,12 +155,12 @@ public final class JobsHttpApi {
     private final List<KnownToken> tokens;
     private final Optional<Role> anonymousRole;
     private final int maxBodyBytes;
-    private final int maxEventStreams;
     private final int maxConcurrentRequests;
     private final Semaphore inFlight;
     private final AtomicLong shedRequests = new AtomicLong();
     private final AtomicLong lastShedLog = new AtomicLong(System.nanoTime() - SHED_LOG_EVERY.toNanos());
-    private final AtomicInteger openEventStreams = new AtomicInteger();
+    private final FairShare eventStreams;
+    private final FairShare waitingAcquires;
     private final Optional<Supplier<String>> prometheusScrape;
     private final JsonBodies bodies = new JsonBodies();
     private final ObjectMapper mapper = bodies.mapper();
@@ -157,7 +174,20 @@ public final class JobsHttpApi {
         this.tokens = List.copyOf(builder.tokens);
         this.anonymousRole = Optional.ofNullable(builder.anonymousRole);
         this.maxBodyBytes = builder.maxBodyBytes;
-        this.maxEventStreams = builder.maxEventStreams;
+        this.eventStreams = new FairShare(
+                "event streams",
+                builder.maxEventStreams,
+                "maxEventStreams",
+                builder.maxEventStreamsPerToken,
+                "maxEventStreamsPerToken",
+                Duration.ofSeconds(30));
+        this.waitingAcquires = new FairShare(
+                "waiting acquires",
+                builder.maxWaitingAcquires(),
+                "maxWaitingAcquires",
+                builder.maxWaitingAcquiresPerToken,
+                "maxWaitingAcquiresPerToken",
+                SHARE_RETRY_AFTER);
         this.maxConcurrentRequests = builder.maxConcurrentRequests;
         this.inFlight = new Semaphore(builder.maxConcurrentRequests);
         this.prometheusScrape = Optional.ofNullable(builder.prometheusScrape);
@@ -237,6 +267,8 @@ public final class JobsHttpApi {
                 ? ": " + reason
                 : "";
         String detail = switch (code) {
+            case 408 -> "the request was not sent in time";
+            case 413 -> "the body exceeds " + maxBodyBytes + " bytes (maxBodyBytes)";
             case 431 -> "send at most " + MAX_HEADERS + " headers of at most " + MAX_HEADER_BYTES + " bytes in all";
             case 501, 505 -> "the server does not support what the request asks for" + said;
             default ->
@@ -259,14 +291,30 @@ public final class JobsHttpApi {
      * /metrics} are always answered, so that an overloaded server still says how it is.
      */
     public ApiResponse handle(ApiRequest request) {
-        if (ALWAYS_ANSWERED.contains(request.path())) {
-            return answer(request);
+        try {
+            return handle(request, max -> request.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // the body is in memory already
+        }
+    }
+
+    /**
+     * Answers a request whose body is read only once the request needs it: after it has a slot,
+     * its route and its token have been checked, so an unauthenticated or misdirected upload is
+     * refused having cost the server no more than its headers. A server carrying the API calls this
+     * with the request's head ({@link ApiRequest#body()} is ignored) and a way to read its body.
+     *
+     * @throws IOException when reading the body failed (the client went away, or sent it too slowly)
+     */
+    public ApiResponse handle(ApiRequest head, RequestBody body) throws IOException {
+        if (ALWAYS_ANSWERED.contains(head.path())) {
+            return answer(head, body);
         }
         if (!inFlight.tryAcquire()) {
-            return shed(request);
+            return shed(head);
         }
         try {
-            return answer(request);
+            return answer(head, body);
         } finally {
             inFlight.release();
         }
@@ -287,15 +335,15 @@ public final class JobsHttpApi {
         return problem(
                 503,
                 "Overloaded",
-                maxConcurrentRequests + " requests are in progress on this server; try again in a second or"
-                        + " another instance",
+                maxConcurrentRequests + " requests are in progress on this server (maxConcurrentRequests); try"
+                        + " again in a second or another instance",
                 List.of(),
                 Map.of("Retry-After", "1"));
     }
 
-    private ApiResponse answer(ApiRequest request) {
+    private ApiResponse answer(ApiRequest request, RequestBody body) throws IOException {
         try {
-            return dispatch(request);
+            return dispatch(request, body);
         } catch (ApiException e) {
             return problem(e.status(), e.title(), e.getMessage(), e.errors(), e.headers());
         } catch (JobValidationException e) {
@@ -368,7 +416,8 @@ public final class JobsHttpApi {
         }
     }
 
-    private ApiResponse dispatch(ApiRequest request) throws InterruptedException {
+    private ApiResponse dispatch(ApiRequest head, RequestBody body) throws InterruptedException, IOException {
+        ApiRequest request = head;
         requireHeadersWithinLimits(request);
         Route route = null;
         Matcher matcher = null;
@@ -397,8 +446,17 @@ public final class JobsHttpApi {
         if (route.role != null) {
             authorize(request, route.role);
         }
+        // Read only now, having routed and authorized the request: one more byte than the limit,
+        // enough to see an upload is too large.
+        request = new ApiRequest(
+                head.method(),
+                head.path(),
+                head.query(),
+                head.headers(),
+                body.read(maxBodyBytes + 1),
+                head.remoteHost());
         if (request.body().length > maxBodyBytes) {
-            throw new ApiException(413, "Body too large", "the body exceeds " + maxBodyBytes + " bytes");
+            throw new ApiException(413, "Body too large", "the body exceeds " + maxBodyBytes + " bytes (maxBodyBytes)");
         }
         if ((request.method().equals("POST") || request.method().equals("PUT")) && request.body().length > 0) {
             String type = request.header("Content-Type").orElse("");
@@ -606,12 +664,8 @@ public final class JobsHttpApi {
 
     private ApiResponse list(ApiRequest request) {
         Filters filters = filters(request, JobLimits.MAX_PAGE_SIZE);
-        JobPage page = engine.list(filters.query().withLimit(filters.limit().orElse(JobQuery.DEFAULT_LIMIT)));
-        ObjectNode response = mapper.createObjectNode();
-        var jobs = response.putArray("jobs");
-        page.jobs().forEach(job -> jobs.add(json.job(job)));
-        page.nextCursor().ifPresentOrElse(c -> response.put("nextCursor", c), () -> response.putNull("nextCursor"));
-        return ok(response);
+        int limit = filters.limit().orElse(JobQuery.DEFAULT_LIMIT);
+        return ApiResponse.streaming(200, JSON, Map.of(), new JobListing(engine, json, mapper, filters.query(), limit));
     }
 
     private ApiResponse csv(ApiRequest request) {
@@ -685,15 +739,20 @@ public final class JobsHttpApi {
         Bodies.Acquire body = bodies.read(request.body(), Bodies.Acquire.class);
         Duration lease = durationMs("leaseMs", body.leaseMs(), DEFAULT_LEASE, JobLimits.MIN_LEASE, JobLimits.MAX_LEASE);
         Duration wait = durationMs("waitMs", body.waitMs(), Duration.ZERO, Duration.ZERO, JobLimits.MAX_ACQUIRE_WAIT);
-        List<Job> jobs = engine.remoteWorkers()
-                .acquire(
-                        body.workerId(),
-                        ownerOf(request),
-                        request.remoteHost(),
-                        Set.copyOf(body.queues()),
-                        body.limit() == null ? 1 : body.limit(),
-                        lease,
-                        wait);
+        String owner = ownerOf(request);
+        List<Job> jobs;
+        // An acquire that may wait holds its request slot for as long: only a bounded share may.
+        try (var waiting = wait.isZero() ? null : waitingAcquires.take(owner)) {
+            jobs = engine.remoteWorkers()
+                    .acquire(
+                            body.workerId(),
+                            owner,
+                            request.remoteHost(),
+                            Set.copyOf(body.queues()),
+                            body.limit() == null ? 1 : body.limit(),
+                            lease,
+                            wait);
+        }
         ObjectNode response = mapper.createObjectNode();
         var array = response.putArray("jobs");
         jobs.forEach(job -> array.add(json.leased(job)));
@@ -901,14 +960,8 @@ public final class JobsHttpApi {
     }
 
     private ApiResponse events(ApiRequest request) {
-        if (openEventStreams.get() >= maxEventStreams) {
-            throw new ApiException(
-                    503,
-                    "Too many event streams",
-                    maxEventStreams + " event streams are open on this server; try again later or another instance",
-                    List.of(),
-                    Map.of("Retry-After", "30"));
-        }
+        // Taken now, so a refusal is still a status; the stream gives it back when it ends.
+        FairShare.Permit permit = eventStreams.take(ownerOf(request));
         return ApiResponse.streaming(
                 200,
                 "text/event-stream; charset=utf-8",
@@ -919,7 +972,7 @@ public final class JobsHttpApi {
                         mapper,
                         Set.copyOf(request.params("queue")),
                         Set.copyOf(request.params("type")),
-                        openEventStreams));
+                        permit));
     }
 
     private ApiResponse metrics() {
@@ -1067,6 +1120,9 @@ public final class JobsHttpApi {
         private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private int maxEventStreams = DEFAULT_MAX_EVENT_STREAMS;
         private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
+        private int maxEventStreamsPerToken = DEFAULT_MAX_EVENT_STREAMS_PER_TOKEN;
+        private Integer maxWaitingAcquires;
+        private int maxWaitingAcquiresPerToken = DEFAULT_MAX_WAITING_ACQUIRES_PER_TOKEN;
         private Supplier<String> prometheusScrape;
 
         private Builder() {}
@@ -1123,6 +1179,52 @@ public final class JobsHttpApi {
         }
 
         /**
+         * Most {@code GET /api/events} streams one token has open at once; one more gets {@code 429}
+         * naming this setting. Default {@link #DEFAULT_MAX_EVENT_STREAMS_PER_TOKEN}.
+         */
+        public Builder maxEventStreamsPerToken(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maxEventStreamsPerToken must be at least 1, was " + value);
+            }
+            maxEventStreamsPerToken = value;
+            return this;
+        }
+
+        /**
+         * Most acquires with a {@code waitMs} waiting at once, whatever their token; one more gets
+         * {@code 503} with {@code Retry-After: 1} naming this setting. Each holds a request slot while
+         * it waits (but no store connection), so this must stay below {@link #maxConcurrentRequests}:
+         * the rest are what creates, reads and the dashboard use. Default {@link
+         * #DEFAULT_MAX_WAITING_ACQUIRES}, or a quarter of fewer request slots.
+         */
+        public Builder maxWaitingAcquires(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maxWaitingAcquires must be at least 1, was " + value);
+            }
+            maxWaitingAcquires = value;
+            return this;
+        }
+
+        /**
+         * Most acquires with a {@code waitMs} one token has waiting at once; one more gets {@code
+         * 429} with {@code Retry-After: 1} naming this setting. Workers sharing a token share this.
+         * Default {@link #DEFAULT_MAX_WAITING_ACQUIRES_PER_TOKEN}.
+         */
+        public Builder maxWaitingAcquiresPerToken(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maxWaitingAcquiresPerToken must be at least 1, was " + value);
+            }
+            maxWaitingAcquiresPerToken = value;
+            return this;
+        }
+
+        private int maxWaitingAcquires() {
+            return maxWaitingAcquires != null
+                    ? maxWaitingAcquires
+                    : Math.max(1, Math.min(DEFAULT_MAX_WAITING_ACQUIRES, maxConcurrentRequests / 4));
+        }
+
+        /**
          * Most requests answered at once (an event stream counts only while it opens; a long-polling
          * acquire counts while it waits); one more gets {@code 503} with {@code Retry-After: 1}.
          * Default {@link #DEFAULT_MAX_CONCURRENT_REQUESTS}.
@@ -1148,6 +1250,11 @@ public final class JobsHttpApi {
         public JobsHttpApi build() {
             if (engine == null) {
                 throw new IllegalStateException("engine(...) is required");
+            }
+            if (maxWaitingAcquires != null && maxWaitingAcquires >= maxConcurrentRequests) {
+                throw new IllegalStateException("maxWaitingAcquires (" + maxWaitingAcquires()
+                        + ") must be below maxConcurrentRequests (" + maxConcurrentRequests
+                        + "), so that waiting workers cannot take every request slot");
             }
             if (tokens.isEmpty() && anonymousRole == null) {
                 log.warn("no tokens configured: every request but /health and /openapi.json gets 401");

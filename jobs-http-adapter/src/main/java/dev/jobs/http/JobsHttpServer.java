@@ -70,6 +70,9 @@ public final class JobsHttpServer implements AutoCloseable {
     /** How long a client may take to send one request, headers and body. */
     static final Duration MAX_REQUEST_TIME = Duration.ofSeconds(60);
 
+    /** Connections waiting to be accepted; see {@link #start}. */
+    private static final int ACCEPT_QUEUE = 1024;
+
     private final Server server;
     private final ServerConnector connector;
     private final ExecutorService handlers;
@@ -105,6 +108,9 @@ public final class JobsHttpServer implements AutoCloseable {
                         : address.getAddress().getHostAddress());
         connector.setPort(address.getPort());
         connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+        // Connections a burst opens before they are accepted (the kernel caps it at somaxconn); the
+        // JVM's default of 50 made a burst of 600 clients see connections reset.
+        connector.setAcceptQueueSize(ACCEPT_QUEUE);
         server.addConnector(connector);
         server.setHandler(new GracefulHandler(new ApiHandler(api, maxRequestTime)));
         server.setErrorHandler(new Refusals(api));
@@ -138,6 +144,8 @@ public final class JobsHttpServer implements AutoCloseable {
         http.setSendXPoweredBy(false);
         http.setRequestHeaderSize(2 * JobsHttpApi.MAX_HEADER_BYTES);
         http.setUriCompliance(UriCompliance.UNSAFE);
+        // The API answers once it has the headers; it reads a body only when the request needs it.
+        http.setDelayDispatchUntilContent(false);
         return http;
     }
 
@@ -157,6 +165,8 @@ public final class JobsHttpServer implements AutoCloseable {
     public void close() {
         try {
             server.stop();
+        } catch (TimeoutException e) {
+            log.info("requests still in progress after {} were cut off (long polls, event streams)", STOP_DELAY);
         } catch (Exception e) {
             log.warn("the HTTP server did not stop cleanly: {}", e.toString());
         } finally {
@@ -181,7 +191,13 @@ public final class JobsHttpServer implements AutoCloseable {
             // write the client leaves hanging still is.
             request.addIdleTimeoutListener(timeout -> false);
             try {
-                ApiResponse answer = api.handle(apiRequest(request));
+                var body = new Body(request);
+                ApiResponse answer = api.handle(head(request), body);
+                if (!body.read && hasBody(request)) {
+                    // Refused before its body was read (no token, no such route): the rest of the
+                    // upload is not waited for, and the connection cannot carry another request.
+                    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                }
                 write(request, response, answer);
                 callback.succeeded();
             } catch (BodyTooSlow e) {
@@ -214,7 +230,27 @@ public final class JobsHttpServer implements AutoCloseable {
             return true;
         }
 
-        private ApiRequest apiRequest(Request request) throws IOException {
+        private static boolean hasBody(Request request) {
+            return request.getLength() != 0; // -1 when chunked
+        }
+
+        /** The request's body, read once if the API asks for it. */
+        private final class Body implements RequestBody {
+            private final Request request;
+            private boolean read;
+
+            Body(Request request) {
+                this.request = request;
+            }
+
+            @Override
+            public byte[] read(int max) throws IOException {
+                read = true;
+                return body(request, max);
+            }
+        }
+
+        private static ApiRequest head(Request request) {
             var headers = new LinkedHashMap<String, List<String>>();
             for (HttpField field : request.getHeaders()) {
                 headers.computeIfAbsent(field.getName(), n -> new ArrayList<>()).add(field.getValue());
@@ -225,16 +261,16 @@ public final class JobsHttpServer implements AutoCloseable {
                     path == null || path.isEmpty() ? "/" : path,
                     query(request.getHttpURI().getQuery()),
                     headers,
-                    body(request),
+                    new byte[0],
                     Request.getRemoteAddr(request));
         }
 
         /**
-         * At most one byte past the limit, enough for the API to see it is too large, and within
-         * {@link #MAX_REQUEST_TIME} of the request's start: a client trickling its body a byte at a
+         * At most {@code max} bytes (the API asks for one past its limit, to see an upload is too
+         * large), within {@link #MAX_REQUEST_TIME} of the request's start: a client trickling its body a byte at a
          * time, each within the idle timeout, does not hold its request for ever.
          */
-        private byte[] body(Request request) throws IOException {
+        private byte[] body(Request request, int max) throws IOException {
             long left = maxRequestTime.toNanos() - (System.nanoTime() - request.getBeginNanoTime());
             var late = new AtomicBoolean();
             Scheduler.Task deadline = request.getComponents()
@@ -247,7 +283,7 @@ public final class JobsHttpServer implements AutoCloseable {
                             Math.max(0, left),
                             TimeUnit.NANOSECONDS);
             try {
-                return Content.Source.asInputStream(request).readNBytes(api.maxBodyBytes() + 1);
+                return Content.Source.asInputStream(request).readNBytes(max);
             } catch (IOException e) {
                 if (late.get()) {
                     throw new BodyTooSlow();

@@ -105,7 +105,10 @@ class LoadSheddingTest {
             assertThat(response.statusCode()).isEqualTo(503);
             assertThat(response.headers().firstValue("Retry-After")).contains("1");
             assertThat(response.headers().firstValue("Content-Type")).contains("application/problem+json");
-            assertThat(response.body()).contains("Overloaded").contains(MAX_CONCURRENT + " requests are in progress");
+            assertThat(response.body())
+                    .contains("Overloaded")
+                    .contains(MAX_CONCURRENT + " requests are in progress")
+                    .contains("maxConcurrentRequests");
         });
         assertThat(health.statusCode()).as("health, while overloaded").isEqualTo(200);
         assertThat(held).allSatisfy(request -> assertThat(request).isNotDone());

@@ -161,7 +161,7 @@ class LowLevelRefusalsTest {
                 Thread.sleep(200);
             }
             Answer answer = read(socket.getInputStream());
-            assertRefused(answer, 408);
+            assertRefusedSaying(answer, 408, "not sent in time");
             assertThat(answer.headers().get("connection")).isEqualTo("close");
         }
         assertThat(engine.counts().stream().mapToLong(QueueCounts::unfinished).sum())

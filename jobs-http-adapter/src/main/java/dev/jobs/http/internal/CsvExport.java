@@ -36,7 +36,8 @@ public final class CsvExport implements StreamingBody {
     /** The most rows one export writes; narrow the filters for more. */
     public static final int MAX_ROWS = 1_000_000;
 
-    private static final int PAGE_SIZE = 500;
+    /** Jobs read from the store at once: it reads their payloads too, though the export leaves them out. */
+    private static final int PAGE_SIZE = JobListing.CHUNK;
     /** First characters that make a spreadsheet read a cell as a formula. */
     private static final String FORMULA_STARTS = "=+-@\t\r";
 

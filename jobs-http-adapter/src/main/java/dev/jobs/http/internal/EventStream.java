@@ -1,7 +1,9 @@
 package dev.jobs.http.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobEvent;
 import dev.jobs.core.JobListener;
@@ -11,13 +13,13 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One client's server-sent event stream of job events (RFC: the WHATWG {@code text/event-stream}
@@ -45,12 +47,12 @@ public final class EventStream implements StreamingBody {
     private final ObjectMapper mapper;
     private final Set<String> queues;
     private final Set<String> types;
-    private final AtomicInteger open;
+    private final FairShare.Permit permit;
 
     /**
      * @param queues only events of jobs on these queues; empty for every queue
      * @param types only events of jobs of these types; empty for every type
-     * @param open the count of open streams, kept up to date by this one
+     * @param permit this stream's place among those open, given back when it ends
      */
     public EventStream(
             JobEngine engine,
@@ -58,13 +60,13 @@ public final class EventStream implements StreamingBody {
             ObjectMapper mapper,
             Set<String> queues,
             Set<String> types,
-            AtomicInteger open) {
+            FairShare.Permit permit) {
         this.engine = engine;
         this.json = json;
         this.mapper = mapper;
         this.queues = Set.copyOf(queues);
         this.types = Set.copyOf(types);
-        this.open = open;
+        this.permit = permit;
     }
 
     @Override
@@ -72,11 +74,10 @@ public final class EventStream implements StreamingBody {
         BlockingQueue<JobEvent> pending = new ArrayBlockingQueue<>(BUFFERED_EVENTS);
         var overflowed = new AtomicBoolean();
         JobListener listener = event -> {
-            if (wanted(event) && !pending.offer(event)) {
+            if (wanted(event) && !pending.offer(withoutData(event))) {
                 overflowed.set(true);
             }
         };
-        open.incrementAndGet();
         try (JobEngine.Subscription subscription = engine.subscribe(listener)) {
             // Subscribed before the first line, so a client that waits for it misses nothing after.
             write(out, "retry: " + RECONNECT_MS + "\n: connected\n\n");
@@ -110,8 +111,22 @@ public final class EventStream implements StreamingBody {
                 write(out, text.toString());
             }
         } finally {
-            open.decrementAndGet();
+            permit.close();
         }
+    }
+
+    /**
+     * The event as the stream sends it, without the job's payload, result and attempts: the stream
+     * leaves them out, and a client that falls behind must not hold up to {@value #BUFFERED_EVENTS}
+     * payloads in the server's memory.
+     */
+    static JobEvent withoutData(JobEvent event) {
+        Job job = event.job().toBuilder()
+                .payload(NullNode.getInstance())
+                .result(null)
+                .attempts(List.of())
+                .build();
+        return new JobEvent(event.kind(), job, event.at());
     }
 
     private boolean wanted(JobEvent event) {
