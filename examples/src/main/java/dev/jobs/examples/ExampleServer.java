@@ -3,6 +3,7 @@ package dev.jobs.examples;
 import dev.jobs.core.JobEngine;
 import dev.jobs.http.JobsHttpApi;
 import dev.jobs.http.JobsHttpServer;
+import dev.jobs.http.JwtSettings;
 import dev.jobs.http.Role;
 import dev.jobs.queue.redis.RedisJobQueue;
 import dev.jobs.store.jdbc.JdbcJobStore;
@@ -103,11 +104,18 @@ public final class ExampleServer implements AutoCloseable {
                 DemoJobs.register(builder).queue(DemoJobs.QUEUE, settings.workers());
             }
             engine = builder.build().start();
-            JobsHttpApi api = JobsHttpApi.builder()
+            JobsHttpApi.Builder apiBuilder = JobsHttpApi.builder()
                     .engine(engine)
                     .token(token.value(), Role.ADMIN)
-                    .prometheusScrape(registry::scrape)
-                    .build();
+                    .prometheusScrape(registry::scrape);
+            settings.jwt()
+                    .ifPresent(jwt -> apiBuilder.jwt(JwtSettings.builder()
+                            .jwksUrl(jwt.jwksUrl())
+                            .issuer(jwt.issuer())
+                            .audience(jwt.audience())
+                            .rolesClaim(jwt.rolesClaim())
+                            .build()));
+            JobsHttpApi api = apiBuilder.build();
             JobsHttpServer http =
                     JobsHttpServer.start(api, new InetSocketAddress(settings.httpHost(), settings.httpPort()));
             return new ExampleServer(settings, dataDir, token, store, engine, http);
@@ -150,6 +158,11 @@ public final class ExampleServer implements AutoCloseable {
                                 ? "   (this machine only; set JOBS_HTTP_HOST=0.0.0.0 to accept others)"
                                 : "   (every machine that can reach it: keep the token secret)"),
                 "  Admin token:  " + tokenLine(),
+                "  JWTs:         "
+                        + settings.jwt()
+                                .map(jwt -> "from " + jwt.issuer() + " for '" + jwt.audience() + "', roles in '"
+                                        + jwt.rolesClaim() + "', keys at " + jwt.jwksUrl())
+                                .orElse("not accepted (set JOBS_JWT_JWKS_URL, JOBS_JWT_ISSUER and JOBS_JWT_AUDIENCE)"),
                 "  Database:     " + database,
                 "  Dispatch:     "
                         + settings.redisUrl()

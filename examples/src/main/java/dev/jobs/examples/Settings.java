@@ -1,5 +1,7 @@
 package dev.jobs.examples;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashMap;
@@ -25,6 +27,7 @@ import java.util.regex.Pattern;
  * @param dataDir where the H2 database and the generated token live
  * @param workers jobs run at once in this process; 0 for an API-only server
  * @param demo enqueue the demo jobs at start
+ * @param jwt JSON Web Tokens from an identity provider, accepted beside the admin token
  */
 record Settings(
         String httpHost,
@@ -36,7 +39,14 @@ record Settings(
         Optional<String> apiToken,
         Path dataDir,
         int workers,
-        boolean demo) {
+        boolean demo,
+        Optional<Jwt> jwt) {
+
+    /**
+     * Where JWTs are checked: the provider's key set, the issuer and audience every token must
+     * name, and the claim that carries its roles.
+     */
+    record Jwt(URI jwksUrl, String issuer, String audience, String rolesClaim) {}
 
     /** Each setting's flag and the environment variable behind it. */
     static final Map<String, String> VARIABLE_OF_FLAG = orderedMap(
@@ -48,7 +58,11 @@ record Settings(
             "--redis-url", "JOBS_REDIS_URL",
             "--api-token", "JOBS_API_TOKEN",
             "--data-dir", "JOBS_DATA_DIR",
-            "--workers", "JOBS_WORKERS");
+            "--workers", "JOBS_WORKERS",
+            "--jwt-jwks-url", "JOBS_JWT_JWKS_URL",
+            "--jwt-issuer", "JOBS_JWT_ISSUER",
+            "--jwt-audience", "JOBS_JWT_AUDIENCE",
+            "--jwt-roles-claim", "JOBS_JWT_ROLES_CLAIM");
 
     static final String DEFAULT_HOST = "127.0.0.1";
     static final int DEFAULT_PORT = 8080;
@@ -134,6 +148,7 @@ record Settings(
             throw new Invalid("JOBS_API_TOKEN must be at least " + MIN_TOKEN_LENGTH
                     + " characters, so it cannot be guessed; leave it unset to have one generated");
         }
+        Optional<Jwt> jwt = jwt(values);
         Path dataDir = Path.of(values.getOrDefault("JOBS_DATA_DIR", "data"))
                 .toAbsolutePath()
                 .normalize();
@@ -147,7 +162,43 @@ record Settings(
                 token,
                 dataDir,
                 workers,
-                demo);
+                demo,
+                jwt);
+    }
+
+    /** The JWT settings: none, or a key set URL with the issuer and audience its tokens must name. */
+    private static Optional<Jwt> jwt(Map<String, String> values) throws Invalid {
+        String url = values.get("JOBS_JWT_JWKS_URL");
+        if (url == null) {
+            for (String other : List.of("JOBS_JWT_ISSUER", "JOBS_JWT_AUDIENCE", "JOBS_JWT_ROLES_CLAIM")) {
+                if (values.containsKey(other)) {
+                    throw new Invalid(other + " goes with JOBS_JWT_JWKS_URL, which is not set");
+                }
+            }
+            return Optional.empty();
+        }
+        URI jwksUrl;
+        try {
+            jwksUrl = new URI(url);
+        } catch (URISyntaxException e) {
+            jwksUrl = null;
+        }
+        if (jwksUrl == null
+                || !("https".equals(jwksUrl.getScheme()) || "http".equals(jwksUrl.getScheme()))
+                || jwksUrl.getHost() == null) {
+            throw new Invalid(
+                    "JOBS_JWT_JWKS_URL must be the identity provider's key set URL (https://...), was '" + url + "'");
+        }
+        for (String required : List.of("JOBS_JWT_ISSUER", "JOBS_JWT_AUDIENCE")) {
+            if (!values.containsKey(required)) {
+                throw new Invalid(required + " is required with JOBS_JWT_JWKS_URL: every token must name it");
+            }
+        }
+        return Optional.of(new Jwt(
+                jwksUrl,
+                values.get("JOBS_JWT_ISSUER"),
+                values.get("JOBS_JWT_AUDIENCE"),
+                values.getOrDefault("JOBS_JWT_ROLES_CLAIM", "roles")));
     }
 
     private static int integer(Map<String, String> values, String variable, int fallback, int min, int max)

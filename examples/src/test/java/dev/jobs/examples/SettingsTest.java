@@ -80,5 +80,31 @@ class SettingsTest {
                 .hasMessageContaining("JOBS_HTTP_PORT / --http-port");
         assertThatThrownBy(() -> Settings.parse(List.of("--data-dir"), Map.of()))
                 .hasMessage("--data-dir needs a value, as in --data-dir=...");
+        assertThatThrownBy(() -> Settings.parse(List.of(), Map.of("JOBS_JWT_JWKS_URL", "id.example.com/keys")))
+                .hasMessageStartingWith("JOBS_JWT_JWKS_URL must be the identity provider's key set URL");
+        assertThatThrownBy(() -> Settings.parse(
+                        List.of(), Map.of("JOBS_JWT_JWKS_URL", "https://id.example.com/keys", "JOBS_JWT_ISSUER", "x")))
+                .hasMessageStartingWith("JOBS_JWT_AUDIENCE is required with JOBS_JWT_JWKS_URL");
+        assertThatThrownBy(() -> Settings.parse(List.of(), Map.of("JOBS_JWT_AUDIENCE", "jobs")))
+                .hasMessage("JOBS_JWT_AUDIENCE goes with JOBS_JWT_JWKS_URL, which is not set");
+    }
+
+    @Test
+    void jwtSettingsComeTogether() throws Exception {
+        Settings settings = Settings.parse(
+                List.of("--jwt-audience=jobs"),
+                Map.of(
+                        "JOBS_JWT_JWKS_URL",
+                        "https://id.example.com/certs",
+                        "JOBS_JWT_ISSUER",
+                        "https://id.example.com"));
+
+        assertThat(settings.jwt())
+                .contains(new Settings.Jwt(
+                        java.net.URI.create("https://id.example.com/certs"),
+                        "https://id.example.com",
+                        "jobs",
+                        "roles"));
+        assertThat(Settings.parse(List.of(), Map.of()).jwt()).isEmpty();
     }
 }

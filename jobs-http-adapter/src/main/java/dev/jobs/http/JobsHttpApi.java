@@ -154,6 +154,8 @@ public final class JobsHttpApi {
     private final JobEngine engine;
     private final List<KnownToken> tokens;
     private final Optional<Role> anonymousRole;
+    private final Optional<JwtVerifier> jwt;
+    private final String jwtRolesClaim;
     private final int maxBodyBytes;
     private final int maxConcurrentRequests;
     private final Semaphore inFlight;
@@ -173,6 +175,8 @@ public final class JobsHttpApi {
         this.engine = builder.engine;
         this.tokens = List.copyOf(builder.tokens);
         this.anonymousRole = Optional.ofNullable(builder.anonymousRole);
+        this.jwt = Optional.ofNullable(builder.jwt).map(JwtVerifier::new);
+        this.jwtRolesClaim = builder.jwt == null ? "" : builder.jwt.rolesClaim();
         this.maxBodyBytes = builder.maxBodyBytes;
         this.eventStreams = new FairShare(
                 "event streams",
@@ -192,46 +196,47 @@ public final class JobsHttpApi {
         this.inFlight = new Semaphore(builder.maxConcurrentRequests);
         this.prometheusScrape = Optional.ofNullable(builder.prometheusScrape);
         this.openApi = readOpenApi();
-        route("GET", "/", null, (r, m) -> dashboard.page());
-        route("GET", "/dashboard/{asset}", null, (r, m) -> dashboard.asset(m.group(1)));
-        route("GET", "/health", null, (r, m) -> health());
+        route("GET", "/", null, (r, m, c) -> dashboard.page());
+        route("GET", "/dashboard/{asset}", null, (r, m, c) -> dashboard.asset(m.group(1)));
+        route("GET", "/health", null, (r, m, c) -> health());
         route(
                 "GET",
                 "/api/me",
                 Role.READ,
-                (r, m) -> ok(mapper.createObjectNode()
-                        .put("role", authenticate(r).name().toLowerCase(Locale.ROOT))));
-        route("GET", "/openapi.json", null, (r, m) -> new ApiResponse(200, JSON, Map.of(), openApi));
-        route("POST", "/api/jobs", Role.ADMIN, (r, m) -> create(r));
-        route("GET", "/api/jobs", Role.READ, (r, m) -> list(r));
-        route("GET", "/api/jobs.csv", Role.READ, (r, m) -> csv(r));
-        route("POST", "/api/jobs/batch", Role.ADMIN, (r, m) -> batch(r));
-        route("POST", "/api/jobs/acquire", Role.WORKER, (r, m) -> acquire(r));
-        route("GET", "/api/jobs/{id}", Role.READ, (r, m) -> ok(json.job(find(m.group(1)))));
-        route("POST", "/api/jobs/{id}/heartbeat", Role.WORKER, (r, m) -> heartbeat(r, jobId(m.group(1))));
-        route("POST", "/api/jobs/{id}/complete", Role.WORKER, (r, m) -> complete(r, jobId(m.group(1))));
-        route("POST", "/api/jobs/{id}/fail", Role.WORKER, (r, m) -> fail(r, jobId(m.group(1))));
-        route("POST", "/api/jobs/{id}/cancel", Role.ADMIN, (r, m) -> ok(json.job(engine.cancel(jobId(m.group(1))))));
-        route("POST", "/api/jobs/{id}/retry", Role.ADMIN, (r, m) -> ok(json.job(engine.retry(jobId(m.group(1))))));
-        route("GET", "/api/queues", Role.READ, (r, m) -> queues(r));
-        route("POST", "/api/queues/{name}/pause", Role.ADMIN, (r, m) -> pause(m.group(1), true));
-        route("POST", "/api/queues/{name}/resume", Role.ADMIN, (r, m) -> pause(m.group(1), false));
-        route("GET", "/api/queues/{name}/limits", Role.READ, (r, m) -> limits(m.group(1)));
-        route("PUT", "/api/queues/{name}/limits", Role.ADMIN, (r, m) -> putLimits(r, m.group(1)));
-        route("DELETE", "/api/queues/{name}/limits", Role.ADMIN, (r, m) -> deleteLimits(m.group(1)));
-        route("GET", "/api/workers", Role.READ, (r, m) -> workers(r));
-        route("POST", "/api/workers/{id}/stop", Role.WORKER, (r, m) -> stopWorker(r, m.group(1)));
-        route("GET", "/api/recurring", Role.READ, (r, m) -> recurringJobs());
+                (r, m, c) ->
+                        ok(mapper.createObjectNode().put("role", c.role().name().toLowerCase(Locale.ROOT))));
+        route("GET", "/openapi.json", null, (r, m, c) -> new ApiResponse(200, JSON, Map.of(), openApi));
+        route("POST", "/api/jobs", Role.ADMIN, (r, m, c) -> create(r));
+        route("GET", "/api/jobs", Role.READ, (r, m, c) -> list(r));
+        route("GET", "/api/jobs.csv", Role.READ, (r, m, c) -> csv(r));
+        route("POST", "/api/jobs/batch", Role.ADMIN, (r, m, c) -> batch(r));
+        route("POST", "/api/jobs/acquire", Role.WORKER, (r, m, c) -> acquire(r, c));
+        route("GET", "/api/jobs/{id}", Role.READ, (r, m, c) -> ok(json.job(find(m.group(1)))));
+        route("POST", "/api/jobs/{id}/heartbeat", Role.WORKER, (r, m, c) -> heartbeat(r, c, jobId(m.group(1))));
+        route("POST", "/api/jobs/{id}/complete", Role.WORKER, (r, m, c) -> complete(r, c, jobId(m.group(1))));
+        route("POST", "/api/jobs/{id}/fail", Role.WORKER, (r, m, c) -> fail(r, c, jobId(m.group(1))));
+        route("POST", "/api/jobs/{id}/cancel", Role.ADMIN, (r, m, c) -> ok(json.job(engine.cancel(jobId(m.group(1))))));
+        route("POST", "/api/jobs/{id}/retry", Role.ADMIN, (r, m, c) -> ok(json.job(engine.retry(jobId(m.group(1))))));
+        route("GET", "/api/queues", Role.READ, (r, m, c) -> queues(r));
+        route("POST", "/api/queues/{name}/pause", Role.ADMIN, (r, m, c) -> pause(m.group(1), true));
+        route("POST", "/api/queues/{name}/resume", Role.ADMIN, (r, m, c) -> pause(m.group(1), false));
+        route("GET", "/api/queues/{name}/limits", Role.READ, (r, m, c) -> limits(m.group(1)));
+        route("PUT", "/api/queues/{name}/limits", Role.ADMIN, (r, m, c) -> putLimits(r, m.group(1)));
+        route("DELETE", "/api/queues/{name}/limits", Role.ADMIN, (r, m, c) -> deleteLimits(m.group(1)));
+        route("GET", "/api/workers", Role.READ, (r, m, c) -> workers(r));
+        route("POST", "/api/workers/{id}/stop", Role.WORKER, (r, m, c) -> stopWorker(c, m.group(1)));
+        route("GET", "/api/recurring", Role.READ, (r, m, c) -> recurringJobs());
         route(
                 "GET",
                 "/api/recurring/{name}",
                 Role.READ,
-                (r, m) -> ok(json.recurring(engine.recurring(m.group(1)).orElseThrow(() -> noRecurring(m.group(1))))));
-        route("PUT", "/api/recurring/{name}", Role.ADMIN, (r, m) -> putRecurring(r, m.group(1)));
-        route("DELETE", "/api/recurring/{name}", Role.ADMIN, (r, m) -> deleteRecurring(m.group(1)));
-        route("GET", "/api/throughput", Role.READ, (r, m) -> throughput(r));
-        route("GET", "/api/events", Role.READ, (r, m) -> events(r));
-        route("GET", "/metrics", Role.READ, (r, m) -> metrics());
+                (r, m, c) ->
+                        ok(json.recurring(engine.recurring(m.group(1)).orElseThrow(() -> noRecurring(m.group(1))))));
+        route("PUT", "/api/recurring/{name}", Role.ADMIN, (r, m, c) -> putRecurring(r, m.group(1)));
+        route("DELETE", "/api/recurring/{name}", Role.ADMIN, (r, m, c) -> deleteRecurring(m.group(1)));
+        route("GET", "/api/throughput", Role.READ, (r, m, c) -> throughput(r));
+        route("GET", "/api/events", Role.READ, (r, m, c) -> events(r, c));
+        route("GET", "/metrics", Role.READ, (r, m, c) -> metrics());
     }
 
     public static Builder builder() {
@@ -443,9 +448,7 @@ public final class JobsHttpApi {
                     List.of(),
                     Map.of("Allow", String.join(", ", allowed)));
         }
-        if (route.role != null) {
-            authorize(request, route.role);
-        }
+        Caller caller = route.role == null ? Caller.PUBLIC : authorize(request, route.role);
         // Read only now, having routed and authorized the request: one more byte than the limit,
         // enough to see an upload is too large.
         request = new ApiRequest(
@@ -465,7 +468,7 @@ public final class JobsHttpApi {
                         415, "Unsupported media type", "send the body as " + JSON + ", not '" + type + "'");
             }
         }
-        return route.handler.handle(request, new PathParameters(matcher));
+        return route.handler.handle(request, new PathParameters(matcher), caller);
     }
 
     /**
@@ -502,28 +505,56 @@ public final class JobsHttpApi {
         }
     }
 
-    private void authorize(ApiRequest request, Role needed) {
-        Role role = authenticate(request);
-        if (!role.allows(needed)) {
+    /** Who may call, once its token is checked: what it may do, and who it is. */
+    private record Caller(Role role, String principal) {
+        /** The caller of a route that needs no token. */
+        static final Caller PUBLIC = new Caller(Role.READ, "anonymous");
+    }
+
+    private Caller authorize(ApiRequest request, Role needed) {
+        Caller caller = authenticate(request);
+        if (!caller.role().allows(needed)) {
             throw new ApiException(
                     403,
                     "Forbidden",
                     "this needs the " + needed.name().toLowerCase(Locale.ROOT) + " role; the token has "
-                            + role.name().toLowerCase(Locale.ROOT));
+                            + caller.role().name().toLowerCase(Locale.ROOT));
         }
+        return caller;
     }
 
-    /** The role of the request's bearer token (or the anonymous role); 401 when it has none. */
-    private Role authenticate(ApiRequest request) {
+    /**
+     * The caller of the request's bearer token, a static one or a JWT, or the anonymous role; 401
+     * when it has none. A static token's caller is a fingerprint of it (never the token itself), a
+     * JWT's is its subject.
+     */
+    private Caller authenticate(ApiRequest request) {
         Optional<String> header = request.header("Authorization");
         if (header.isEmpty()) {
-            return anonymousRole.orElseThrow(() -> unauthorized("send 'Authorization: Bearer <token>'"));
+            return anonymousRole
+                    .map(role -> new Caller(role, "anonymous"))
+                    .orElseThrow(() -> unauthorized("send 'Authorization: Bearer <token>'"));
         }
         String value = header.get();
         if (!value.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw unauthorized("only bearer tokens are accepted");
         }
-        return roleOf(value.substring(7).trim()).orElseThrow(() -> unauthorized("the token is not valid"));
+        String token = value.substring(7).trim();
+        Optional<Role> known = roleOf(token);
+        if (known.isPresent()) {
+            return new Caller(known.get(), "token:" + HexFormat.of().formatHex(sha256(token), 0, 8));
+        }
+        if (jwt.isPresent() && JwtVerifier.looksLikeJwt(token)) {
+            JwtVerifier.Caller verified = jwt.get().verify(token);
+            Role role = verified.role()
+                    .orElseThrow(() -> new ApiException(
+                            403,
+                            "Forbidden",
+                            "the token names no role: its '" + jwtRolesClaim
+                                    + "' claim must name admin, worker or read"));
+            return new Caller(role, verified.principal());
+        }
+        throw unauthorized("the token is not valid");
     }
 
     /** Compares the token's hash with every known hash, so timing tells nothing about any token. */
@@ -536,20 +567,6 @@ public final class JobsHttpApi {
             }
         }
         return Optional.ofNullable(found);
-    }
-
-    /**
-     * Who is asking, as the owner of the worker ids it registers: a fingerprint of its bearer token
-     * (never the token itself), or {@code anonymous}. Called after {@link #authorize}, so the token
-     * is a known one.
-     */
-    private static String ownerOf(ApiRequest request) {
-        Optional<String> header = request.header("Authorization");
-        if (header.isEmpty()) {
-            return "anonymous";
-        }
-        return "token:"
-                + HexFormat.of().formatHex(sha256(header.get().substring(7).trim()), 0, 8);
     }
 
     private static ApiException unauthorized(String detail) {
@@ -735,11 +752,11 @@ public final class JobsHttpApi {
         return new Filters(query, limit);
     }
 
-    private ApiResponse acquire(ApiRequest request) throws InterruptedException {
+    private ApiResponse acquire(ApiRequest request, Caller caller) throws InterruptedException {
         Bodies.Acquire body = bodies.read(request.body(), Bodies.Acquire.class);
         Duration lease = durationMs("leaseMs", body.leaseMs(), DEFAULT_LEASE, JobLimits.MIN_LEASE, JobLimits.MAX_LEASE);
         Duration wait = durationMs("waitMs", body.waitMs(), Duration.ZERO, Duration.ZERO, JobLimits.MAX_ACQUIRE_WAIT);
-        String owner = ownerOf(request);
+        String owner = caller.principal();
         List<Job> jobs;
         // An acquire that may wait holds its request slot for as long: only a bounded share may.
         try (var waiting = wait.isZero() ? null : waitingAcquires.take(owner)) {
@@ -759,14 +776,14 @@ public final class JobsHttpApi {
         return ok(response);
     }
 
-    private ApiResponse heartbeat(ApiRequest request, UUID jobId) {
+    private ApiResponse heartbeat(ApiRequest request, Caller caller, UUID jobId) {
         Bodies.Heartbeat body = bodies.read(request.body(), Bodies.Heartbeat.class);
         Duration lease = durationMs("leaseMs", body.leaseMs(), DEFAULT_LEASE, JobLimits.MIN_LEASE, JobLimits.MAX_LEASE);
         HeartbeatResult result = engine.remoteWorkers()
                 .heartbeat(
                         jobId,
                         body.leaseToken(),
-                        ownerOf(request),
+                        caller.principal(),
                         lease,
                         body.progress() == null ? OptionalInt.empty() : OptionalInt.of(body.progress()),
                         Optional.ofNullable(body.message()));
@@ -777,13 +794,13 @@ public final class JobsHttpApi {
         return ok(answer);
     }
 
-    private ApiResponse complete(ApiRequest request, UUID jobId) {
+    private ApiResponse complete(ApiRequest request, Caller caller, UUID jobId) {
         Bodies.Complete body = bodies.read(request.body(), Bodies.Complete.class);
         Optional<JsonNode> result = Optional.ofNullable(body.result()).filter(r -> !r.isNull());
-        return ok(json.job(engine.remoteWorkers().complete(jobId, body.leaseToken(), ownerOf(request), result)));
+        return ok(json.job(engine.remoteWorkers().complete(jobId, body.leaseToken(), caller.principal(), result)));
     }
 
-    private ApiResponse fail(ApiRequest request, UUID jobId) {
+    private ApiResponse fail(ApiRequest request, Caller caller, UUID jobId) {
         Bodies.Fail body = bodies.read(request.body(), Bodies.Fail.class);
         Bodies.Error error = body.error();
         var jobError = new JobError(
@@ -793,7 +810,7 @@ public final class JobsHttpApi {
         Optional<Duration> retryAfter = Optional.ofNullable(body.retryAfterMs()).map(Duration::ofMillis);
         boolean retryable = body.retryable() == null || body.retryable();
         return ok(json.job(engine.remoteWorkers()
-                .fail(jobId, body.leaseToken(), ownerOf(request), jobError, retryable, retryAfter)));
+                .fail(jobId, body.leaseToken(), caller.principal(), jobError, retryable, retryAfter)));
     }
 
     private ApiResponse queues(ApiRequest request) {
@@ -950,8 +967,8 @@ public final class JobsHttpApi {
     }
 
     /** A remote worker stopping cleanly: its jobs go back to their queues now, not when its leases lapse. */
-    private ApiResponse stopWorker(ApiRequest request, String workerId) {
-        StoppedWorker stopped = engine.remoteWorkers().stop(workerId, ownerOf(request));
+    private ApiResponse stopWorker(Caller caller, String workerId) {
+        StoppedWorker stopped = engine.remoteWorkers().stop(workerId, caller.principal());
         ObjectNode response = mapper.createObjectNode();
         response.set("worker", json.worker(stopped.worker()));
         var handedBack = response.putArray("handedBack");
@@ -959,9 +976,9 @@ public final class JobsHttpApi {
         return ok(response);
     }
 
-    private ApiResponse events(ApiRequest request) {
+    private ApiResponse events(ApiRequest request, Caller caller) {
         // Taken now, so a refusal is still a status; the stream gives it back when it ends.
-        FairShare.Permit permit = eventStreams.take(ownerOf(request));
+        FairShare.Permit permit = eventStreams.take(caller.principal());
         return ApiResponse.streaming(
                 200,
                 "text/event-stream; charset=utf-8",
@@ -1109,7 +1126,7 @@ public final class JobsHttpApi {
 
     @FunctionalInterface
     private interface Handler {
-        ApiResponse handle(ApiRequest request, PathParameters path) throws InterruptedException;
+        ApiResponse handle(ApiRequest request, PathParameters path, Caller caller) throws InterruptedException;
     }
 
     /** Configures a {@link JobsHttpApi}; {@link #build()} checks the configuration. */
@@ -1120,6 +1137,7 @@ public final class JobsHttpApi {
         private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private int maxEventStreams = DEFAULT_MAX_EVENT_STREAMS;
         private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
+        private JwtSettings jwt;
         private int maxEventStreamsPerToken = DEFAULT_MAX_EVENT_STREAMS_PER_TOKEN;
         private Integer maxWaitingAcquires;
         private int maxWaitingAcquiresPerToken = DEFAULT_MAX_WAITING_ACQUIRES_PER_TOKEN;
@@ -1144,6 +1162,15 @@ public final class JobsHttpApi {
                 throw new IllegalArgumentException("a token must be at least 16 characters");
             }
             tokens.add(new KnownToken(sha256(token), role));
+            return this;
+        }
+
+        /**
+         * Accepts JSON Web Tokens from an identity provider beside the static tokens; see {@link
+         * JwtSettings}. The key set is fetched when the API is built.
+         */
+        public Builder jwt(JwtSettings settings) {
+            jwt = Objects.requireNonNull(settings, "settings");
             return this;
         }
 
@@ -1256,7 +1283,7 @@ public final class JobsHttpApi {
                         + ") must be below maxConcurrentRequests (" + maxConcurrentRequests
                         + "), so that waiting workers cannot take every request slot");
             }
-            if (tokens.isEmpty() && anonymousRole == null) {
+            if (tokens.isEmpty() && jwt == null && anonymousRole == null) {
                 log.warn("no tokens configured: every request but /health and /openapi.json gets 401");
             }
             return new JobsHttpApi(this);

@@ -3,6 +3,16 @@ package dev.jobs.http;
 import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobError;
@@ -18,7 +28,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,6 +61,18 @@ class DashboardBrowserTest {
     private static final String ADMIN = "admin-token-0123456789";
     private static final String READER = "reader-token-0123456789";
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
+    private static final String ISSUER = "https://id.test";
+
+    /** The identity provider's key: JWTs signed with it are accepted as the static tokens are. */
+    private static final ECKey PROVIDER_KEY;
+
+    static {
+        try {
+            PROVIDER_KEY = new ECKeyGenerator(Curve.P_256).keyID("provider-1").generate();
+        } catch (JOSEException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private JobEngine engine;
     private JobsHttpServer server;
@@ -63,6 +87,11 @@ class DashboardBrowserTest {
                         .engine(engine)
                         .token(ADMIN, Role.ADMIN)
                         .token(READER, Role.READ)
+                        .jwt(JwtSettings.builder()
+                                .keys(new JWKSet(PROVIDER_KEY.toPublicJWK()).toString())
+                                .issuer(ISSUER)
+                                .audience("jobs")
+                                .build())
                         .build(),
                 new InetSocketAddress("127.0.0.1", 0));
         browser = chromium();
@@ -289,6 +318,27 @@ class DashboardBrowserTest {
         waitForText(By.id("detail-state"), "READY");
         assertThat(browser.findElement(By.id("cancel")).isDisplayed()).isFalse();
         assertThat(browser.findElement(By.id("retry")).isDisplayed()).isFalse();
+    }
+
+    @Test
+    void aPastedJwtSignsInWithItsRole() throws Exception {
+        var claims = new JWTClaimsSet.Builder()
+                .issuer(ISSUER)
+                .audience("jobs")
+                .subject("alice")
+                .claim("roles", List.of("read"))
+                .expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(10))))
+                .build();
+        var jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.ES256)
+                        .keyID(PROVIDER_KEY.getKeyID())
+                        .build(),
+                claims);
+        jwt.sign(new ECDSASigner(PROVIDER_KEY));
+
+        signIn(jwt.serialize());
+
+        assertThat(byId("role").getText()).contains("read only");
     }
 
     @Test
