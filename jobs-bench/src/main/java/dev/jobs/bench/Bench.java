@@ -26,6 +26,9 @@ public final class Bench {
     /** Runs alone and never as part of "all": it takes the better part of an hour. */
     private static final String HORIZON = "horizon";
 
+    /** Runs alone: a new database under continuous load, PostgreSQL with and without Redis. */
+    private static final String FRESH = "fresh";
+
     private Bench() {}
 
     public static void main(String[] args) throws Exception {
@@ -48,6 +51,9 @@ public final class Bench {
         Servers servers = Servers.fromEnvironment();
         if (options.scenarios.equals(List.of(HORIZON))) {
             return horizon(options, servers);
+        }
+        if (options.scenarios.equals(List.of(FRESH))) {
+            return fresh(options, servers);
         }
         var report = new Report();
         List<Subject> subjects = Subjects.choose(options.subjects, servers, report);
@@ -112,6 +118,39 @@ public final class Bench {
         return table;
     }
 
+    /** New tables under continuous load: each subject's run on them and on analysed ones. */
+    private static String fresh(Options options, Servers servers) throws Exception {
+        Instant started = Instant.now();
+        int rate = options.rateGiven ? options.horizonRate : 2_000;
+        int workers = options.workersGiven ? options.workers.get(0) : 64;
+        Duration length = Duration.ofSeconds(60);
+        var subjects = new ArrayList<FreshStart>();
+        for (boolean redis : List.of(false, true)) {
+            String name = redis ? "jobs-postgresql-redis" : "jobs-postgresql";
+            if (options.subjects.test(name)) {
+                subjects.add(new FreshStart(servers, redis, rate, workers, length));
+            }
+        }
+        if (subjects.isEmpty()) {
+            throw new IllegalArgumentException("fresh runs on jobs-postgresql and jobs-postgresql-redis only");
+        }
+        System.out.println("jobs-bench: fresh on "
+                + subjects.stream().map(FreshStart::subject).toList());
+        var runs = new ArrayList<List<FreshStart.Run>>();
+        for (FreshStart subject : subjects) {
+            runs.add(subject.run());
+        }
+        String table = FreshStart.markdown(
+                FreshStart.header(options.commandLine, started, rate, workers, length), subjects, runs);
+        System.out.println();
+        System.out.println(table);
+        if (options.writeInto != null) {
+            Report.writeBetween(options.writeInto, FreshStart.BEGIN, FreshStart.END, table);
+            System.out.println("written into " + options.writeInto);
+        }
+        return table;
+    }
+
     private static String header(Options options, Instant started) {
         Runtime runtime = Runtime.getRuntime();
         return String.format(
@@ -130,7 +169,9 @@ public final class Bench {
         static final String USAGE = """
                 usage: jobs-bench/bench [scenario …] [options]
                   scenarios: enqueue drain latency history memory (default: all of them), or
-                             horizon alone: the long-horizon run on PostgreSQL (about 42 min)
+                             horizon alone: the long-horizon run on PostgreSQL (about 42 min), or
+                             fresh alone: new tables under continuous load, 60 s from their
+                             creation, against the same on analysed tables (about 5 min)
                   --subjects a,b,…   which systems: jobs-postgresql jobs-postgresql-redis jobs-mariadb
                                      jobs-h2 jobs-memory db-scheduler jobrunr graphile-worker pg-boss
                                      bullmq, or 'ours' / 'peers' (default: all that can run here)
@@ -140,7 +181,8 @@ public final class Bench {
                   --history N        finished jobs in the table for the history scenario (default 10000000)
                   --horizon-minutes b,i,r,c  lengths of the horizon's phases: baseline, idle in
                                      transaction, readers, recovery (default 4,30,4,4)
-                  --rate N           jobs per second the horizon enqueues (default 500)
+                  --rate N           jobs per second the horizon enqueues (default 500), or fresh's
+                                     producers (default 2000)
                   --write FILE       write the tables into FILE between its result markers (the
                                      horizon's, with its plot and samples in docs/ beside FILE)
                   --quick            a smoke run: 2000 jobs, 1 run, small history and latency samples""";
@@ -156,6 +198,8 @@ public final class Bench {
         long queuedForMemory = 1_000_000;
         List<Integer> horizonMinutes = List.of(4, 30, 4, 4);
         int horizonRate = 500;
+        boolean rateGiven;
+        boolean workersGiven;
         Path writeInto;
         String commandLine;
 
@@ -168,7 +212,7 @@ public final class Bench {
                 if (!arg.startsWith("--")) {
                     if (arg.equals("all")) {
                         scenarios.addAll(SCENARIOS);
-                    } else if (SCENARIOS.contains(arg) || arg.equals(HORIZON)) {
+                    } else if (SCENARIOS.contains(arg) || arg.equals(HORIZON) || arg.equals(FRESH)) {
                         scenarios.add(arg);
                     } else {
                         throw new IllegalArgumentException("no scenario '" + arg + "'");
@@ -193,10 +237,12 @@ public final class Bench {
                 switch (arg) {
                     case "--subjects" -> options.subjects = Subjects.filter(value);
                     case "--jobs" -> options.jobs = positive(arg, value);
-                    case "--workers" ->
+                    case "--workers" -> {
                         options.workers = Arrays.stream(value.split(","))
                                 .map(w -> positive(arg, w))
                                 .toList();
+                        options.workersGiven = true;
+                    }
                     case "--runs" -> options.runs = positive(arg, value);
                     case "--history" -> options.history = positive(arg, value);
                     case "--write" -> options.writeInto = Path.of(value);
@@ -204,15 +250,20 @@ public final class Bench {
                         options.horizonMinutes = Arrays.stream(value.split(","))
                                 .map(m -> positive(arg, m))
                                 .toList();
-                    case "--rate" -> options.horizonRate = positive(arg, value);
+                    case "--rate" -> {
+                        options.horizonRate = positive(arg, value);
+                        options.rateGiven = true;
+                    }
                     default -> throw new IllegalArgumentException("no option " + arg);
                 }
             }
             if (!scenarios.isEmpty()) {
                 options.scenarios = new ArrayList<>(scenarios);
             }
-            if (options.scenarios.contains(HORIZON) && options.scenarios.size() > 1) {
-                throw new IllegalArgumentException("horizon runs alone, not with " + options.scenarios);
+            for (String alone : List.of(HORIZON, FRESH)) {
+                if (options.scenarios.contains(alone) && options.scenarios.size() > 1) {
+                    throw new IllegalArgumentException(alone + " runs alone, not with " + options.scenarios);
+                }
             }
             if (options.writeInto != null && !Files.isRegularFile(options.writeInto)) {
                 throw new IllegalArgumentException("--write " + options.writeInto + ": no such file");

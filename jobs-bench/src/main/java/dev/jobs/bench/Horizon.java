@@ -386,13 +386,7 @@ final class Horizon {
 
     /** Replaces the section between the horizon markers of {@code file} with {@code section}. */
     static void writeInto(Path file, String section) throws IOException {
-        String text = Files.readString(file);
-        int begin = text.indexOf(BEGIN);
-        int end = text.indexOf(END);
-        if (begin < 0 || end < begin) {
-            throw new IOException(file + " has no " + BEGIN + " … " + END + " section to write the run into");
-        }
-        Files.writeString(file, text.substring(0, begin + BEGIN.length()) + "\n" + section + text.substring(end));
+        Report.writeBetween(file, BEGIN, END, section);
     }
 
     static String header(String commandLine, Instant started, int perSecond, int workers) {

@@ -112,14 +112,17 @@ final class Report {
 
     /** Writes the tables between the result markers of a Markdown file, leaving the rest of it alone. */
     void writeInto(Path file, String header) throws IOException {
+        writeBetween(file, BEGIN, END, markdown(header) + "\n");
+    }
+
+    /** Replaces what lies between {@code begin} and {@code end} in a Markdown file with {@code section}. */
+    static void writeBetween(Path file, String begin, String end, String section) throws IOException {
         String text = Files.readString(file);
-        int begin = text.indexOf(BEGIN);
-        int end = text.indexOf(END);
-        if (begin < 0 || end < begin) {
-            throw new IOException(file + " has no " + BEGIN + " … " + END + " section to write the results into");
+        int from = text.indexOf(begin);
+        int to = text.indexOf(end);
+        if (from < 0 || to < from) {
+            throw new IOException(file + " has no " + begin + " … " + end + " section to write the results into");
         }
-        String updated =
-                text.substring(0, begin + BEGIN.length()) + "\n" + markdown(header) + "\n" + text.substring(end);
-        Files.writeString(file, updated);
+        Files.writeString(file, text.substring(0, from + begin.length()) + "\n" + section + text.substring(to));
     }
 }

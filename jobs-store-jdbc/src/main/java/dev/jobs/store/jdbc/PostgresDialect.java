@@ -45,8 +45,11 @@ final class PostgresDialect extends SqlDialect {
      * {@code UPDATE … WHERE id = ANY(ARRAY(SELECT … FOR UPDATE SKIP LOCKED)) RETURNING *}: one round
      * trip. The candidates become an array first, so the rows are then found by primary key; with
      * {@code id IN (SELECT …)} the planner may hash-join against a scan of the whole table, which
-     * grows with the history. The lease token is random per row ({@code md5} of a random number and
-     * the id, cast to uuid), which PostgreSQL 12 can make without extensions.
+     * grows with the history. The outer condition names the claimable states too (the rows it finds
+     * are locked in them), so that the history partition is pruned from the plan, whatever the plan:
+     * without it, a plan made while the history was empty scanned all of it on every claim once it
+     * had grown. The lease token is random per row ({@code md5} of a random number and the id, cast
+     * to uuid), which PostgreSQL 12 can make without extensions.
      */
     @Override
     Optional<String> claimInOneStatement(String candidates) {
@@ -54,7 +57,7 @@ final class PostgresDialect extends SqlDialect {
                 + " lease_token = md5(random()::text || id::text)::uuid, lease_expires_at = :expires,"
                 + " cancel_requested = false, progress = 0, progress_message = NULL, started_at = :now,"
                 + " updated_at = :now WHERE id = ANY(ARRAY(SELECT id" + candidates
-                + " FOR UPDATE SKIP LOCKED)) RETURNING *");
+                + " FOR UPDATE SKIP LOCKED)) AND " + claimable() + " RETURNING *");
     }
 
     /**
