@@ -1,8 +1,6 @@
 package dev.jobs.bench;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.jobs.core.JobEngine;
-import dev.jobs.core.JobSpec;
 import dev.jobs.queue.redis.RedisJobQueue;
 import dev.jobs.store.jdbc.JdbcJobStore;
 import java.sql.Connection;
@@ -68,8 +66,7 @@ final class FreshStart {
     private final int workers;
     private final Duration length;
 
-    private final Object windowLock = new Object();
-    private Histogram window = histogram();
+    private final SteadyLoad load = new SteadyLoad("bench.fresh", QUEUE);
     private final AtomicLong completed = new AtomicLong();
 
     FreshStart(Servers servers, boolean redis, int perSecond, int workers, Duration length) {
@@ -98,9 +95,11 @@ final class FreshStart {
                 JobEngine worker = engine(workerStore, true);
                 JobEngine producer = engine(producerStore, false)) {
             worker.start();
-            List<Thread> load = new ArrayList<>();
+            List<Thread> producers = new ArrayList<>();
             for (int i = 0; i < PRODUCERS; i++) {
-                load.add(Thread.ofPlatform().name("fresh-producer-" + i).start(() -> steadyLoad(producer)));
+                producers.add(Thread.ofPlatform()
+                        .name("fresh-producer-" + i)
+                        .start(() -> load.offer(producer, perSecond / PRODUCERS)));
             }
             Thread analyser =
                     analyse ? Thread.ofPlatform().name("fresh-analyse").start(this::analyseAsWeGo) : null;
@@ -108,11 +107,7 @@ final class FreshStart {
             try {
                 for (int s = 1; s <= length.toSeconds(); s++) {
                     LockSupport.parkNanos(start + s * 1_000_000_000L - System.nanoTime());
-                    Histogram seen;
-                    synchronized (windowLock) {
-                        seen = window;
-                        window = histogram();
-                    }
+                    Histogram seen = load.takeWindow();
                     var second = new Second(s, completed.getAndSet(0), seen.getValueAtPercentile(95) / 1e6);
                     seconds.add(second);
                     if (s % 5 == 0 || s <= 5) {
@@ -125,10 +120,10 @@ final class FreshStart {
                     }
                 }
             } finally {
-                for (Thread thread : load) {
+                for (Thread thread : producers) {
                     thread.interrupt();
                 }
-                for (Thread thread : load) {
+                for (Thread thread : producers) {
                     thread.join();
                 }
                 if (analyser != null) {
@@ -145,7 +140,7 @@ final class FreshStart {
         var builder = JobEngine.builder().store(store);
         if (withWorkers) {
             builder.queue(QUEUE, workers).register("bench.fresh", ctx -> {
-                started(ctx.payload().get("t").asLong());
+                load.started(ctx.payload().get("t").asLong());
                 return null;
             });
             builder.listener(event -> {
@@ -172,26 +167,6 @@ final class FreshStart {
                 .build();
     }
 
-    /** Enqueues one job at a time at this producer's share of the rate, until interrupted. */
-    private void steadyLoad(JobEngine producer) {
-        long period = 1_000_000_000L * PRODUCERS / perSecond;
-        long slot = System.nanoTime();
-        while (!Thread.currentThread().isInterrupted()) {
-            LockSupport.parkNanos(slot - System.nanoTime());
-            slot += period;
-            try {
-                producer.enqueue(JobSpec.of(
-                                "bench.fresh",
-                                JsonNodeFactory.instance.objectNode().put("t", System.nanoTime()))
-                        .withQueue(QUEUE));
-            } catch (RuntimeException e) {
-                if (!Thread.currentThread().isInterrupted()) {
-                    System.out.println("    enqueue failed: " + e.getMessage());
-                }
-            }
-        }
-    }
-
     /** What autovacuum's analyze would do for a busy table in production, here every few seconds. */
     private void analyseAsWeGo() {
         while (!Thread.currentThread().isInterrupted()) {
@@ -204,17 +179,6 @@ final class FreshStart {
                     System.out.println("    analyze failed: " + e.getMessage());
                 }
             }
-        }
-    }
-
-    private static Histogram histogram() {
-        return new Histogram(1_000, Duration.ofHours(1).toNanos(), 3);
-    }
-
-    private void started(long sentAtNanos) {
-        long took = System.nanoTime() - sentAtNanos;
-        synchronized (windowLock) {
-            window.recordValue(Math.min(took, window.getHighestTrackableValue()));
         }
     }
 

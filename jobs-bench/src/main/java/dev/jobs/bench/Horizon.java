@@ -1,8 +1,6 @@
 package dev.jobs.bench;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.jobs.core.JobEngine;
-import dev.jobs.core.JobSpec;
 import dev.jobs.core.spi.StoreHealth;
 import dev.jobs.store.jdbc.JdbcJobStore;
 import java.io.IOException;
@@ -17,11 +15,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
-import org.HdrHistogram.Histogram;
 
 /**
  * The long-horizon run on PostgreSQL: our engine under a steady load for half an hour or more
@@ -67,8 +63,7 @@ final class Horizon {
     private final int perSecond;
     private final int workers;
 
-    private final Object windowLock = new Object();
-    private Histogram window = histogram();
+    private final SteadyLoad load = new SteadyLoad("bench.horizon", QUEUE);
 
     /** The phases, in order; each disturbs the load in its own way ({@link #disturbance}). */
     static final List<String> PHASES = List.of("baseline", "idle in transaction", "readers", "recovery");
@@ -148,14 +143,13 @@ final class Horizon {
                         // A day's history would be kept; half an hour's is what this run makes.
                         .retention(Duration.ofHours(1))
                         .register("bench.horizon", ctx -> {
-                            started(ctx.payload().get("t").asLong());
+                            load.started(ctx.payload().get("t").asLong());
                             return null;
                         })
                         .build();
                 JobEngine producer = JobEngine.builder().store(producerStore).build()) {
             worker.start();
-            var enqueued = new AtomicLong();
-            Thread load = Thread.ofPlatform().name("horizon-load").start(() -> steadyLoad(producer, enqueued));
+            Thread offering = Thread.ofPlatform().name("horizon-load").start(() -> load.offer(producer, perSecond));
             long runStart = System.nanoTime();
             try {
                 for (Phase phase : phases) {
@@ -182,8 +176,8 @@ final class Horizon {
                     }
                 }
             } finally {
-                load.interrupt();
-                load.join();
+                offering.interrupt();
+                offering.join();
             }
         }
         dropTables();
@@ -198,46 +192,8 @@ final class Horizon {
                 .build();
     }
 
-    /** Enqueues one job at a time at {@link #perSecond}, each carrying when it was sent, until interrupted. */
-    private void steadyLoad(JobEngine producer, AtomicLong enqueued) {
-        long period = 1_000_000_000L / perSecond;
-        long slot = System.nanoTime();
-        while (!Thread.currentThread().isInterrupted()) {
-            LockSupport.parkNanos(slot - System.nanoTime());
-            slot += period;
-            try {
-                producer.enqueue(JobSpec.of(
-                                "bench.horizon",
-                                JsonNodeFactory.instance.objectNode().put("t", System.nanoTime()))
-                        .withQueue(QUEUE));
-                enqueued.incrementAndGet();
-            } catch (RuntimeException e) {
-                if (!Thread.currentThread().isInterrupted()) {
-                    System.out.println("    enqueue failed: " + e.getMessage());
-                }
-            }
-        }
-    }
-
-    /** Enqueue→start times up to an hour: a queue that falls behind here can fall far behind. */
-    private static Histogram histogram() {
-        return new Histogram(1_000, Duration.ofHours(1).toNanos(), 3);
-    }
-
-    private void started(long sentAtNanos) {
-        long took = System.nanoTime() - sentAtNanos;
-        synchronized (windowLock) {
-            window.recordValue(Math.min(took, window.getHighestTrackableValue()));
-        }
-    }
-
     private Sample sample(Phase phase, long runStart, JdbcJobStore store) {
-        Histogram seen;
-        synchronized (windowLock) {
-            seen = window;
-            window = histogram();
-        }
-        Latencies latencies = Latencies.of(seen);
+        Latencies latencies = Latencies.of(load.takeWindow());
         StoreHealth health = store.health().orElseThrow();
         StoreHealth.Table live = health.tables().stream()
                 .filter(t -> t.name().equals(PREFIX + "job_live"))
