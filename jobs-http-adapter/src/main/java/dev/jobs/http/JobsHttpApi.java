@@ -273,8 +273,8 @@ public final class JobsHttpApi {
                 : "";
         String detail = switch (code) {
             case 408 -> "the request was not sent in time";
-            case 413 -> "the body exceeds " + maxBodyBytes + " bytes (maxBodyBytes)";
-            case 431 -> "send at most " + MAX_HEADERS + " headers of at most " + MAX_HEADER_BYTES + " bytes in all";
+            case 413 -> bodyTooLarge();
+            case 431 -> HEADER_LIMITS;
             case 501, 505 -> "the server does not support what the request asks for" + said;
             default ->
                 code < 500
@@ -459,7 +459,7 @@ public final class JobsHttpApi {
                 body.read(maxBodyBytes + 1),
                 head.remoteHost());
         if (request.body().length > maxBodyBytes) {
-            throw new ApiException(413, "Body too large", "the body exceeds " + maxBodyBytes + " bytes (maxBodyBytes)");
+            throw new ApiException(413, "Body too large", bodyTooLarge());
         }
         if ((request.method().equals("POST") || request.method().equals("PUT")) && request.body().length > 0) {
             String type = request.header("Content-Type").orElse("");
@@ -487,6 +487,15 @@ public final class JobsHttpApi {
         }
     }
 
+    /** What a request past the header limits is told, whether the API or its server refused it. */
+    private static final String HEADER_LIMITS =
+            "send at most " + MAX_HEADERS + " headers of at most " + MAX_HEADER_BYTES + " bytes in all";
+
+    /** What an upload past the body limit is told, whether the API or its server refused it. */
+    private String bodyTooLarge() {
+        return "the body exceeds " + maxBodyBytes + " bytes (maxBodyBytes)";
+    }
+
     /** Checked here too, for hosts that carry the API on a server with laxer limits than ours. */
     private static void requireHeadersWithinLimits(ApiRequest request) {
         long count = 0;
@@ -498,10 +507,7 @@ public final class JobsHttpApi {
             }
         }
         if (count > MAX_HEADERS || bytes > MAX_HEADER_BYTES) {
-            throw new ApiException(
-                    431,
-                    "Request header fields too large",
-                    "send at most " + MAX_HEADERS + " headers of at most " + MAX_HEADER_BYTES + " bytes in all");
+            throw new ApiException(431, "Request header fields too large", HEADER_LIMITS);
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.Content;
@@ -302,8 +303,7 @@ public final class JobsHttpServer implements AutoCloseable {
             if (!answer.contentType().isEmpty()) {
                 headers.put(HttpHeader.CONTENT_TYPE, answer.contentType());
             }
-            headers.put(HttpHeader.CACHE_CONTROL, "no-store");
-            headers.put("X-Content-Type-Options", "nosniff");
+            neverCachedNorSniffed(headers);
             boolean head = request.getMethod().equalsIgnoreCase("HEAD");
             if (answer.stream().isPresent() && !head) {
                 try (OutputStream out = Content.Sink.asOutputStream(response)) {
@@ -325,6 +325,12 @@ public final class JobsHttpServer implements AutoCloseable {
         BodyTooSlow() {
             super("the body was not sent in time");
         }
+    }
+
+    /** Every answer, the API's and the server's own refusals alike: not cached, its type not guessed. */
+    private static void neverCachedNorSniffed(HttpFields.Mutable headers) {
+        headers.put(HttpHeader.CACHE_CONTROL, "no-store");
+        headers.put("X-Content-Type-Options", "nosniff");
     }
 
     private static Map<String, List<String>> query(String raw) {
@@ -385,8 +391,7 @@ public final class JobsHttpServer implements AutoCloseable {
             ApiResponse problem = api.refusal(status, reason);
             response.setStatus(problem.status());
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, problem.contentType());
-            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-            response.getHeaders().put("X-Content-Type-Options", "nosniff");
+            neverCachedNorSniffed(response.getHeaders());
             response.write(true, ByteBuffer.wrap(problem.body()), callback);
             return true;
         }
