@@ -6,6 +6,7 @@ import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobEvent;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
+import dev.jobs.core.QueueCounts;
 import dev.jobs.core.memory.InMemoryJobStore;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.queue.redis.RedisJobQueue;
@@ -23,6 +24,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -209,9 +211,73 @@ final class JobsSubject implements Subject {
                         + ") AS g) AS rows");
                 System.out.printf("      history: %,d of %,d finished jobs written%n", to, finished);
             }
+            // The store's running totals of finished jobs (schema V15), as the engine keeps them.
+            statement.execute("INSERT INTO " + TABLE_PREFIX + "finished_count (queue, state, slot, n) VALUES ('"
+                    + QUEUE + "', 'SUCCEEDED', 0, " + finished + ") ON CONFLICT (queue, state, slot)"
+                    + " DO UPDATE SET n = " + TABLE_PREFIX + "finished_count.n + EXCLUDED.n");
             statement.execute("VACUUM ANALYZE " + TABLE_PREFIX + "job");
         }
     }
+
+    /** What counting the jobs took, in milliseconds: each run's median call of {@code engine.counts()}, and of a count over every row. */
+    record CountsCost(List<Double> countsMs, List<Double> everyRowMs) {}
+
+    /**
+     * Times {@code engine.counts()} with {@code queued} jobs waiting and {@code history} finished
+     * ones beside them (PostgreSQL): per run, the median of {@value #COUNT_CALLS} calls, after as
+     * many to warm up. For contrast, a count that reads every row, as {@code counts()} did before
+     * the store kept running totals of its finished jobs, timed once per run.
+     */
+    CountsCost countsCost(int queued, long history, int runs) throws Exception {
+        reset();
+        try (Instance producer = instance(0, false)) {
+            if (history > 0) {
+                addHistory(history);
+            }
+            enqueueBatches(producer.engine, queued, 1000);
+            Servers.Database db = servers.postgres();
+            try (Connection connection = DriverManager.getConnection(db.url(), db.user(), db.password());
+                    Statement statement = connection.createStatement()) {
+                // Both runs analysed with their queued jobs in place, so that they differ in the history alone.
+                statement.execute("VACUUM ANALYZE " + TABLE_PREFIX + "job");
+            }
+            var counts = new ArrayList<Double>();
+            var everyRow = new ArrayList<Double>();
+            for (int i = 0; i < COUNT_CALLS; i++) {
+                producer.engine.counts();
+            }
+            try (Connection connection = DriverManager.getConnection(db.url(), db.user(), db.password());
+                    Statement statement = connection.createStatement()) {
+                for (int run = 0; run < runs; run++) {
+                    double[] calls = new double[COUNT_CALLS];
+                    for (int i = 0; i < COUNT_CALLS; i++) {
+                        long start = System.nanoTime();
+                        producer.engine.counts();
+                        calls[i] = (System.nanoTime() - start) / 1e6;
+                    }
+                    java.util.Arrays.sort(calls);
+                    counts.add(calls[COUNT_CALLS / 2]);
+                    long start = System.nanoTime();
+                    statement
+                            .executeQuery(
+                                    "SELECT queue, state, COUNT(*) FROM " + TABLE_PREFIX + "job GROUP BY queue, state")
+                            .close();
+                    everyRow.add((System.nanoTime() - start) / 1e6);
+                }
+            }
+            QueueCounts found = producer.engine.counts().stream()
+                    .filter(q -> q.queue().equals(QUEUE))
+                    .findFirst()
+                    .orElseThrow();
+            if (found.count(JobState.READY) != queued || found.count(JobState.SUCCEEDED) != history) {
+                throw new IllegalStateException("counts() found " + found + ", not " + queued + " ready and " + history
+                        + " succeeded: the run is not valid");
+            }
+            return new CountsCost(List.copyOf(counts), List.copyOf(everyRow));
+        }
+    }
+
+    private static final int COUNT_CALLS = 100;
 
     private static JobSpec noop() {
         return JobSpec.of("bench.noop").withQueue(QUEUE);

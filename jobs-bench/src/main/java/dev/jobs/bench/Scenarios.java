@@ -114,7 +114,35 @@ final class Scenarios {
                     subject.name() + ", empty table",
                     "jobs/s",
                     list(full)));
+            counts(ours);
         }
+    }
+
+    /**
+     * The queue depth a host or the dashboard polls, with {@code --jobs} jobs queued: {@code
+     * counts()} beside no history and beside {@code --history} finished jobs, and a count that reads
+     * every row, which is what {@code counts()} did before it kept running totals of finished jobs.
+     */
+    private void counts(JobsSubject ours) throws Exception {
+        JobsSubject.CountsCost none = ours.countsCost(options.jobs, 0, options.runs);
+        JobsSubject.CountsCost full = ours.countsCost(options.jobs, options.history, options.runs);
+        String scenario = String.format("counts() with %,d jobs queued, median call", options.jobs);
+        String beside = String.format("beside %,d finished jobs", options.history);
+        System.out.printf(
+                "    counts(): %.2f ms beside none, %.2f ms %s; every row read: %.0f ms%n",
+                none.countsMs().get(0),
+                full.countsMs().get(0),
+                beside,
+                full.everyRowMs().get(0));
+        report.add(new Measurement(scenario, "no finished jobs", ours.name(), "", "ms", none.countsMs()));
+        report.add(new Measurement(scenario, beside, ours.name(), "", "ms", full.countsMs()));
+        report.add(new Measurement(
+                scenario,
+                beside,
+                "a count reading every row (counts() before V15)",
+                ours.name(),
+                "ms",
+                full.everyRowMs()));
     }
 
     /**

@@ -1080,6 +1080,71 @@ public abstract class JobStoreConformanceTest {
     }
 
     @Test
+    void countsStayExactThroughEveryWayAJobEntersOrLeavesAFinalState() {
+        var ids = new ArrayList<UUID>();
+        for (int i = 0; i < 6; i++) {
+            ids.add(create(jobs.of("t").queue("tally")).id());
+        }
+        Job completed = acquire(1, "tally").get(0);
+        store.complete(completed.id(), token(completed), Optional.empty());
+        List<Job> batch = acquire(2, "tally");
+        store.completeAll(
+                batch.stream().map(job -> new Completion(job, Optional.empty())).toList());
+        Job failedParent = acquire(1, "tally").get(0);
+        Job child = create(jobs.of("t").queue("tally").dependsOn(failedParent.id()));
+        ids.add(child.id());
+        store.fail(failedParent.id(), token(failedParent), JobError.of("Boom", "for good"), Optional.empty());
+        Job bornCancelled = create(jobs.of("t").queue("tally").dependsOn(failedParent.id()));
+        ids.add(bornCancelled.id());
+        Job retrying = acquire(1, "tally").get(0);
+        store.fail(
+                retrying.id(),
+                token(retrying),
+                JobError.of("Boom", "again"),
+                Optional.of(clock.instant().plusSeconds(3600)));
+        Job cancelledWhileRunning = acquire(1, "tally", "other").get(0);
+        store.cancelRunning(cancelledWhileRunning.id(), token(cancelledWhileRunning), JobError.of("Stop", "asked"));
+        ids.add(store.cancel(create(jobs.of("t").queue("other")).id()).job().id());
+        Job lapsed = create(jobs.of("t").queue("other"));
+        ids.add(lapsed.id());
+        acquire(1, "other");
+        clock.advance(LEASE.plusSeconds(1));
+        store.reclaimExpiredLeases(10, job -> Optional.empty());
+        assertCountsMatchTheJobs(ids);
+
+        store.retry(failedParent.id()); // back to work, and its cancelled dependents back to waiting
+        store.retry(lapsed.id());
+        assertCountsMatchTheJobs(ids);
+
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(store.purge(PurgeRequest.finishedBefore(clock.instant()))).isPositive();
+        ids.removeIf(id -> store.get(id).isEmpty());
+        assertCountsMatchTheJobs(ids);
+    }
+
+    /** The store's counts equal those of the jobs read one by one, and no queue is listed empty. */
+    private void assertCountsMatchTheJobs(List<UUID> ids) {
+        var expected = new java.util.TreeMap<String, Map<JobState, Long>>();
+        for (UUID id : ids) {
+            store.get(id)
+                    .ifPresent(
+                            job -> expected.computeIfAbsent(job.queue(), q -> new java.util.EnumMap<>(JobState.class))
+                                    .merge(job.state(), 1L, Long::sum));
+        }
+        var counted = new java.util.TreeMap<String, Map<JobState, Long>>();
+        for (QueueCounts queue : store.counts()) {
+            var nonZero = new java.util.EnumMap<JobState, Long>(JobState.class);
+            queue.byState().forEach((state, n) -> {
+                if (n != 0) {
+                    nonZero.put(state, n);
+                }
+            });
+            counted.put(queue.queue(), nonZero);
+        }
+        assertThat(counted).isEqualTo(expected);
+    }
+
+    @Test
     void queueStatsCountOutcomesAndAverageRunTimesOfJobsFinishedInTheWindow() {
         runFor(Duration.ofSeconds(30), true); // finishes before the window: not counted
         clock.advance(Duration.ofMinutes(1));

@@ -33,12 +33,14 @@ final class H2Dialect extends SqlDialect {
     }
 
     @Override
-    String insertIfAbsent(String table, String columns, String values, String keyColumn) {
+    String insertIfAbsent(String table, String columns, String values, String keyColumns) {
         String sourceColumns =
                 Arrays.stream(columns.split(",\\s*")).map(c -> "s." + c).collect(Collectors.joining(", "));
-        return "MERGE INTO " + table + " t USING (VALUES (" + values + ")) AS s (" + columns + ") ON t."
-                + keyColumn + " = s." + keyColumn + " WHEN NOT MATCHED THEN INSERT (" + columns + ") VALUES ("
-                + sourceColumns + ")";
+        String sameKey = Arrays.stream(keyColumns.split(",\\s*"))
+                .map(c -> "t." + c + " = s." + c)
+                .collect(Collectors.joining(" AND "));
+        return "MERGE INTO " + table + " t USING (VALUES (" + values + ")) AS s (" + columns + ") ON " + sameKey
+                + " WHEN NOT MATCHED THEN INSERT (" + columns + ") VALUES (" + sourceColumns + ")";
     }
 
     /**

@@ -45,7 +45,7 @@ final class MariaDbDialect extends SqlDialect {
     }
 
     @Override
-    String insertIfAbsent(String table, String columns, String values, String keyColumn) {
+    String insertIfAbsent(String table, String columns, String values, String keyColumns) {
         return "INSERT IGNORE INTO " + table + " (" + columns + ") VALUES (" + values + ")";
     }
 

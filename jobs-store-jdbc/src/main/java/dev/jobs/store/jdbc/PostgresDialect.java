@@ -153,8 +153,8 @@ final class PostgresDialect extends SqlDialect {
     }
 
     @Override
-    String insertIfAbsent(String table, String columns, String values, String keyColumn) {
-        return "INSERT INTO " + table + " (" + columns + ") VALUES (" + values + ") ON CONFLICT (" + keyColumn
+    String insertIfAbsent(String table, String columns, String values, String keyColumns) {
+        return "INSERT INTO " + table + " (" + columns + ") VALUES (" + values + ") ON CONFLICT (" + keyColumns
                 + ") DO NOTHING";
     }
 

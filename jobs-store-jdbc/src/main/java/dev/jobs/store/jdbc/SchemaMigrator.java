@@ -45,7 +45,8 @@ final class SchemaMigrator {
             "V11__stored_claim_column.sql",
             "V12__worker_owner.sql",
             "V13__worker_stopped.sql",
-            "V14__dependents_flag.sql");
+            "V14__dependents_flag.sql",
+            "V15__finished_counts.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;

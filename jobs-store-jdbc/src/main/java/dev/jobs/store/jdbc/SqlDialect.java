@@ -148,13 +148,14 @@ abstract class SqlDialect {
     }
 
     /**
-     * Inserts {@code :key} into {@code table}'s {@code keyColumn} with the other values, unless a
-     * row with that key exists; never fails on the duplicate, never overwrites the existing row.
+     * Inserts a row into {@code table} unless a row with its key exists; never fails on the
+     * duplicate, never overwrites the existing row.
      *
-     * @param columns all column names, the key column first
-     * @param values the matching named parameters, {@code :key} first
+     * @param columns all column names, the key's columns first
+     * @param values the matching named parameters
+     * @param keyColumns the key's columns, comma-separated
      */
-    abstract String insertIfAbsent(String table, String columns, String values, String keyColumn);
+    abstract String insertIfAbsent(String table, String columns, String values, String keyColumns);
 
     /** A timestamp column cut to the start of its minute, still a timestamp. */
     abstract String minuteOf(String column);

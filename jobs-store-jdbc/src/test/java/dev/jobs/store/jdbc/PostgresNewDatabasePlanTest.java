@@ -2,6 +2,7 @@ package dev.jobs.store.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jobs.core.JobState;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -62,6 +63,24 @@ class PostgresNewDatabasePlanTest {
                 .doesNotContainIgnoringCase("seq scan on " + database.prefix() + "job")
                 .doesNotContain(database.prefix() + "job_history");
         assertThat(neverAnalysed()).as("the tables were never analysed").isTrue();
+    }
+
+    @Test
+    void countingTheJobsReadsTheLivePartitionAndTheFinishedTotalsNeverTheHistory() throws SQLException {
+        fill();
+
+        String plan = String.join("\n", store.explainLiveCounts());
+
+        assertThat(plan)
+                .as(plan)
+                .contains(database.prefix() + "job_live")
+                .doesNotContain(database.prefix() + "job_history");
+        assertThat(store.counts())
+                .singleElement()
+                .satisfies(queue -> assertThat(queue.count(JobState.READY)).isEqualTo(LIVE))
+                .satisfies(queue -> assertThat(queue.count(JobState.SUCCEEDED))
+                        .as("rows written behind the store's back are not in its totals")
+                        .isZero());
     }
 
     @Test

@@ -154,6 +154,14 @@ abstract class SchemaMigrationTest {
         assertThat(store.get(succeeded.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(store.get(running.id()).orElseThrow().state()).isEqualTo(JobState.RUNNING);
         assertThat(store.get(waiting.id()).orElseThrow().state()).isEqualTo(JobState.READY);
+        assertThat(store.counts())
+                .as("the finished totals start from the history the upgrade found")
+                .singleElement()
+                .satisfies(queue -> {
+                    assertThat(queue.count(JobState.SUCCEEDED)).isEqualTo(1);
+                    assertThat(queue.count(JobState.RUNNING)).isEqualTo(1);
+                    assertThat(queue.count(JobState.READY)).isEqualTo(1);
+                });
         if (dialect instanceof PostgresDialect) {
             List<String> placed = jdbi.withHandle(h -> h.createQuery(
                             "SELECT tableoid::regclass::text || ' ' || state FROM " + database.prefix() + "job")
