@@ -963,7 +963,7 @@ public final class JdbcJobStore implements JobStore {
     List<String> explainCompletion(List<UUID> ids) {
         return dialect.completeInOneStatement(JobRows.SUCCESS_COLUMNS, COMPLETION_READ_BACK)
                 .map(sql -> inTransaction(h -> planOf(
-                        h.createQuery("EXPLAIN " + sql).bind("rows", "[]").bindArray("ids", UUID.class, ids))))
+                        h.createQuery("EXPLAIN " + sql).bind("rows", "{}").bindArray("ids", UUID.class, ids))))
                 .orElse(List.of());
     }
 
@@ -1078,17 +1078,16 @@ public final class JdbcJobStore implements JobStore {
 
     private Map<UUID, ReadBack> completeInOneStatement(Handle h, String sql, Map<UUID, Success> successes) {
         var columns = new ArrayList<JobRows.Column>(JobRows.SUCCESS_COLUMNS);
-        columns.add(JobRows.column("id"));
-        var rowsOut = new ArrayList<Map<String, Object>>(successes.size());
+        var byId = new LinkedHashMap<UUID, Map<String, Object>>();
         successes.forEach((id, success) -> {
             Map<String, Object> values = rows.values(success.next(), columns);
             values.put("fence", success.fence());
-            rowsOut.add(values);
+            byId.put(id, values);
         });
         columns.add(new JobRows.Column("fence", JobRows.Kind.UUID));
         var recorded = new HashMap<UUID, ReadBack>();
         h.createQuery(sql)
-                .bind("rows", rows.rowsJson(rowsOut, columns))
+                .bind("rows", rows.rowsByIdJson(byId, columns))
                 .bindArray("ids", UUID.class, successes.keySet())
                 .map((rs, ctx) -> Map.entry(UUID.fromString(rs.getString("id")), readBack(rs)))
                 .forEach(row -> recorded.put(row.getKey(), row.getValue()));

@@ -235,35 +235,65 @@ final class JobRows {
      * SqlDialect#insertJobsAndAnnounce}).
      */
     String rowsJson(List<Map<String, Object>> rows, List<Column> columns) {
+        return writeJson(json -> {
+            json.writeStartArray();
+            for (Map<String, Object> row : rows) {
+                writeRow(json, row, columns);
+            }
+            json.writeEndArray();
+        });
+    }
+
+    /**
+     * Rows as one JSON object whose keys are the rows' ids, each row an object as {@link #rowsJson}
+     * writes it, for a statement that looks each row's values up by its id ({@link
+     * SqlDialect#completeInOneStatement}).
+     */
+    String rowsByIdJson(Map<UUID, Map<String, Object>> rows, List<Column> columns) {
+        return writeJson(json -> {
+            json.writeStartObject();
+            for (Map.Entry<UUID, Map<String, Object>> row : rows.entrySet()) {
+                json.writeFieldName(row.getKey().toString());
+                writeRow(json, row.getValue(), columns);
+            }
+            json.writeEndObject();
+        });
+    }
+
+    private interface JsonWriting {
+        void write(JsonGenerator json) throws IOException;
+    }
+
+    private String writeJson(JsonWriting writing) {
         JsonFactory factory = mapper.getFactory();
         var out = new SegmentedStringWriter(factory._getBufferRecycler());
         try (JsonGenerator json = factory.createGenerator(out)) {
-            json.writeStartArray();
-            for (Map<String, Object> row : rows) {
-                json.writeStartObject();
-                for (Column column : columns) {
-                    Object value = row.get(column.name());
-                    json.writeFieldName(column.name());
-                    // A JSON column's text goes as a string, never nested: a database unquotes a
-                    // nested string bound for a text column ("hello" becomes hello) and reads a
-                    // nested null as SQL NULL, so only the string form keeps every value exact.
-                    switch (value) {
-                        case null -> json.writeNull();
-                        case String text -> json.writeString(text);
-                        case Integer number -> json.writeNumber(number);
-                        case Long number -> json.writeNumber(number);
-                        case Boolean flag -> json.writeBoolean(flag);
-                        default -> json.writeString(value.toString()); // UUID, LocalDateTime (ISO-8601)
-                    }
-                }
-                json.writeEndObject();
-            }
-            json.writeEndArray();
+            writing.write(json);
             json.flush();
             return out.getAndClear();
         } catch (IOException e) {
             throw new UncheckedIOException("writing rows as JSON failed", e);
         }
+    }
+
+    private static void writeRow(JsonGenerator json, Map<String, Object> row, List<Column> columns) throws IOException {
+        json.writeStartObject();
+        for (Column column : columns) {
+            Object value = row.get(column.name());
+            json.writeFieldName(column.name());
+            // A JSON column's text goes as a string, never nested: a database unquotes a nested
+            // string bound for a text column ("hello" becomes hello) and reads a nested null as SQL
+            // NULL, so only the string form keeps every value exact.
+            switch (value) {
+                case null -> json.writeNull();
+                case String text -> json.writeString(text);
+                case Integer number -> json.writeNumber(number);
+                case Long number -> json.writeNumber(number);
+                case Boolean flag -> json.writeBoolean(flag);
+                default -> json.writeString(value.toString()); // UUID, LocalDateTime (ISO-8601)
+            }
+        }
+        json.writeEndObject();
     }
 
     /**

@@ -136,9 +136,9 @@ abstract class SqlDialect {
 
     /**
      * Records a whole batch of successes in one statement where the database can update from a
-     * parameter and return rows: {@code :rows} is a JSON array of objects holding {@code id}, the
-     * lease token it must still hold ({@code fence}) and the {@code written} columns, and {@code
-     * :ids} the same ids as an array. Only rows still
+     * parameter and return rows: {@code :rows} is a JSON object whose keys are the jobs' ids, each
+     * holding the lease token it must still hold ({@code fence}) and the {@code written} columns
+     * ({@link JobRows#rowsByIdJson}), and {@code :ids} the same ids as an array. Only rows still
      * {@code RUNNING} under their token change; each changed row comes back with {@code
      * readBack} (the columns the store reads after a completion). Empty where the store locks the
      * rows, then sends a JDBC batch of updates.

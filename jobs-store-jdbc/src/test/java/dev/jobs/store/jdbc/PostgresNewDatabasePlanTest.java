@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,22 @@ class PostgresNewDatabasePlanTest {
                 .doesNotContainIgnoringCase("seq scan on " + database.prefix() + "job")
                 .doesNotContain(database.prefix() + "job_history");
         assertThat(neverAnalysed()).as("the tables were never analysed").isTrue();
+    }
+
+    /**
+     * A batch of successes joined as a set of rows to the rows it updates ran as a nested loop that
+     * read the whole batch again for each row, on tables the planner had no counts for: the batch
+     * is one value now, whatever the plan.
+     */
+    @Test
+    void aCompletionReadsItsBatchOnce() throws SQLException {
+        fill();
+        List<UUID> ids =
+                IntStream.range(0, 250).mapToObj(i -> UUID.randomUUID()).toList();
+
+        String plan = String.join("\n", store.explainCompletion(ids));
+
+        assertThat(plan).as(plan).doesNotContain("Function Scan").doesNotContain(database.prefix() + "job_history");
     }
 
     @Test
