@@ -128,10 +128,6 @@ public final class JdbcJobStore implements JobStore {
 
     private static final List<String> TERMINAL = List.of("SUCCEEDED", "FAILED", "CANCELLED");
 
-    /** How many live jobs each queue holds per state: on PostgreSQL, the live partition alone is read. */
-    private static final String LIVE_COUNTS =
-            "SELECT queue, state, COUNT(*) AS n FROM <job> WHERE state IN (<live>) GROUP BY queue, state";
-
     private static final List<String> LIVE = Arrays.stream(JobState.values())
             .filter(state -> !state.isTerminal())
             .map(Enum::name)
@@ -232,6 +228,9 @@ public final class JdbcJobStore implements JobStore {
 
     private final FinishedCounts finishedCounts;
 
+    /** How many live jobs each queue holds per state: on PostgreSQL, the live partition alone is read. */
+    private final String liveCounts;
+
     private final LeaseScanWindow leaseScans = new LeaseScanWindow();
 
     private final Duration vacuumHeldBackAfter;
@@ -252,6 +251,8 @@ public final class JdbcJobStore implements JobStore {
         this.storeSkipsHeldQueues = dialect.requestedOpenQueues().isEmpty();
         this.rows = new JobRows(builder.mapper, dialect);
         this.finishedCounts = new FinishedCounts(dialect);
+        this.liveCounts = "SELECT queue, state, COUNT(*) AS n FROM " + dialect.liveCountSource()
+                + " WHERE state IN (<live>) GROUP BY queue, state";
         this.hostJdbi = Jdbi.create(new ConnectionFactory() {
             @Override
             public Connection openConnection() {
@@ -945,7 +946,7 @@ public final class JdbcJobStore implements JobStore {
 
     /** The database's plan for counting the live jobs, for tests that hold it to leaving the history out. */
     List<String> explainLiveCounts() {
-        return inTransaction(h -> planOf(h.createQuery("EXPLAIN " + LIVE_COUNTS).bindList("live", LIVE)));
+        return inTransaction(h -> planOf(h.createQuery("EXPLAIN " + liveCounts).bindList("live", LIVE)));
     }
 
     /** A setting of the store's own database sessions, for tests of how the store configures them. */
@@ -1449,7 +1450,7 @@ public final class JdbcJobStore implements JobStore {
             // Live jobs counted (on PostgreSQL in the live partition alone), finished ones summed from
             // their running totals: the work grows with the jobs in hand, not with the history.
             Map<String, Map<JobState, Long>> byQueue = FinishedCounts.read(h);
-            h.createQuery(LIVE_COUNTS)
+            h.createQuery(liveCounts)
                     .bindList("live", LIVE)
                     .map((rs, ctx) -> {
                         byQueue.computeIfAbsent(rs.getString("queue"), q -> new EnumMap<>(JobState.class))

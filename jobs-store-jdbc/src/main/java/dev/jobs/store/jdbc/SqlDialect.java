@@ -93,6 +93,15 @@ abstract class SqlDialect {
     }
 
     /**
+     * The job table as counting the live jobs reads it ({@code WHERE state IN (<live>)} follows):
+     * where the database might weigh the history against the live rows, the index that holds the
+     * live rows apart.
+     */
+    String liveCountSource() {
+        return "<job>";
+    }
+
+    /**
      * The claim order, lowest priority number, then earliest runAt, then oldest id, spelled so the
      * database sees that its claim index already holds rows in that order.
      *

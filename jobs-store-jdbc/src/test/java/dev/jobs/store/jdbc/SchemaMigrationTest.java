@@ -11,6 +11,8 @@ import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
 import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.WorkerInfo;
+import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.Completion;
 import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.testing.NewJobs;
 import java.sql.SQLException;
@@ -76,6 +78,44 @@ abstract class SchemaMigrationTest {
                     .as("H2 says when an index gives the order: %s", plan)
                     .contains("index sorted");
         }
+    }
+
+    /**
+     * On tables no one has analysed, as every new database's are: a claim walks the claim index and
+     * counting the jobs reads the live ones through an index (or, on PostgreSQL, the live partition),
+     * not the history beside them.
+     */
+    @Test
+    void onTablesNeverAnalysedClaimsAndCountsLeaveTheHistoryOut() throws Exception {
+        JdbcJobStore store = database.store(Clock.systemUTC());
+        stores.add(store);
+        var jobs = new NewJobs(Clock.systemUTC());
+        for (int round = 0; round < 10; round++) {
+            store.create(
+                    IntStream.range(0, 500).mapToObj(i -> jobs.of("t").build()).toList());
+            store.completeAll(
+                    store.acquire(new AcquireRequest("w", Set.of("default"), 500, Duration.ofMinutes(1))).stream()
+                            .map(job -> new Completion(job, Optional.empty()))
+                            .toList());
+        }
+        store.create(IntStream.range(0, 200).mapToObj(i -> jobs.of("t").build()).toList());
+
+        String claim = String.join("\n", store.explainClaim("default", 10)).toLowerCase(Locale.ROOT);
+        String counts = String.join("\n", store.explainLiveCounts()).toLowerCase(Locale.ROOT);
+
+        String prefix = database.prefix().toLowerCase(Locale.ROOT);
+        assertThat(claim).as(claim).contains(prefix + "job_claim");
+        if (counts.contains("/* public.")) { // H2
+            assertThat(counts).as(counts).doesNotContain("tablescan");
+        } else if (counts.contains(prefix + "job_live")) { // PostgreSQL
+            assertThat(counts).as(counts).doesNotContain(prefix + "job_history");
+        } else { // MariaDB: a range of a state-led index, never the whole table
+            assertThat(counts).as(counts).contains(" range ").doesNotContain(" all ");
+        }
+        assertThat(store.counts())
+                .singleElement()
+                .satisfies(queue -> assertThat(queue.count(JobState.SUCCEEDED)).isEqualTo(5_000))
+                .satisfies(queue -> assertThat(queue.count(JobState.READY)).isEqualTo(200));
     }
 
     @Test
