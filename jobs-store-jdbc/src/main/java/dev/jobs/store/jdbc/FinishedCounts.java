@@ -5,6 +5,7 @@ import dev.jobs.core.JobState;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jdbi.v3.core.Handle;
@@ -16,29 +17,34 @@ import org.jdbi.v3.core.HandleCallback;
  *
  * <p>Every job entering or leaving a final state inside a store transaction is noted here ({@link
  * #changed}, {@link #created}, {@link #purged}); the transaction's net change per (queue, state) is
- * written as its last statements ({@link #counted}), in one order, to one slot of each row picked at
- * random. Being last, a transaction takes these row locks after all its job locks, so they cannot
- * close a deadlock cycle; in one order, two transactions on the same slot cannot deadlock each other;
- * and with {@value #SLOTS} slots, concurrent completions of one queue seldom wait on one row.
+ * written as its last statements ({@link #counted}) into one of that total's rows, which are summed
+ * on reading. A transaction never waits for a row another holds: it takes the first row of the total
+ * that no one has locked ({@code SKIP LOCKED}), or adds a row when all are taken. A total kept in
+ * one row, or in rows picked at random, made every completion that met a stalled transaction's row
+ * wait with it: an engine frozen in the middle of its commit held the completions of every other
+ * engine back past their leases, and their jobs ran twice.
  *
  * <p>A final-state change noted outside {@link #counted} is a bug of the store: it fails loudly
  * rather than let the totals drift.
  */
 final class FinishedCounts {
-    /** Rows per (queue, state): enough that 256 committing workers seldom meet on one. */
-    static final int SLOTS = 16;
-
     private static final String ADD =
             "UPDATE <finished_count> SET n = n + :n WHERE queue = :queue AND state = :state AND slot = :slot";
 
+    /** A new row's slot is picked at random from this many, so that two new rows seldom collide. */
+    private static final int SLOT_RANGE = 1 << 20;
+
     private final String addRow;
+    private final String freeRow;
 
     /** The changes of the transaction under way on this thread, absent outside one. */
     private final ThreadLocal<Map<Key, Long>> pending = new ThreadLocal<>();
 
     FinishedCounts(SqlDialect dialect) {
         this.addRow = dialect.insertIfAbsent(
-                "<finished_count>", "queue, state, slot, n", ":queue, :state, :slot, 0", "queue, state, slot");
+                "<finished_count>", "queue, state, slot, n", ":queue, :state, :slot, :n", "queue, state, slot");
+        this.freeRow = "SELECT slot FROM <finished_count> WHERE queue = :queue AND state = :state ORDER BY slot"
+                + " LIMIT 1 " + dialect.skipLocked();
     }
 
     private record Key(String queue, JobState state) implements Comparable<Key> {
@@ -107,27 +113,35 @@ final class FinishedCounts {
     }
 
     private void write(Handle h, Map<Key, Long> changes) {
-        int slot = ThreadLocalRandom.current().nextInt(SLOTS);
         changes.forEach((key, delta) -> {
-            if (delta != 0 && add(h, key, slot, delta) == 0) {
-                // The slot's first use: make its row (a row another transaction made at once is kept).
-                h.createUpdate(addRow)
+            if (delta == 0) {
+                return;
+            }
+            Optional<Integer> free = h.createQuery(freeRow)
+                    .bind("queue", key.queue())
+                    .bind("state", key.state().name())
+                    .mapTo(Integer.class)
+                    .findOne();
+            if (free.isPresent()) {
+                h.createUpdate(ADD)
+                        .bind("n", delta)
                         .bind("queue", key.queue())
                         .bind("state", key.state().name())
-                        .bind("slot", slot)
+                        .bind("slot", free.get())
                         .execute();
-                add(h, key, slot, delta);
+                return;
+            }
+            // Every row of this total is held by a transaction under way, or it has none yet.
+            while (h.createUpdate(addRow)
+                            .bind("queue", key.queue())
+                            .bind("state", key.state().name())
+                            .bind("slot", ThreadLocalRandom.current().nextInt(SLOT_RANGE))
+                            .bind("n", delta)
+                            .execute()
+                    == 0) {
+                // That slot was taken: another.
             }
         });
-    }
-
-    private static int add(Handle h, Key key, int slot, long delta) {
-        return h.createUpdate(ADD)
-                .bind("n", delta)
-                .bind("queue", key.queue())
-                .bind("state", key.state().name())
-                .bind("slot", slot)
-                .execute();
     }
 
     /** The totals per queue and final state, slots summed; queues with none finished are left out. */
