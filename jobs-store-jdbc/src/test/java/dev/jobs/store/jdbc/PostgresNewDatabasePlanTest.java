@@ -102,7 +102,7 @@ class PostgresNewDatabasePlanTest {
 
     @Test
     void theStoresSessionsPlanEachStatementForTheTablesAsTheyAre() {
-        assertThat(store.sessionSetting("plan_cache_mode")).isEqualTo(JdbcJobStore.PLAN_CACHE_MODE);
+        assertThat(store.sessionSetting("plan_cache_mode")).isEqualTo(StorePool.PLAN_CACHE_MODE);
     }
 
     /**
@@ -114,7 +114,7 @@ class PostgresNewDatabasePlanTest {
     @Test
     void aStatementPreparedOnEmptyTablesIsPlannedAfreshOnceTheyHaveGrown() throws SQLException {
         try (Connection asDefault = connection(null);
-                Connection asStore = connection(JdbcJobStore.PLAN_CACHE_MODE)) {
+                Connection asStore = connection(StorePool.PLAN_CACHE_MODE)) {
             prepareOnEmptyTables(asDefault);
             prepareOnEmptyTables(asStore);
             fill();

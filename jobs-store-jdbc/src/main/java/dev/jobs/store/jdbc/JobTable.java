@@ -1,0 +1,122 @@
+package dev.jobs.store.jdbc;
+
+import dev.jobs.core.Job;
+import dev.jobs.core.spi.JobTransitions;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
+
+/**
+ * The job table's rows, read, locked and written: every change of a job goes through {@link #write},
+ * which counts the jobs entering or leaving a final state, gives a finished job's unique key up, and
+ * wakes idle workers for the jobs it makes claimable. Thread-safe.
+ */
+final class JobTable {
+    private final SqlDialect dialect;
+    private final JobRows rows;
+    private final FinishedCounts finishedCounts;
+    private final ClaimFloors claimFloors;
+    private final JobKeys keys;
+    private final String channel;
+
+    /** Every column of a job rewritten, by id. */
+    private final String updateJob;
+
+    JobTable(
+            SqlDialect dialect,
+            JobRows rows,
+            FinishedCounts finishedCounts,
+            ClaimFloors claimFloors,
+            JobKeys keys,
+            String channel) {
+        this.dialect = dialect;
+        this.rows = rows;
+        this.finishedCounts = finishedCounts;
+        this.claimFloors = claimFloors;
+        this.keys = keys;
+        this.channel = channel;
+        this.updateJob = "UPDATE <job> SET "
+                + JobRows.COLUMNS.stream()
+                        .filter(c -> !c.equals("id"))
+                        .map(c -> c + " = :" + c)
+                        .collect(Collectors.joining(", "))
+                + " WHERE id = :id";
+    }
+
+    Optional<Job> find(Handle h, UUID id) {
+        return h.createQuery("SELECT * FROM <job> WHERE id = :id")
+                .bind("id", dialect.uuid(id))
+                .map((rs, ctx) -> rows.read(rs))
+                .findOne();
+    }
+
+    /** The job, its row locked until the transaction ends. */
+    Optional<Job> lock(Handle h, UUID id) {
+        return h.createQuery("SELECT * FROM <job> WHERE id = :id FOR UPDATE")
+                .bind("id", dialect.uuid(id))
+                .map((rs, ctx) -> rows.read(rs))
+                .findOne();
+    }
+
+    /** The job under its lock, if {@code leaseToken} is its current lease. */
+    Job leased(Handle h, UUID jobId, UUID leaseToken) {
+        return JobTransitions.requireLease(lock(h, jobId), jobId, leaseToken);
+    }
+
+    /** These jobs, their rows locked in id order until the transaction ends. */
+    Map<UUID, Job> lockAll(Handle h, Collection<UUID> ids) {
+        var found = new HashMap<UUID, Job>();
+        if (!ids.isEmpty()) {
+            h.createQuery("SELECT * FROM <job> WHERE id IN (<ids>) ORDER BY id FOR UPDATE")
+                    .bindList("ids", ids.stream().map(dialect::uuid).toList())
+                    .map((rs, ctx) -> rows.read(rs))
+                    .forEach(job -> found.put(job.id(), job));
+        }
+        return found;
+    }
+
+    void write(Handle h, Job previous, Job next) {
+        finishedCounts.changed(previous, next);
+        writeAll(h, List.of(next));
+        releaseUniqueKeyIfFinished(h, previous, next);
+    }
+
+    /** Rewrites jobs none of which enters or leaves a final state ({@link #write} counts those). */
+    void writeAll(Handle h, List<Job> jobs) {
+        if (jobs.isEmpty()) {
+            return;
+        }
+        PreparedBatch updates = h.prepareBatch(updateJob);
+        jobs.forEach(job -> rows.bind(updates, job).add());
+        updates.execute();
+        announceClaimable(h, jobs);
+    }
+
+    /**
+     * Wakes idle workers of every process when these jobs are claimable (on databases that can),
+     * and lowers this store's claim floors below them.
+     */
+    void announceClaimable(Handle h, List<Job> jobs) {
+        claimFloors.admitted(jobs);
+        Set<String> queues = jobs.stream()
+                .filter(job -> job.state().isClaimable())
+                .map(Job::queue)
+                .collect(Collectors.toSet());
+        if (!queues.isEmpty()) {
+            dialect.notifyQueues(h, channel, queues);
+        }
+    }
+
+    private void releaseUniqueKeyIfFinished(Handle h, Job previous, Job next) {
+        if (!previous.isTerminal() && next.isTerminal()) {
+            keys.releaseUniqueKey(h, next);
+        }
+    }
+}

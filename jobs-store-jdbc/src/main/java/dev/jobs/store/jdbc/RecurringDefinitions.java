@@ -1,0 +1,116 @@
+package dev.jobs.store.jdbc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.Job;
+import dev.jobs.core.spi.NewJob;
+import dev.jobs.core.spi.RecurringRecord;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The recurring jobs' definitions, each versioned, so that of the engine instances that read the
+ * same version only one creates the next occurrences' jobs. Thread-safe.
+ */
+final class RecurringDefinitions {
+    private final Transactions tx;
+    private final SqlDialect dialect;
+    private final JobRows rows;
+    private final JobCreation creation;
+
+    RecurringDefinitions(Transactions tx, SqlDialect dialect, JobRows rows, JobCreation creation) {
+        this.tx = tx;
+        this.dialect = dialect;
+        this.rows = rows;
+        this.creation = creation;
+    }
+
+    RecurringRecord saveRecurring(String name, String schedule, JsonNode definition, Instant upToIfNew) {
+        String text = rows.json(definition);
+        return tx.inTransaction(h -> {
+            Instant now = tx.now();
+            Optional<RecurringRecord> stored = lockRecurring(h, name);
+            if (stored.isEmpty()) {
+                int inserted = h.createUpdate(dialect.insertIfAbsent(
+                                "<recurring>",
+                                "name, schedule, definition, up_to, version, updated_at",
+                                ":key, :schedule, :definition, :up_to, 1, :updated_at",
+                                "name"))
+                        .bind("key", name)
+                        .bind("schedule", schedule)
+                        .bind("definition", text)
+                        .bind("up_to", JobRows.toColumn(JobRows.micros(upToIfNew)))
+                        .bind("updated_at", JobRows.toColumn(now))
+                        .execute();
+                if (inserted == 1) {
+                    return new RecurringRecord(name, schedule, definition, JobRows.micros(upToIfNew), 1, now);
+                }
+                // Another instance saved it first: treat its row as the stored one.
+                stored = lockRecurring(h, name);
+            }
+            RecurringRecord current = stored.orElseThrow();
+            if (current.schedule().equals(schedule)
+                    && rows.json(current.definition()).equals(text)) {
+                return current;
+            }
+            Instant upTo = current.schedule().equals(schedule) ? current.upTo() : JobRows.micros(upToIfNew);
+            h.createUpdate("UPDATE <recurring> SET schedule = :schedule, definition = :definition, up_to = :up_to,"
+                            + " version = version + 1, updated_at = :updated_at WHERE name = :name")
+                    .bind("name", name)
+                    .bind("schedule", schedule)
+                    .bind("definition", text)
+                    .bind("up_to", JobRows.toColumn(upTo))
+                    .bind("updated_at", JobRows.toColumn(now))
+                    .execute();
+            return new RecurringRecord(name, schedule, definition, upTo, current.version() + 1, now);
+        });
+    }
+
+    private Optional<RecurringRecord> lockRecurring(Handle h, String name) {
+        return h.createQuery("SELECT * FROM <recurring> WHERE name = :name FOR UPDATE")
+                .bind("name", name)
+                .map((rs, ctx) -> rows.readRecurring(rs))
+                .findOne();
+    }
+
+    List<RecurringRecord> recurringJobs() {
+        return tx.inTransaction(h -> h.createQuery("SELECT * FROM <recurring> ORDER BY name")
+                .map((rs, ctx) -> rows.readRecurring(rs))
+                .list());
+    }
+
+    Optional<RecurringRecord> recurringJob(String name) {
+        return tx.inTransaction(h -> h.createQuery("SELECT * FROM <recurring> WHERE name = :name")
+                .bind("name", name)
+                .map((rs, ctx) -> rows.readRecurring(rs))
+                .findOne());
+    }
+
+    boolean deleteRecurring(String name) {
+        return tx.inTransaction(h -> h.createUpdate("DELETE FROM <recurring> WHERE name = :name")
+                        .bind("name", name)
+                        .execute())
+                > 0;
+    }
+
+    /**
+     * The compare-and-set on the version: instances that read the same version race here, the
+     * first update holds the row until it commits, and the others then find the version moved and
+     * update nothing, so only the winner creates the occurrences' jobs.
+     */
+    Optional<List<Job>> advanceRecurring(String name, long expectedVersion, Instant upTo, List<NewJob> jobs) {
+        return tx.inTransaction(h -> {
+            int moved = h.createUpdate("UPDATE <recurring> SET up_to = :up_to, version = version + 1"
+                            + " WHERE name = :name AND version = :version")
+                    .bind("name", name)
+                    .bind("version", expectedVersion)
+                    .bind("up_to", JobRows.toColumn(JobRows.micros(upTo)))
+                    .execute();
+            if (moved == 0) {
+                return Optional.<List<Job>>empty();
+            }
+            return Optional.of(jobs.isEmpty() ? List.<Job>of() : creation.createOn(h, jobs));
+        });
+    }
+}
