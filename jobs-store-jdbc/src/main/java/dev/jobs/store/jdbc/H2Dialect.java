@@ -71,23 +71,4 @@ final class H2Dialect extends SqlDialect {
             held.unlock();
         }
     }
-
-    /**
-     * The generated column {@code claimable} (schema V6), 1 for a claimable job and NULL otherwise,
-     * leads the claim index: with the state itself leading it, asking for three states at once made
-     * the database sort every claimable job of the queue to find the first few.
-     */
-    @Override
-    String claimable() {
-        return "claimable = 1";
-    }
-
-    /**
-     * H2 takes an index's order only when the ORDER BY names its leading columns too, even those the
-     * query fixes to one value; for one queue (claimable and queue fixed) that costs nothing.
-     */
-    @Override
-    String claimOrder(boolean oneQueue) {
-        return oneQueue ? "claimable, queue, " + super.claimOrder(true) : super.claimOrder(false);
-    }
 }

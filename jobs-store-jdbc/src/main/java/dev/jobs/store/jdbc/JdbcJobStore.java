@@ -133,7 +133,8 @@ public final class JdbcJobStore implements JobStore {
         this.outcomes = new Outcomes(tx, dialect, rows, table, keys, cascade, finishedCounts);
         tx.mendWith(outcomes::mend);
         this.settings = new QueueSettings(tx, dialect);
-        this.claims = new Claims(tx, dialect, rows, table, claimFloors, outcomes);
+        this.claims =
+                new Claims(tx, dialect, SqlStatements.load(dialect, "claims"), rows, table, claimFloors, outcomes);
         List<String> tables = Stream.concat(TABLES.stream(), JOB_PARTITIONS.stream())
                 .map(t -> prefix + t)
                 .toList();
@@ -441,11 +442,6 @@ public final class JdbcJobStore implements JobStore {
     /** See {@link Claims#explainClaim}. */
     List<String> explainClaim(String queue, int max) {
         return claims.explainClaim(queue, max);
-    }
-
-    /** See {@link Claims#explainClaimStatement}. */
-    List<String> explainClaimStatement(String queue, int max) {
-        return claims.explainClaimStatement(queue, max);
     }
 
     /** See {@link JobQueries#explainLiveCounts}. */

@@ -88,16 +88,6 @@ final class MariaDbDialect extends SqlDialect {
     }
 
     /**
-     * The generated column {@code claimable} (schema V6), 1 for a claimable job and NULL otherwise,
-     * leads the claim index: with the state itself leading it, asking for three states at once made
-     * the database sort every claimable job of the queue to find the first few.
-     */
-    @Override
-    String claimable() {
-        return "claimable = 1";
-    }
-
-    /**
      * Through the state-led lease index, named: on a table of a few thousand rows, most of them
      * finished, MariaDB reckoned a scan of the whole table cheaper than a range of live states, and
      * the count would grow with the history up to where it changed its mind.

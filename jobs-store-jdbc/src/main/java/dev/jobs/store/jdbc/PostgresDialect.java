@@ -1,10 +1,12 @@
 package dev.jobs.store.jdbc;
 
+import dev.jobs.core.JobState;
 import dev.jobs.core.spi.StoreHealth;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -21,43 +23,25 @@ import org.postgresql.PGNotification;
  * migrations, and LISTEN/NOTIFY so idle workers hear of new jobs at once.
  */
 final class PostgresDialect extends SqlDialect {
+    /**
+     * The states a claim takes, as SQL constants, from {@link JobState#isClaimable}: the queues a
+     * batch of new jobs is announced on. The claim statements in {@code sql/postgresql/claims.sql}
+     * spell the same states, which {@code ClaimStatementsTest} holds to {@link JobState}.
+     */
+    private static final String CLAIMABLE_STATES = Arrays.stream(JobState.values())
+            .filter(JobState::isClaimable)
+            .map(state -> "'" + state.name() + "'")
+            .collect(Collectors.joining(", "));
+
     @Override
     String name() {
         return "postgresql";
     }
 
-    /**
-     * The queues stay constants, so the planner walks the claim index in order and stops at the
-     * limit; rows of a paused or limited queue are filtered out as before; and an uncorrelated check
-     * that some requested queue is neither, which PostgreSQL runs once before the scan, skips the
-     * scan altogether when they all are (a worker loop asks for one queue), so a paused queue's
-     * backlog is not read on every poll.
-     */
+    /** See {@code sql/postgresql/claims.sql}. */
     @Override
-    Optional<String> requestedOpenQueues() {
-        String held = "(SELECT queue FROM <paused_queue> UNION ALL SELECT queue FROM <queue_limit>)";
-        return Optional.of("queue IN (<queues>) AND queue NOT IN " + held
-                + " AND EXISTS (SELECT 1 FROM unnest(CAST(ARRAY[<queues>] AS text[])) AS q"
-                + " WHERE q NOT IN " + held + ")");
-    }
-
-    /**
-     * {@code UPDATE … WHERE id = ANY(ARRAY(SELECT … FOR UPDATE SKIP LOCKED)) RETURNING *}: one round
-     * trip. The candidates become an array first, so the rows are then found by primary key; with
-     * {@code id IN (SELECT …)} the planner may hash-join against a scan of the whole table, which
-     * grows with the history. The outer condition names the claimable states too (the rows it finds
-     * are locked in them), so that the history partition is pruned from the plan, whatever the plan:
-     * without it, a plan made while the history was empty scanned all of it on every claim once it
-     * had grown. The lease token is random per row ({@code md5} of a random number and the id, cast
-     * to uuid), which PostgreSQL 12 can make without extensions.
-     */
-    @Override
-    Optional<String> claimInOneStatement(String candidates) {
-        return Optional.of("UPDATE <job> SET state = 'RUNNING', attempt = attempt + 1, lease_owner = :worker,"
-                + " lease_token = md5(random()::text || id::text)::uuid, lease_expires_at = :expires,"
-                + " cancel_requested = false, progress = 0, progress_message = NULL, started_at = :now,"
-                + " updated_at = :now WHERE id = ANY(ARRAY(SELECT id" + candidates
-                + " FOR UPDATE SKIP LOCKED)) AND " + claimable() + " RETURNING *");
+    boolean claimsInOneStatement() {
+        return true;
     }
 
     /**
@@ -71,7 +55,7 @@ final class PostgresDialect extends SqlDialect {
         return Optional.of("WITH inserted AS (INSERT INTO <job> (" + columns + ") SELECT " + columns
                 + " FROM json_populate_recordset(NULL::<job>, CAST(:rows AS json)) RETURNING queue, state)"
                 + " SELECT pg_notify(:channel, queue) FROM"
-                + " (SELECT DISTINCT queue FROM inserted WHERE " + claimable() + ") AS announced");
+                + " (SELECT DISTINCT queue FROM inserted WHERE state IN (" + CLAIMABLE_STATES + ")) AS announced");
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.jobs.store.jdbc;
 
-import dev.jobs.core.JobState;
 import dev.jobs.core.spi.StoreHealth;
 import java.io.EOFException;
 import java.net.SocketException;
@@ -11,7 +10,6 @@ import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.sql.Types;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -19,13 +17,13 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 
 /**
  * What differs between the databases the JDBC store runs on, and nothing else: every statement the
- * databases share is written once in {@link JdbcJobStore}. One subclass per database, picked from
+ * databases share is written once, in the store's parts or in {@code sql/<area>.sql}; a database's
+ * own statements of an area are in {@code sql/<database>/<area>.sql} ({@link SqlStatements}). One subclass per database, picked from
  * the connection's metadata. Stateless and thread-safe.
  */
 abstract class SqlDialect {
@@ -75,24 +73,6 @@ abstract class SqlDialect {
     }
 
     /**
-     * The states a claim takes, as SQL constants ({@code 'READY', 'SCHEDULED', 'RETRYING'}): from
-     * {@link JobState#isClaimable}, so the list is never written twice.
-     */
-    static final String CLAIMABLE_STATES = Arrays.stream(JobState.values())
-            .filter(JobState::isClaimable)
-            .map(state -> "'" + state.name() + "'")
-            .collect(Collectors.joining(", "));
-
-    /**
-     * The condition that a job is claimable, written so the database's claim index serves it in claim
-     * order. Constants rather than parameters, so that PostgreSQL can match a partial index's
-     * predicate in a cached plan as well.
-     */
-    String claimable() {
-        return "state IN (" + CLAIMABLE_STATES + ")";
-    }
-
-    /**
      * The job table as counting the live jobs reads it ({@code WHERE state IN (<live>)} follows):
      * where the database might weigh the history against the live rows, the index that holds the
      * live rows apart.
@@ -102,32 +82,13 @@ abstract class SqlDialect {
     }
 
     /**
-     * The claim order, lowest priority number, then earliest runAt, then oldest id, spelled so the
-     * database sees that its claim index already holds rows in that order.
-     *
-     * @param oneQueue whether the claim asks for one queue only (a worker loop does)
+     * Whether a claim is one statement that selects, locks and leases the rows and returns them
+     * ({@code UPDATE … RETURNING}), committing on its own; else the store selects the rows with
+     * {@code FOR UPDATE SKIP LOCKED} and writes their leases in the same transaction. The claims
+     * themselves are written whole in {@code sql/<database>/claims.sql}.
      */
-    String claimOrder(boolean oneQueue) {
-        return "priority, run_at, id";
-    }
-
-    /**
-     * The condition that a job's queue is one of {@code <queues>}, not paused and without limits
-     * (claims on a limited queue take another way), evaluated once per statement rather than per
-     * row, so that a paused queue's backlog is never scanned. Empty where the store instead takes
-     * those queues out of the request first.
-     */
-    Optional<String> requestedOpenQueues() {
-        return Optional.empty();
-    }
-
-    /**
-     * A claim in one round trip, where the database can update and return rows in one statement:
-     * the same change as {@code JobTransitions.acquired} applied to the rows {@code candidates}
-     * selects ({@code candidates} is a query from its {@code FROM} on). Empty where the store must select, then update.
-     */
-    Optional<String> claimInOneStatement(String candidates) {
-        return Optional.empty();
+    boolean claimsInOneStatement() {
+        return false;
     }
 
     /**

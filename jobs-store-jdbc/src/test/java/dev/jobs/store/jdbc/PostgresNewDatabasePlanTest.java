@@ -56,7 +56,7 @@ class PostgresNewDatabasePlanTest {
     void aClaimOnTablesNeverAnalysedWalksTheClaimIndexAndLeavesTheHistoryOut() throws SQLException {
         fill();
 
-        String plan = String.join("\n", store.explainClaimStatement("default", 10));
+        String plan = String.join("\n", store.explainClaim("default", 10));
 
         assertThat(plan)
                 .as(plan)
