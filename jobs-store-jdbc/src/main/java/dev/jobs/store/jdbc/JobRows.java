@@ -14,7 +14,6 @@ import dev.jobs.core.JobError;
 import dev.jobs.core.JobState;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.core.StoreFailureException;
-import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.RecurringRecord;
 import dev.jobs.core.spi.Storable;
 import java.io.IOException;
@@ -32,8 +31,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -380,37 +377,6 @@ final class JobRows {
     static Instant optionalInstant(ResultSet rs, String column) throws SQLException {
         LocalDateTime value = rs.getObject(column, LocalDateTime.class);
         return value == null ? null : fromColumn(value);
-    }
-
-    /** A row of the worker registry. */
-    static WorkerInfo readWorker(ResultSet rs) throws SQLException {
-        String queues = rs.getString("queues");
-        return new WorkerInfo(
-                rs.getString("id"),
-                rs.getString("owner"),
-                rs.getString("host"),
-                queues.isEmpty() ? Set.of() : Set.of(queues.split(",")),
-                rs.getInt("concurrency"),
-                rs.getInt("running"),
-                instant(rs, "started_at"),
-                instant(rs, "last_heartbeat_at"),
-                instant(rs, "expires_at"),
-                Optional.ofNullable(optionalInstant(rs, "died_at")),
-                Optional.ofNullable(optionalInstant(rs, "stopped_at")));
-    }
-
-    /** The registry columns of a worker reporting in (alive, so no {@code died_at}). */
-    static Map<String, Object> workerColumns(WorkerInfo worker) {
-        return Map.of(
-                "id", worker.id(),
-                "owner", worker.owner(),
-                "host", worker.host(),
-                "queues", String.join(",", new TreeSet<>(worker.queues())),
-                "concurrency", worker.concurrency(),
-                "running", worker.running(),
-                "started_at", toColumn(worker.startedAt()),
-                "last_heartbeat_at", toColumn(worker.lastHeartbeatAt()),
-                "expires_at", toColumn(worker.expiresAt()));
     }
 
     /**

@@ -9,10 +9,15 @@ import dev.jobs.core.spi.JobStore.LapsedLeasePolicy;
 import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.core.spi.StoppedWorker;
 import dev.jobs.core.spi.Transition;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Query;
 
@@ -42,7 +47,7 @@ final class WorkerRegistry {
                             + " last_heartbeat_at = :last_heartbeat_at, expires_at = :expires_at, died_at = NULL,"
                             + " stopped_at = NULL"
                             + " WHERE id = :id AND (owner = :owner OR owner = '' OR stopped_at IS NOT NULL)")
-                    .bindMap(JobRows.workerColumns(worker))
+                    .bindMap(workerColumns(worker))
                     .execute();
             if (updated == 0) {
                 h.createUpdate(dialect.insertIfAbsent(
@@ -52,7 +57,7 @@ final class WorkerRegistry {
                                 ":key, :owner, :host, :queues, :concurrency, :running, :started_at,"
                                         + " :last_heartbeat_at, :expires_at",
                                 "id"))
-                        .bindMap(JobRows.workerColumns(worker))
+                        .bindMap(workerColumns(worker))
                         .bind("key", worker.id())
                         .execute();
                 // Inserted, or another owner's row was there all along (then nothing changed).
@@ -77,7 +82,7 @@ final class WorkerRegistry {
 
     List<WorkerInfo> workers() {
         return tx.inTransaction(h -> h.createQuery("SELECT * FROM <worker> ORDER BY id")
-                .map((rs, ctx) -> JobRows.readWorker(rs))
+                .map((rs, ctx) -> readWorker(rs))
                 .list());
     }
 
@@ -87,14 +92,14 @@ final class WorkerRegistry {
                             + " ORDER BY id LIMIT :limit")
                     .bind("limit", limit);
             after.ifPresent(id -> query.bind("after", id));
-            return query.map((rs, ctx) -> JobRows.readWorker(rs)).list();
+            return query.map((rs, ctx) -> readWorker(rs)).list();
         });
     }
 
     Optional<WorkerInfo> worker(String id) {
         return tx.inOneStatement(h -> h.createQuery("SELECT * FROM <worker> WHERE id = :id")
                 .bind("id", id)
-                .map((rs, ctx) -> JobRows.readWorker(rs))
+                .map((rs, ctx) -> readWorker(rs))
                 .findOne());
     }
 
@@ -108,7 +113,7 @@ final class WorkerRegistry {
                                     + " ORDER BY id "
                                     + dialect.skipLocked())
                     .bind("now", JobRows.toColumn(now))
-                    .map((rs, ctx) -> JobRows.readWorker(rs))
+                    .map((rs, ctx) -> readWorker(rs))
                     .list();
             var reaped = new ArrayList<DeadWorker>();
             for (WorkerInfo worker : silent) {
@@ -150,7 +155,7 @@ final class WorkerRegistry {
                     .execute();
             Optional<WorkerInfo> worker = h.createQuery("SELECT * FROM <worker> WHERE id = :id")
                     .bind("id", workerId)
-                    .map((rs, ctx) -> JobRows.readWorker(rs))
+                    .map((rs, ctx) -> readWorker(rs))
                     .findOne();
             if (worker.isEmpty()) {
                 return Optional.<StoppedWorker>empty();
@@ -186,5 +191,36 @@ final class WorkerRegistry {
         return tx.inTransaction(h -> h.createUpdate("DELETE FROM <worker> WHERE last_heartbeat_at < :cutoff")
                 .bind("cutoff", JobRows.toColumn(cutoff))
                 .execute());
+    }
+
+    /** A row of the worker registry. */
+    private static WorkerInfo readWorker(ResultSet rs) throws SQLException {
+        String queues = rs.getString("queues");
+        return new WorkerInfo(
+                rs.getString("id"),
+                rs.getString("owner"),
+                rs.getString("host"),
+                queues.isEmpty() ? Set.of() : Set.of(queues.split(",")),
+                rs.getInt("concurrency"),
+                rs.getInt("running"),
+                JobRows.instant(rs, "started_at"),
+                JobRows.instant(rs, "last_heartbeat_at"),
+                JobRows.instant(rs, "expires_at"),
+                Optional.ofNullable(JobRows.optionalInstant(rs, "died_at")),
+                Optional.ofNullable(JobRows.optionalInstant(rs, "stopped_at")));
+    }
+
+    /** The registry columns of a worker reporting in (alive, so no {@code died_at}). */
+    private static Map<String, Object> workerColumns(WorkerInfo worker) {
+        return Map.of(
+                "id", worker.id(),
+                "owner", worker.owner(),
+                "host", worker.host(),
+                "queues", String.join(",", new TreeSet<>(worker.queues())),
+                "concurrency", worker.concurrency(),
+                "running", worker.running(),
+                "started_at", JobRows.toColumn(worker.startedAt()),
+                "last_heartbeat_at", JobRows.toColumn(worker.lastHeartbeatAt()),
+                "expires_at", JobRows.toColumn(worker.expiresAt()));
     }
 }
