@@ -133,18 +133,62 @@ class ExampleServerJarIT {
     }
 
     /** Starts the jar and waits until it answers /health; returns its log file. */
+    /**
+     * Every module of the engine on the module path, as a host that uses modules runs it: the
+     * server starts (the JDBC store finds H2 through its driver, the HTTP adapter serves), and the
+     * demo's jobs are created, validated, run and read back as JSON, which Jackson and Hibernate
+     * Validator do reflectively, through what each module-info opens to them.
+     */
+    @Test
+    void runsOnTheModulePath() throws Exception {
+        String modulePath = Files.readString(Path.of(System.getProperty("jobs.modulePathFile")))
+                        .strip()
+                + java.io.File.pathSeparator
+                + System.getProperty("jobs.exampleClasses");
+        launch(
+                List.of(
+                        "--module-path",
+                        modulePath,
+                        "--add-modules",
+                        "ALL-MODULE-PATH",
+                        "--module",
+                        "dev.jobs.examples/dev.jobs.examples.ExampleServer",
+                        "--demo"),
+                4,
+                Map.of());
+
+        JsonNode demo = awaitJobs(
+                "queue=demo&limit=100",
+                jobs -> state(jobs, "demo.merge").equals("SUCCEEDED")
+                        && state(jobs, "demo.flaky").equals("SUCCEEDED")
+                        && state(jobs, "demo.doomed").equals("FAILED"));
+        assertThat(job(demo, "demo.merge").path("result").path("merged").asInt())
+                .isEqualTo(DemoJobs.PIPELINE_PARTS);
+        String created = send("POST", "/api/jobs", "{\"type\":\"py.wordcount\",\"queue\":\"python\",\"payload\":{}}")
+                .path("id")
+                .asText();
+        assertThat(send("GET", "/api/jobs/" + created, null).path("state").asText())
+                .isEqualTo("READY");
+    }
+
     private Path start(List<String> args, int workers) throws Exception {
         return start(args, workers, Map.of());
     }
 
     private Path start(List<String> args, int workers, Map<String, String> moreEnvironment) throws Exception {
+        var launch = new ArrayList<>(List.of("-jar", System.getProperty("jobs.exampleJar")));
+        launch.addAll(args);
+        return launch(launch, workers, moreEnvironment);
+    }
+
+    /** Starts the server with {@code launch} after {@code java} and waits until it answers. */
+    private Path launch(List<String> launch, int workers, Map<String, String> moreEnvironment) throws Exception {
         try (var socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        String jar = System.getProperty("jobs.exampleJar");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var command = new ArrayList<>(List.of(java, "-jar", jar));
-        command.addAll(args);
+        var command = new ArrayList<>(List.of(java));
+        command.addAll(launch);
         Path log = Files.createTempFile(dataDir.getParent(), "example-server-", ".log");
         var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
