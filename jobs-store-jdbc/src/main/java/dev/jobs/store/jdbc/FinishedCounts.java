@@ -35,16 +35,17 @@ final class FinishedCounts {
     private static final int SLOT_RANGE = 1 << 20;
 
     private final String addRow;
-    private final String freeRow;
 
     /** The changes of the transaction under way on this thread, absent outside one. */
     private final ThreadLocal<Map<Key, Long>> pending = new ThreadLocal<>();
 
-    FinishedCounts(SqlDialect dialect) {
-        this.addRow = dialect.insertIfAbsent(
-                "<finished_count>", "queue, state, slot, n", ":queue, :state, :slot, :n", "queue, state, slot");
-        this.freeRow = "SELECT slot FROM <finished_count> WHERE queue = :queue AND state = :state ORDER BY slot"
-                + " LIMIT 1 " + dialect.skipLocked();
+    /** The first row of a total that no other transaction holds. */
+    private static final String FREE_ROW = "SELECT slot FROM <finished_count> WHERE queue = :queue AND state = :state"
+            + " ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED";
+
+    /** @param inserts the database's {@code insert-if-absent} statements */
+    FinishedCounts(SqlStatements inserts) {
+        this.addRow = inserts.get("add-finished-count-row");
     }
 
     private record Key(String queue, JobState state) implements Comparable<Key> {
@@ -117,7 +118,7 @@ final class FinishedCounts {
             if (delta == 0) {
                 return;
             }
-            Optional<Integer> free = h.createQuery(freeRow)
+            Optional<Integer> free = h.createQuery(FREE_ROW)
                     .bind("queue", key.queue())
                     .bind("state", key.state().name())
                     .mapTo(Integer.class)

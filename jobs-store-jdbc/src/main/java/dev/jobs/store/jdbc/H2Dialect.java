@@ -1,11 +1,9 @@
 package dev.jobs.store.jdbc;
 
 import java.sql.SQLException;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 
@@ -20,27 +18,6 @@ final class H2Dialect extends SqlDialect {
     @Override
     String name() {
         return "h2";
-    }
-
-    @Override
-    String minuteOf(String column) {
-        return "DATE_TRUNC(MINUTE, " + column + ")";
-    }
-
-    @Override
-    String millisBetween(String from, String to) {
-        return "DATEDIFF(MICROSECOND, " + from + ", " + to + ") / 1000.0";
-    }
-
-    @Override
-    String insertIfAbsent(String table, String columns, String values, String keyColumns) {
-        String sourceColumns =
-                Arrays.stream(columns.split(",\\s*")).map(c -> "s." + c).collect(Collectors.joining(", "));
-        String sameKey = Arrays.stream(keyColumns.split(",\\s*"))
-                .map(c -> "t." + c + " = s." + c)
-                .collect(Collectors.joining(" AND "));
-        return "MERGE INTO " + table + " t USING (VALUES (" + values + ")) AS s (" + columns + ") ON " + sameKey
-                + " WHEN NOT MATCHED THEN INSERT (" + columns + ") VALUES (" + sourceColumns + ")";
     }
 
     /**

@@ -119,29 +119,40 @@ public final class JdbcJobStore implements JobStore {
         String prefix = builder.tablePrefix;
         Jdbi jdbi = Jdbi.create(dataSource);
         this.dialect = detectDialect(jdbi);
-        var finishedCounts = new FinishedCounts(dialect);
+        var inserts = SqlStatements.load(dialect, "insert-if-absent");
+        var finishedCounts = new FinishedCounts(inserts);
         this.tx = new Transactions(jdbi, dialect, finishedCounts, builder.clock);
         for (String table : TABLES) {
             tx.define(table, prefix + table);
         }
         var rows = new JobRows(builder.mapper, dialect);
         var claimFloors = dialect.claimsFromAFloor() ? new ClaimFloors(builder.slowClaim) : ClaimFloors.NONE;
-        var keys = new JobKeys(dialect);
-        var table = new JobTable(dialect, rows, finishedCounts, claimFloors, keys, channel);
+        var keys = new JobKeys(dialect, inserts);
+        var jobStatements = SqlStatements.load(dialect, "jobs");
+        var table = new JobTable(dialect, jobStatements, rows, finishedCounts, claimFloors, keys, channel);
         var cascade = new DependencyCascade(dialect, rows, table);
-        this.creation = new JobCreation(tx, dialect, rows, table, keys, finishedCounts, claimFloors, channel);
-        this.outcomes = new Outcomes(tx, dialect, rows, table, keys, cascade, finishedCounts);
+        this.creation =
+                new JobCreation(tx, dialect, jobStatements, rows, table, keys, finishedCounts, claimFloors, channel);
+        this.outcomes = new Outcomes(tx, dialect, jobStatements, rows, table, keys, cascade, finishedCounts);
         tx.mendWith(outcomes::mend);
-        this.settings = new QueueSettings(tx, dialect);
+        this.settings = new QueueSettings(tx, inserts);
         this.claims =
                 new Claims(tx, dialect, SqlStatements.load(dialect, "claims"), rows, table, claimFloors, outcomes);
         List<String> tables = Stream.concat(TABLES.stream(), JOB_PARTITIONS.stream())
                 .map(t -> prefix + t)
                 .toList();
-        this.queries = new JobQueries(tx, dialect, rows, table, settings, tables, builder.vacuumHeldBackAfter);
+        this.queries = new JobQueries(
+                tx,
+                dialect,
+                SqlStatements.load(dialect, "statistics"),
+                rows,
+                table,
+                settings,
+                tables,
+                builder.vacuumHeldBackAfter);
         this.retention = new Retention(tx, dialect, finishedCounts);
-        this.workers = new WorkerRegistry(tx, dialect, rows, table, cascade);
-        this.recurring = new RecurringDefinitions(tx, dialect, rows, creation);
+        this.workers = new WorkerRegistry(tx, inserts, rows, table, cascade);
+        this.recurring = new RecurringDefinitions(tx, inserts, rows, creation);
         this.notifications = new Notifications(
                 dialect, channel, listenConnections(dialect, builder, dataSource), builder.listenJdbcUrl != null);
         if (builder.behindTransactionPooler) {

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
@@ -38,15 +37,16 @@ final class JobCreation {
     private final ClaimFloors claimFloors;
     private final String channel;
 
-    /** One job's row, for a JDBC batch of inserts. */
+    /** One job's row, for a JDBC batch of inserts ({@code sql/jobs.sql}). */
     private final String insertJob;
 
-    /** A batch of rows inserted and announced in one statement, where the dialect can. */
+    /** A batch of rows inserted and announced in one statement, where the database can. */
     private final Optional<String> insertJobsAndAnnounce;
 
     JobCreation(
             Transactions tx,
             SqlDialect dialect,
+            SqlStatements jobStatements,
             JobRows rows,
             JobTable table,
             JobKeys keys,
@@ -61,11 +61,8 @@ final class JobCreation {
         this.finishedCounts = finishedCounts;
         this.claimFloors = claimFloors;
         this.channel = channel;
-        this.insertJob = "INSERT INTO <job> (" + String.join(", ", JobRows.COLUMNS) + ", pending_dependencies) VALUES ("
-                + JobRows.COLUMNS.stream().map(c -> ":" + c).collect(Collectors.joining(", "))
-                + ", :pending_dependencies)";
-        this.insertJobsAndAnnounce = dialect.insertJobsAndAnnounce(
-                String.join(", ", JobRows.COLUMNS) + ", " + JobRows.PENDING_DEPENDENCIES.name());
+        this.insertJob = jobStatements.get("insert-job");
+        this.insertJobsAndAnnounce = jobStatements.find("insert-jobs-and-announce");
     }
 
     List<Job> create(List<NewJob> batch) {

@@ -20,8 +20,12 @@ import org.jdbi.v3.core.Handle;
 final class JobKeys {
     private final SqlDialect dialect;
 
-    JobKeys(SqlDialect dialect) {
+    /** The database's {@code insert-if-absent} statements. */
+    private final SqlStatements inserts;
+
+    JobKeys(SqlDialect dialect, SqlStatements inserts) {
         this.dialect = dialect;
+        this.inserts = inserts;
     }
 
     /**
@@ -30,7 +34,7 @@ final class JobKeys {
      * @return the holder, when it is another job
      */
     Optional<UUID> claimUniqueKey(Handle h, String key, UUID jobId) {
-        h.createUpdate(dialect.insertIfAbsent("<unique_key>", "unique_key, job_id", ":key, :job_id", "unique_key"))
+        h.createUpdate(inserts.get("take-unique-key"))
                 .bind("key", key)
                 .bind("job_id", dialect.uuid(jobId))
                 .execute();
@@ -80,11 +84,7 @@ final class JobKeys {
      * @throws IdempotencyKeyReusedException if the holder came from a different request
      */
     Optional<UUID> claimIdempotencyKey(Handle h, IdempotencyKey key, UUID jobId) {
-        h.createUpdate(dialect.insertIfAbsent(
-                        "<idempotency_key>",
-                        "idempotency_key, job_id, fingerprint",
-                        ":key, :job_id, :fingerprint",
-                        "idempotency_key"))
+        h.createUpdate(inserts.get("take-idempotency-key"))
                 .bind("key", key.key())
                 .bind("job_id", dialect.uuid(jobId))
                 .bind("fingerprint", key.fingerprint())

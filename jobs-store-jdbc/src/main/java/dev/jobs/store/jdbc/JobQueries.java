@@ -37,8 +37,8 @@ final class JobQueries {
     private final JobTable table;
     private final QueueSettings settings;
 
-    /** How many live jobs each queue holds per state: on PostgreSQL, the live partition alone is read. */
-    private final String liveCounts;
+    /** The database's {@code statistics} statements: live counts, queue statistics, finishes per minute. */
+    private final SqlStatements statistics;
 
     /** The store's tables with their prefix, partitions included: the ones whose upkeep {@link #health} reports. */
     private final List<String> tables;
@@ -48,6 +48,7 @@ final class JobQueries {
     JobQueries(
             Transactions tx,
             SqlDialect dialect,
+            SqlStatements statistics,
             JobRows rows,
             JobTable table,
             QueueSettings settings,
@@ -60,14 +61,19 @@ final class JobQueries {
         this.settings = settings;
         this.tables = List.copyOf(tables);
         this.vacuumHeldBackAfter = vacuumHeldBackAfter;
-        this.liveCounts = "SELECT queue, state, COUNT(*) AS n FROM " + dialect.liveCountSource()
-                + " WHERE state IN (<live>) GROUP BY queue, state";
+        this.statistics = statistics;
     }
 
     Optional<Job> get(UUID jobId) {
         return tx.inTransaction(h -> table.find(h, jobId));
     }
 
+    /**
+     * A page of jobs, newest first, after the cursor. The one statement of the store built from
+     * parts: each of six filters is there only when the query asks for it (sixty-four whole
+     * statements otherwise), and a filter left out costs the database nothing, where a neutral
+     * condition in its place ({@code :any_state OR state IN …}) would keep it from using an index.
+     */
     JobPage list(JobQuery query) {
         var sql = new StringBuilder("SELECT * FROM <job> WHERE 1 = 1");
         if (!query.states().isEmpty()) {
@@ -113,7 +119,7 @@ final class JobQueries {
             // Live jobs counted (on PostgreSQL in the live partition alone), finished ones summed from
             // their running totals: the work grows with the jobs in hand, not with the history.
             Map<String, Map<JobState, Long>> byQueue = FinishedCounts.read(h);
-            h.createQuery(liveCounts)
+            h.createQuery(statistics.get("live-counts"))
                     .bindList("live", LIVE)
                     .map((rs, ctx) -> {
                         byQueue.computeIfAbsent(rs.getString("queue"), q -> new EnumMap<>(JobState.class))
@@ -132,10 +138,7 @@ final class JobQueries {
     List<QueueStats> queueStats(Instant finishedSince) {
         return tx.inTransaction(h -> {
             var byQueue = new TreeMap<String, QueueStats>();
-            h.createQuery("SELECT queue, state, COUNT(*) AS n, AVG("
-                            + dialect.millisBetween("started_at", "finished_at")
-                            + ") AS run_ms FROM <job> WHERE finished_at >= :since AND state IN ('SUCCEEDED', 'FAILED')"
-                            + " GROUP BY queue, state")
+            h.createQuery(statistics.get("queue-stats"))
                     .bind("since", JobRows.toColumn(finishedSince))
                     .map((rs, ctx) -> {
                         long n = rs.getLong("n");
@@ -156,10 +159,7 @@ final class JobQueries {
     List<FinishedInMinute> finishedPerMinute(Instant since) {
         return tx.inTransaction(h -> {
             var byMinute = new TreeMap<Instant, long[]>();
-            String minuteOfFinish = dialect.minuteOf("finished_at");
-            h.createQuery("SELECT " + minuteOfFinish + " AS finished_minute, state, COUNT(*) AS n FROM <job>"
-                            + " WHERE finished_at >= :since AND state IN ('SUCCEEDED', 'FAILED')"
-                            + " GROUP BY " + minuteOfFinish + ", state")
+            h.createQuery(statistics.get("finished-per-minute"))
                     .bind("since", JobRows.toColumn(since))
                     .map((rs, ctx) -> {
                         Instant minute = JobRows.instant(rs, "finished_minute");
@@ -192,8 +192,8 @@ final class JobQueries {
 
     /** The database's plan for counting the live jobs, for tests that hold it to leaving the history out. */
     List<String> explainLiveCounts() {
-        return tx.inTransaction(
-                h -> QueryPlans.planOf(h.createQuery("EXPLAIN " + liveCounts).bindList("live", LIVE)));
+        return tx.inTransaction(h -> QueryPlans.planOf(
+                h.createQuery("EXPLAIN " + statistics.get("live-counts")).bindList("live", LIVE)));
     }
 
     Optional<StoreHealth> health() {

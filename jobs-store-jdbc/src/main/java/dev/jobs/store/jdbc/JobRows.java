@@ -228,8 +228,8 @@ final class JobRows {
 
     /**
      * Rows as one JSON array of objects, column name to value (UUIDs, timestamps and JSON columns
-     * as strings), for a database that takes a whole batch as one parameter ({@link
-     * SqlDialect#insertJobsAndAnnounce}).
+     * as strings), for a database that takes a whole batch as one parameter ({@code
+     * insert-jobs-and-announce} in {@code sql/postgresql/jobs.sql}).
      */
     String rowsJson(List<Map<String, Object>> rows, List<Column> columns) {
         return writeJson(json -> {
@@ -243,8 +243,8 @@ final class JobRows {
 
     /**
      * Rows as one JSON object whose keys are the rows' ids, each row an object as {@link #rowsJson}
-     * writes it, for a statement that looks each row's values up by its id ({@link
-     * SqlDialect#completeInOneStatement}).
+     * writes it, for a statement that looks each row's values up by its id ({@code
+     * complete-batch} in {@code sql/postgresql/jobs.sql}).
      */
     String rowsByIdJson(Map<UUID, Map<String, Object>> rows, List<Column> columns) {
         return writeJson(json -> {

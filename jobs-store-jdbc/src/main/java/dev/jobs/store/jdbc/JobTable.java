@@ -26,11 +26,12 @@ final class JobTable {
     private final JobKeys keys;
     private final String channel;
 
-    /** Every column of a job rewritten, by id. */
+    /** Every column of a job rewritten, by id ({@code sql/jobs.sql}). */
     private final String updateJob;
 
     JobTable(
             SqlDialect dialect,
+            SqlStatements jobStatements,
             JobRows rows,
             FinishedCounts finishedCounts,
             ClaimFloors claimFloors,
@@ -42,12 +43,7 @@ final class JobTable {
         this.claimFloors = claimFloors;
         this.keys = keys;
         this.channel = channel;
-        this.updateJob = "UPDATE <job> SET "
-                + JobRows.COLUMNS.stream()
-                        .filter(c -> !c.equals("id"))
-                        .map(c -> c + " = :" + c)
-                        .collect(Collectors.joining(", "))
-                + " WHERE id = :id";
+        this.updateJob = jobStatements.get("update-job");
     }
 
     Optional<Job> find(Handle h, UUID id) {

@@ -34,21 +34,6 @@ final class MariaDbDialect extends SqlDialect {
         return Types.CHAR;
     }
 
-    @Override
-    String minuteOf(String column) {
-        return "TIMESTAMP(DATE_FORMAT(" + column + ", '%Y-%m-%d %H:%i:00'))";
-    }
-
-    @Override
-    String millisBetween(String from, String to) {
-        return "TIMESTAMPDIFF(MICROSECOND, " + from + ", " + to + ") / 1000.0";
-    }
-
-    @Override
-    String insertIfAbsent(String table, String columns, String values, String keyColumns) {
-        return "INSERT IGNORE INTO " + table + " (" + columns + ") VALUES (" + values + ")";
-    }
-
     /** Under a named lock held by the migrating connection (its DDL commits statement by statement). */
     @Override
     <T> T migrateExclusively(Handle handle, String lock, HandleCallback<T, RuntimeException> migration) {
@@ -85,15 +70,5 @@ final class MariaDbDialect extends SqlDialect {
     @Override
     boolean isOutage(SQLException e) {
         return super.isOutage(e) || e.getErrorCode() == 1205 || "70100".equals(e.getSQLState());
-    }
-
-    /**
-     * Through the state-led lease index, named: on a table of a few thousand rows, most of them
-     * finished, MariaDB reckoned a scan of the whole table cheaper than a range of live states, and
-     * the count would grow with the history up to where it changed its mind.
-     */
-    @Override
-    String liveCountSource() {
-        return "<job> FORCE INDEX (<job>_lease)";
     }
 }

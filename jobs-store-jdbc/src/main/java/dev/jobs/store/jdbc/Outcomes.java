@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.Query;
@@ -51,12 +50,13 @@ final class Outcomes {
     private final FinishedCounts finishedCounts;
     private final LeaseScanWindow leaseScans = new LeaseScanWindow();
 
-    /** One success written, by id, where the dialect has no statement for a whole batch. */
-    private final String completeJob;
+    /** The job table's writes ({@code sql/jobs.sql}): a whole batch of successes where the database can. */
+    private final SqlStatements jobStatements;
 
     Outcomes(
             Transactions tx,
             SqlDialect dialect,
+            SqlStatements jobStatements,
             JobRows rows,
             JobTable table,
             JobKeys keys,
@@ -69,11 +69,7 @@ final class Outcomes {
         this.keys = keys;
         this.cascade = cascade;
         this.finishedCounts = finishedCounts;
-        this.completeJob = "UPDATE <job> SET "
-                + JobRows.SUCCESS_COLUMNS.stream()
-                        .map(c -> c.name() + " = :" + c.name())
-                        .collect(Collectors.joining(", "))
-                + ", lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL WHERE id = :id";
+        this.jobStatements = jobStatements;
     }
 
     HeartbeatResult heartbeat(UUID jobId, UUID leaseToken, Duration leaseDuration) {
@@ -126,7 +122,8 @@ final class Outcomes {
                                 completion.leaseToken(),
                                 JobTransitions.succeeded(completion.running(), completion.result(), now)));
             }
-            Map<UUID, ReadBack> recorded = dialect.completeInOneStatement(JobRows.SUCCESS_COLUMNS, COMPLETION_READ_BACK)
+            Map<UUID, ReadBack> recorded = jobStatements
+                    .find("complete-batch")
                     .map(sql -> completeInOneStatement(h, sql, successes))
                     .orElseGet(() -> lockAndComplete(h, successes));
             var unique = new ArrayList<Job>();
@@ -162,9 +159,6 @@ final class Outcomes {
     /** What a completion reads of the row it changed, which its worker's snapshot cannot know. */
     private record ReadBack(boolean cancelRequested, String progressMessage, boolean hasDependents) {}
 
-    /** The columns {@link ReadBack} is made of, of the job table as {@code j}. */
-    private static final String COMPLETION_READ_BACK = "j.id, j.cancel_requested, j.progress_message, j.has_dependents";
-
     private static ReadBack readBack(ResultSet rs) throws SQLException {
         return new ReadBack(
                 rs.getBoolean("cancel_requested"), rs.getString("progress_message"), rs.getBoolean("has_dependents"));
@@ -190,8 +184,7 @@ final class Outcomes {
 
     private Map<UUID, ReadBack> lockAndComplete(Handle h, Map<UUID, Success> successes) {
         var held = new HashMap<UUID, ReadBack>();
-        h.createQuery("SELECT " + COMPLETION_READ_BACK + ", j.state, j.lease_token FROM <job> j"
-                        + " WHERE j.id IN (<ids>) ORDER BY j.id FOR UPDATE")
+        h.createQuery(jobStatements.get("lock-for-completion"))
                 .bindList("ids", successes.keySet().stream().map(dialect::uuid).toList())
                 .map((rs, ctx) -> {
                     UUID id = UUID.fromString(rs.getString("id"));
@@ -205,7 +198,7 @@ final class Outcomes {
                 })
                 .list();
         if (!held.isEmpty()) {
-            PreparedBatch updates = h.prepareBatch(completeJob);
+            PreparedBatch updates = h.prepareBatch(jobStatements.get("complete-job"));
             for (UUID id : held.keySet()) {
                 Map<String, Object> values = rows.values(successes.get(id).next(), JobRows.SUCCESS_COLUMNS);
                 JobRows.SUCCESS_COLUMNS.forEach(column -> rows.bind(updates, column, values.get(column.name())));
@@ -320,10 +313,7 @@ final class Outcomes {
         Instant now = tx.now();
         Optional<Instant> since = leaseScans.since(now, startedNanos);
         List<Transition> transitions = tx.inTransaction(h -> {
-            Query query = h.createQuery("SELECT * FROM <job> WHERE state = 'RUNNING' AND lease_expires_at <= :now"
-                    + (since.isPresent() ? " AND lease_expires_at > :since" : "")
-                    + " ORDER BY lease_expires_at LIMIT :limit "
-                    + dialect.skipLocked());
+            Query query = h.createQuery(since.isPresent() ? LAPSED_SINCE : LAPSED);
             since.ifPresent(instant -> query.bind("since", JobRows.toColumn(instant)));
             List<Job> lapsed = query.bind("now", JobRows.toColumn(now))
                     .bind("limit", limit)
@@ -341,12 +331,20 @@ final class Outcomes {
         return transitions;
     }
 
+    /** Running jobs whose leases lapsed, oldest lapse first, locked; {@code SKIP LOCKED} lets reclaimers share them. */
+    private static final String LAPSED = "SELECT * FROM <job> WHERE state = 'RUNNING' AND lease_expires_at <= :now"
+            + " ORDER BY lease_expires_at LIMIT :limit FOR UPDATE SKIP LOCKED";
+
+    /** {@link #LAPSED}, only those that lapsed after {@code :since}, where the last scan ended ({@link LeaseScanWindow}). */
+    private static final String LAPSED_SINCE =
+            "SELECT * FROM <job> WHERE state = 'RUNNING' AND lease_expires_at <= :now"
+                    + " AND lease_expires_at > :since ORDER BY lease_expires_at LIMIT :limit FOR UPDATE SKIP LOCKED";
+
     List<Job> promoteDueJobs(int limit) {
         return tx.inTransaction(h -> {
             Instant now = tx.now();
             List<Job> due = h.createQuery("SELECT * FROM <job> WHERE state = 'SCHEDULED' AND run_at <= :now"
-                            + " ORDER BY run_at LIMIT :limit "
-                            + dialect.skipLocked())
+                            + " ORDER BY run_at LIMIT :limit FOR UPDATE SKIP LOCKED")
                     .bind("now", JobRows.toColumn(now))
                     .bind("limit", limit)
                     .map((rs, ctx) -> rows.read(rs))
@@ -363,7 +361,8 @@ final class Outcomes {
      * hold it to finding its rows by primary key; empty where the dialect completes row by row.
      */
     List<String> explainCompletion(List<UUID> ids) {
-        return dialect.completeInOneStatement(JobRows.SUCCESS_COLUMNS, COMPLETION_READ_BACK)
+        return jobStatements
+                .find("complete-batch")
                 .map(sql -> tx.inTransaction(h -> QueryPlans.planOf(
                         h.createQuery("EXPLAIN " + sql).bind("rows", "{}").bindArray("ids", UUID.class, ids))))
                 .orElse(List.of());

@@ -1,18 +1,15 @@
 package dev.jobs.store.jdbc;
 
-import dev.jobs.core.JobState;
 import dev.jobs.core.spi.StoreHealth;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.postgresql.PGConnection;
@@ -23,16 +20,6 @@ import org.postgresql.PGNotification;
  * migrations, and LISTEN/NOTIFY so idle workers hear of new jobs at once.
  */
 final class PostgresDialect extends SqlDialect {
-    /**
-     * The states a claim takes, as SQL constants, from {@link JobState#isClaimable}: the queues a
-     * batch of new jobs is announced on. The claim statements in {@code sql/postgresql/claims.sql}
-     * spell the same states, which {@code ClaimStatementsTest} holds to {@link JobState}.
-     */
-    private static final String CLAIMABLE_STATES = Arrays.stream(JobState.values())
-            .filter(JobState::isClaimable)
-            .map(state -> "'" + state.name() + "'")
-            .collect(Collectors.joining(", "));
-
     @Override
     String name() {
         return "postgresql";
@@ -42,59 +29,6 @@ final class PostgresDialect extends SqlDialect {
     @Override
     boolean claimsInOneStatement() {
         return true;
-    }
-
-    /**
-     * {@code json_populate_recordset} turns the batch, one JSON parameter, into rows of the job
-     * table's own type, so a thousand jobs are one statement and one parse instead of a thousand
-     * executions with thirty parameters each; the same statement sends the {@code NOTIFY} for each
-     * queue that got claimable jobs, which PostgreSQL delivers when the transaction commits.
-     */
-    @Override
-    Optional<String> insertJobsAndAnnounce(String columns) {
-        return Optional.of("WITH inserted AS (INSERT INTO <job> (" + columns + ") SELECT " + columns
-                + " FROM json_populate_recordset(NULL::<job>, CAST(:rows AS json)) RETURNING queue, state)"
-                + " SELECT pg_notify(:channel, queue) FROM"
-                + " (SELECT DISTINCT queue FROM inserted WHERE state IN (" + CLAIMABLE_STATES + ")) AS announced");
-    }
-
-    /**
-     * {@code UPDATE … RETURNING} of the rows found by primary key from the ids array ({@code :ids}),
-     * each taking its values, and its fence, from the batch's JSON object by its own id: the whole
-     * batch in one round trip, parsed once, and a stale completion matches nothing and changes
-     * nothing. The batch is one row joined to every updated row, never a set of rows joined to them:
-     * a join of the rows to {@code json_to_recordset} rows ran as a nested loop that read the whole
-     * batch again for each row (a batch of 250 cost 62,500 comparisons, three quarters of the
-     * database's time in a drain at 256 workers), the planner having no count of either side.
-     * Finding the rows by the ids keeps the lease index, whose entries (live and dead) grow with the
-     * work done since the last vacuum, out of the plan (it cannot serve {@code state = 'RUNNING'},
-     * its predicate being on the lease, V8). {@code OFFSET 0} keeps the batch a subquery of its own:
-     * pulled up, its parsed value was copied into each of the expressions that read it, and planning
-     * took longer than the update.
-     */
-    @Override
-    Optional<String> completeInOneStatement(List<JobRows.Column> written, String readBack) {
-        String ownValues = "b.batch -> CAST(j.id AS text)";
-        String assignments = written.stream()
-                .map(c -> c.name() + " = CAST(" + ownValues + " ->> '" + c.name() + "' AS " + type(c.kind()) + ")")
-                .collect(Collectors.joining(", "));
-        return Optional.of("UPDATE <job> AS j SET " + assignments
-                + ", lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
-                + " FROM (SELECT CAST(:rows AS jsonb) AS batch OFFSET 0) AS b"
-                + " WHERE j.id = ANY(CAST(:ids AS uuid[])) AND j.state = 'RUNNING'"
-                + " AND j.lease_token = CAST(" + ownValues + " ->> 'fence' AS uuid)"
-                + " RETURNING " + readBack);
-    }
-
-    private static String type(JobRows.Kind kind) {
-        return switch (kind) {
-            case TEXT, JSON -> "text"; // a JSON column's text travels as a string (JobRows#rowsJson)
-            case INT -> "integer";
-            case LONG -> "bigint";
-            case BOOL -> "boolean";
-            case UUID -> "uuid";
-            case TIMESTAMP -> "timestamp(6)";
-        };
     }
 
     @Override
@@ -131,22 +65,6 @@ final class PostgresDialect extends SqlDialect {
                 }
             }
         }
-    }
-
-    @Override
-    String minuteOf(String column) {
-        return "date_trunc('minute', " + column + ")";
-    }
-
-    @Override
-    String millisBetween(String from, String to) {
-        return "EXTRACT(EPOCH FROM (" + to + " - " + from + ")) * 1000";
-    }
-
-    @Override
-    String insertIfAbsent(String table, String columns, String values, String keyColumns) {
-        return "INSERT INTO " + table + " (" + columns + ") VALUES (" + values + ") ON CONFLICT (" + keyColumns
-                + ") DO NOTHING";
     }
 
     /**

@@ -13,19 +13,19 @@ import org.jdbi.v3.core.Handle;
 /** Queues paused, and queues' limits on running jobs and starts, as operators set them. Thread-safe. */
 final class QueueSettings {
     private final Transactions tx;
-    private final SqlDialect dialect;
 
-    QueueSettings(Transactions tx, SqlDialect dialect) {
+    /** The database's {@code insert-if-absent} statements. */
+    private final SqlStatements inserts;
+
+    QueueSettings(Transactions tx, SqlStatements inserts) {
         this.tx = tx;
-        this.dialect = dialect;
+        this.inserts = inserts;
     }
 
     void setQueuePaused(String queue, boolean paused) {
         tx.inTransaction(h -> {
             if (paused) {
-                h.createUpdate(dialect.insertIfAbsent("<paused_queue>", "queue", ":key", "queue"))
-                        .bind("key", queue)
-                        .execute();
+                h.createUpdate(inserts.get("pause-queue")).bind("key", queue).execute();
             } else {
                 h.createUpdate("DELETE FROM <paused_queue> WHERE queue = :queue")
                         .bind("queue", queue)

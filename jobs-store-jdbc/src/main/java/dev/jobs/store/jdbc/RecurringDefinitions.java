@@ -15,13 +15,15 @@ import org.jdbi.v3.core.Handle;
  */
 final class RecurringDefinitions {
     private final Transactions tx;
-    private final SqlDialect dialect;
     private final JobRows rows;
     private final JobCreation creation;
 
-    RecurringDefinitions(Transactions tx, SqlDialect dialect, JobRows rows, JobCreation creation) {
+    /** The database's {@code insert-if-absent} statements. */
+    private final SqlStatements inserts;
+
+    RecurringDefinitions(Transactions tx, SqlStatements inserts, JobRows rows, JobCreation creation) {
         this.tx = tx;
-        this.dialect = dialect;
+        this.inserts = inserts;
         this.rows = rows;
         this.creation = creation;
     }
@@ -32,11 +34,7 @@ final class RecurringDefinitions {
             Instant now = tx.now();
             Optional<RecurringRecord> stored = lockRecurring(h, name);
             if (stored.isEmpty()) {
-                int inserted = h.createUpdate(dialect.insertIfAbsent(
-                                "<recurring>",
-                                "name, schedule, definition, up_to, version, updated_at",
-                                ":key, :schedule, :definition, :up_to, 1, :updated_at",
-                                "name"))
+                int inserted = h.createUpdate(inserts.get("insert-recurring"))
                         .bind("key", name)
                         .bind("schedule", schedule)
                         .bind("definition", text)

@@ -65,23 +65,6 @@ abstract class SqlDialect {
     }
 
     /**
-     * The row-lock clause of a claim. {@code SKIP LOCKED} lets concurrent workers each take
-     * different rows in one round trip instead of queueing behind each other's locks.
-     */
-    String skipLocked() {
-        return "FOR UPDATE SKIP LOCKED";
-    }
-
-    /**
-     * The job table as counting the live jobs reads it ({@code WHERE state IN (<live>)} follows):
-     * where the database might weigh the history against the live rows, the index that holds the
-     * live rows apart.
-     */
-    String liveCountSource() {
-        return "<job>";
-    }
-
-    /**
      * Whether a claim is one statement that selects, locks and leases the rows and returns them
      * ({@code UPDATE … RETURNING}), committing on its own; else the store selects the rows with
      * {@code FOR UPDATE SKIP LOCKED} and writes their leases in the same transaction. The claims
@@ -90,48 +73,6 @@ abstract class SqlDialect {
     boolean claimsInOneStatement() {
         return false;
     }
-
-    /**
-     * A whole batch of job rows inserted, and the workers of every process told of the claimable
-     * ones ({@link #notifyQueues}), in one statement, where the database can take the batch as one
-     * parameter: {@code :rows}, a JSON array of objects keyed by column name ({@link
-     * JobRows#rowsJson}); {@code :channel} as for the announcement. Empty
-     * where the store sends a JDBC batch of single-row inserts, then announces.
-     *
-     * @param columns the columns to fill, comma-separated
-     */
-    Optional<String> insertJobsAndAnnounce(String columns) {
-        return Optional.empty();
-    }
-
-    /**
-     * Records a whole batch of successes in one statement where the database can update from a
-     * parameter and return rows: {@code :rows} is a JSON object whose keys are the jobs' ids, each
-     * holding the lease token it must still hold ({@code fence}) and the {@code written} columns
-     * ({@link JobRows#rowsByIdJson}), and {@code :ids} the same ids as an array. Only rows still
-     * {@code RUNNING} under their token change; each changed row comes back with {@code
-     * readBack} (the columns the store reads after a completion). Empty where the store locks the
-     * rows, then sends a JDBC batch of updates.
-     */
-    Optional<String> completeInOneStatement(List<JobRows.Column> written, String readBack) {
-        return Optional.empty();
-    }
-
-    /**
-     * Inserts a row into {@code table} unless a row with its key exists; never fails on the
-     * duplicate, never overwrites the existing row.
-     *
-     * @param columns all column names, the key's columns first
-     * @param values the matching named parameters
-     * @param keyColumns the key's columns, comma-separated
-     */
-    abstract String insertIfAbsent(String table, String columns, String values, String keyColumns);
-
-    /** A timestamp column cut to the start of its minute, still a timestamp. */
-    abstract String minuteOf(String column);
-
-    /** Milliseconds from one timestamp column to another, as a number {@code AVG} can take. */
-    abstract String millisBetween(String from, String to);
 
     /** Whether this database can tell other processes of new work (LISTEN/NOTIFY). */
     boolean supportsNotifications() {

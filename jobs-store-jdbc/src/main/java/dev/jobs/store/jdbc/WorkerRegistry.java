@@ -27,14 +27,16 @@ import org.jdbi.v3.core.statement.Query;
  */
 final class WorkerRegistry {
     private final Transactions tx;
-    private final SqlDialect dialect;
     private final JobRows rows;
     private final JobTable table;
     private final DependencyCascade cascade;
 
-    WorkerRegistry(Transactions tx, SqlDialect dialect, JobRows rows, JobTable table, DependencyCascade cascade) {
+    /** The database's {@code insert-if-absent} statements. */
+    private final SqlStatements inserts;
+
+    WorkerRegistry(Transactions tx, SqlStatements inserts, JobRows rows, JobTable table, DependencyCascade cascade) {
         this.tx = tx;
-        this.dialect = dialect;
+        this.inserts = inserts;
         this.rows = rows;
         this.table = table;
         this.cascade = cascade;
@@ -50,13 +52,7 @@ final class WorkerRegistry {
                     .bindMap(workerColumns(worker))
                     .execute();
             if (updated == 0) {
-                h.createUpdate(dialect.insertIfAbsent(
-                                "<worker>",
-                                "id, owner, host, queues, concurrency, running, started_at, last_heartbeat_at,"
-                                        + " expires_at",
-                                ":key, :owner, :host, :queues, :concurrency, :running, :started_at,"
-                                        + " :last_heartbeat_at, :expires_at",
-                                "id"))
+                h.createUpdate(inserts.get("insert-worker"))
                         .bindMap(workerColumns(worker))
                         .bind("key", worker.id())
                         .execute();
@@ -86,11 +82,16 @@ final class WorkerRegistry {
                 .list());
     }
 
+    /** The registry's first page, in id order. */
+    private static final String FIRST_PAGE = "SELECT * FROM <worker> ORDER BY id LIMIT :limit";
+
+    /** The registry's page after the worker {@code :after}, in id order. */
+    private static final String PAGE_AFTER = "SELECT * FROM <worker> WHERE id > :after ORDER BY id LIMIT :limit";
+
     List<WorkerInfo> workers(Optional<String> after, int limit) {
         return tx.inOneStatement(h -> {
-            Query query = h.createQuery("SELECT * FROM <worker>" + (after.isPresent() ? " WHERE id > :after" : "")
-                            + " ORDER BY id LIMIT :limit")
-                    .bind("limit", limit);
+            Query query =
+                    h.createQuery(after.isPresent() ? PAGE_AFTER : FIRST_PAGE).bind("limit", limit);
             after.ifPresent(id -> query.bind("after", id));
             return query.map((rs, ctx) -> readWorker(rs)).list();
         });
@@ -110,8 +111,7 @@ final class WorkerRegistry {
             // marked dead by the one transaction that locked it, so its jobs are taken back once.
             List<WorkerInfo> silent = h.createQuery(
                             "SELECT * FROM <worker> WHERE died_at IS NULL AND stopped_at IS NULL AND expires_at <= :now"
-                                    + " ORDER BY id "
-                                    + dialect.skipLocked())
+                                    + " ORDER BY id FOR UPDATE SKIP LOCKED")
                     .bind("now", JobRows.toColumn(now))
                     .map((rs, ctx) -> readWorker(rs))
                     .list();
