@@ -132,7 +132,6 @@ class ExampleServerJarIT {
         assertThat(Files.readString(log)).contains("Dispatch:     Redis at " + redis);
     }
 
-    /** Starts the jar and waits until it answers /health; returns its log file. */
     /**
      * Every module of the engine on the module path, as a host that uses modules runs it: the
      * server starts (the JDBC store finds H2 through its driver, the HTTP adapter serves), and the
@@ -171,6 +170,7 @@ class ExampleServerJarIT {
                 .isEqualTo("READY");
     }
 
+    /** Starts the jar and waits until it answers /health; returns its log file. */
     private Path start(List<String> args, int workers) throws Exception {
         return start(args, workers, Map.of());
     }
@@ -181,7 +181,7 @@ class ExampleServerJarIT {
         return launch(launch, workers, moreEnvironment);
     }
 
-    /** Starts the server with {@code launch} after {@code java} and waits until it answers. */
+    /** Starts the server with {@code launch} after {@code java}, waits until it answers /health, returns its log. */
     private Path launch(List<String> launch, int workers, Map<String, String> moreEnvironment) throws Exception {
         try (var socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
