@@ -50,8 +50,13 @@ final class Outcomes {
     private final FinishedCounts finishedCounts;
     private final LeaseScanWindow leaseScans = new LeaseScanWindow();
 
-    /** The job table's writes ({@code sql/jobs.sql}): a whole batch of successes where the database can. */
-    private final SqlStatements jobStatements;
+    /** A whole batch of successes in one statement, where the database has one ({@code sql/<database>/jobs.sql}). */
+    private final Optional<String> completeBatch;
+
+    /** Otherwise: the batch's rows locked, then one success written per row ({@code sql/jobs.sql}). */
+    private final String lockForCompletion;
+
+    private final String completeJob;
 
     Outcomes(
             Transactions tx,
@@ -69,7 +74,9 @@ final class Outcomes {
         this.keys = keys;
         this.cascade = cascade;
         this.finishedCounts = finishedCounts;
-        this.jobStatements = jobStatements;
+        this.completeBatch = jobStatements.find("complete-batch");
+        this.lockForCompletion = jobStatements.get("lock-for-completion");
+        this.completeJob = jobStatements.get("complete-job");
     }
 
     HeartbeatResult heartbeat(UUID jobId, UUID leaseToken, Duration leaseDuration) {
@@ -122,8 +129,7 @@ final class Outcomes {
                                 completion.leaseToken(),
                                 JobTransitions.succeeded(completion.running(), completion.result(), now)));
             }
-            Map<UUID, ReadBack> recorded = jobStatements
-                    .find("complete-batch")
+            Map<UUID, ReadBack> recorded = completeBatch
                     .map(sql -> completeInOneStatement(h, sql, successes))
                     .orElseGet(() -> lockAndComplete(h, successes));
             var unique = new ArrayList<Job>();
@@ -184,7 +190,7 @@ final class Outcomes {
 
     private Map<UUID, ReadBack> lockAndComplete(Handle h, Map<UUID, Success> successes) {
         var held = new HashMap<UUID, ReadBack>();
-        h.createQuery(jobStatements.get("lock-for-completion"))
+        h.createQuery(lockForCompletion)
                 .bindList("ids", successes.keySet().stream().map(dialect::uuid).toList())
                 .map((rs, ctx) -> {
                     UUID id = UUID.fromString(rs.getString("id"));
@@ -198,7 +204,7 @@ final class Outcomes {
                 })
                 .list();
         if (!held.isEmpty()) {
-            PreparedBatch updates = h.prepareBatch(jobStatements.get("complete-job"));
+            PreparedBatch updates = h.prepareBatch(completeJob);
             for (UUID id : held.keySet()) {
                 Map<String, Object> values = rows.values(successes.get(id).next(), JobRows.SUCCESS_COLUMNS);
                 JobRows.SUCCESS_COLUMNS.forEach(column -> rows.bind(updates, column, values.get(column.name())));
@@ -361,8 +367,7 @@ final class Outcomes {
      * hold it to finding its rows by primary key; empty where the dialect completes row by row.
      */
     List<String> explainCompletion(List<UUID> ids) {
-        return jobStatements
-                .find("complete-batch")
+        return completeBatch
                 .map(sql -> tx.inTransaction(h -> QueryPlans.planOf(
                         h.createQuery("EXPLAIN " + sql).bind("rows", "{}").bindArray("ids", UUID.class, ids))))
                 .orElse(List.of());
