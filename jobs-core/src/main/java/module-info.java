@@ -1,12 +1,14 @@
 /**
  * The jobs engine. {@code dev.jobs.core} is the API a host uses; {@code dev.jobs.core.spi} is what
- * a store or queue implements (it may change between minor versions); {@code
+ * a store or queue implements (it may change between minor versions), and {@code
+ * dev.jobs.core.spi.support} the use cases and helpers a store builds on; {@code
  * dev.jobs.core.memory} is the in-memory store. Packages under {@code dev.jobs.core.internal} are
  * exported nowhere.
  */
 module dev.jobs.core {
     exports dev.jobs.core;
     exports dev.jobs.core.spi;
+    exports dev.jobs.core.spi.support;
     exports dev.jobs.core.memory;
 
     // Retry policies are stored as JSON and job specs are validated reflectively.

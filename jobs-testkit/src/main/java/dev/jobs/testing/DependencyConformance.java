@@ -167,6 +167,38 @@ public abstract class DependencyConformance extends StoreConformance {
                 .isCancelled();
     }
 
+    /**
+     * A batch whose member is cancelled at creation (its stored dependency failed) carries that to
+     * the members depending on it, counting their other dependencies in the batch as unfinished,
+     * whatever the order of the batch.
+     */
+    @Test
+    void aMemberCancelledAtCreationLeavesARunPolicyMemberWaitingForTheRest() {
+        Job failedParent = create(jobs.of("failed"));
+        Job failedRunning = acquireOne();
+        store.fail(failedRunning.id(), token(failedRunning), JobError.of("Boom", "x"), Optional.empty());
+        var doomed = jobs.of("doomed").dependsOn(failedParent.id());
+        var other = jobs.of("other");
+        var cleanup =
+                jobs.of("cleanup").dependsOn(doomed.id(), other.id()).onDependencyFailure(DependencyFailurePolicy.RUN);
+        var lateDoomed = jobs.of("late-doomed").dependsOn(failedParent.id());
+        var lateCleanup = jobs.of("late-cleanup")
+                .dependsOn(lateDoomed.id(), other.id())
+                .onDependencyFailure(DependencyFailurePolicy.RUN);
+        store.create(List.of(doomed.build(), cleanup.build(), lateCleanup.build(), other.build(), lateDoomed.build()));
+
+        assertThat(store.get(doomed.id()).orElseThrow()).isCancelled();
+        assertThat(store.get(lateDoomed.id()).orElseThrow()).isCancelled();
+        assertThat(store.get(cleanup.id()).orElseThrow()).isPending();
+        assertThat(store.get(lateCleanup.id()).orElseThrow()).isPending();
+
+        Job running = acquireOne();
+        assertThat(running.id()).isEqualTo(other.id());
+        store.complete(running.id(), token(running), Optional.empty());
+        assertThat(store.get(cleanup.id()).orElseThrow()).isReady();
+        assertThat(store.get(lateCleanup.id()).orElseThrow()).isReady();
+    }
+
     @Test
     void retryingAFailedParentRevivesTheDependentsItsFailureCancelled() {
         Job parent = create(jobs.of("parent"));

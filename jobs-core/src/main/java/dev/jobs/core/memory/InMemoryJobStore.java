@@ -2,10 +2,8 @@ package dev.jobs.core.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.FinishedInMinute;
-import dev.jobs.core.InvalidTransitionException;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
-import dev.jobs.core.JobNotFoundException;
 import dev.jobs.core.JobPage;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobState;
@@ -23,6 +21,7 @@ import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.IdempotencyKey;
 import dev.jobs.core.spi.JobIds;
 import dev.jobs.core.spi.JobStore;
+import dev.jobs.core.spi.JobTransaction;
 import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.QueueAllowance;
@@ -30,11 +29,12 @@ import dev.jobs.core.spi.RecurringRecord;
 import dev.jobs.core.spi.StartBucket;
 import dev.jobs.core.spi.StoppedWorker;
 import dev.jobs.core.spi.Transition;
+import dev.jobs.core.spi.support.DependencyCascade;
+import dev.jobs.core.spi.support.JobLifecycle;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -52,6 +52,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -82,6 +83,9 @@ public final class InMemoryJobStore implements JobStore {
     // Everything below is guarded by lock.
     private final NavigableMap<UUID, Job> jobs = new TreeMap<>(JobIds.ORDER);
     private final Map<UUID, Set<UUID>> dependents = new HashMap<>();
+    /** How many of a waiting job's dependencies had not finished when last counted. */
+    private final Map<UUID, Integer> unfinishedDependencies = new HashMap<>();
+
     private final Map<String, UUID> uniqueKeyHolders = new HashMap<>();
     /** Each key's job, kept until that job is purged. */
     private final Map<String, IdempotencyKey.Holder> idempotencyKeys = new HashMap<>();
@@ -155,12 +159,25 @@ public final class InMemoryJobStore implements JobStore {
                 stored.add(job);
                 inserted.add(job);
             }
+            // Every waiting member counts its unfinished dependencies once the whole batch is in, so
+            // that a cascade from one member to another below counts down from the right number.
+            var t = new Tx(now);
+            for (Job job : inserted) {
+                if (job.state() == JobState.PENDING) {
+                    t.setUnfinishedDependencies(job.id(), (int)
+                            DependencyCascade.states(job, t.read(job.dependsOn())).stream()
+                                    .filter(state -> !state.isTerminal())
+                                    .count());
+                }
+            }
             // Members depending on jobs that were already finished resolve now, in this same step.
             for (Job job : inserted) {
                 Job current = jobs.get(job.id());
-                if (current.state() == JobState.PENDING
-                        && settle(current, now, new ArrayList<>()).isTerminal()) {
-                    settleDependentsOf(current.id(), now, new ArrayList<>());
+                if (current.state() == JobState.PENDING) {
+                    Job settled = DependencyCascade.settle(t, current, new ArrayList<>());
+                    if (settled.isTerminal()) {
+                        DependencyCascade.settleDependentsOf(t, settled, new ArrayList<>());
+                    }
                 }
             }
             return stored.stream().map(job -> jobs.get(job.id())).toList();
@@ -285,146 +302,48 @@ public final class InMemoryJobStore implements JobStore {
 
     @Override
     public HeartbeatResult heartbeat(UUID jobId, UUID leaseToken, Duration leaseDuration) {
-        return locked(() -> {
-            Instant now = clock.instant();
-            Job job = leasedJob(jobId, leaseToken);
-            Instant expiresAt = now.plus(leaseDuration);
-            replace(job, JobTransitions.heartbeat(job, expiresAt, now));
-            return new HeartbeatResult(
-                    expiresAt, job.cancelRequested(), job.leaseOwner().orElseThrow());
-        });
+        return inTransaction(t -> JobLifecycle.heartbeat(t, jobId, leaseToken, leaseDuration));
     }
 
     @Override
     public Job reportProgress(UUID jobId, UUID leaseToken, int progress, Optional<String> message) {
         JobTransitions.requireProgress(progress);
-        return locked(() -> {
-            Job job = leasedJob(jobId, leaseToken);
-            Job updated = JobTransitions.progressed(job, progress, message, clock.instant());
-            replace(job, updated);
-            return updated;
-        });
+        return inTransaction(t -> JobLifecycle.reportProgress(t, jobId, leaseToken, progress, message));
     }
 
     @Override
     public Transition complete(UUID jobId, UUID leaseToken, Optional<JsonNode> result) {
-        return locked(() -> {
-            Instant now = clock.instant();
-            Job job = leasedJob(jobId, leaseToken);
-            return finish(job, JobTransitions.succeeded(job, result, now), now);
-        });
+        return inTransaction(t -> JobLifecycle.complete(t, jobId, leaseToken, result));
     }
 
     @Override
     public Transition fail(UUID jobId, UUID leaseToken, JobError error, Optional<Instant> retryAt) {
-        return locked(() -> {
-            Instant now = clock.instant();
-            Job job = leasedJob(jobId, leaseToken);
-            return finish(job, JobTransitions.failed(job, error, retryAt, now), now);
-        });
+        return inTransaction(t -> JobLifecycle.fail(t, jobId, leaseToken, error, retryAt));
     }
 
     @Override
     public Transition cancelRunning(UUID jobId, UUID leaseToken, JobError reason) {
-        return locked(() -> {
-            Instant now = clock.instant();
-            Job job = leasedJob(jobId, leaseToken);
-            return finish(job, JobTransitions.cancelled(job, reason, now), now);
-        });
+        return inTransaction(t -> JobLifecycle.cancelRunning(t, jobId, leaseToken, reason));
     }
 
     @Override
     public Transition snooze(UUID jobId, UUID leaseToken, Instant runAt) {
-        return locked(() -> {
-            Instant now = clock.instant();
-            Job job = leasedJob(jobId, leaseToken);
-            Job snoozed = JobTransitions.snoozed(job, runAt, now);
-            replace(job, snoozed);
-            return Transition.of(snoozed);
-        });
+        return inTransaction(t -> JobLifecycle.snooze(t, jobId, leaseToken, runAt));
     }
 
     @Override
     public Transition release(UUID jobId, UUID leaseToken) {
-        return locked(() -> {
-            Instant now = clock.instant();
-            Job job = leasedJob(jobId, leaseToken);
-            Job released = JobTransitions.released(job, now);
-            replace(job, released);
-            return Transition.of(released);
-        });
+        return inTransaction(t -> JobLifecycle.release(t, jobId, leaseToken));
     }
 
     @Override
     public Transition cancel(UUID jobId) {
-        return locked(() -> {
-            Instant now = clock.instant();
-            Job job = existing(jobId);
-            switch (job.state()) {
-                case CANCELLED -> {
-                    return Transition.of(job);
-                }
-                case RUNNING -> {
-                    Job flagged = JobTransitions.cancelRequested(job, now);
-                    replace(job, flagged);
-                    return Transition.of(flagged);
-                }
-                default -> {
-                    return finish(job, JobTransitions.cancelled(job, JobTransitions.operatorCancellation(), now), now);
-                }
-            }
-        });
+        return inTransaction(t -> JobLifecycle.cancel(t, jobId));
     }
 
     @Override
     public Transition retry(UUID jobId) {
-        return locked(() -> {
-            Instant now = clock.instant();
-            Job job = existing(jobId);
-            if (job.state() != JobState.FAILED && job.state() != JobState.CANCELLED) {
-                throw new InvalidTransitionException(
-                        jobId, job.state(), "only failed or cancelled jobs can be retried");
-            }
-            job.uniqueKey()
-                    .map(uniqueKeyHolders::get)
-                    .filter(holder -> !holder.equals(jobId))
-                    .ifPresent(holder -> {
-                        throw new InvalidTransitionException(
-                                jobId,
-                                job.state(),
-                                "unfinished job " + holder + " now holds its unique key; cancel that one first");
-                    });
-            // A failed job ran, so its dependencies were settled; a cancelled one may still wait.
-            JobState target = job.state() == JobState.FAILED ? JobState.READY : waitingStateOf(job, now);
-            if (target == JobState.CANCELLED) {
-                throw new InvalidTransitionException(
-                        jobId, job.state(), "a dependency it needs has failed or was cancelled; retry that first");
-            }
-            Job retried =
-                    JobTransitions.reopened(job, target == JobState.PENDING ? JobState.PENDING : JobState.READY, now);
-            replace(job, retried);
-            var changed = new ArrayList<Job>();
-            reviveCascadedDependents(retried, now, changed);
-            return new Transition(retried, changed);
-        });
-    }
-
-    /** Dependents the cascade cancelled because of {@code parent} wait for it again. */
-    private void reviveCascadedDependents(Job parent, Instant now, List<Job> changed) {
-        var work = new ArrayDeque<UUID>();
-        work.add(parent.id());
-        while (!work.isEmpty()) {
-            for (UUID dependentId : dependents.getOrDefault(work.poll(), Set.of())) {
-                Job dependent = jobs.get(dependentId);
-                boolean cascaded = JobTransitions.cancelledByDependency(dependent);
-                if (cascaded && waitingStateOf(dependent, now) == JobState.PENDING) {
-                    Job revived = JobTransitions.reopened(dependent, JobState.PENDING, now);
-                    replace(dependent, revived);
-                    changed.add(revived);
-                    work.add(dependentId);
-                }
-            }
-        }
+        return inTransaction(t -> JobLifecycle.retry(t, jobId));
     }
 
     @Override
@@ -438,9 +357,10 @@ public final class InMemoryJobStore implements JobStore {
                 }
                 lapsed.add(job);
             }
+            var t = new Tx(now);
             var transitions = new ArrayList<Transition>();
             for (Job job : lapsed) {
-                transitions.add(finish(job, JobTransitions.lapsed(job, policy.retryAt(job), now), now));
+                transitions.add(JobLifecycle.lapsed(t, job, policy));
             }
             return transitions;
         });
@@ -667,6 +587,7 @@ public final class InMemoryJobStore implements JobStore {
         replace(job, null);
         idempotencyKeys.values().removeIf(holder -> holder.jobId().equals(job.id()));
         dependents.remove(job.id());
+        unfinishedDependencies.remove(job.id());
         for (UUID dependency : job.dependsOn()) {
             Set<UUID> siblings = dependents.get(dependency);
             if (siblings != null) {
@@ -829,11 +750,10 @@ public final class InMemoryJobStore implements JobStore {
             List<Job> held = leased.stream()
                     .filter(job -> job.leaseOwner().orElseThrow().equals(workerId))
                     .toList();
+            var t = new Tx(now);
             var handedBack = new ArrayList<Job>();
             for (Job job : held) {
-                Job released = JobTransitions.released(job, now);
-                replace(job, released);
-                handedBack.add(released);
+                handedBack.add(JobLifecycle.handBack(t, job));
             }
             return Optional.of(new StoppedWorker(stopped, handedBack));
         });
@@ -857,10 +777,10 @@ public final class InMemoryJobStore implements JobStore {
                 }
                 WorkerInfo dead = worker.declaredDeadAt(now);
                 workers.put(worker.id(), dead);
+                var t = new Tx(now);
                 var reclaimed = new ArrayList<Transition>();
                 for (Job job : held) {
-                    Job abandoned = JobTransitions.abandoned(job, worker.lastHeartbeatAt(), policy.retryAt(job), now);
-                    reclaimed.add(finish(job, abandoned, now));
+                    reclaimed.add(JobLifecycle.abandoned(t, job, worker.lastHeartbeatAt(), policy));
                 }
                 reaped.add(new DeadWorker(dead, reclaimed));
             }
@@ -879,55 +799,70 @@ public final class InMemoryJobStore implements JobStore {
 
     // ---- transitions and indexes ----
 
-    /** Stores a terminal or retrying outcome and carries it to the job's dependents. */
-    private Transition finish(Job job, Job next, Instant now) {
-        replace(job, next);
-        var changed = new ArrayList<Job>();
-        if (next.isTerminal()) {
-            settleDependentsOf(next.id(), now, changed);
-        }
-        return new Transition(next, changed);
-    }
+    /**
+     * Core's view of one step under the lock ({@link JobTransaction}): the rows are the maps above,
+     * a job's dependents come from {@link #dependents}, and every write goes through {@link #replace}.
+     */
+    private final class Tx implements JobTransaction {
+        private final Instant now;
 
-    /** Re-evaluates every pending dependent of a finished job, cascading through cancellations. */
-    private void settleDependentsOf(UUID finishedId, Instant now, List<Job> changed) {
-        var work = new ArrayDeque<UUID>();
-        work.add(finishedId);
-        while (!work.isEmpty()) {
-            UUID parent = work.poll();
-            for (UUID dependentId : dependents.getOrDefault(parent, Set.of())) {
-                Job dependent = jobs.get(dependentId);
-                if (dependent.state() == JobState.PENDING) {
-                    Job settled = settle(dependent, now, changed);
-                    if (settled.isTerminal()) {
-                        work.add(dependentId);
-                    }
+        Tx(Instant now) {
+            this.now = now;
+        }
+
+        @Override
+        public Instant now() {
+            return now;
+        }
+
+        @Override
+        public Optional<Job> lock(UUID jobId) {
+            return Optional.ofNullable(jobs.get(jobId));
+        }
+
+        @Override
+        public Map<UUID, Job> read(Collection<UUID> jobIds) {
+            var found = new HashMap<UUID, Job>();
+            for (UUID id : jobIds) {
+                Job job = jobs.get(id);
+                if (job != null) {
+                    found.put(id, job);
                 }
             }
+            return found;
+        }
+
+        @Override
+        public List<Dependent> lockDependents(UUID parentId) {
+            return dependents.getOrDefault(parentId, Set.of()).stream()
+                    .map(id -> new Dependent(jobs.get(id), unfinishedDependencies.getOrDefault(id, 0)))
+                    .toList();
+        }
+
+        @Override
+        public void setUnfinishedDependencies(UUID jobId, int count) {
+            unfinishedDependencies.put(jobId, count);
+        }
+
+        @Override
+        public void write(Job previous, Job next) {
+            replace(previous, next);
+        }
+
+        @Override
+        public Optional<UUID> takeUniqueKey(String uniqueKey, UUID jobId) {
+            UUID holder = uniqueKeyHolders.get(uniqueKey);
+            if (holder != null && !holder.equals(jobId)) {
+                return Optional.of(holder);
+            }
+            uniqueKeyHolders.put(uniqueKey, jobId);
+            return Optional.empty();
         }
     }
 
-    /** Moves one pending job to the state its dependencies call for; the caller cascades. */
-    private Job settle(Job pending, Instant now, List<Job> changed) {
-        JobState target = waitingStateOf(pending, now);
-        if (target == JobState.PENDING) {
-            return pending;
-        }
-        Optional<Job> culprit = pending.dependsOn().stream()
-                .map(jobs::get)
-                .filter(j -> j != null && (j.state() == JobState.FAILED || j.state() == JobState.CANCELLED))
-                .findFirst();
-        Job settled = JobTransitions.settled(pending, target, culprit, now);
-        replace(pending, settled);
-        changed.add(settled);
-        return settled;
-    }
-
-    private JobState waitingStateOf(Job job, Instant now) {
-        List<JobState> states = job.dependsOn().stream()
-                .map(d -> Optional.ofNullable(jobs.get(d)).map(Job::state).orElse(JobState.SUCCEEDED))
-                .toList();
-        return DependencyRule.resolve(states, job.onDependencyFailure(), job.runAt(), now);
+    /** Runs {@code step} under the lock, as one transaction at the clock's current instant. */
+    private <T> T inTransaction(Function<JobTransaction, T> step) {
+        return locked(() -> step.apply(new Tx(clock.instant())));
     }
 
     /** The one place the indexes change: swap {@code old} for {@code updated} (either may be null). */
@@ -964,19 +899,6 @@ public final class InMemoryJobStore implements JobStore {
                 uniqueKeyHolders.put(updated.uniqueKey().get(), updated.id());
             }
         }
-    }
-
-    private Job existing(UUID jobId) {
-        Job job = jobs.get(jobId);
-        if (job == null) {
-            throw new JobNotFoundException(jobId);
-        }
-        return job;
-    }
-
-    /** The job if {@code leaseToken} is its current lease; otherwise the fencing refusal. */
-    private Job leasedJob(UUID jobId, UUID leaseToken) {
-        return JobTransitions.requireLease(Optional.ofNullable(jobs.get(jobId)), jobId, leaseToken);
     }
 
     private <T> T locked(Supplier<T> action) {

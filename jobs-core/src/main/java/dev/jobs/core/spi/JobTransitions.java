@@ -2,6 +2,7 @@ package dev.jobs.core.spi;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.Attempt;
+import dev.jobs.core.InvalidTransitionException;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobLimits;
@@ -11,8 +12,10 @@ import dev.jobs.core.LeaseLostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -22,7 +25,22 @@ import java.util.UUID;
  * the next snapshot, and writes it back. Stateless and thread-safe.
  */
 public final class JobTransitions {
+    private static final Set<JobState> RUNNING = EnumSet.of(JobState.RUNNING);
+
     private JobTransitions() {}
+
+    /**
+     * Refuses a move unless the job is in one of the states this move starts from and the table
+     * allows the move: a move the table allows from elsewhere (a scheduled job is "released" to
+     * {@code READY}) would skip what the move derives, such as the run it records.
+     */
+    private static void requireMove(Job job, Set<JobState> from, JobState target, String whatToDo) {
+        if (!from.contains(job.state())) {
+            throw new InvalidTransitionException(
+                    job.id(), job.state(), "cannot move to " + target + " this way; " + whatToDo);
+        }
+        job.state().requireTransitionTo(target, job.id(), whatToDo);
+    }
 
     /** A new job's first snapshot. */
     public static Job created(NewJob spec, List<UUID> dependsOn, Instant now) {
@@ -180,7 +198,7 @@ public final class JobTransitions {
     /** Run again at {@code runAt}; the attempt does not count. */
     public static Job snoozed(Job running, Instant runAt, Instant now) {
         JobState state = runAt.isAfter(now) ? JobState.SCHEDULED : JobState.READY;
-        running.state().requireTransitionTo(state, running.id(), "only a running job snoozes");
+        requireMove(running, RUNNING, state, "only a running job snoozes");
         return ended(running, Attempt.Outcome.SNOOZED, Optional.empty(), now)
                 .state(state)
                 .runAt(runAt)
@@ -192,7 +210,7 @@ public final class JobTransitions {
 
     /** Given back unfinished; the attempt does not count. */
     public static Job released(Job running, Instant now) {
-        running.state().requireTransitionTo(JobState.READY, running.id(), "only a running job is given back");
+        requireMove(running, RUNNING, JobState.READY, "only a running job is given back");
         return ended(running, Attempt.Outcome.RELEASED, Optional.empty(), now)
                 .state(JobState.READY)
                 .attempt(running.attempt() - 1)
@@ -203,7 +221,7 @@ public final class JobTransitions {
 
     /** A due scheduled job shown as ready. */
     public static Job promoted(Job scheduled, Instant now) {
-        scheduled.state().requireTransitionTo(JobState.READY, scheduled.id(), "only a scheduled job is promoted");
+        requireMove(scheduled, EnumSet.of(JobState.SCHEDULED), JobState.READY, "only a scheduled job is promoted");
         return scheduled.toBuilder().state(JobState.READY).updatedAt(now).build();
     }
 
@@ -212,6 +230,7 @@ public final class JobTransitions {
      * attempt that retries at {@code retryAt} or fails for good.
      */
     public static Job lapsed(Job running, Optional<Instant> retryAt, Instant now) {
+        requireMove(running, RUNNING, JobState.FAILED, "only a running job's lease lapses");
         String owner = running.leaseOwner().orElse("?");
         return endedUnreported(
                 running,
@@ -229,6 +248,7 @@ public final class JobTransitions {
      * lapsed lease, whether or not the lease has run out yet.
      */
     public static Job abandoned(Job running, Instant lastHeartbeat, Optional<Instant> retryAt, Instant now) {
+        requireMove(running, RUNNING, JobState.FAILED, "only a running job is taken back from a dead worker");
         String owner = running.leaseOwner().orElse("?");
         return endedUnreported(
                 running,
@@ -282,7 +302,7 @@ public final class JobTransitions {
      * @param culprit the failed or cancelled dependency, when {@code target} is {@code CANCELLED}
      */
     public static Job settled(Job pending, JobState target, Optional<Job> culprit, Instant now) {
-        pending.state().requireTransitionTo(target, pending.id(), "its dependencies cannot move it there");
+        requireMove(pending, EnumSet.of(JobState.PENDING), target, "only a job waiting on dependencies is settled");
         var next = pending.toBuilder().state(target).updatedAt(now);
         if (target == JobState.CANCELLED) {
             String because = culprit.map(c -> "dependency " + c.id() + " ended " + c.state())
@@ -302,7 +322,11 @@ public final class JobTransitions {
 
     /** Back in play after an operator's retry, with at least one attempt left. */
     public static Job reopened(Job finished, JobState state, Instant now) {
-        finished.state().requireTransitionTo(state, finished.id(), "only failed or cancelled jobs can be retried");
+        requireMove(
+                finished,
+                EnumSet.of(JobState.FAILED, JobState.CANCELLED),
+                state,
+                "only failed or cancelled jobs can be retried");
         return finished.toBuilder()
                 .state(state)
                 .runAt(now)

@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * JobCreation}, {@link Claims}, {@link Outcomes}, {@link JobQueries}, {@link Retention}, {@link
  * QueueSettings}, {@link WorkerRegistry}, {@link RecurringDefinitions} and {@link Notifications},
  * over the job rows ({@link JobTable}), their keys ({@link JobKeys}), the dependency cascade
- * ({@link DependencyCascade}) and the transactions they all run in ({@link Transactions}). What
+ * (core's {@link dev.jobs.core.spi.support.DependencyCascade}) and the transactions they all run in ({@link Transactions}). What
  * differs between databases is in the {@link SqlDialect} picked from the connection's metadata.
  * Thread-safe.
  */
@@ -130,10 +130,9 @@ public final class JdbcJobStore implements JobStore {
         var keys = new JobKeys(dialect, inserts);
         var jobStatements = SqlStatements.load(dialect, "jobs");
         var table = new JobTable(dialect, jobStatements, rows, finishedCounts, claimFloors, keys, channel);
-        var cascade = new DependencyCascade(dialect, rows, table);
         this.creation =
                 new JobCreation(tx, dialect, jobStatements, rows, table, keys, finishedCounts, claimFloors, channel);
-        this.outcomes = new Outcomes(tx, dialect, jobStatements, rows, table, keys, cascade, finishedCounts);
+        this.outcomes = new Outcomes(tx, dialect, jobStatements, rows, table, keys, finishedCounts);
         tx.mendWith(outcomes::mend);
         this.settings = new QueueSettings(tx, inserts);
         this.claims =
@@ -151,7 +150,7 @@ public final class JdbcJobStore implements JobStore {
                 tables,
                 builder.vacuumHeldBackAfter);
         this.retention = new Retention(tx, dialect, finishedCounts);
-        this.workers = new WorkerRegistry(tx, inserts, rows, table, cascade);
+        this.workers = new WorkerRegistry(tx, inserts, rows, table);
         this.recurring = new RecurringDefinitions(tx, inserts, rows, creation);
         this.notifications = new Notifications(
                 dialect, channel, listenConnections(dialect, builder, dataSource), builder.listenJdbcUrl != null);

@@ -9,6 +9,7 @@ import dev.jobs.core.spi.DependencyRule;
 import dev.jobs.core.spi.IdempotencyKey;
 import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.core.spi.NewJob;
+import dev.jobs.core.spi.support.DependencyCascade;
 import java.sql.Connection;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,7 +1,8 @@
 package dev.jobs.store.jdbc;
 
 import dev.jobs.core.Job;
-import dev.jobs.core.spi.JobTransitions;
+import dev.jobs.core.spi.JobTransaction.Dependent;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -61,16 +62,41 @@ final class JobTable {
                 .findOne();
     }
 
-    /** The job under its lock, if {@code leaseToken} is its current lease. */
-    Job leased(Handle h, UUID jobId, UUID leaseToken) {
-        return JobTransitions.requireLease(lock(h, jobId), jobId, leaseToken);
+    /** Core's view of the transaction {@code h} is in ({@link JdbcTransaction}), at the store's {@code now}. */
+    JdbcTransaction in(Handle h, Instant now) {
+        return new JdbcTransaction(h, now, this, keys);
+    }
+
+    /** These jobs as they are, not locked; those that do not exist are left out. */
+    Map<UUID, Job> read(Handle h, Collection<UUID> ids) {
+        return byId(h, "SELECT * FROM <job> WHERE id IN (<ids>)", ids);
+    }
+
+    /** The jobs that depend on {@code parentId}, locked, in id order, with their unfinished dependencies. */
+    List<Dependent> lockDependents(Handle h, UUID parentId) {
+        return h.createQuery("SELECT * FROM <job> WHERE id IN"
+                        + " (SELECT job_id FROM <dependency> WHERE depends_on_id = :parent) ORDER BY id FOR UPDATE")
+                .bind("parent", dialect.uuid(parentId))
+                .map((rs, ctx) -> new Dependent(rows.read(rs), rs.getInt("pending_dependencies")))
+                .list();
+    }
+
+    void setPendingDependencies(Handle h, UUID id, int count) {
+        h.createUpdate("UPDATE <job> SET pending_dependencies = :count WHERE id = :id")
+                .bind("count", count)
+                .bind("id", dialect.uuid(id))
+                .execute();
     }
 
     /** These jobs, their rows locked in id order until the transaction ends. */
     Map<UUID, Job> lockAll(Handle h, Collection<UUID> ids) {
+        return byId(h, "SELECT * FROM <job> WHERE id IN (<ids>) ORDER BY id FOR UPDATE", ids);
+    }
+
+    private Map<UUID, Job> byId(Handle h, String sql, Collection<UUID> ids) {
         var found = new HashMap<UUID, Job>();
         if (!ids.isEmpty()) {
-            h.createQuery("SELECT * FROM <job> WHERE id IN (<ids>) ORDER BY id FOR UPDATE")
+            h.createQuery(sql)
                     .bindList("ids", ids.stream().map(dialect::uuid).toList())
                     .map((rs, ctx) -> rows.read(rs))
                     .forEach(job -> found.put(job.id(), job));

@@ -1,10 +1,8 @@
 package dev.jobs.store.jdbc;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.jobs.core.InvalidTransitionException;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
-import dev.jobs.core.JobNotFoundException;
 import dev.jobs.core.JobState;
 import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.spi.Completion;
@@ -13,6 +11,8 @@ import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobStore.LapsedLeasePolicy;
 import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.core.spi.Transition;
+import dev.jobs.core.spi.support.DependencyCascade;
+import dev.jobs.core.spi.support.JobLifecycle;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -46,7 +46,6 @@ final class Outcomes {
     private final JobRows rows;
     private final JobTable table;
     private final JobKeys keys;
-    private final DependencyCascade cascade;
     private final FinishedCounts finishedCounts;
     private final LeaseScanWindow leaseScans = new LeaseScanWindow();
 
@@ -65,14 +64,12 @@ final class Outcomes {
             JobRows rows,
             JobTable table,
             JobKeys keys,
-            DependencyCascade cascade,
             FinishedCounts finishedCounts) {
         this.tx = tx;
         this.dialect = dialect;
         this.rows = rows;
         this.table = table;
         this.keys = keys;
-        this.cascade = cascade;
         this.finishedCounts = finishedCounts;
         this.completeBatch = jobStatements.find("complete-batch");
         this.lockForCompletion = jobStatements.get("lock-for-completion");
@@ -80,32 +77,17 @@ final class Outcomes {
     }
 
     HeartbeatResult heartbeat(UUID jobId, UUID leaseToken, Duration leaseDuration) {
-        return tx.inTransaction(h -> {
-            Instant now = tx.now();
-            Job job = table.leased(h, jobId, leaseToken);
-            Instant expiresAt = JobRows.micros(now.plus(leaseDuration));
-            table.write(h, job, JobTransitions.heartbeat(job, expiresAt, now));
-            return new HeartbeatResult(
-                    expiresAt, job.cancelRequested(), job.leaseOwner().orElseThrow());
-        });
+        return tx.inTransaction(h -> JobLifecycle.heartbeat(table.in(h, tx.now()), jobId, leaseToken, leaseDuration));
     }
 
     Job reportProgress(UUID jobId, UUID leaseToken, int progress, Optional<String> message) {
         JobTransitions.requireProgress(progress);
-        return tx.inTransaction(h -> {
-            Job job = table.leased(h, jobId, leaseToken);
-            Job next = JobTransitions.progressed(job, progress, message, tx.now());
-            table.write(h, job, next);
-            return next;
-        });
+        return tx.inTransaction(
+                h -> JobLifecycle.reportProgress(table.in(h, tx.now()), jobId, leaseToken, progress, message));
     }
 
     Transition complete(UUID jobId, UUID leaseToken, Optional<JsonNode> result) {
-        return tx.inTransaction(h -> {
-            Instant now = tx.now();
-            Job job = table.leased(h, jobId, leaseToken);
-            return cascade.finish(h, job, JobTransitions.succeeded(job, result, now), now);
-        });
+        return tx.inTransaction(h -> JobLifecycle.complete(table.in(h, tx.now()), jobId, leaseToken, result));
     }
 
     /**
@@ -150,7 +132,7 @@ final class Outcomes {
                 finishedCounts.finished(job.queue(), job.state());
                 var changed = new ArrayList<Job>();
                 if (row.hasDependents()) {
-                    cascade.settleDependentsOf(h, job, now, changed);
+                    DependencyCascade.settleDependentsOf(table.in(h, now), job, changed);
                 }
                 results.add(CompletionResult.recorded(new Transition(job, changed)));
             }
@@ -227,91 +209,27 @@ final class Outcomes {
     }
 
     Transition fail(UUID jobId, UUID leaseToken, JobError error, Optional<Instant> retryAt) {
-        return tx.inTransaction(h -> {
-            Instant now = tx.now();
-            Job job = table.leased(h, jobId, leaseToken);
-            return cascade.finish(h, job, JobTransitions.failed(job, error, retryAt.map(JobRows::micros), now), now);
-        });
+        return tx.inTransaction(h -> JobLifecycle.fail(table.in(h, tx.now()), jobId, leaseToken, error, retryAt));
     }
 
     Transition cancelRunning(UUID jobId, UUID leaseToken, JobError reason) {
-        return tx.inTransaction(h -> {
-            Instant now = tx.now();
-            Job job = table.leased(h, jobId, leaseToken);
-            return cascade.finish(h, job, JobTransitions.cancelled(job, reason, now), now);
-        });
+        return tx.inTransaction(h -> JobLifecycle.cancelRunning(table.in(h, tx.now()), jobId, leaseToken, reason));
     }
 
     Transition snooze(UUID jobId, UUID leaseToken, Instant runAt) {
-        return tx.inTransaction(h -> {
-            Instant now = tx.now();
-            Job job = table.leased(h, jobId, leaseToken);
-            Job next = JobTransitions.snoozed(job, JobRows.micros(runAt), now);
-            table.write(h, job, next);
-            return Transition.of(next);
-        });
+        return tx.inTransaction(h -> JobLifecycle.snooze(table.in(h, tx.now()), jobId, leaseToken, runAt));
     }
 
     Transition release(UUID jobId, UUID leaseToken) {
-        return tx.inTransaction(h -> {
-            Instant now = tx.now();
-            Job job = table.leased(h, jobId, leaseToken);
-            Job next = JobTransitions.released(job, now);
-            table.write(h, job, next);
-            return Transition.of(next);
-        });
+        return tx.inTransaction(h -> JobLifecycle.release(table.in(h, tx.now()), jobId, leaseToken));
     }
 
     Transition cancel(UUID jobId) {
-        return tx.inTransaction(h -> {
-            Instant now = tx.now();
-            Job job = table.lock(h, jobId).orElseThrow(() -> new JobNotFoundException(jobId));
-            return switch (job.state()) {
-                case CANCELLED -> Transition.of(job);
-                case RUNNING -> {
-                    Job flagged = JobTransitions.cancelRequested(job, now);
-                    table.write(h, job, flagged);
-                    yield Transition.of(flagged);
-                }
-                default ->
-                    cascade.finish(
-                            h, job, JobTransitions.cancelled(job, JobTransitions.operatorCancellation(), now), now);
-            };
-        });
+        return tx.inTransaction(h -> JobLifecycle.cancel(table.in(h, tx.now()), jobId));
     }
 
     Transition retry(UUID jobId) {
-        return tx.inTransaction(h -> {
-            Instant now = tx.now();
-            Job job = table.lock(h, jobId).orElseThrow(() -> new JobNotFoundException(jobId));
-            if (job.state() != JobState.FAILED && job.state() != JobState.CANCELLED) {
-                throw new InvalidTransitionException(
-                        jobId, job.state(), "only failed or cancelled jobs can be retried");
-            }
-            // A failed job ran, so its dependencies were settled; a cancelled one may still wait.
-            JobState target = job.state() == JobState.FAILED ? JobState.READY : cascade.waitingStateOf(h, job, now);
-            if (target == JobState.CANCELLED) {
-                throw new InvalidTransitionException(
-                        jobId, job.state(), "a dependency it needs has failed or was cancelled; retry that first");
-            }
-            if (job.uniqueKey().isPresent()) {
-                keys.claimUniqueKey(h, job.uniqueKey().get(), jobId).ifPresent(holder -> {
-                    throw new InvalidTransitionException(
-                            jobId,
-                            job.state(),
-                            "unfinished job " + holder + " now holds its unique key; cancel that one first");
-                });
-            }
-            Job retried =
-                    JobTransitions.reopened(job, target == JobState.PENDING ? JobState.PENDING : JobState.READY, now);
-            table.write(h, job, retried);
-            var changed = new ArrayList<Job>();
-            if (retried.state() == JobState.PENDING) {
-                cascade.settle(h, retried, now, changed); // records how many dependencies it waits for
-            }
-            cascade.reviveCascadedDependents(h, retried, now, changed);
-            return new Transition(retried, changed);
-        });
+        return tx.inTransaction(h -> JobLifecycle.retry(table.in(h, tx.now()), jobId));
     }
 
     List<Transition> reclaimExpiredLeases(int limit, LapsedLeasePolicy policy) {
@@ -325,10 +243,10 @@ final class Outcomes {
                     .bind("limit", limit)
                     .map((rs, ctx) -> rows.read(rs))
                     .list();
+            JdbcTransaction t = table.in(h, now);
             var reclaimed = new ArrayList<Transition>();
             for (Job job : lapsed) {
-                Optional<Instant> retryAt = policy.retryAt(job).map(JobRows::micros);
-                reclaimed.add(cascade.finish(h, job, JobTransitions.lapsed(job, retryAt, now), now));
+                reclaimed.add(JobLifecycle.lapsed(t, job, policy));
             }
             return reclaimed;
         });
@@ -403,7 +321,7 @@ final class Outcomes {
                 table.writeAll(h, List.of(next));
                 finishedCounts.finished(next.queue(), next.state());
                 keys.releaseUniqueKey(h, next);
-                cascade.settleDependentsOf(h, next, now, new ArrayList<>());
+                DependencyCascade.settleDependentsOf(table.in(h, now), next, new ArrayList<>());
                 return next;
             }
             if (job.isTerminal()) {
@@ -414,7 +332,7 @@ final class Outcomes {
             Job next = job.state() == JobState.RUNNING
                     ? JobTransitions.failed(job, error, Optional.empty(), now)
                     : JobTransitions.cancelled(job, error, now);
-            return cascade.finish(h, job, next, now).job();
+            return DependencyCascade.finish(table.in(h, now), job, next).job();
         });
         if (mended != null) {
             log.warn(

@@ -6,9 +6,9 @@ import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.DeadWorker;
 import dev.jobs.core.spi.JobStore.LapsedLeasePolicy;
-import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.core.spi.StoppedWorker;
 import dev.jobs.core.spi.Transition;
+import dev.jobs.core.spi.support.JobLifecycle;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -29,17 +29,15 @@ final class WorkerRegistry {
     private final Transactions tx;
     private final JobRows rows;
     private final JobTable table;
-    private final DependencyCascade cascade;
 
     /** The database's {@code insert-if-absent} statements. */
     private final SqlStatements inserts;
 
-    WorkerRegistry(Transactions tx, SqlStatements inserts, JobRows rows, JobTable table, DependencyCascade cascade) {
+    WorkerRegistry(Transactions tx, SqlStatements inserts, JobRows rows, JobTable table) {
         this.tx = tx;
         this.inserts = inserts;
         this.rows = rows;
         this.table = table;
-        this.cascade = cascade;
     }
 
     void registerWorker(WorkerInfo worker) {
@@ -134,11 +132,10 @@ final class WorkerRegistry {
                 if (declared == 0) {
                     continue;
                 }
+                JdbcTransaction t = table.in(h, now);
                 var reclaimed = new ArrayList<Transition>();
                 for (Job job : lockRunningJobsOf(h, worker.id())) {
-                    Optional<Instant> retryAt = policy.retryAt(job).map(JobRows::micros);
-                    Job abandoned = JobTransitions.abandoned(job, worker.lastHeartbeatAt(), retryAt, now);
-                    reclaimed.add(cascade.finish(h, job, abandoned, now));
+                    reclaimed.add(JobLifecycle.abandoned(t, job, worker.lastHeartbeatAt(), policy));
                 }
                 reaped.add(new DeadWorker(worker.declaredDeadAt(now), reclaimed));
             }
@@ -160,11 +157,10 @@ final class WorkerRegistry {
             if (worker.isEmpty()) {
                 return Optional.<StoppedWorker>empty();
             }
+            JdbcTransaction t = table.in(h, now);
             var handedBack = new ArrayList<Job>();
             for (Job job : lockRunningJobsOf(h, workerId)) {
-                Job released = JobTransitions.released(job, now);
-                table.write(h, job, released);
-                handedBack.add(released);
+                handedBack.add(JobLifecycle.handBack(t, job));
             }
             return Optional.of(new StoppedWorker(worker.get(), handedBack));
         });

@@ -1,0 +1,62 @@
+package dev.jobs.core.spi;
+
+import dev.jobs.core.Job;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * One transaction of a store, as the use cases in {@code dev.jobs.core.spi.support} see it: a few
+ * primitives over job rows, which each store implements in how it keeps them, while the rules
+ * (which move is legal, what a job's dependents become, what is refused and why) are written once,
+ * in core. Everything done through one instance commits or rolls back together; an instance is used
+ * by one thread, for one transaction.
+ */
+public interface JobTransaction {
+
+    /** The store's current time, the same for the whole transaction. */
+    Instant now();
+
+    /**
+     * An instant as the store keeps it: a store whose columns hold microseconds rounds here, so that
+     * what a use case returns equals what a later read gives.
+     */
+    default Instant stored(Instant instant) {
+        return instant;
+    }
+
+    /** The job, locked until the transaction ends; empty if there is none. */
+    Optional<Job> lock(UUID jobId);
+
+    /** These jobs as they are, without locking them; the ones that do not exist are left out. */
+    Map<UUID, Job> read(Collection<UUID> jobIds);
+
+    /** The jobs that depend on {@code parentId}, locked, in a stable order, each with its count. */
+    List<Dependent> lockDependents(UUID parentId);
+
+    /** Records how many of a waiting job's dependencies are unfinished. */
+    void setUnfinishedDependencies(UUID jobId, int count);
+
+    /**
+     * Writes a job's next snapshot over {@code previous} (as locked in this transaction). The store
+     * keeps what follows from the change: its counts of jobs entering or leaving a final state, the
+     * unique key a finished job gives up, and the wake-up of idle workers for claimable jobs.
+     */
+    void write(Job previous, Job next);
+
+    /**
+     * Takes {@code uniqueKey} for {@code jobId} unless another unfinished job holds it.
+     *
+     * @return the other holder, in which case nothing changed
+     */
+    Optional<UUID> takeUniqueKey(String uniqueKey, UUID jobId);
+
+    /**
+     * A job that depends on another, with how many of its dependencies had not finished when it was
+     * last counted ({@link #setUnfinishedDependencies}).
+     */
+    record Dependent(Job job, int unfinishedDependencies) {}
+}

@@ -1,0 +1,155 @@
+package dev.jobs.core.spi.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.InvalidTransitionException;
+import dev.jobs.core.Job;
+import dev.jobs.core.JobError;
+import dev.jobs.core.JobNotFoundException;
+import dev.jobs.core.JobState;
+import dev.jobs.core.spi.HeartbeatResult;
+import dev.jobs.core.spi.JobStore;
+import dev.jobs.core.spi.JobStore.LapsedLeasePolicy;
+import dev.jobs.core.spi.JobTransaction;
+import dev.jobs.core.spi.JobTransitions;
+import dev.jobs.core.spi.Transition;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The use cases of {@link JobStore} that change one job at a time, written once over a {@link
+ * JobTransaction}: what a worker reports under its lease, what an operator asks (cancel, retry), and
+ * what upkeep does to a job whose lease lapsed or whose worker died. A store opens the transaction
+ * and calls the matching method inside it; the rules, refusals and the cascade to dependents are
+ * all here and in {@link DependencyCascade}, so no store spells them again. Stateless.
+ */
+public final class JobLifecycle {
+    private JobLifecycle() {}
+
+    /** The job under its lock, if {@code leaseToken} is its current lease; otherwise the fencing refusal. */
+    public static Job leased(JobTransaction t, UUID jobId, UUID leaseToken) {
+        return JobTransitions.requireLease(t.lock(jobId), jobId, leaseToken);
+    }
+
+    /** {@link JobStore#heartbeat}. */
+    public static HeartbeatResult heartbeat(JobTransaction t, UUID jobId, UUID leaseToken, Duration leaseDuration) {
+        Job job = leased(t, jobId, leaseToken);
+        Instant expiresAt = t.stored(t.now().plus(leaseDuration));
+        t.write(job, JobTransitions.heartbeat(job, expiresAt, t.now()));
+        return new HeartbeatResult(
+                expiresAt, job.cancelRequested(), job.leaseOwner().orElseThrow());
+    }
+
+    /** {@link JobStore#reportProgress}; the caller has checked the value ({@link JobTransitions#requireProgress}). */
+    public static Job reportProgress(
+            JobTransaction t, UUID jobId, UUID leaseToken, int progress, Optional<String> message) {
+        Job job = leased(t, jobId, leaseToken);
+        Job next = JobTransitions.progressed(job, progress, message, t.now());
+        t.write(job, next);
+        return next;
+    }
+
+    /** {@link JobStore#complete}. */
+    public static Transition complete(JobTransaction t, UUID jobId, UUID leaseToken, Optional<JsonNode> result) {
+        Job job = leased(t, jobId, leaseToken);
+        return DependencyCascade.finish(t, job, JobTransitions.succeeded(job, result, t.now()));
+    }
+
+    /** {@link JobStore#fail}. */
+    public static Transition fail(
+            JobTransaction t, UUID jobId, UUID leaseToken, JobError error, Optional<Instant> retryAt) {
+        Job job = leased(t, jobId, leaseToken);
+        return DependencyCascade.finish(t, job, JobTransitions.failed(job, error, retryAt.map(t::stored), t.now()));
+    }
+
+    /** {@link JobStore#cancelRunning}. */
+    public static Transition cancelRunning(JobTransaction t, UUID jobId, UUID leaseToken, JobError reason) {
+        Job job = leased(t, jobId, leaseToken);
+        return DependencyCascade.finish(t, job, JobTransitions.cancelled(job, reason, t.now()));
+    }
+
+    /** {@link JobStore#snooze}. */
+    public static Transition snooze(JobTransaction t, UUID jobId, UUID leaseToken, Instant runAt) {
+        Job job = leased(t, jobId, leaseToken);
+        Job next = JobTransitions.snoozed(job, t.stored(runAt), t.now());
+        t.write(job, next);
+        return Transition.of(next);
+    }
+
+    /** {@link JobStore#release}. */
+    public static Transition release(JobTransaction t, UUID jobId, UUID leaseToken) {
+        Job job = leased(t, jobId, leaseToken);
+        return Transition.of(handBack(t, job));
+    }
+
+    /** A running job given back unfinished, as its worker stops; the attempt does not count. */
+    public static Job handBack(JobTransaction t, Job running) {
+        Job next = JobTransitions.released(running, t.now());
+        t.write(running, next);
+        return next;
+    }
+
+    /** {@link JobStore#cancel}. */
+    public static Transition cancel(JobTransaction t, UUID jobId) {
+        Job job = t.lock(jobId).orElseThrow(() -> new JobNotFoundException(jobId));
+        return switch (job.state()) {
+            case CANCELLED -> Transition.of(job);
+            case RUNNING -> {
+                Job flagged = JobTransitions.cancelRequested(job, t.now());
+                t.write(job, flagged);
+                yield Transition.of(flagged);
+            }
+            default ->
+                DependencyCascade.finish(
+                        t, job, JobTransitions.cancelled(job, JobTransitions.operatorCancellation(), t.now()));
+        };
+    }
+
+    /**
+     * {@link JobStore#retry}: refused, changing nothing, unless the job failed or was cancelled, no
+     * dependency it needs has failed, and no unfinished job has taken its unique key meanwhile.
+     */
+    public static Transition retry(JobTransaction t, UUID jobId) {
+        Job job = t.lock(jobId).orElseThrow(() -> new JobNotFoundException(jobId));
+        if (job.state() != JobState.FAILED && job.state() != JobState.CANCELLED) {
+            throw new InvalidTransitionException(jobId, job.state(), "only failed or cancelled jobs can be retried");
+        }
+        // A failed job ran, so its dependencies were settled; a cancelled one may still wait.
+        JobState target = job.state() == JobState.FAILED ? JobState.READY : DependencyCascade.waitingStateOf(t, job);
+        if (target == JobState.CANCELLED) {
+            throw new InvalidTransitionException(
+                    jobId, job.state(), "a dependency it needs has failed or was cancelled; retry that first");
+        }
+        if (job.uniqueKey().isPresent()) {
+            t.takeUniqueKey(job.uniqueKey().get(), jobId).ifPresent(holder -> {
+                throw new InvalidTransitionException(
+                        jobId,
+                        job.state(),
+                        "unfinished job " + holder + " now holds its unique key; cancel that one first");
+            });
+        }
+        Job retried =
+                JobTransitions.reopened(job, target == JobState.PENDING ? JobState.PENDING : JobState.READY, t.now());
+        t.write(job, retried);
+        var changed = new ArrayList<Job>();
+        if (retried.state() == JobState.PENDING) {
+            DependencyCascade.settle(t, retried, changed); // records how many dependencies it waits for
+        }
+        DependencyCascade.reviveCascadedDependents(t, retried, changed);
+        return new Transition(retried, changed);
+    }
+
+    /** A running job, locked, whose lease lapsed: ended as {@link JobTransitions#lapsed}. */
+    public static Transition lapsed(JobTransaction t, Job running, LapsedLeasePolicy policy) {
+        Optional<Instant> retryAt = policy.retryAt(running).map(t::stored);
+        return DependencyCascade.finish(t, running, JobTransitions.lapsed(running, retryAt, t.now()));
+    }
+
+    /** A running job, locked, whose worker was declared dead: ended as {@link JobTransitions#abandoned}. */
+    public static Transition abandoned(JobTransaction t, Job running, Instant lastHeartbeat, LapsedLeasePolicy policy) {
+        Optional<Instant> retryAt = policy.retryAt(running).map(t::stored);
+        return DependencyCascade.finish(t, running, JobTransitions.abandoned(running, lastHeartbeat, retryAt, t.now()));
+    }
+}

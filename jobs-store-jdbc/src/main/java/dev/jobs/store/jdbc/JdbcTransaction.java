@@ -1,0 +1,70 @@
+package dev.jobs.store.jdbc;
+
+import dev.jobs.core.Job;
+import dev.jobs.core.spi.JobTransaction;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * One database transaction as core's use cases see it ({@link JobTransaction}): rows locked, read
+ * and written through {@link JobTable}, unique keys through {@link JobKeys}, instants kept to the
+ * microsecond as the columns hold them. Used by the thread that opened the transaction, for it only.
+ */
+final class JdbcTransaction implements JobTransaction {
+    private final Handle h;
+    private final Instant now;
+    private final JobTable table;
+    private final JobKeys keys;
+
+    JdbcTransaction(Handle h, Instant now, JobTable table, JobKeys keys) {
+        this.h = h;
+        this.now = now;
+        this.table = table;
+        this.keys = keys;
+    }
+
+    @Override
+    public Instant now() {
+        return now;
+    }
+
+    @Override
+    public Instant stored(Instant instant) {
+        return JobRows.micros(instant);
+    }
+
+    @Override
+    public Optional<Job> lock(UUID jobId) {
+        return table.lock(h, jobId);
+    }
+
+    @Override
+    public Map<UUID, Job> read(Collection<UUID> jobIds) {
+        return table.read(h, jobIds);
+    }
+
+    @Override
+    public List<Dependent> lockDependents(UUID parentId) {
+        return table.lockDependents(h, parentId);
+    }
+
+    @Override
+    public void setUnfinishedDependencies(UUID jobId, int count) {
+        table.setPendingDependencies(h, jobId, count);
+    }
+
+    @Override
+    public void write(Job previous, Job next) {
+        table.write(h, previous, next);
+    }
+
+    @Override
+    public Optional<UUID> takeUniqueKey(String uniqueKey, UUID jobId) {
+        return keys.claimUniqueKey(h, uniqueKey, jobId);
+    }
+}
