@@ -16,7 +16,6 @@ import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.ClaimPlace;
 import dev.jobs.core.spi.DeadWorker;
-import dev.jobs.core.spi.DependencyRule;
 import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.IdempotencyKey;
 import dev.jobs.core.spi.JobIds;
@@ -29,7 +28,7 @@ import dev.jobs.core.spi.RecurringRecord;
 import dev.jobs.core.spi.StartBucket;
 import dev.jobs.core.spi.StoppedWorker;
 import dev.jobs.core.spi.Transition;
-import dev.jobs.core.spi.support.DependencyCascade;
+import dev.jobs.core.spi.support.BatchCreation;
 import dev.jobs.core.spi.support.JobLifecycle;
 import java.time.Clock;
 import java.time.Duration;
@@ -129,68 +128,7 @@ public final class InMemoryJobStore implements JobStore {
 
     @Override
     public List<Job> create(List<NewJob> batch) {
-        return locked(() -> {
-            Instant now = clock.instant();
-            DependencyRule.requireKnownDependencies(batch, jobs::containsKey);
-            IdempotencyKey.requireMatching(batch, idempotencyKeys);
-            var stored = new ArrayList<Job>(batch.size());
-            var replacedBy = new HashMap<UUID, UUID>();
-            var inserted = new ArrayList<Job>();
-            for (NewJob spec : batch) {
-                Optional<Job> holder = spec.idempotencyKey()
-                        .map(key -> idempotencyKeys.get(key.key()))
-                        .map(IdempotencyKey.Holder::jobId)
-                        .or(() -> spec.uniqueKey().map(uniqueKeyHolders::get))
-                        .map(jobs::get);
-                UUID result = holder.map(Job::id).orElse(spec.id());
-                spec.idempotencyKey()
-                        .ifPresent(key -> idempotencyKeys.putIfAbsent(
-                                key.key(), new IdempotencyKey.Holder(result, key.fingerprint())));
-                if (holder.isPresent()) {
-                    replacedBy.put(spec.id(), result);
-                    stored.add(holder.get());
-                    continue;
-                }
-                List<UUID> dependsOn = spec.dependsOn().stream()
-                        .map(d -> replacedBy.getOrDefault(d, d))
-                        .distinct()
-                        .toList();
-                Job job = insert(spec, dependsOn, now);
-                stored.add(job);
-                inserted.add(job);
-            }
-            // Every waiting member counts its unfinished dependencies once the whole batch is in, so
-            // that a cascade from one member to another below counts down from the right number.
-            var t = new Tx(now);
-            for (Job job : inserted) {
-                if (job.state() == JobState.PENDING) {
-                    t.setUnfinishedDependencies(job.id(), (int)
-                            DependencyCascade.states(job, t.read(job.dependsOn())).stream()
-                                    .filter(state -> !state.isTerminal())
-                                    .count());
-                }
-            }
-            // Members depending on jobs that were already finished resolve now, in this same step.
-            for (Job job : inserted) {
-                Job current = jobs.get(job.id());
-                if (current.state() == JobState.PENDING) {
-                    Job settled = DependencyCascade.settle(t, current, new ArrayList<>());
-                    if (settled.isTerminal()) {
-                        DependencyCascade.settleDependentsOf(t, settled, new ArrayList<>());
-                    }
-                }
-            }
-            return stored.stream().map(job -> jobs.get(job.id())).toList();
-        });
-    }
-
-    private Job insert(NewJob spec, List<UUID> dependsOn, Instant now) {
-        Job job = JobTransitions.created(spec, dependsOn, now);
-        for (UUID dependency : dependsOn) {
-            dependents.computeIfAbsent(dependency, id -> new LinkedHashSet<>()).add(job.id());
-        }
-        replace(null, job);
-        return job;
+        return inTransaction(t -> BatchCreation.create(t, batch));
     }
 
     @Override
@@ -833,6 +771,29 @@ public final class InMemoryJobStore implements JobStore {
         }
 
         @Override
+        public Map<UUID, Job> lockAll(Collection<UUID> jobIds) {
+            return read(jobIds);
+        }
+
+        @Override
+        public void insert(List<Job> created, Map<UUID, Integer> unfinished) {
+            for (Job job : created) {
+                for (UUID dependency : job.dependsOn()) {
+                    dependents
+                            .computeIfAbsent(dependency, id -> new LinkedHashSet<>())
+                            .add(job.id());
+                }
+                if (unfinished.containsKey(job.id())) {
+                    unfinishedDependencies.put(job.id(), unfinished.get(job.id()));
+                }
+                replace(null, job);
+                if (job.isTerminal()) {
+                    job.uniqueKey().ifPresent(key -> uniqueKeyHolders.remove(key, job.id()));
+                }
+            }
+        }
+
+        @Override
         public List<Dependent> lockDependents(UUID parentId) {
             return dependents.getOrDefault(parentId, Set.of()).stream()
                     .map(id -> new Dependent(jobs.get(id), unfinishedDependencies.getOrDefault(id, 0)))
@@ -857,6 +818,27 @@ public final class InMemoryJobStore implements JobStore {
             }
             uniqueKeyHolders.put(uniqueKey, jobId);
             return Optional.empty();
+        }
+
+        @Override
+        public Map<String, IdempotencyKey.Holder> idempotencyKeyHolders(List<NewJob> batch) {
+            return idempotencyKeys;
+        }
+
+        @Override
+        public Optional<UUID> takeIdempotencyKey(IdempotencyKey key, UUID jobId) {
+            IdempotencyKey.Holder holder =
+                    idempotencyKeys.putIfAbsent(key.key(), new IdempotencyKey.Holder(jobId, key.fingerprint()));
+            if (holder == null) {
+                return Optional.empty();
+            }
+            holder.requireMatches(key);
+            return holder.jobId().equals(jobId) ? Optional.empty() : Optional.of(holder.jobId());
+        }
+
+        @Override
+        public void answerIdempotencyKeyWith(IdempotencyKey key, UUID jobId) {
+            idempotencyKeys.put(key.key(), new IdempotencyKey.Holder(jobId, key.fingerprint()));
         }
     }
 

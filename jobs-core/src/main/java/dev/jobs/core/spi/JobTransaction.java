@@ -34,6 +34,18 @@ public interface JobTransaction {
     /** These jobs as they are, without locking them; the ones that do not exist are left out. */
     Map<UUID, Job> read(Collection<UUID> jobIds);
 
+    /** These jobs, locked in id order until the transaction ends; the ones that do not exist are left out. */
+    Map<UUID, Job> lockAll(Collection<UUID> jobIds);
+
+    /**
+     * Inserts new jobs, each with the edges to the jobs it depends on and, when it waits, how many of
+     * them are unfinished. As {@link #write} does for a change, the store counts the new jobs, gives
+     * up the unique key of one created in a final state, and wakes idle workers for claimable ones.
+     *
+     * @param unfinishedDependencies by job id, for the jobs created {@code PENDING}
+     */
+    void insert(List<Job> jobs, Map<UUID, Integer> unfinishedDependencies);
+
     /** The jobs that depend on {@code parentId}, locked, in a stable order, each with its count. */
     List<Dependent> lockDependents(UUID parentId);
 
@@ -53,6 +65,21 @@ public interface JobTransaction {
      * @return the other holder, in which case nothing changed
      */
     Optional<UUID> takeUniqueKey(String uniqueKey, UUID jobId);
+
+    /** The stored holders of the idempotency keys {@code batch} names, by key. */
+    Map<String, IdempotencyKey.Holder> idempotencyKeyHolders(List<NewJob> batch);
+
+    /**
+     * Takes {@code key} for {@code jobId} unless a job holds it already; a concurrent creator with
+     * the same key waits until the first one's transaction ends.
+     *
+     * @return the holder, when it is another job
+     * @throws dev.jobs.core.IdempotencyKeyReusedException if the holder came from a different request
+     */
+    Optional<UUID> takeIdempotencyKey(IdempotencyKey key, UUID jobId);
+
+    /** Points a key this transaction just took at the job the request was answered with instead. */
+    void answerIdempotencyKeyWith(IdempotencyKey key, UUID jobId);
 
     /**
      * A job that depends on another, with how many of its dependencies had not finished when it was

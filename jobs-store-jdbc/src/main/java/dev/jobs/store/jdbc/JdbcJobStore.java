@@ -130,8 +130,7 @@ public final class JdbcJobStore implements JobStore {
         var keys = new JobKeys(dialect, inserts);
         var jobStatements = SqlStatements.load(dialect, "jobs");
         var table = new JobTable(dialect, jobStatements, rows, finishedCounts, claimFloors, keys, channel);
-        this.creation =
-                new JobCreation(tx, dialect, jobStatements, rows, table, keys, finishedCounts, claimFloors, channel);
+        this.creation = new JobCreation(tx, table);
         this.outcomes = new Outcomes(tx, dialect, jobStatements, rows, table, keys, finishedCounts);
         tx.mendWith(outcomes::mend);
         this.settings = new QueueSettings(tx, inserts);

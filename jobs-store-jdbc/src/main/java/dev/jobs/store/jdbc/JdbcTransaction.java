@@ -1,7 +1,9 @@
 package dev.jobs.store.jdbc;
 
 import dev.jobs.core.Job;
+import dev.jobs.core.spi.IdempotencyKey;
 import dev.jobs.core.spi.JobTransaction;
+import dev.jobs.core.spi.NewJob;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -49,6 +51,16 @@ final class JdbcTransaction implements JobTransaction {
     }
 
     @Override
+    public Map<UUID, Job> lockAll(Collection<UUID> jobIds) {
+        return table.lockAll(h, jobIds);
+    }
+
+    @Override
+    public void insert(List<Job> jobs, Map<UUID, Integer> unfinishedDependencies) {
+        table.insert(h, jobs, unfinishedDependencies);
+    }
+
+    @Override
     public List<Dependent> lockDependents(UUID parentId) {
         return table.lockDependents(h, parentId);
     }
@@ -66,5 +78,20 @@ final class JdbcTransaction implements JobTransaction {
     @Override
     public Optional<UUID> takeUniqueKey(String uniqueKey, UUID jobId) {
         return keys.claimUniqueKey(h, uniqueKey, jobId);
+    }
+
+    @Override
+    public Map<String, IdempotencyKey.Holder> idempotencyKeyHolders(List<NewJob> batch) {
+        return keys.heldIdempotencyKeys(h, batch);
+    }
+
+    @Override
+    public Optional<UUID> takeIdempotencyKey(IdempotencyKey key, UUID jobId) {
+        return keys.claimIdempotencyKey(h, key, jobId);
+    }
+
+    @Override
+    public void answerIdempotencyKeyWith(IdempotencyKey key, UUID jobId) {
+        keys.answerIdempotencyKeyWith(h, key, jobId);
     }
 }

@@ -3,6 +3,7 @@ package dev.jobs.store.jdbc;
 import dev.jobs.core.Job;
 import dev.jobs.core.spi.JobTransaction.Dependent;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -30,6 +31,12 @@ final class JobTable {
     /** Every column of a job rewritten, by id ({@code sql/jobs.sql}). */
     private final String updateJob;
 
+    /** One job's row, for a JDBC batch of inserts ({@code sql/jobs.sql}). */
+    private final String insertJob;
+
+    /** A batch of rows inserted and announced in one statement, where the database can. */
+    private final Optional<String> insertJobsAndAnnounce;
+
     JobTable(
             SqlDialect dialect,
             SqlStatements jobStatements,
@@ -45,6 +52,8 @@ final class JobTable {
         this.keys = keys;
         this.channel = channel;
         this.updateJob = jobStatements.get("update-job");
+        this.insertJob = jobStatements.get("insert-job");
+        this.insertJobsAndAnnounce = jobStatements.find("insert-jobs-and-announce");
     }
 
     Optional<Job> find(Handle h, UUID id) {
@@ -102,6 +111,74 @@ final class JobTable {
                     .forEach(job -> found.put(job.id(), job));
         }
         return found;
+    }
+
+    /** Whether {@link #insert} writes and announces a batch in one statement, which may commit on its own. */
+    boolean insertsInOneStatement() {
+        return insertJobsAndAnnounce.isPresent();
+    }
+
+    /**
+     * Inserts new jobs' rows, their dependency edges, and the flag on each unfinished parent that
+     * its completion must walk its dependents; counts the new jobs, gives up the unique key of one
+     * created final, and wakes idle workers for the claimable ones.
+     */
+    void insert(Handle h, List<Job> jobs, Map<UUID, Integer> unfinishedDependencies) {
+        finishedCounts.created(jobs);
+        if (insertJobsAndAnnounce.isPresent()) {
+            var values = new ArrayList<Map<String, Object>>(jobs.size());
+            for (Job job : jobs) {
+                Map<String, Object> row = rows.values(job);
+                row.put(JobRows.PENDING_DEPENDENCIES.name(), unfinishedDependencies.getOrDefault(job.id(), 0));
+                values.add(row);
+            }
+            var columns = new ArrayList<>(JobRows.JOB_COLUMNS);
+            columns.add(JobRows.PENDING_DEPENDENCIES);
+            h.createQuery(insertJobsAndAnnounce.get())
+                    .bind("rows", rows.rowsJson(values, columns))
+                    .bind("channel", channel)
+                    .map((rs, ctx) -> true)
+                    .list();
+            claimFloors.admitted(jobs);
+        } else {
+            PreparedBatch inserts = h.prepareBatch(insertJob);
+            for (Job job : jobs) {
+                rows.bind(inserts, job)
+                        .bind(JobRows.PENDING_DEPENDENCIES.name(), unfinishedDependencies.getOrDefault(job.id(), 0))
+                        .add();
+            }
+            inserts.execute();
+            announceClaimable(h, jobs);
+        }
+        jobs.stream().filter(Job::isTerminal).forEach(job -> keys.releaseUniqueKey(h, job));
+        insertEdges(h, jobs);
+    }
+
+    private void insertEdges(Handle h, List<Job> jobs) {
+        PreparedBatch edges =
+                h.prepareBatch("INSERT INTO <dependency> (job_id, depends_on_id) VALUES (:job_id, :depends_on_id)");
+        for (Job job : jobs) {
+            for (UUID dependency : job.dependsOn()) {
+                edges.bind("job_id", dialect.uuid(job.id()))
+                        .bind("depends_on_id", dialect.uuid(dependency))
+                        .add();
+            }
+        }
+        if (edges.size() == 0) {
+            return;
+        }
+        edges.execute();
+        // Under the lock of each unfinished parent (taken by the creation, or its row new in this
+        // transaction): its completion reads the flag back from the row it updates.
+        List<Object> parents = jobs.stream()
+                .flatMap(job -> job.dependsOn().stream())
+                .distinct()
+                .map(dialect::uuid)
+                .toList();
+        h.createUpdate("UPDATE <job> SET has_dependents = TRUE WHERE id IN (<ids>) AND has_dependents = FALSE"
+                        + " AND state NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')")
+                .bindList("ids", parents)
+                .execute();
     }
 
     void write(Handle h, Job previous, Job next) {
