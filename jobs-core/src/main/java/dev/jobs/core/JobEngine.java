@@ -10,6 +10,7 @@ import dev.jobs.core.internal.RecurringCodec;
 import dev.jobs.core.internal.RetryDecider;
 import dev.jobs.core.internal.SpecFingerprint;
 import dev.jobs.core.internal.SpecValidator;
+import dev.jobs.core.internal.StoreJobQueue;
 import dev.jobs.core.internal.maintenance.DeadWorkerReaper;
 import dev.jobs.core.internal.maintenance.DueJobPromoter;
 import dev.jobs.core.internal.maintenance.LeaseReclaimer;
@@ -27,13 +28,12 @@ import dev.jobs.core.internal.worker.WorkerSettings;
 import dev.jobs.core.memory.InMemoryJobStore;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.IdempotencyKey;
-import dev.jobs.core.spi.JobIds;
 import dev.jobs.core.spi.JobQueue;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.RecurringRecord;
-import dev.jobs.core.spi.Storable;
-import dev.jobs.core.spi.StoreJobQueue;
+import dev.jobs.core.spi.support.JobIds;
+import dev.jobs.core.spi.support.Storable;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -862,8 +862,8 @@ public final class JobEngine implements AutoCloseable {
         }
 
         /**
-         * How jobs are dispatched, made from the (observed) store. Default: {@link StoreJobQueue},
-         * acquiring straight from the store.
+         * How jobs are dispatched, made from the (observed) store. Default: acquiring straight from
+         * the store.
          */
         public Builder queue(Function<JobStore, JobQueue> factory) {
             queueFactory = Objects.requireNonNull(factory, "factory");

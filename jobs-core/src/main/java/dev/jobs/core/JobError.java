@@ -1,6 +1,6 @@
 package dev.jobs.core;
 
-import dev.jobs.core.spi.Storable;
+import dev.jobs.core.spi.support.Storable;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;

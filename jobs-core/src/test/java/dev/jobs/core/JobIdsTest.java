@@ -2,7 +2,7 @@ package dev.jobs.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jobs.core.spi.JobIds;
+import dev.jobs.core.spi.support.JobIds;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;

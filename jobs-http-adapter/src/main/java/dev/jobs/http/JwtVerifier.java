@@ -31,7 +31,7 @@ import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
-import dev.jobs.core.spi.Storable;
+import dev.jobs.core.spi.support.Storable;
 import dev.jobs.http.internal.ApiException;
 import java.net.MalformedURLException;
 import java.net.URI;

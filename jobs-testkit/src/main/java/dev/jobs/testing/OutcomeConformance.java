@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.jobs.core.Attempt;
+import dev.jobs.core.HeartbeatResult;
 import dev.jobs.core.InvalidTransitionException;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
@@ -17,7 +18,6 @@ import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.Completion;
 import dev.jobs.core.spi.CompletionResult;
-import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.Transition;
 import java.time.Duration;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.jobs.core.HeartbeatResult;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobError;
@@ -18,7 +19,6 @@ import dev.jobs.core.RemoteWorkers;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.memory.InMemoryJobStore;
-import dev.jobs.core.spi.HeartbeatResult;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

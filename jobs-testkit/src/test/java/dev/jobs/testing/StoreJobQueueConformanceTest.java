@@ -1,9 +1,9 @@
 package dev.jobs.testing;
 
+import dev.jobs.core.internal.StoreJobQueue;
 import dev.jobs.core.memory.InMemoryJobStore;
 import dev.jobs.core.spi.JobQueue;
 import dev.jobs.core.spi.JobStore;
-import dev.jobs.core.spi.StoreJobQueue;
 import java.time.Clock;
 
 /** The default dispatch, straight from the store, passes the queue suite. */

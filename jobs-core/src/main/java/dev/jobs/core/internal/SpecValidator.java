@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobValidationException.FieldError;
-import dev.jobs.core.spi.Storable;
+import dev.jobs.core.spi.support.Storable;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validation;
 import jakarta.validation.Validator;

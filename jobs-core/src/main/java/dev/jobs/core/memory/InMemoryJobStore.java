@@ -2,6 +2,7 @@ package dev.jobs.core.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.FinishedInMinute;
+import dev.jobs.core.HeartbeatResult;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobPage;
@@ -11,25 +12,26 @@ import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
+import dev.jobs.core.StoppedWorker;
 import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.ClaimPlace;
 import dev.jobs.core.spi.DeadWorker;
-import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.IdempotencyKey;
-import dev.jobs.core.spi.JobIds;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.JobTransaction;
-import dev.jobs.core.spi.JobTransitions;
+import dev.jobs.core.spi.JobTransaction.LimitedQueue;
+import dev.jobs.core.spi.LapsedLeasePolicy;
 import dev.jobs.core.spi.NewJob;
-import dev.jobs.core.spi.QueueAllowance;
 import dev.jobs.core.spi.RecurringRecord;
 import dev.jobs.core.spi.StartBucket;
-import dev.jobs.core.spi.StoppedWorker;
 import dev.jobs.core.spi.Transition;
 import dev.jobs.core.spi.support.BatchCreation;
+import dev.jobs.core.spi.support.JobClaims;
+import dev.jobs.core.spi.support.JobIds;
 import dev.jobs.core.spi.support.JobLifecycle;
+import dev.jobs.core.spi.support.QueueAllowance;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,6 +47,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -53,7 +56,6 @@ import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -133,109 +135,19 @@ public final class InMemoryJobStore implements JobStore {
 
     @Override
     public List<Job> acquire(AcquireRequest request) {
-        return locked(() -> {
-            Instant now = clock.instant();
-            var unlimited = new ArrayList<QueueIndex>();
-            var limited = new TreeMap<String, QueueIndex>();
-            for (String queue : request.queues()) {
-                QueueIndex index = queues.get(queue);
-                if (index != null && !paused.contains(queue)) {
-                    index.moveDue(now);
-                    if (limits.containsKey(queue)) {
-                        limited.put(queue, index);
-                    } else {
-                        unlimited.add(index);
-                    }
-                }
-            }
-            var acquired = new ArrayList<Job>();
-            while (acquired.size() < request.maxJobs()) {
-                QueueIndex best = null;
-                for (QueueIndex index : unlimited) {
-                    if (!index.due.isEmpty()
-                            && (best == null || CLAIM_ORDER.compare(index.due.first(), best.due.first()) < 0)) {
-                        best = index;
-                    }
-                }
-                if (best == null) {
-                    break;
-                }
-                acquired.add(lease(best.due.first(), request, now));
-            }
-            limited.forEach((queue, index) -> {
-                QueueAllowance allowance = allowance(queue, now);
-                var taken = new ArrayList<Job>();
-                for (Job job : index.due) {
-                    if (acquired.size() + taken.size() == request.maxJobs() || allowance.remaining() == 0) {
-                        break;
-                    }
-                    if (allowance.tryStart(job)) {
-                        taken.add(job);
-                    }
-                }
-                taken.forEach(job -> acquired.add(lease(job, request, now)));
-                allowance.bucket().ifPresent(bucket -> buckets.put(queue, bucket));
-            });
-            return acquired;
-        });
+        return inTransaction(t -> JobClaims.acquire(t, request, Optional.empty()));
     }
 
     @Override
     public List<Job> acquire(AcquireRequest request, Collection<UUID> candidates) {
-        return locked(() -> {
-            Instant now = clock.instant();
-            Map<Boolean, List<Job>> claimableByLimited = candidates.stream()
-                    .distinct()
-                    .map(jobs::get)
-                    .filter(job -> job != null
-                            && job.state().isClaimable()
-                            && !job.runAt().isAfter(now)
-                            && request.queues().contains(job.queue())
-                            && !paused.contains(job.queue()))
-                    .sorted(CLAIM_ORDER)
-                    .collect(Collectors.partitioningBy(job -> limits.containsKey(job.queue())));
-            var acquired = new ArrayList<Job>();
-            for (Job job : claimableByLimited.get(false)) {
-                if (acquired.size() == request.maxJobs()) {
-                    break;
-                }
-                acquired.add(lease(job, request, now));
-            }
-            var allowances = new TreeMap<String, QueueAllowance>();
-            for (Job job : claimableByLimited.get(true)) {
-                if (acquired.size() == request.maxJobs()) {
-                    break;
-                }
-                if (allowances
-                        .computeIfAbsent(job.queue(), q -> allowance(q, now))
-                        .tryStart(job)) {
-                    acquired.add(lease(job, request, now));
-                }
-            }
-            allowances.forEach(
-                    (queue, allowance) -> allowance.bucket().ifPresent(bucket -> buckets.put(queue, bucket)));
-            return acquired;
-        });
-    }
-
-    private Job lease(Job job, AcquireRequest request, Instant now) {
-        Job running = JobTransitions.acquired(job, request.workerId(), UUID.randomUUID(), request.leaseDuration(), now);
-        replace(job, running);
-        return running;
+        List<UUID> ids = List.copyOf(new LinkedHashSet<>(candidates));
+        return inTransaction(t -> JobClaims.acquire(t, request, Optional.of(ids)));
     }
 
     /** What a limited queue lets a claim start now, from its limits, its bucket and its running jobs. */
     private QueueAllowance allowance(String queue, Instant now) {
-        var runningByKey = new HashMap<String, Integer>();
-        int running = 0;
-        for (Job job : leased) {
-            if (job.queue().equals(queue)) {
-                running++;
-                job.concurrencyKey().ifPresent(key -> runningByKey.merge(key, 1, Integer::sum));
-            }
-        }
-        return new QueueAllowance(
-                limits.get(queue), Optional.ofNullable(buckets.get(queue)), running, runningByKey, now);
+        return JobClaims.allowance(
+                new Tx(now), new LimitedQueue(queue, limits.get(queue), Optional.ofNullable(buckets.get(queue))));
     }
 
     @Override
@@ -245,7 +157,6 @@ public final class InMemoryJobStore implements JobStore {
 
     @Override
     public Job reportProgress(UUID jobId, UUID leaseToken, int progress, Optional<String> message) {
-        JobTransitions.requireProgress(progress);
         return inTransaction(t -> JobLifecycle.reportProgress(t, jobId, leaseToken, progress, message));
     }
 
@@ -315,13 +226,7 @@ public final class InMemoryJobStore implements JobStore {
                 }
                 due.add(job);
             }
-            var promoted = new ArrayList<Job>();
-            for (Job job : due) {
-                Job ready = JobTransitions.promoted(job, now);
-                replace(job, ready);
-                promoted.add(ready);
-            }
-            return promoted;
+            return JobLifecycle.promote(new Tx(now), due);
         });
     }
 
@@ -372,9 +277,7 @@ public final class InMemoryJobStore implements JobStore {
 
     @Override
     public List<ClaimPlace> claimOrder(String queue, Optional<ClaimPlace> after, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        JobClaims.requireClaimOrderLimit(limit);
         return locked(() -> {
             QueueIndex index = queues.get(queue);
             if (index == null) {
@@ -677,53 +580,12 @@ public final class InMemoryJobStore implements JobStore {
 
     @Override
     public Optional<StoppedWorker> stopWorker(String workerId) {
-        return locked(() -> {
-            WorkerInfo worker = workers.get(workerId);
-            if (worker == null) {
-                return Optional.empty();
-            }
-            Instant now = clock.instant();
-            WorkerInfo stopped = worker.stoppedAt().isPresent() ? worker : worker.stopped(now);
-            workers.put(workerId, stopped);
-            List<Job> held = leased.stream()
-                    .filter(job -> job.leaseOwner().orElseThrow().equals(workerId))
-                    .toList();
-            var t = new Tx(now);
-            var handedBack = new ArrayList<Job>();
-            for (Job job : held) {
-                handedBack.add(JobLifecycle.handBack(t, job));
-            }
-            return Optional.of(new StoppedWorker(stopped, handedBack));
-        });
+        return inTransaction(t -> JobLifecycle.stopWorker(t, workerId));
     }
 
     @Override
     public List<DeadWorker> reapDeadWorkers(LapsedLeasePolicy policy) {
-        return locked(() -> {
-            Instant now = clock.instant();
-            var reaped = new ArrayList<DeadWorker>();
-            for (WorkerInfo worker : List.copyOf(workers.values())) {
-                if (!worker.alive() || worker.expiresAt().isAfter(now)) {
-                    continue;
-                }
-                List<Job> held = leased.stream()
-                        .filter(job -> job.leaseOwner().orElseThrow().equals(worker.id()))
-                        .toList();
-                if (worker.remote() && held.isEmpty()) {
-                    workers.remove(worker.id());
-                    continue;
-                }
-                WorkerInfo dead = worker.declaredDeadAt(now);
-                workers.put(worker.id(), dead);
-                var t = new Tx(now);
-                var reclaimed = new ArrayList<Transition>();
-                for (Job job : held) {
-                    reclaimed.add(JobLifecycle.abandoned(t, job, worker.lastHeartbeatAt(), policy));
-                }
-                reaped.add(new DeadWorker(dead, reclaimed));
-            }
-            return reaped;
-        });
+        return inTransaction(t -> JobLifecycle.reapDeadWorkers(t, policy));
     }
 
     @Override
@@ -839,6 +701,125 @@ public final class InMemoryJobStore implements JobStore {
         @Override
         public void answerIdempotencyKeyWith(IdempotencyKey key, UUID jobId) {
             idempotencyKeys.put(key.key(), new IdempotencyKey.Holder(jobId, key.fingerprint()));
+        }
+
+        @Override
+        public List<WorkerInfo> lockExpiredWorkers() {
+            return workers.values().stream()
+                    .filter(worker -> worker.alive() && !worker.expiresAt().isAfter(now))
+                    .sorted(Comparator.comparing(WorkerInfo::id))
+                    .toList();
+        }
+
+        @Override
+        public List<Job> lockRunningJobsOf(String workerId) {
+            return leased.stream()
+                    .filter(job -> job.leaseOwner().orElseThrow().equals(workerId))
+                    .toList();
+        }
+
+        @Override
+        public boolean declareDead(String workerId) {
+            WorkerInfo worker = workers.get(workerId);
+            if (worker == null || !worker.alive()) {
+                return false;
+            }
+            workers.put(workerId, worker.declaredDeadAt(now));
+            return true;
+        }
+
+        @Override
+        public void forgetSilentWorker(String workerId) {
+            workers.remove(workerId);
+        }
+
+        @Override
+        public Optional<WorkerInfo> markStopped(String workerId) {
+            WorkerInfo worker = workers.get(workerId);
+            if (worker == null) {
+                return Optional.empty();
+            }
+            WorkerInfo stopped = worker.stoppedAt().isPresent() ? worker : worker.stopped(now);
+            workers.put(workerId, stopped);
+            return Optional.of(stopped);
+        }
+
+        @Override
+        public List<Job> lockClaimable(Set<String> requested, int max, Optional<List<UUID>> candidates) {
+            Stream<Job> claimable;
+            if (candidates.isPresent()) {
+                claimable = dueAmong(candidates.get()).filter(job -> requested.contains(job.queue()));
+            } else {
+                claimable = requested.stream()
+                        .map(queues::get)
+                        .filter(Objects::nonNull)
+                        .flatMap(index -> {
+                            index.moveDue(now);
+                            return index.due.stream().limit(max);
+                        });
+            }
+            return claimable
+                    .filter(job -> !paused.contains(job.queue()) && !limits.containsKey(job.queue()))
+                    .sorted(CLAIM_ORDER)
+                    .limit(max)
+                    .toList();
+        }
+
+        @Override
+        public List<LimitedQueue> lockLimitedQueues(Set<String> requested) {
+            return requested.stream()
+                    .filter(queue -> limits.containsKey(queue) && !paused.contains(queue))
+                    .sorted()
+                    .map(queue -> new LimitedQueue(queue, limits.get(queue), Optional.ofNullable(buckets.get(queue))))
+                    .toList();
+        }
+
+        @Override
+        public Running running(String queue) {
+            var byKey = new HashMap<String, Integer>();
+            int total = 0;
+            for (Job job : leased) {
+                if (job.queue().equals(queue)) {
+                    total++;
+                    job.concurrencyKey().ifPresent(key -> byKey.merge(key, 1, Integer::sum));
+                }
+            }
+            return new Running(total, byKey);
+        }
+
+        @Override
+        public List<Job> lockClaimableIn(
+                String queue, int max, Set<String> saturatedKeys, Optional<List<UUID>> candidates) {
+            QueueIndex index = queues.get(queue);
+            if (index == null) {
+                return List.of();
+            }
+            index.moveDue(now);
+            Stream<Job> claimable = candidates.isPresent()
+                    ? dueAmong(candidates.get())
+                            .filter(job -> job.queue().equals(queue))
+                            .sorted(CLAIM_ORDER)
+                    : index.due.stream();
+            return claimable
+                    .filter(job -> job.concurrencyKey()
+                            .map(key -> !saturatedKeys.contains(key))
+                            .orElse(true))
+                    .limit(max)
+                    .toList();
+        }
+
+        @Override
+        public void saveStartBucket(String queue, StartBucket bucket) {
+            buckets.put(queue, bucket);
+        }
+
+        /** Those of the ids that name claimable jobs whose runAt has come. */
+        private Stream<Job> dueAmong(List<UUID> ids) {
+            return ids.stream()
+                    .map(jobs::get)
+                    .filter(job -> job != null
+                            && job.state().isClaimable()
+                            && !job.runAt().isAfter(now));
         }
     }
 

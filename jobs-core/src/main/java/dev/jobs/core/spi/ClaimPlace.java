@@ -1,6 +1,7 @@
 package dev.jobs.core.spi;
 
 import dev.jobs.core.Job;
+import dev.jobs.core.spi.support.JobIds;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.Objects;

@@ -3,6 +3,7 @@ package dev.jobs.core.spi;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobState;
+import dev.jobs.core.spi.support.JobTransitions;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;

@@ -1,9 +1,6 @@
 package dev.jobs.core.spi;
 
 import dev.jobs.core.IdempotencyKeyReusedException;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -19,28 +16,6 @@ public record IdempotencyKey(String key, String fingerprint) {
     public IdempotencyKey {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(fingerprint, "fingerprint");
-    }
-
-    /**
-     * Refuses a batch, before a store changes anything, if a member reuses a key that a stored job
-     * or an earlier member holds for a different request.
-     *
-     * @param held the stored holder of each key the batch names (others may be present)
-     * @throws IdempotencyKeyReusedException for the first mismatch
-     */
-    public static void requireMatching(List<NewJob> batch, Map<String, Holder> held) {
-        var inBatch = new HashMap<String, Holder>();
-        for (NewJob job : batch) {
-            if (job.idempotencyKey().isEmpty()) {
-                continue;
-            }
-            IdempotencyKey key = job.idempotencyKey().get();
-            Holder holder = held.get(key.key());
-            if (holder == null) {
-                holder = inBatch.computeIfAbsent(key.key(), k -> new Holder(job.id(), key.fingerprint()));
-            }
-            holder.requireMatches(key);
-        }
     }
 
     /**

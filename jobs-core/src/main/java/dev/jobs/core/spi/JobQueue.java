@@ -10,8 +10,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Dispatch: carries claimable jobs from the store to workers. The default, {@link
- * StoreJobQueue}, acquires straight from the store; a faster queue (Redis) sits in front of it but
+ * Dispatch: carries claimable jobs from the store to workers. The engine's default acquires
+ * straight from the store; a faster queue (Redis) sits in front of it but
  * the store stays the truth: a job handed out by a queue is a worker's only once the store has
  * moved it to {@code RUNNING}.
  *

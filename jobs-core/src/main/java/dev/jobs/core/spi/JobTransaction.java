@@ -1,11 +1,14 @@
 package dev.jobs.core.spi;
 
 import dev.jobs.core.Job;
+import dev.jobs.core.QueueLimits;
+import dev.jobs.core.WorkerInfo;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -60,6 +63,40 @@ public interface JobTransaction {
     void write(Job previous, Job next);
 
     /**
+     * Writes many jobs' next snapshots over {@code previous} (the same jobs, in the same order), none
+     * of them entering or leaving a final state: a claim's leases. One batch where the store can.
+     */
+    default void writeAll(List<Job> previous, List<Job> next) {
+        for (int i = 0; i < next.size(); i++) {
+            write(previous.get(i), next.get(i));
+        }
+    }
+
+    /**
+     * Claimable jobs whose {@code runAt} has come, on those of {@code queues} that are neither paused
+     * nor limited, locked (skipping any another claim holds), in claim order: lowest priority number,
+     * then earliest {@code runAt}, then oldest id. At most {@code max}.
+     *
+     * @param candidates when present, only these jobs may be returned
+     */
+    List<Job> lockClaimable(Set<String> queues, int max, Optional<List<UUID>> candidates);
+
+    /** Those of {@code queues} that have limits and are not paused, their limit entries locked in name order. */
+    List<LimitedQueue> lockLimitedQueues(Set<String> queues);
+
+    /** How many of a queue's jobs run now, in all and per concurrency key. */
+    Running running(String queue);
+
+    /**
+     * {@link #lockClaimable} on one limited queue, leaving out jobs whose concurrency key is among
+     * {@code saturatedKeys}.
+     */
+    List<Job> lockClaimableIn(String queue, int max, Set<String> saturatedKeys, Optional<List<UUID>> candidates);
+
+    /** Stores a limited queue's start bucket after a claim took starts from it. */
+    void saveStartBucket(String queue, StartBucket bucket);
+
+    /**
      * Takes {@code uniqueKey} for {@code jobId} unless another unfinished job holds it.
      *
      * @return the other holder, in which case nothing changed
@@ -80,6 +117,49 @@ public interface JobTransaction {
 
     /** Points a key this transaction just took at the job the request was answered with instead. */
     void answerIdempotencyKeyWith(IdempotencyKey key, UUID jobId);
+
+    /**
+     * The live workers whose registration ran out by {@link #now()}, their entries locked in id
+     * order, leaving out any another transaction holds (so that each is reaped by one transaction).
+     */
+    List<WorkerInfo> lockExpiredWorkers();
+
+    /**
+     * The jobs a worker is running, locked. A job another transaction moved on while this one waited
+     * for its lock (a lease reclaimer that got there first) is left out.
+     */
+    List<Job> lockRunningJobsOf(String workerId);
+
+    /**
+     * Records that a live worker was declared dead now.
+     *
+     * @return whether this transaction did; false when the worker stopped or was declared dead meanwhile
+     */
+    boolean declareDead(String workerId);
+
+    /** Removes a worker that is still live and silent from the registry. */
+    void forgetSilentWorker(String workerId);
+
+    /**
+     * Marks a worker stopped now, if it was not already.
+     *
+     * @return the worker as stopped; empty if no such worker is registered
+     */
+    Optional<WorkerInfo> markStopped(String workerId);
+
+    /**
+     * A queue with limits, as a claim finds it.
+     *
+     * @param bucket its start bucket as stored, if it has a start rate (absent: full)
+     */
+    record LimitedQueue(String name, QueueLimits limits, Optional<StartBucket> bucket) {}
+
+    /** A queue's running jobs: how many in all, and how many per concurrency key. */
+    record Running(int total, Map<String, Integer> byKey) {
+        public Running {
+            byKey = Map.copyOf(byKey);
+        }
+    }
 
     /**
      * A job that depends on another, with how many of its dependencies had not finished when it was

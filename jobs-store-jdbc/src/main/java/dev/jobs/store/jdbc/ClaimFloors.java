@@ -1,7 +1,7 @@
 package dev.jobs.store.jdbc;
 
 import dev.jobs.core.Job;
-import dev.jobs.core.spi.JobIds;
+import dev.jobs.core.spi.support.JobIds;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;

@@ -3,8 +3,8 @@ package dev.jobs.store.jdbc;
 import dev.jobs.core.Job;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.ClaimPlace;
-import dev.jobs.core.spi.JobIds;
-import dev.jobs.core.spi.JobTransitions;
+import dev.jobs.core.spi.support.JobClaims;
+import dev.jobs.core.spi.support.JobIds;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.statement.Query;
 
 /**
@@ -50,6 +49,7 @@ final class Claims {
             SqlStatements statements,
             JobRows rows,
             JobTable table,
+            ClaimRows claimRows,
             ClaimFloors claimFloors,
             Outcomes outcomes) {
         this.tx = tx;
@@ -59,7 +59,7 @@ final class Claims {
         this.table = table;
         this.claimFloors = claimFloors;
         this.outcomes = outcomes;
-        this.limitedClaims = new LimitedClaims(tx, dialect, statements, rows, table);
+        this.limitedClaims = new LimitedClaims(tx, statements, table, claimRows);
     }
 
     List<Job> acquire(AcquireRequest request) {
@@ -95,17 +95,22 @@ final class Claims {
         return all;
     }
 
-    /** Leases jobs of the request's queues that are neither paused nor limited, in one round trip where the dialect can. */
+    /**
+     * Leases jobs of the request's queues that are neither paused nor limited: by core's claim in
+     * the store's transaction, or, where the database can, in one statement of its own that claims
+     * and leases at once (the fast path the conformance suite holds to the same lifecycle).
+     */
     private List<Job> claimFromOpenQueues(AcquireRequest request, Optional<List<UUID>> candidates) {
+        if (!dialect.claimsInOneStatement()) {
+            return tx.inTransaction(h -> JobClaims.acquireFromOpenQueues(table.in(h, tx.now()), request, candidates));
+        }
         // A claim in one statement has committed by the time its rows are read, so a row it cannot
         // read is set aside and mended after, rather than failing the claim of the others.
         var unreadable = new ArrayList<UnreadableRow>();
-        HandleCallback<List<Job>, RuntimeException> work = h -> {
+        // A claim in one statement commits on its own: no transaction to open and end around it.
+        List<Job> claimed = tx.inOneStatement(h -> {
             unreadable.clear();
-            List<String> queues = requestedQueues(h, request.queues());
-            if (queues.isEmpty()) {
-                return List.of();
-            }
+            List<String> queues = List.copyOf(request.queues());
             long startedNanos = System.nanoTime();
             Optional<String> flooredQueue = claimFloors.floorable(queues, candidates.isPresent());
             Optional<ClaimFloors.Key> floor = flooredQueue.flatMap(q -> claimFloors.start(q, startedNanos));
@@ -119,41 +124,30 @@ final class Claims {
             Query query = h.createQuery(claim)
                     .bindList("queues", queues)
                     .bind("now", JobRows.toColumn(now))
-                    .bind("max", request.maxJobs());
+                    .bind("max", request.maxJobs())
+                    .bind("worker", request.workerId())
+                    .bind("expires", JobRows.toColumn(now.plus(lease)));
             candidates.ifPresent(
                     ids -> query.bindList("ids", ids.stream().map(dialect::uuid).toList()));
             floor.ifPresent(key -> bindPlace(query, "floor", key));
-            if (dialect.claimsInOneStatement()) {
-                List<Job> claimed = query
-                        .bind("worker", request.workerId())
-                        .bind("expires", JobRows.toColumn(now.plus(lease)))
-                        .map((rs, ctx) -> {
-                            try {
-                                return rows.read(rs);
-                            } catch (UnreadableRow e) {
-                                unreadable.add(e);
-                                return null;
-                            }
-                        })
-                        .list()
-                        .stream()
-                        .filter(Objects::nonNull)
-                        .sorted(CLAIM_ORDER)
-                        .toList();
-                flooredQueue.ifPresent(q -> claimFloors.claimed(
-                        q, floor, Duration.ofNanos(System.nanoTime() - startedNanos), claimed, startedNanos));
-                return claimed;
-            }
-            List<Job> claimable = query.map((rs, ctx) -> rows.read(rs)).list();
-            var acquired = new ArrayList<Job>(claimable.size());
-            for (Job job : claimable) {
-                acquired.add(JobTransitions.acquired(job, request.workerId(), UUID.randomUUID(), lease, now));
-            }
-            table.writeAll(h, acquired);
-            return acquired;
-        };
-        // A claim in one statement commits on its own: no transaction to open and end around it.
-        List<Job> claimed = dialect.claimsInOneStatement() ? tx.inOneStatement(work) : tx.inTransaction(work);
+            List<Job> leased = query
+                    .map((rs, ctx) -> {
+                        try {
+                            return rows.read(rs);
+                        } catch (UnreadableRow e) {
+                            unreadable.add(e);
+                            return null;
+                        }
+                    })
+                    .list()
+                    .stream()
+                    .filter(Objects::nonNull)
+                    .sorted(CLAIM_ORDER)
+                    .toList();
+            flooredQueue.ifPresent(q -> claimFloors.claimed(
+                    q, floor, Duration.ofNanos(System.nanoTime() - startedNanos), leased, startedNanos));
+            return leased;
+        });
         unreadable.forEach(outcomes::mend);
         return claimed;
     }
@@ -239,9 +233,7 @@ final class Claims {
      * afford).
      */
     List<ClaimPlace> claimOrder(String queue, Optional<ClaimPlace> after, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        JobClaims.requireClaimOrderLimit(limit);
         String sql = statements.get(after.isPresent() ? "claim-order-after" : "claim-order");
         return tx.inTransaction(h -> {
             Query query = h.createQuery(sql).bind("queue", queue).bind("limit", limit);

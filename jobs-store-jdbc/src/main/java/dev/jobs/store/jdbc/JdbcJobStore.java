@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.jobs.core.FinishedInMinute;
+import dev.jobs.core.HeartbeatResult;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobError;
@@ -16,6 +17,7 @@ import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
+import dev.jobs.core.StoppedWorker;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
@@ -23,11 +25,10 @@ import dev.jobs.core.spi.ClaimPlace;
 import dev.jobs.core.spi.Completion;
 import dev.jobs.core.spi.CompletionResult;
 import dev.jobs.core.spi.DeadWorker;
-import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobStore;
+import dev.jobs.core.spi.LapsedLeasePolicy;
 import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.RecurringRecord;
-import dev.jobs.core.spi.StoppedWorker;
 import dev.jobs.core.spi.StoreHealth;
 import dev.jobs.core.spi.Transition;
 import java.sql.Connection;
@@ -129,13 +130,14 @@ public final class JdbcJobStore implements JobStore {
         var claimFloors = dialect.claimsFromAFloor() ? new ClaimFloors(builder.slowClaim) : ClaimFloors.NONE;
         var keys = new JobKeys(dialect, inserts);
         var jobStatements = SqlStatements.load(dialect, "jobs");
-        var table = new JobTable(dialect, jobStatements, rows, finishedCounts, claimFloors, keys, channel);
+        var claimStatements = SqlStatements.load(dialect, "claims");
+        var claimRows = new ClaimRows(dialect, claimStatements, rows);
+        var table = new JobTable(dialect, jobStatements, rows, finishedCounts, claimFloors, keys, claimRows, channel);
         this.creation = new JobCreation(tx, table);
         this.outcomes = new Outcomes(tx, dialect, jobStatements, rows, table, keys, finishedCounts);
         tx.mendWith(outcomes::mend);
         this.settings = new QueueSettings(tx, inserts);
-        this.claims =
-                new Claims(tx, dialect, SqlStatements.load(dialect, "claims"), rows, table, claimFloors, outcomes);
+        this.claims = new Claims(tx, dialect, claimStatements, rows, table, claimRows, claimFloors, outcomes);
         List<String> tables = Stream.concat(TABLES.stream(), JOB_PARTITIONS.stream())
                 .map(t -> prefix + t)
                 .toList();

@@ -1,20 +1,24 @@
 package dev.jobs.store.jdbc;
 
 import dev.jobs.core.Job;
+import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.IdempotencyKey;
 import dev.jobs.core.spi.JobTransaction;
 import dev.jobs.core.spi.NewJob;
+import dev.jobs.core.spi.StartBucket;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
 /**
  * One database transaction as core's use cases see it ({@link JobTransaction}): rows locked, read
- * and written through {@link JobTable}, unique keys through {@link JobKeys}, instants kept to the
+ * and written through {@link JobTable}, unique keys through {@link JobKeys}, claims' rows through
+ * {@link ClaimRows}, workers' through {@link WorkerRegistry}'s statements, instants kept to the
  * microsecond as the columns hold them. Used by the thread that opened the transaction, for it only.
  */
 final class JdbcTransaction implements JobTransaction {
@@ -23,11 +27,14 @@ final class JdbcTransaction implements JobTransaction {
     private final JobTable table;
     private final JobKeys keys;
 
-    JdbcTransaction(Handle h, Instant now, JobTable table, JobKeys keys) {
+    private final ClaimRows claims;
+
+    JdbcTransaction(Handle h, Instant now, JobTable table, JobKeys keys, ClaimRows claims) {
         this.h = h;
         this.now = now;
         this.table = table;
         this.keys = keys;
+        this.claims = claims;
     }
 
     @Override
@@ -93,5 +100,61 @@ final class JdbcTransaction implements JobTransaction {
     @Override
     public void answerIdempotencyKeyWith(IdempotencyKey key, UUID jobId) {
         keys.answerIdempotencyKeyWith(h, key, jobId);
+    }
+
+    @Override
+    public List<WorkerInfo> lockExpiredWorkers() {
+        return WorkerRegistry.lockExpired(h, now);
+    }
+
+    @Override
+    public List<Job> lockRunningJobsOf(String workerId) {
+        return table.lockRunningJobsOf(h, workerId);
+    }
+
+    @Override
+    public boolean declareDead(String workerId) {
+        return WorkerRegistry.declareDead(h, workerId, now);
+    }
+
+    @Override
+    public void forgetSilentWorker(String workerId) {
+        WorkerRegistry.forgetSilent(h, workerId, now);
+    }
+
+    @Override
+    public Optional<WorkerInfo> markStopped(String workerId) {
+        return WorkerRegistry.markStopped(h, workerId, now);
+    }
+
+    @Override
+    public void writeAll(List<Job> previous, List<Job> next) {
+        table.writeAll(h, next);
+    }
+
+    @Override
+    public List<Job> lockClaimable(Set<String> queues, int max, Optional<List<UUID>> candidates) {
+        return claims.lockClaimable(h, now, queues, max, candidates);
+    }
+
+    @Override
+    public List<LimitedQueue> lockLimitedQueues(Set<String> queues) {
+        return claims.lockLimitedQueues(h, queues);
+    }
+
+    @Override
+    public Running running(String queue) {
+        return claims.running(h, queue);
+    }
+
+    @Override
+    public List<Job> lockClaimableIn(
+            String queue, int max, Set<String> saturatedKeys, Optional<List<UUID>> candidates) {
+        return claims.lockClaimableIn(h, now, queue, max, saturatedKeys, candidates);
+    }
+
+    @Override
+    public void saveStartBucket(String queue, StartBucket bucket) {
+        claims.saveStartBucket(h, queue, bucket);
     }
 }

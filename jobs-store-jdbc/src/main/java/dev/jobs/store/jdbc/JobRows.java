@@ -15,7 +15,7 @@ import dev.jobs.core.JobState;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.core.StoreFailureException;
 import dev.jobs.core.spi.RecurringRecord;
-import dev.jobs.core.spi.Storable;
+import dev.jobs.core.spi.support.Storable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.ResultSet;
@@ -105,7 +105,7 @@ final class JobRows {
     static final Column PENDING_DEPENDENCIES = new Column("pending_dependencies", Kind.INT);
 
     /**
-     * The columns {@link dev.jobs.core.spi.JobTransitions#succeeded} changes besides clearing the
+     * The columns {@link dev.jobs.core.spi.support.JobTransitions#succeeded} changes besides clearing the
      * lease: all a completion writes.
      */
     static final List<Column> SUCCESS_COLUMNS = List.of(

@@ -1,6 +1,7 @@
 package dev.jobs.store.jdbc;
 
 import dev.jobs.core.Job;
+import dev.jobs.core.JobState;
 import dev.jobs.core.spi.JobTransaction.Dependent;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ final class JobTable {
     private final ClaimFloors claimFloors;
     private final JobKeys keys;
     private final String channel;
+    private final ClaimRows claimRows;
 
     /** Every column of a job rewritten, by id ({@code sql/jobs.sql}). */
     private final String updateJob;
@@ -44,6 +46,7 @@ final class JobTable {
             FinishedCounts finishedCounts,
             ClaimFloors claimFloors,
             JobKeys keys,
+            ClaimRows claimRows,
             String channel) {
         this.dialect = dialect;
         this.rows = rows;
@@ -51,6 +54,7 @@ final class JobTable {
         this.claimFloors = claimFloors;
         this.keys = keys;
         this.channel = channel;
+        this.claimRows = claimRows;
         this.updateJob = jobStatements.get("update-job");
         this.insertJob = jobStatements.get("insert-job");
         this.insertJobsAndAnnounce = jobStatements.find("insert-jobs-and-announce");
@@ -73,7 +77,7 @@ final class JobTable {
 
     /** Core's view of the transaction {@code h} is in ({@link JdbcTransaction}), at the store's {@code now}. */
     JdbcTransaction in(Handle h, Instant now) {
-        return new JdbcTransaction(h, now, this, keys);
+        return new JdbcTransaction(h, now, this, keys, claimRows);
     }
 
     /** These jobs as they are, not locked; those that do not exist are left out. */
@@ -88,6 +92,23 @@ final class JobTable {
                 .bind("parent", dialect.uuid(parentId))
                 .map((rs, ctx) -> new Dependent(rows.read(rs), rs.getInt("pending_dependencies")))
                 .list();
+    }
+
+    /**
+     * The jobs a worker is running, locked. Rows another transaction changed while this one waited
+     * for their lock (a lease reclaimer that got there first) are read as they now are and left out.
+     */
+    List<Job> lockRunningJobsOf(Handle h, String workerId) {
+        return h
+                .createQuery(
+                        "SELECT * FROM <job> WHERE state = 'RUNNING' AND lease_owner = :owner ORDER BY id FOR UPDATE")
+                .bind("owner", workerId)
+                .map((rs, ctx) -> rows.read(rs))
+                .list()
+                .stream()
+                .filter(job -> job.state() == JobState.RUNNING
+                        && job.leaseOwner().filter(workerId::equals).isPresent())
+                .toList();
     }
 
     void setPendingDependencies(Handle h, UUID id, int count) {

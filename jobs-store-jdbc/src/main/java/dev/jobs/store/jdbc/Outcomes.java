@@ -1,18 +1,18 @@
 package dev.jobs.store.jdbc;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.HeartbeatResult;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobState;
 import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.spi.Completion;
 import dev.jobs.core.spi.CompletionResult;
-import dev.jobs.core.spi.HeartbeatResult;
-import dev.jobs.core.spi.JobStore.LapsedLeasePolicy;
-import dev.jobs.core.spi.JobTransitions;
+import dev.jobs.core.spi.LapsedLeasePolicy;
 import dev.jobs.core.spi.Transition;
 import dev.jobs.core.spi.support.DependencyCascade;
 import dev.jobs.core.spi.support.JobLifecycle;
+import dev.jobs.core.spi.support.JobTransitions;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -81,7 +81,6 @@ final class Outcomes {
     }
 
     Job reportProgress(UUID jobId, UUID leaseToken, int progress, Optional<String> message) {
-        JobTransitions.requireProgress(progress);
         return tx.inTransaction(
                 h -> JobLifecycle.reportProgress(table.in(h, tx.now()), jobId, leaseToken, progress, message));
     }
@@ -273,10 +272,7 @@ final class Outcomes {
                     .bind("limit", limit)
                     .map((rs, ctx) -> rows.read(rs))
                     .list();
-            var promoted =
-                    due.stream().map(job -> JobTransitions.promoted(job, now)).toList();
-            table.writeAll(h, promoted);
-            return promoted;
+            return JobLifecycle.promote(table.in(h, now), due);
         });
     }
 

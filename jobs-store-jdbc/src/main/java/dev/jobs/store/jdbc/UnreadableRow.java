@@ -2,7 +2,7 @@ package dev.jobs.store.jdbc;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.jobs.core.JobError;
-import dev.jobs.core.spi.Storable;
+import dev.jobs.core.spi.support.Storable;
 import java.util.UUID;
 
 /**

@@ -1,18 +1,14 @@
 package dev.jobs.store.jdbc;
 
-import dev.jobs.core.Job;
-import dev.jobs.core.JobState;
+import dev.jobs.core.StoppedWorker;
 import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.DeadWorker;
-import dev.jobs.core.spi.JobStore.LapsedLeasePolicy;
-import dev.jobs.core.spi.StoppedWorker;
-import dev.jobs.core.spi.Transition;
+import dev.jobs.core.spi.LapsedLeasePolicy;
 import dev.jobs.core.spi.support.JobLifecycle;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -103,84 +99,55 @@ final class WorkerRegistry {
     }
 
     List<DeadWorker> reapDeadWorkers(LapsedLeasePolicy policy) {
-        return tx.inTransaction(h -> {
-            Instant now = tx.now();
-            // SKIP LOCKED: instances reaping at once take disjoint workers, and a worker's row is
-            // marked dead by the one transaction that locked it, so its jobs are taken back once.
-            List<WorkerInfo> silent = h.createQuery(
-                            "SELECT * FROM <worker> WHERE died_at IS NULL AND stopped_at IS NULL AND expires_at <= :now"
-                                    + " ORDER BY id FOR UPDATE SKIP LOCKED")
-                    .bind("now", JobRows.toColumn(now))
-                    .map((rs, ctx) -> readWorker(rs))
-                    .list();
-            var reaped = new ArrayList<DeadWorker>();
-            for (WorkerInfo worker : silent) {
-                if (worker.remote() && lockRunningJobsOf(h, worker.id()).isEmpty()) {
-                    h.createUpdate("DELETE FROM <worker> WHERE id = :id AND died_at IS NULL AND stopped_at IS NULL"
-                                    + " AND expires_at <= :now")
-                            .bind("id", worker.id())
-                            .bind("now", JobRows.toColumn(now))
-                            .execute();
-                    continue;
-                }
-                // Conditional too, for a database that waited on the lock and read the row as it was.
-                int declared = h.createUpdate("UPDATE <worker> SET died_at = :now"
-                                + " WHERE id = :id AND died_at IS NULL AND stopped_at IS NULL")
-                        .bind("now", JobRows.toColumn(now))
-                        .bind("id", worker.id())
-                        .execute();
-                if (declared == 0) {
-                    continue;
-                }
-                JdbcTransaction t = table.in(h, now);
-                var reclaimed = new ArrayList<Transition>();
-                for (Job job : lockRunningJobsOf(h, worker.id())) {
-                    reclaimed.add(JobLifecycle.abandoned(t, job, worker.lastHeartbeatAt(), policy));
-                }
-                reaped.add(new DeadWorker(worker.declaredDeadAt(now), reclaimed));
-            }
-            return reaped;
-        });
+        return tx.inTransaction(h -> JobLifecycle.reapDeadWorkers(table.in(h, tx.now()), policy));
     }
 
     Optional<StoppedWorker> stopWorker(String workerId) {
-        return tx.inTransaction(h -> {
-            Instant now = tx.now();
-            h.createUpdate("UPDATE <worker> SET stopped_at = :now WHERE id = :id AND stopped_at IS NULL")
-                    .bind("now", JobRows.toColumn(now))
-                    .bind("id", workerId)
-                    .execute();
-            Optional<WorkerInfo> worker = h.createQuery("SELECT * FROM <worker> WHERE id = :id")
-                    .bind("id", workerId)
-                    .map((rs, ctx) -> readWorker(rs))
-                    .findOne();
-            if (worker.isEmpty()) {
-                return Optional.<StoppedWorker>empty();
-            }
-            JdbcTransaction t = table.in(h, now);
-            var handedBack = new ArrayList<Job>();
-            for (Job job : lockRunningJobsOf(h, workerId)) {
-                handedBack.add(JobLifecycle.handBack(t, job));
-            }
-            return Optional.of(new StoppedWorker(worker.get(), handedBack));
-        });
+        return tx.inTransaction(h -> JobLifecycle.stopWorker(table.in(h, tx.now()), workerId));
     }
 
+    // ---- the registry's rows, as core's use cases lock and change them (JdbcTransaction) ----
+
     /**
-     * The jobs a worker is running, locked. Rows another transaction changed while this one waited
-     * for their lock (a lease reclaimer that got there first) are read as they now are and left out.
+     * Live workers past their expiry, locked in id order. SKIP LOCKED: instances reaping at once take
+     * disjoint workers, and a worker's row is marked dead by the one transaction that locked it.
      */
-    private List<Job> lockRunningJobsOf(Handle h, String workerId) {
-        return h
-                .createQuery(
-                        "SELECT * FROM <job> WHERE state = 'RUNNING' AND lease_owner = :owner ORDER BY id FOR UPDATE")
-                .bind("owner", workerId)
-                .map((rs, ctx) -> rows.read(rs))
-                .list()
-                .stream()
-                .filter(job -> job.state() == JobState.RUNNING
-                        && job.leaseOwner().filter(workerId::equals).isPresent())
-                .toList();
+    static List<WorkerInfo> lockExpired(Handle h, Instant now) {
+        return h.createQuery(
+                        "SELECT * FROM <worker> WHERE died_at IS NULL AND stopped_at IS NULL AND expires_at <= :now"
+                                + " ORDER BY id FOR UPDATE SKIP LOCKED")
+                .bind("now", JobRows.toColumn(now))
+                .map((rs, ctx) -> readWorker(rs))
+                .list();
+    }
+
+    /** Conditional too, for a database that waited on the lock and read the row as it was. */
+    static boolean declareDead(Handle h, String workerId, Instant now) {
+        return h.createUpdate(
+                                "UPDATE <worker> SET died_at = :now WHERE id = :id AND died_at IS NULL AND stopped_at IS NULL")
+                        .bind("now", JobRows.toColumn(now))
+                        .bind("id", workerId)
+                        .execute()
+                > 0;
+    }
+
+    static void forgetSilent(Handle h, String workerId, Instant now) {
+        h.createUpdate("DELETE FROM <worker> WHERE id = :id AND died_at IS NULL AND stopped_at IS NULL"
+                        + " AND expires_at <= :now")
+                .bind("id", workerId)
+                .bind("now", JobRows.toColumn(now))
+                .execute();
+    }
+
+    static Optional<WorkerInfo> markStopped(Handle h, String workerId, Instant now) {
+        h.createUpdate("UPDATE <worker> SET stopped_at = :now WHERE id = :id AND stopped_at IS NULL")
+                .bind("now", JobRows.toColumn(now))
+                .bind("id", workerId)
+                .execute();
+        return h.createQuery("SELECT * FROM <worker> WHERE id = :id")
+                .bind("id", workerId)
+                .map((rs, ctx) -> readWorker(rs))
+                .findOne();
     }
 
     int removeWorkersSilentSince(Instant cutoff) {

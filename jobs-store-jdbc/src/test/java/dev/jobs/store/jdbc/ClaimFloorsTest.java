@@ -3,7 +3,7 @@ package dev.jobs.store.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.Job;
-import dev.jobs.core.spi.JobTransitions;
+import dev.jobs.core.spi.support.JobTransitions;
 import dev.jobs.testing.NewJobs;
 import java.time.Clock;
 import java.time.Duration;

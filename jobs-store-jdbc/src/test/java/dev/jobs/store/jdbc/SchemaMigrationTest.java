@@ -13,7 +13,7 @@ import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.Completion;
-import dev.jobs.core.spi.JobTransitions;
+import dev.jobs.core.spi.support.JobTransitions;
 import dev.jobs.testing.NewJobs;
 import java.sql.SQLException;
 import java.time.Clock;

@@ -2,6 +2,7 @@ package dev.jobs.core.internal.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jobs.core.HeartbeatResult;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobContext;
 import dev.jobs.core.JobError;
@@ -9,9 +10,8 @@ import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.Outcome;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.internal.RetryDecider;
-import dev.jobs.core.spi.HeartbeatResult;
 import dev.jobs.core.spi.JobStore;
-import dev.jobs.core.spi.Storable;
+import dev.jobs.core.spi.support.Storable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,12 +1,11 @@
 package dev.jobs.core.spi.support;
 
+import dev.jobs.core.IdempotencyKeyReusedException;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobState;
-import dev.jobs.core.spi.DependencyRule;
 import dev.jobs.core.spi.IdempotencyKey;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.JobTransaction;
-import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.core.spi.NewJob;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,7 +37,7 @@ public final class BatchCreation {
         var known = new HashMap<>(t.lockAll(DependencyRule.outsideDependencies(batch)));
         DependencyRule.requireKnownDependencies(batch, known::containsKey);
         // Checked before any write, since a host's transaction may commit whatever we leave.
-        IdempotencyKey.requireMatching(batch, t.idempotencyKeyHolders(batch));
+        requireMatching(batch, t.idempotencyKeyHolders(batch));
         var resultIds = new ArrayList<UUID>(batch.size());
         var replacedBy = new HashMap<UUID, UUID>();
         var created = new LinkedHashMap<UUID, Job>();
@@ -108,6 +107,29 @@ public final class BatchCreation {
                     changed = true;
                 }
             }
+        }
+    }
+
+    /**
+     * Refuses a batch, before a store changes anything, if a member reuses a key that a stored job
+     * or an earlier member holds for a different request.
+     *
+     * @param held the stored holder of each key the batch names (others may be present)
+     * @throws IdempotencyKeyReusedException for the first mismatch
+     */
+    private static void requireMatching(List<NewJob> batch, Map<String, IdempotencyKey.Holder> held) {
+        var inBatch = new HashMap<String, IdempotencyKey.Holder>();
+        for (NewJob job : batch) {
+            if (job.idempotencyKey().isEmpty()) {
+                continue;
+            }
+            IdempotencyKey key = job.idempotencyKey().get();
+            IdempotencyKey.Holder holder = held.get(key.key());
+            if (holder == null) {
+                holder =
+                        inBatch.computeIfAbsent(key.key(), k -> new IdempotencyKey.Holder(job.id(), key.fingerprint()));
+            }
+            holder.requireMatches(key);
         }
     }
 }

@@ -2,10 +2,8 @@ package dev.jobs.core.spi.support;
 
 import dev.jobs.core.Job;
 import dev.jobs.core.JobState;
-import dev.jobs.core.spi.DependencyRule;
 import dev.jobs.core.spi.JobTransaction;
 import dev.jobs.core.spi.JobTransaction.Dependent;
-import dev.jobs.core.spi.JobTransitions;
 import dev.jobs.core.spi.Transition;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,20 +1,23 @@
 package dev.jobs.core.spi.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.HeartbeatResult;
 import dev.jobs.core.InvalidTransitionException;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobNotFoundException;
 import dev.jobs.core.JobState;
-import dev.jobs.core.spi.HeartbeatResult;
+import dev.jobs.core.StoppedWorker;
+import dev.jobs.core.WorkerInfo;
+import dev.jobs.core.spi.DeadWorker;
 import dev.jobs.core.spi.JobStore;
-import dev.jobs.core.spi.JobStore.LapsedLeasePolicy;
 import dev.jobs.core.spi.JobTransaction;
-import dev.jobs.core.spi.JobTransitions;
+import dev.jobs.core.spi.LapsedLeasePolicy;
 import dev.jobs.core.spi.Transition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -42,9 +45,10 @@ public final class JobLifecycle {
                 expiresAt, job.cancelRequested(), job.leaseOwner().orElseThrow());
     }
 
-    /** {@link JobStore#reportProgress}; the caller has checked the value ({@link JobTransitions#requireProgress}). */
+    /** {@link JobStore#reportProgress}: a value out of range is refused before any row is read. */
     public static Job reportProgress(
             JobTransaction t, UUID jobId, UUID leaseToken, int progress, Optional<String> message) {
+        JobTransitions.requireProgress(progress);
         Job job = leased(t, jobId, leaseToken);
         Job next = JobTransitions.progressed(job, progress, message, t.now());
         t.write(job, next);
@@ -89,6 +93,14 @@ public final class JobLifecycle {
         Job next = JobTransitions.released(running, t.now());
         t.write(running, next);
         return next;
+    }
+
+    /** {@link JobStore#promoteDueJobs}: due scheduled jobs, as the store found and locked them, shown as ready. */
+    public static List<Job> promote(JobTransaction t, List<Job> due) {
+        List<Job> promoted =
+                due.stream().map(job -> JobTransitions.promoted(job, t.now())).toList();
+        t.writeAll(due, promoted);
+        return promoted;
     }
 
     /** {@link JobStore#cancel}. */
@@ -151,5 +163,44 @@ public final class JobLifecycle {
     public static Transition abandoned(JobTransaction t, Job running, Instant lastHeartbeat, LapsedLeasePolicy policy) {
         Optional<Instant> retryAt = policy.retryAt(running).map(t::stored);
         return DependencyCascade.finish(t, running, JobTransitions.abandoned(running, lastHeartbeat, retryAt, t.now()));
+    }
+
+    /**
+     * {@link JobStore#reapDeadWorkers}: each live worker past its expiry is declared dead by this
+     * transaction alone and its running jobs are taken back ({@link #abandoned}); a remote worker
+     * running nothing is removed from the registry instead, since ids made up by clients must not
+     * pile up.
+     */
+    public static List<DeadWorker> reapDeadWorkers(JobTransaction t, LapsedLeasePolicy policy) {
+        var reaped = new ArrayList<DeadWorker>();
+        for (WorkerInfo worker : t.lockExpiredWorkers()) {
+            List<Job> held = t.lockRunningJobsOf(worker.id());
+            if (worker.remote() && held.isEmpty()) {
+                t.forgetSilentWorker(worker.id());
+                continue;
+            }
+            if (!t.declareDead(worker.id())) {
+                continue;
+            }
+            var reclaimed = new ArrayList<Transition>(held.size());
+            for (Job job : held) {
+                reclaimed.add(abandoned(t, job, worker.lastHeartbeatAt(), policy));
+            }
+            reaped.add(new DeadWorker(worker.declaredDeadAt(t.now()), reclaimed));
+        }
+        return reaped;
+    }
+
+    /** {@link JobStore#stopWorker}: the worker marked stopped and its running jobs handed back, at once. */
+    public static Optional<StoppedWorker> stopWorker(JobTransaction t, String workerId) {
+        Optional<WorkerInfo> stopped = t.markStopped(workerId);
+        if (stopped.isEmpty()) {
+            return Optional.empty();
+        }
+        var handedBack = new ArrayList<Job>();
+        for (Job job : t.lockRunningJobsOf(workerId)) {
+            handedBack.add(handBack(t, job));
+        }
+        return Optional.of(new StoppedWorker(stopped.get(), handedBack));
     }
 }

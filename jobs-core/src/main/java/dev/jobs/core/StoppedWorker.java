@@ -1,7 +1,6 @@
-package dev.jobs.core.spi;
+package dev.jobs.core;
 
-import dev.jobs.core.Job;
-import dev.jobs.core.WorkerInfo;
+import dev.jobs.core.spi.JobStore;
 import java.util.List;
 import java.util.Objects;
 

@@ -1,6 +1,9 @@
-package dev.jobs.core.spi;
+package dev.jobs.core.internal;
 
 import dev.jobs.core.Job;
+import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.JobQueue;
+import dev.jobs.core.spi.JobStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;

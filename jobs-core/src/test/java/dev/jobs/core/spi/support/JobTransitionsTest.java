@@ -1,4 +1,4 @@
-package dev.jobs.core.spi;
+package dev.jobs.core.spi.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

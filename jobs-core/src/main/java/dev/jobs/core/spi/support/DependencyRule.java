@@ -1,9 +1,10 @@
-package dev.jobs.core.spi;
+package dev.jobs.core.spi.support;
 
 import dev.jobs.core.DependencyFailurePolicy;
 import dev.jobs.core.JobState;
 import dev.jobs.core.JobValidationException;
 import dev.jobs.core.JobValidationException.FieldError;
+import dev.jobs.core.spi.NewJob;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -1,4 +1,4 @@
-package dev.jobs.core.spi;
+package dev.jobs.core.spi.support;
 
 import dev.jobs.core.Job;
 import dev.jobs.core.JobPage;

@@ -1,4 +1,4 @@
-package dev.jobs.core.spi;
+package dev.jobs.core.spi.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.Attempt;
@@ -9,6 +9,8 @@ import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobState;
 import dev.jobs.core.JobValidationException;
 import dev.jobs.core.LeaseLostException;
+import dev.jobs.core.spi.JobStore;
+import dev.jobs.core.spi.NewJob;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

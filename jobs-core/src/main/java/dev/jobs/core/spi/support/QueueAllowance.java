@@ -1,7 +1,8 @@
-package dev.jobs.core.spi;
+package dev.jobs.core.spi.support;
 
 import dev.jobs.core.Job;
 import dev.jobs.core.QueueLimits;
+import dev.jobs.core.spi.StartBucket;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;

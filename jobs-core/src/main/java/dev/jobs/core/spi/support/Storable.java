@@ -1,4 +1,4 @@
-package dev.jobs.core.spi;
+package dev.jobs.core.spi.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.JobValidationException;

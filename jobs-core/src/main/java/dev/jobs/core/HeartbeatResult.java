@@ -1,4 +1,4 @@
-package dev.jobs.core.spi;
+package dev.jobs.core;
 
 import java.time.Instant;
 import java.util.Objects;
