@@ -2,6 +2,7 @@ package dev.jobs.store.jdbc;
 
 import dev.jobs.core.QueueLimits;
 import dev.jobs.core.spi.StartBucket;
+import dev.jobs.core.spi.support.QueueLimitChange;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -51,22 +52,19 @@ final class QueueSettings {
                     .bind("queue", queue)
                     .map((rs, ctx) -> LimitRow.read(rs))
                     .findOne();
-            if (limits.isNone()) {
+            Instant now = tx.now();
+            Optional<QueueLimitChange> change = QueueLimitChange.over(stored.map(LimitRow::limitedQueue), limits, now);
+            if (change.isEmpty()) {
+                return null;
+            }
+            if (change.get().removes()) {
                 h.createUpdate("DELETE FROM <queue_limit> WHERE queue = :queue")
                         .bind("queue", queue)
                         .execute();
                 return null;
             }
-            if (stored.isPresent() && stored.get().limits().equals(limits)) {
-                return null;
-            }
-            Instant now = tx.now();
-            // A new start rate starts with a full bucket; other changes keep what is left of it.
-            StartBucket bucket = stored.filter(row -> row.limits().maxStarts().equals(limits.maxStarts()))
-                    .map(LimitRow::bucket)
-                    .orElseGet(() -> limits.maxStarts()
-                            .map(rate -> StartBucket.full(rate, now))
-                            .orElse(new StartBucket(0, now)));
+            // A queue without a start rate keeps an empty bucket in the columns.
+            StartBucket bucket = change.get().bucket().orElse(new StartBucket(0, now));
             String columns = "max_running = :max_running, max_starts = :max_starts,"
                     + " starts_window_ms = :starts_window_ms, max_running_per_key = :max_running_per_key,"
                     + " tokens = :tokens, tokens_at = :tokens_at, updated_at = :updated_at";

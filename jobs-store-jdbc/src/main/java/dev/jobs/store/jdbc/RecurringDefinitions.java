@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.Job;
 import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.RecurringRecord;
+import dev.jobs.core.spi.support.RecurringSave;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -30,38 +31,46 @@ final class RecurringDefinitions {
 
     RecurringRecord saveRecurring(String name, String schedule, JsonNode definition, Instant upToIfNew) {
         String text = rows.json(definition);
+        Instant upTo = JobRows.micros(upToIfNew);
         return tx.inTransaction(h -> {
             Instant now = tx.now();
             Optional<RecurringRecord> stored = lockRecurring(h, name);
             if (stored.isEmpty()) {
+                RecurringRecord fresh = RecurringSave.over(stored, name, schedule, definition, upTo, now, r -> false)
+                        .orElseThrow();
                 int inserted = h.createUpdate(inserts.get("insert-recurring"))
                         .bind("key", name)
                         .bind("schedule", schedule)
                         .bind("definition", text)
-                        .bind("up_to", JobRows.toColumn(JobRows.micros(upToIfNew)))
+                        .bind("up_to", JobRows.toColumn(fresh.upTo()))
                         .bind("updated_at", JobRows.toColumn(now))
                         .execute();
                 if (inserted == 1) {
-                    return new RecurringRecord(name, schedule, definition, JobRows.micros(upToIfNew), 1, now);
+                    return fresh;
                 }
                 // Another instance saved it first: treat its row as the stored one.
                 stored = lockRecurring(h, name);
             }
-            RecurringRecord current = stored.orElseThrow();
-            if (current.schedule().equals(schedule)
-                    && rows.json(current.definition()).equals(text)) {
-                return current;
+            Optional<RecurringRecord> saved = RecurringSave.over(
+                    stored,
+                    name,
+                    schedule,
+                    definition,
+                    upTo,
+                    now,
+                    r -> rows.json(r.definition()).equals(text));
+            if (saved.isEmpty()) {
+                return stored.orElseThrow();
             }
-            Instant upTo = current.schedule().equals(schedule) ? current.upTo() : JobRows.micros(upToIfNew);
             h.createUpdate("UPDATE <recurring> SET schedule = :schedule, definition = :definition, up_to = :up_to,"
                             + " version = version + 1, updated_at = :updated_at WHERE name = :name")
                     .bind("name", name)
                     .bind("schedule", schedule)
                     .bind("definition", text)
-                    .bind("up_to", JobRows.toColumn(upTo))
+                    .bind("up_to", JobRows.toColumn(saved.get().upTo()))
                     .bind("updated_at", JobRows.toColumn(now))
                     .execute();
-            return new RecurringRecord(name, schedule, definition, upTo, current.version() + 1, now);
+            return saved.get();
         });
     }
 
