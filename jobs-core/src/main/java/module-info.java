@@ -17,6 +17,8 @@ module dev.jobs.core {
             org.hibernate.validator;
 
     requires transitive com.fasterxml.jackson.databind;
+    // Transactional enqueue takes the host's JDBC connection.
+    requires transitive java.sql;
     requires com.fasterxml.jackson.datatype.jsr310;
     requires jakarta.validation;
     requires org.hibernate.validator;

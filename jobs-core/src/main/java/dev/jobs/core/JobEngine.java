@@ -27,6 +27,7 @@ import dev.jobs.core.internal.worker.WorkerPool;
 import dev.jobs.core.internal.worker.WorkerSettings;
 import dev.jobs.core.memory.InMemoryJobStore;
 import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.HostTransactionStore;
 import dev.jobs.core.spi.IdempotencyKey;
 import dev.jobs.core.spi.JobQueue;
 import dev.jobs.core.spi.JobStore;
@@ -37,6 +38,7 @@ import dev.jobs.core.spi.support.Storable;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -263,13 +265,26 @@ public final class JobEngine implements AutoCloseable {
     }
 
     /**
-     * Validates jobs and gives them ids without storing them, for a store that creates them in the
-     * host's own transaction (for example {@code JdbcJobStore.enqueueIn}), so that they exist only if
-     * that transaction commits.
+     * Creates jobs inside the host's own transaction on {@code connection} (transactional enqueue):
+     * they exist only if the host commits it, and vanish with a rollback. Idle workers hear of them
+     * when it commits (on PostgreSQL through NOTIFY, which is sent on commit); elsewhere they find
+     * them at their next poll. The connection is left open and its transaction untouched.
      *
-     * @throws JobValidationException naming every rejected field; nothing is stored
+     * @throws JobValidationException naming every rejected field; nothing is written
+     * @throws UnsupportedOperationException if the engine's store cannot write in a host's
+     *     transaction (only the JDBC store can)
      */
-    public List<NewJob> prepare(List<JobSpec> specs) {
+    public List<Job> enqueueIn(Connection connection, List<JobSpec> specs) {
+        if (!(config.store instanceof HostTransactionStore host)) {
+            throw new UnsupportedOperationException(
+                    "the engine's store, " + config.store.getClass().getSimpleName()
+                            + ", cannot create jobs in the host's transaction; run the engine on a JdbcJobStore");
+        }
+        return host.createIn(connection, prepare(specs));
+    }
+
+    /** Validates jobs and gives them ids without storing them; nothing is stored when one is refused. */
+    private List<NewJob> prepare(List<JobSpec> specs) {
         requireOpen();
         var errors = new ArrayList<FieldError>();
         if (specs.isEmpty()) {

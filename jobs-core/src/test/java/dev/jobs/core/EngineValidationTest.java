@@ -113,6 +113,15 @@ class EngineValidationTest {
     }
 
     @Test
+    void enqueueingInAHostsTransactionOnAStoreThatCannotSaysWhichStoreToUse() {
+        // The store is checked before the connection is touched, so none is needed to see the refusal.
+        assertThatThrownBy(() -> engine.enqueueIn(null, List.of(JobSpec.of("report.build"))))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("InMemoryJobStore")
+                .hasMessageContaining("JdbcJobStore");
+    }
+
+    @Test
     void badEngineSettingsAreNamedAtBuild() {
         assertThatThrownBy(() -> JobEngine.builder().queue("mail", 0).build())
                 .isInstanceOf(IllegalArgumentException.class)

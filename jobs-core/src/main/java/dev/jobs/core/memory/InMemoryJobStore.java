@@ -13,7 +13,6 @@ import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
 import dev.jobs.core.StoppedWorker;
-import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.ClaimPlace;
@@ -464,26 +463,9 @@ public final class InMemoryJobStore implements JobStore {
 
     @Override
     public void registerWorker(WorkerInfo worker) {
-        // Reporting is being alive, whatever the caller's copy says.
-        var alive = new WorkerInfo(
-                worker.id(),
-                worker.owner(),
-                worker.host(),
-                worker.queues(),
-                worker.concurrency(),
-                worker.running(),
-                worker.startedAt(),
-                worker.lastHeartbeatAt(),
-                worker.expiresAt());
-        locked(() -> {
-            WorkerInfo known = rows.workers.get(worker.id());
-            if (known != null
-                    && known.stoppedAt().isEmpty()
-                    && !known.owner().isEmpty()
-                    && !known.owner().equals(worker.owner())) {
-                throw new WorkerIdTakenException(worker.id());
-            }
-            return rows.workers.put(worker.id(), alive);
+        inTransaction(t -> {
+            JobLifecycle.registerWorker(t, worker);
+            return null;
         });
     }
 

@@ -130,6 +130,21 @@ final class MemoryTransaction implements JobTransaction {
     }
 
     @Override
+    public Optional<WorkerInfo> lockWorker(String workerId) {
+        return Optional.ofNullable(rows.workers.get(workerId));
+    }
+
+    @Override
+    public boolean insertWorkerIfAbsent(WorkerInfo worker) {
+        return rows.workers.putIfAbsent(worker.id(), worker) == null;
+    }
+
+    @Override
+    public void updateWorker(WorkerInfo worker) {
+        rows.workers.put(worker.id(), worker);
+    }
+
+    @Override
     public List<WorkerInfo> lockExpiredWorkers() {
         return rows.workers.values().stream()
                 .filter(worker -> worker.alive() && !worker.expiresAt().isAfter(now))

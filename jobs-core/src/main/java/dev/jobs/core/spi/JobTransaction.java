@@ -118,6 +118,20 @@ public interface JobTransaction {
     /** Points a key this transaction just took at the job the request was answered with instead. */
     void answerIdempotencyKeyWith(IdempotencyKey key, UUID jobId);
 
+    /** The worker registered under {@code workerId}, its entry locked; empty if there is none. */
+    Optional<WorkerInfo> lockWorker(String workerId);
+
+    /**
+     * Registers a worker under an id no entry has yet.
+     *
+     * @return whether it did; false when another transaction registered the id first (this one then
+     *     waited for it to end)
+     */
+    boolean insertWorkerIfAbsent(WorkerInfo worker);
+
+    /** Overwrites a registered worker's entry (locked by {@link #lockWorker}) with {@code worker}. */
+    void updateWorker(WorkerInfo worker);
+
     /**
      * The live workers whose registration ran out by {@link #now()}, their entries locked in id
      * order, leaving out any another transaction holds (so that each is reaped by one transaction).

@@ -25,6 +25,7 @@ import dev.jobs.core.spi.ClaimPlace;
 import dev.jobs.core.spi.Completion;
 import dev.jobs.core.spi.CompletionResult;
 import dev.jobs.core.spi.DeadWorker;
+import dev.jobs.core.spi.HostTransactionStore;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.LapsedLeasePolicy;
 import dev.jobs.core.spi.NewJob;
@@ -68,7 +69,7 @@ import org.slf4j.LoggerFactory;
  * differs between databases is in the {@link SqlDialect} picked from the connection's metadata.
  * Thread-safe.
  */
-public final class JdbcJobStore implements JobStore {
+public final class JdbcJobStore implements JobStore, HostTransactionStore {
     private static final Logger log = LoggerFactory.getLogger(JdbcJobStore.class);
 
     /** Table prefix when none is configured. */
@@ -151,7 +152,7 @@ public final class JdbcJobStore implements JobStore {
                 tables,
                 builder.vacuumHeldBackAfter);
         this.retention = new Retention(tx, dialect, finishedCounts);
-        this.workers = new WorkerRegistry(tx, inserts, rows, table);
+        this.workers = new WorkerRegistry(tx, table);
         this.recurring = new RecurringDefinitions(tx, inserts, rows, creation);
         this.notifications = new Notifications(
                 dialect, channel, listenConnections(dialect, builder, dataSource), builder.listenJdbcUrl != null);
@@ -220,11 +221,18 @@ public final class JdbcJobStore implements JobStore {
      * sent on commit); elsewhere they find them at their next poll. The connection is left open and
      * its transaction untouched.
      *
-     * @param engine validates the specs and gives them ids, as {@link JobEngine#enqueueAll} would
+     * <p>The same as {@link JobEngine#enqueueIn(Connection, List)}, which this calls: {@code engine}
+     * validates the specs, gives them ids and creates them in its store, which must be a JDBC store.
+     *
      * @throws JobValidationException naming every rejected field; nothing is written
      */
     public List<Job> enqueueIn(Connection connection, JobEngine engine, List<JobSpec> specs) {
-        return creation.enqueueIn(connection, engine, specs);
+        return engine.enqueueIn(connection, specs);
+    }
+
+    @Override
+    public List<Job> createIn(Connection connection, List<NewJob> jobs) {
+        return creation.createIn(connection, jobs);
     }
 
     /** As {@link #enqueueIn(Connection, JobEngine, List)}, in the transaction of the host's Jdbi handle. */

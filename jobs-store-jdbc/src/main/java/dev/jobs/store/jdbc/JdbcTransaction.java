@@ -103,6 +103,21 @@ final class JdbcTransaction implements JobTransaction {
     }
 
     @Override
+    public Optional<WorkerInfo> lockWorker(String workerId) {
+        return WorkerRegistry.lock(h, workerId);
+    }
+
+    @Override
+    public boolean insertWorkerIfAbsent(WorkerInfo worker) {
+        return WorkerRegistry.insertIfAbsent(h, keys.inserts(), worker);
+    }
+
+    @Override
+    public void updateWorker(WorkerInfo worker) {
+        WorkerRegistry.update(h, worker);
+    }
+
+    @Override
     public List<WorkerInfo> lockExpiredWorkers() {
         return WorkerRegistry.lockExpired(h, now);
     }

@@ -1,9 +1,6 @@
 package dev.jobs.store.jdbc;
 
 import dev.jobs.core.Job;
-import dev.jobs.core.JobEngine;
-import dev.jobs.core.JobSpec;
-import dev.jobs.core.JobValidationException;
 import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.support.BatchCreation;
 import java.sql.Connection;
@@ -42,16 +39,10 @@ final class JobCreation {
 
     /**
      * Creates jobs inside the host's own transaction on {@code connection}: they exist only if the
-     * host commits it. Idle workers hear of them when it does (on PostgreSQL through NOTIFY, which is
-     * sent on commit); elsewhere they find them at their next poll. The connection is left open and
-     * its transaction untouched.
-     *
-     * @param engine validates the specs and gives them ids, as {@link JobEngine#enqueueAll} would
-     * @throws JobValidationException naming every rejected field; nothing is written
+     * host commits it. The connection is left open and its transaction untouched.
      */
-    List<Job> enqueueIn(Connection connection, JobEngine engine, List<JobSpec> specs) {
-        List<NewJob> prepared = engine.prepare(specs);
-        return tx.onHostConnection(connection, h -> createOn(h, prepared));
+    List<Job> createIn(Connection connection, List<NewJob> jobs) {
+        return tx.onHostConnection(connection, h -> createOn(h, jobs));
     }
 
     /** Creates the batch in the transaction {@code h} is in, as core's one creation does. */

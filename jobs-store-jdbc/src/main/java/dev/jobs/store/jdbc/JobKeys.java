@@ -28,6 +28,11 @@ final class JobKeys {
         this.inserts = inserts;
     }
 
+    /** The database's {@code insert-if-absent} statements, which the worker registry shares. */
+    SqlStatements inserts() {
+        return inserts;
+    }
+
     /**
      * Takes the unique key for {@code jobId} unless an unfinished job holds it.
      *

@@ -1,7 +1,6 @@
 package dev.jobs.store.jdbc;
 
 import dev.jobs.core.StoppedWorker;
-import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.DeadWorker;
 import dev.jobs.core.spi.LapsedLeasePolicy;
@@ -23,43 +22,16 @@ import org.jdbi.v3.core.statement.Query;
  */
 final class WorkerRegistry {
     private final Transactions tx;
-    private final JobRows rows;
     private final JobTable table;
 
-    /** The database's {@code insert-if-absent} statements. */
-    private final SqlStatements inserts;
-
-    WorkerRegistry(Transactions tx, SqlStatements inserts, JobRows rows, JobTable table) {
+    WorkerRegistry(Transactions tx, JobTable table) {
         this.tx = tx;
-        this.inserts = inserts;
-        this.rows = rows;
         this.table = table;
     }
 
     void registerWorker(WorkerInfo worker) {
         tx.inTransaction(h -> {
-            int updated = h.createUpdate("UPDATE <worker> SET owner = :owner, host = :host, queues = :queues,"
-                            + " concurrency = :concurrency, running = :running, started_at = :started_at,"
-                            + " last_heartbeat_at = :last_heartbeat_at, expires_at = :expires_at, died_at = NULL,"
-                            + " stopped_at = NULL"
-                            + " WHERE id = :id AND (owner = :owner OR owner = '' OR stopped_at IS NOT NULL)")
-                    .bindMap(workerColumns(worker))
-                    .execute();
-            if (updated == 0) {
-                h.createUpdate(inserts.get("insert-worker"))
-                        .bindMap(workerColumns(worker))
-                        .bind("key", worker.id())
-                        .execute();
-                // Inserted, or another owner's row was there all along (then nothing changed).
-                String owner = h.createQuery("SELECT owner FROM <worker> WHERE id = :id")
-                        .bind("id", worker.id())
-                        .mapTo(String.class)
-                        .findOne()
-                        .orElse(worker.owner());
-                if (!owner.equals(worker.owner())) {
-                    throw new WorkerIdTakenException(worker.id());
-                }
-            }
+            JobLifecycle.registerWorker(table.in(h, tx.now()), worker);
             return null;
         });
     }
@@ -107,6 +79,32 @@ final class WorkerRegistry {
     }
 
     // ---- the registry's rows, as core's use cases lock and change them (JdbcTransaction) ----
+
+    static Optional<WorkerInfo> lock(Handle h, String workerId) {
+        return h.createQuery("SELECT * FROM <worker> WHERE id = :id FOR UPDATE")
+                .bind("id", workerId)
+                .map((rs, ctx) -> readWorker(rs))
+                .findOne();
+    }
+
+    /** Inserts the worker unless its id has an entry; a concurrent insert of the id is waited for. */
+    static boolean insertIfAbsent(Handle h, SqlStatements inserts, WorkerInfo worker) {
+        return h.createUpdate(inserts.get("insert-worker"))
+                        .bindMap(workerColumns(worker))
+                        .bind("key", worker.id())
+                        .execute()
+                == 1;
+    }
+
+    /** A worker reporting in: every column rewritten, alive again ({@code died_at} and {@code stopped_at} cleared). */
+    static void update(Handle h, WorkerInfo worker) {
+        h.createUpdate("UPDATE <worker> SET owner = :owner, host = :host, queues = :queues,"
+                        + " concurrency = :concurrency, running = :running, started_at = :started_at,"
+                        + " last_heartbeat_at = :last_heartbeat_at, expires_at = :expires_at, died_at = NULL,"
+                        + " stopped_at = NULL WHERE id = :id")
+                .bindMap(workerColumns(worker))
+                .execute();
+    }
 
     /**
      * Live workers past their expiry, locked in id order. SKIP LOCKED: instances reaping at once take

@@ -80,6 +80,25 @@ abstract class TransactionalEnqueueTest {
     }
 
     @Test
+    void theEngineCreatesInTheHostsTransactionAsTheStoreDoes() throws Exception {
+        try (Connection connection = database.connect()) {
+            connection.setAutoCommit(false);
+            Job kept = engine.enqueueIn(connection, List.of(JobSpec.of("invoice.send")))
+                    .get(0);
+            assertThat(store.get(kept.id()))
+                    .as("invisible before the host commits")
+                    .isEmpty();
+            connection.commit();
+            assertThat(engine.await(kept.id(), WAIT)).isSucceeded();
+
+            Job dropped = engine.enqueueIn(connection, List.of(JobSpec.of("invoice.send")))
+                    .get(0);
+            connection.rollback();
+            assertThat(store.get(dropped.id())).as("gone with the rollback").isEmpty();
+        }
+    }
+
+    @Test
     void jobInTheHostsJdbiTransactionFollowsItsOutcome() {
         var host = database.hostJdbi();
         Job kept = host.inTransaction(handle -> store.enqueueIn(handle, engine, List.of(JobSpec.of("invoice.send")))

@@ -8,6 +8,7 @@ import dev.jobs.core.JobError;
 import dev.jobs.core.JobNotFoundException;
 import dev.jobs.core.JobState;
 import dev.jobs.core.StoppedWorker;
+import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.DeadWorker;
 import dev.jobs.core.spi.JobStore;
@@ -163,6 +164,41 @@ public final class JobLifecycle {
     public static Transition abandoned(JobTransaction t, Job running, Instant lastHeartbeat, LapsedLeasePolicy policy) {
         Optional<Instant> retryAt = policy.retryAt(running).map(t::stored);
         return DependencyCascade.finish(t, running, JobTransitions.abandoned(running, lastHeartbeat, retryAt, t.now()));
+    }
+
+    /**
+     * {@link JobStore#registerWorker}: the worker, alive whatever the caller's copy says, takes or
+     * refreshes its id unless another owner holds it. An id is held by its owner until that worker
+     * stops; an entry without an owner (from before owners were kept) goes to the first to report.
+     * Two owners racing for a free id end with one of them holding it.
+     *
+     * @throws WorkerIdTakenException if another owner holds the id; nothing changes
+     */
+    public static void registerWorker(JobTransaction t, WorkerInfo worker) {
+        var alive = new WorkerInfo(
+                worker.id(),
+                worker.owner(),
+                worker.host(),
+                worker.queues(),
+                worker.concurrency(),
+                worker.running(),
+                worker.startedAt(),
+                worker.lastHeartbeatAt(),
+                worker.expiresAt());
+        Optional<WorkerInfo> known = t.lockWorker(worker.id());
+        if (known.isEmpty()) {
+            if (t.insertWorkerIfAbsent(alive)) {
+                return;
+            }
+            known = t.lockWorker(worker.id());
+        }
+        WorkerInfo holder = known.orElseThrow();
+        if (holder.stoppedAt().isEmpty()
+                && !holder.owner().isEmpty()
+                && !holder.owner().equals(worker.owner())) {
+            throw new WorkerIdTakenException(worker.id());
+        }
+        t.updateWorker(alive);
     }
 
     /**
