@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -187,23 +188,16 @@ final class MemoryTransaction implements JobTransaction {
 
     @Override
     public List<Job> lockClaimable(Set<String> requested, int max, Optional<List<UUID>> candidates) {
-        Stream<Job> claimable;
-        if (candidates.isPresent()) {
-            claimable = dueAmong(candidates.get()).filter(job -> requested.contains(job.queue()));
-        } else {
-            claimable = requested.stream()
-                    .map(rows.queues::get)
-                    .filter(Objects::nonNull)
-                    .flatMap(index -> {
-                        index.moveDue(now);
-                        return index.due.stream().limit(max);
-                    });
-        }
-        return claimable
-                .filter(job -> !rows.paused.contains(job.queue()) && !rows.limits.containsKey(job.queue()))
-                .sorted(MemoryRows.CLAIM_ORDER)
-                .limit(max)
-                .toList();
+        Set<String> open = requested.stream()
+                .filter(queue -> !rows.paused.contains(queue) && !rows.limits.containsKey(queue))
+                .collect(Collectors.toSet());
+        Stream<Job> claimable = candidates.isPresent()
+                ? dueAmong(candidates.get()).filter(job -> open.contains(job.queue()))
+                : open.stream().map(rows.queues::get).filter(Objects::nonNull).flatMap(index -> {
+                    index.moveDue(now);
+                    return index.due.stream().limit(max);
+                });
+        return claimable.sorted(MemoryRows.CLAIM_ORDER).limit(max).toList();
     }
 
     @Override

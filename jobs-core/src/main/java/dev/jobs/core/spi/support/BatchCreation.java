@@ -54,7 +54,10 @@ public final class BatchCreation {
                 known.computeIfAbsent(
                         holder.get(),
                         id -> Optional.ofNullable(created.get(id))
-                                .orElseGet(() -> t.read(List.of(id)).get(id)));
+                                .or(() ->
+                                        Optional.ofNullable(t.read(List.of(id)).get(id)))
+                                .orElseThrow(() ->
+                                        new IllegalStateException("job " + id + " holds a key but is not stored")));
                 resultIds.add(holder.get());
                 continue;
             }

@@ -81,7 +81,7 @@ public final class DependencyCascade {
      *
      * @return the job as it is now
      */
-    public static Job settle(JobTransaction t, Job pending, List<Job> changed) {
+    static Job settle(JobTransaction t, Job pending, List<Job> changed) {
         Map<UUID, Job> dependencies = t.read(pending.dependsOn());
         List<JobState> states = states(pending, dependencies);
         JobState target = DependencyRule.resolve(states, pending.onDependencyFailure(), pending.runAt(), t.now());
@@ -101,7 +101,7 @@ public final class DependencyCascade {
     }
 
     /** The state a job's dependencies call for now, read afresh. */
-    public static JobState waitingStateOf(JobTransaction t, Job job) {
+    static JobState waitingStateOf(JobTransaction t, Job job) {
         return DependencyRule.resolve(
                 states(job, t.read(job.dependsOn())), job.onDependencyFailure(), job.runAt(), t.now());
     }
@@ -111,7 +111,7 @@ public final class DependencyCascade {
      * longer exists was purged after it finished and released its dependents, so it counts as
      * {@code SUCCEEDED}.
      */
-    public static List<JobState> states(Job job, Map<UUID, Job> dependencies) {
+    static List<JobState> states(Job job, Map<UUID, Job> dependencies) {
         return job.dependsOn().stream()
                 .map(id -> Optional.ofNullable(dependencies.get(id))
                         .map(Job::state)
@@ -123,7 +123,7 @@ public final class DependencyCascade {
      * After {@code parent} was retried: its waiting dependents count it as unfinished again, and
      * those the cascade had cancelled because of it wait for it again, transitively.
      */
-    public static void reviveCascadedDependents(JobTransaction t, Job parent, List<Job> changed) {
+    static void reviveCascadedDependents(JobTransaction t, Job parent, List<Job> changed) {
         var work = new ArrayDeque<UUID>();
         work.add(parent.id());
         while (!work.isEmpty()) {

@@ -33,7 +33,7 @@ public final class JobLifecycle {
     private JobLifecycle() {}
 
     /** The job under its lock, if {@code leaseToken} is its current lease; otherwise the fencing refusal. */
-    public static Job leased(JobTransaction t, UUID jobId, UUID leaseToken) {
+    private static Job leased(JobTransaction t, UUID jobId, UUID leaseToken) {
         return JobTransitions.requireLease(t.lock(jobId), jobId, leaseToken);
     }
 
@@ -90,7 +90,7 @@ public final class JobLifecycle {
     }
 
     /** A running job given back unfinished, as its worker stops; the attempt does not count. */
-    public static Job handBack(JobTransaction t, Job running) {
+    private static Job handBack(JobTransaction t, Job running) {
         Job next = JobTransitions.released(running, t.now());
         t.write(running, next);
         return next;
