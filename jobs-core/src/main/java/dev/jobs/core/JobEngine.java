@@ -13,6 +13,7 @@ import dev.jobs.core.internal.SpecValidator;
 import dev.jobs.core.internal.StoreJobQueue;
 import dev.jobs.core.internal.maintenance.DeadWorkerReaper;
 import dev.jobs.core.internal.maintenance.DueJobPromoter;
+import dev.jobs.core.internal.maintenance.HostCommitAnnouncer;
 import dev.jobs.core.internal.maintenance.LeaseReclaimer;
 import dev.jobs.core.internal.maintenance.Maintenance;
 import dev.jobs.core.internal.maintenance.MaintenanceTask;
@@ -95,6 +96,12 @@ public final class JobEngine implements AutoCloseable {
     /** How often due occurrences of recurring jobs are looked for: a job runs at most this late. */
     private static final Duration RECURRING_INTERVAL = Duration.ofSeconds(1);
 
+    /**
+     * How often the store is asked for jobs created in hosts' transactions that committed since: a
+     * committed job is announced, and published to a dispatch queue, at most this late.
+     */
+    private static final Duration HOST_COMMIT_INTERVAL = Duration.ofMillis(200);
+
     private static final Pattern QUEUE_NAME = Pattern.compile(JobLimits.QUEUE_PATTERN);
     private static final Pattern TYPE_NAME = Pattern.compile(JobLimits.TYPE_PATTERN);
 
@@ -107,6 +114,7 @@ public final class JobEngine implements AutoCloseable {
     private final JobRunner runner;
     private final WorkerPool pool;
     private final Maintenance maintenance;
+    private final Maintenance announcing;
     private final RemoteWorkers remoteWorkers;
     private final Map<UUID, CompletableFuture<Job>> waiters = new ConcurrentHashMap<>();
     private volatile boolean started;
@@ -157,6 +165,12 @@ public final class JobEngine implements AutoCloseable {
         tasks.add(new StoreHealthMonitor(store, metrics, clock, HEALTH_SAMPLE_INTERVAL));
         tasks.add(new RecurringJobCreator(store, this::occurrenceJobs, clock, RECURRING_INTERVAL));
         this.maintenance = new Maintenance(tasks);
+        // On a thread of its own, so that a long retention pass never holds back an announcement.
+        this.announcing = new Maintenance(
+                "jobs-host-commits",
+                config.store instanceof HostTransactionStore host
+                        ? List.of(new HostCommitAnnouncer(host, store, HOST_COMMIT_INTERVAL))
+                        : List.of());
         this.remoteWorkers = new RemoteWorkers(store, queue, retryDecider, clock, config.cancellationGrace);
 
         // Dispatch learns of every job that became claimable, whoever changed it.
@@ -217,6 +231,7 @@ public final class JobEngine implements AutoCloseable {
         config.queueLimits.forEach(this::setQueueLimits);
         config.recurringJobs.values().forEach(this::save);
         maintenance.start();
+        announcing.start();
         if (!config.handlers.isEmpty()) {
             pool.start();
         }
@@ -266,9 +281,12 @@ public final class JobEngine implements AutoCloseable {
 
     /**
      * Creates jobs inside the host's own transaction on {@code connection} (transactional enqueue):
-     * they exist only if the host commits it, and vanish with a rollback. Idle workers hear of them
-     * when it commits (on PostgreSQL through NOTIFY, which is sent on commit); elsewhere they find
-     * them at their next poll. The connection is left open and its transaction untouched.
+     * they exist only if the host commits it, and vanish with a rollback. Their creation is
+     * announced once the host has committed, within a fifth of a second, by whichever engine on the
+     * store sees it first: their {@code CREATED} events, their metrics, their publication to a
+     * dispatch queue (Redis); a rolled-back job is never announced. Idle workers reading the store
+     * hear of them on commit (on PostgreSQL through NOTIFY), elsewhere at their next poll. The
+     * connection is left open and its transaction untouched.
      *
      * @throws JobValidationException naming every rejected field; nothing is written
      * @throws UnsupportedOperationException if the engine's store cannot write in a host's
@@ -754,7 +772,7 @@ public final class JobEngine implements AutoCloseable {
      * @return how many items they handled
      */
     public int runMaintenance() {
-        return maintenance.runAll();
+        return maintenance.runAll() + announcing.runAll();
     }
 
     /** The clock the engine and its store read. */
@@ -780,6 +798,7 @@ public final class JobEngine implements AutoCloseable {
         pool.close();
         runner.close();
         maintenance.close();
+        announcing.close();
         queue.close();
         if (config.storeCreatedByEngine) {
             store.close(); // a store the host passed in is the host's to close

@@ -95,6 +95,19 @@ public final class ObservedJobStore implements JobStore {
         });
     }
 
+    /**
+     * Announces jobs created in a host's transaction once it committed, as {@link #create} announces
+     * its own: by then a worker may already have started one, so its {@code CREATED} may follow its
+     * {@code STARTED}.
+     */
+    public void announceCreated(List<Job> jobs) {
+        observed(
+                Role.OTHER,
+                List.of(),
+                () -> jobs,
+                (created, events) -> created.forEach(job -> events.add(event(Kind.CREATED, job))));
+    }
+
     @Override
     public List<Job> acquire(AcquireRequest request) {
         return started(() -> store.acquire(request));

@@ -97,7 +97,8 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
             "worker",
             "recurring",
             "queue_limit",
-            "finished_count");
+            "finished_count",
+            "unannounced");
 
     /** The job table's partitions, where it has them (PostgreSQL, schema V7): their upkeep is what matters. */
     private static final List<String> JOB_PARTITIONS = List.of("job_live", "job_history");
@@ -106,6 +107,7 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
     private final Transactions tx;
     private final HikariDataSource ownedPool;
     private final JobCreation creation;
+    private final Unannounced unannounced;
     private final Claims claims;
     private final Outcomes outcomes;
     private final JobQueries queries;
@@ -134,7 +136,8 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
         var claimStatements = SqlStatements.load(dialect, "claims");
         var claimRows = new ClaimRows(dialect, claimStatements, rows);
         var table = new JobTable(dialect, jobStatements, rows, finishedCounts, claimFloors, keys, claimRows, channel);
-        this.creation = new JobCreation(tx, table);
+        this.unannounced = new Unannounced(tx, dialect, table);
+        this.creation = new JobCreation(tx, table, unannounced);
         this.outcomes = new Outcomes(tx, dialect, jobStatements, rows, table, keys, finishedCounts);
         tx.mendWith(outcomes::mend);
         this.settings = new QueueSettings(tx, inserts);
@@ -233,6 +236,11 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
     @Override
     public List<Job> createIn(Connection connection, List<NewJob> jobs) {
         return creation.createIn(connection, jobs);
+    }
+
+    @Override
+    public List<Job> takeUnannounced(int max) {
+        return unannounced.take(max);
     }
 
     /** As {@link #enqueueIn(Connection, JobEngine, List)}, in the transaction of the host's Jdbi handle. */

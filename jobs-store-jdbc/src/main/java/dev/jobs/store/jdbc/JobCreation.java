@@ -4,6 +4,7 @@ import dev.jobs.core.Job;
 import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.support.BatchCreation;
 import java.sql.Connection;
+import java.util.ArrayList;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
 
@@ -15,10 +16,12 @@ import org.jdbi.v3.core.Handle;
 final class JobCreation {
     private final Transactions tx;
     private final JobTable table;
+    private final Unannounced unannounced;
 
-    JobCreation(Transactions tx, JobTable table) {
+    JobCreation(Transactions tx, JobTable table, Unannounced unannounced) {
         this.tx = tx;
         this.table = table;
+        this.unannounced = unannounced;
     }
 
     List<Job> create(List<NewJob> batch) {
@@ -39,10 +42,22 @@ final class JobCreation {
 
     /**
      * Creates jobs inside the host's own transaction on {@code connection}: they exist only if the
-     * host commits it. The connection is left open and its transaction untouched.
+     * host commits it, and so do their notes in {@link Unannounced}, from which an engine announces
+     * them once committed. The connection is left open and its transaction untouched.
      */
     List<Job> createIn(Connection connection, List<NewJob> jobs) {
-        return tx.onHostConnection(connection, h -> createOn(h, jobs));
+        return tx.onHostConnection(connection, h -> {
+            List<Job> stored = createOn(h, jobs);
+            var created = new ArrayList<Job>();
+            for (int i = 0; i < stored.size(); i++) {
+                // A job returned for a key another job holds was announced when that one was made.
+                if (stored.get(i).id().equals(jobs.get(i).id())) {
+                    created.add(stored.get(i));
+                }
+            }
+            unannounced.note(h, created);
+            return stored;
+        });
     }
 
     /** Creates the batch in the transaction {@code h} is in, as core's one creation does. */

@@ -46,7 +46,8 @@ final class SchemaMigrator {
             "V12__worker_owner.sql",
             "V13__worker_stopped.sql",
             "V14__dependents_flag.sql",
-            "V15__finished_counts.sql");
+            "V15__finished_counts.sql",
+            "V16__unannounced.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;

@@ -159,7 +159,7 @@ public final class TestDatabase {
     }
 
     /** A plain connection, as a host application would hold one; the caller closes it. */
-    Connection connect() throws SQLException {
+    public Connection connect() throws SQLException {
         return DriverManager.getConnection(url, user, password);
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEvent;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
 import dev.jobs.core.spi.AcquireRequest;
@@ -18,7 +19,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -95,6 +98,49 @@ abstract class TransactionalEnqueueTest {
                     .get(0);
             connection.rollback();
             assertThat(store.get(dropped.id())).as("gone with the rollback").isEmpty();
+        }
+    }
+
+    /**
+     * A job's creation is announced (its event, its metrics, dispatch) once the host commits, and a
+     * rolled-back job never is: the store notes each job in the host's transaction, and an engine
+     * takes the note once committed.
+     */
+    @Test
+    void aCommittedJobIsAnnouncedOnceAndARolledBackOneNever() throws Exception {
+        var created = new CopyOnWriteArrayList<UUID>();
+        try (var subscription = engine.subscribe(event -> {
+                    if (event.kind() == JobEvent.Kind.CREATED) {
+                        created.add(event.job().id());
+                    }
+                });
+                Connection connection = database.connect()) {
+            connection.setAutoCommit(false);
+            Job dropped = engine.enqueueIn(
+                            connection, List.of(JobSpec.of("manual").withQueue("manual")))
+                    .get(0);
+            connection.rollback();
+            Job kept = engine.enqueueIn(connection, List.of(JobSpec.of("manual").withQueue("manual")))
+                    .get(0);
+            assertThat(created).as("not announced before the host commits").doesNotContain(kept.id());
+            connection.commit();
+
+            JobsTesting.await(
+                    "the committed job's creation announced",
+                    WAIT,
+                    () -> created.contains(kept.id()) ? Optional.of(true) : Optional.empty());
+            engine.runMaintenance();
+            assertThat(created)
+                    .as("announced once; the rolled-back job, which left no note, never")
+                    .containsOnlyOnce(kept.id())
+                    .doesNotContain(dropped.id());
+            try (var rs = connection
+                    .createStatement()
+                    .executeQuery("SELECT count(*) FROM " + database.prefix() + "unannounced")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("notes left behind").isZero();
+            }
+            connection.commit();
         }
     }
 

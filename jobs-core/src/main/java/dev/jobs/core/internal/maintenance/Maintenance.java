@@ -7,10 +7,17 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs the maintenance tasks on their intervals, on one daemon thread. Thread-safe. */
 public final class Maintenance implements AutoCloseable {
+    private final String threadName;
     private final List<MaintenanceTask> tasks;
     private ScheduledExecutorService scheduler;
 
     public Maintenance(List<MaintenanceTask> tasks) {
+        this("jobs-maintenance", tasks);
+    }
+
+    /** Tasks run on a thread of this name, apart from any other {@code Maintenance}'s. */
+    public Maintenance(String threadName, List<MaintenanceTask> tasks) {
+        this.threadName = threadName;
         this.tasks = List.copyOf(tasks);
     }
 
@@ -19,11 +26,11 @@ public final class Maintenance implements AutoCloseable {
     }
 
     public synchronized void start() {
-        if (scheduler != null) {
+        if (scheduler != null || tasks.isEmpty()) {
             return;
         }
         scheduler = Executors.newSingleThreadScheduledExecutor(
-                r -> Thread.ofPlatform().daemon().name("jobs-maintenance").unstarted(r));
+                r -> Thread.ofPlatform().daemon().name(threadName).unstarted(r));
         for (MaintenanceTask task : tasks) {
             long nanos = task.interval().toNanos();
             scheduler.scheduleWithFixedDelay(task::runOnce, 0, nanos, TimeUnit.NANOSECONDS);

@@ -1,0 +1,11 @@
+-- The jobs a host's own transaction created (transactional enqueue) whose creation no engine has
+-- announced yet: a row is written in the host's transaction beside its job, so it exists only if
+-- the host commits, and an engine takes it once committed, deleting it, and raises the job's
+-- events and publishes it to dispatch (Redis). A job purged before it is announced leaves its row
+-- to be taken and skipped.
+--
+-- Rows come and go; without a vacuum each page's dead rows are pruned by the next reader that
+-- finds the page full, so the table stays as large as the most rows it held at once.
+CREATE TABLE ${prefix}unannounced (
+    job_id uuid NOT NULL PRIMARY KEY
+);
