@@ -10,6 +10,9 @@ module dev.jobs.core {
     exports dev.jobs.core.spi;
     exports dev.jobs.core.spi.support;
     exports dev.jobs.core.memory;
+    // Steps a test drives by hand (drain, maintenance); not the engine's API.
+    exports dev.jobs.core.hooks to
+            dev.jobs.testing;
 
     // Retry policies are stored as JSON and job specs are validated reflectively.
     opens dev.jobs.core to

@@ -3,6 +3,7 @@ package dev.jobs.examples;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.JobGraph;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.MissedOccurrences;
@@ -56,7 +57,7 @@ final class DemoJobs {
      * Registers every demo handler, the flaky job's quick retry policy, and the recurring digest
      * with one worker for it.
      */
-    static JobEngine.Builder register(JobEngine.Builder engine) {
+    static JobEngineBuilder register(JobEngineBuilder engine) {
         return engine.recurring(DIGEST)
                 .queue(DIGEST_QUEUE, 1)
                 .queue(PARTNER_QUEUE, 4)

@@ -1,6 +1,7 @@
 package dev.jobs.examples;
 
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.http.JobsHttpApi;
 import dev.jobs.http.JobsHttpServer;
 import dev.jobs.http.JwtSettings;
@@ -96,7 +97,7 @@ public final class ExampleServer implements AutoCloseable {
         JobEngine engine = null;
         try {
             var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            JobEngine.Builder builder = JobEngine.builder().store(store).meterRegistry(registry);
+            JobEngineBuilder builder = JobEngine.builder().store(store).meterRegistry(registry);
             settings.redisUrl()
                     .ifPresent(url -> builder.queue(
                             observed -> RedisJobQueue.builder().uri(url).build(observed)));

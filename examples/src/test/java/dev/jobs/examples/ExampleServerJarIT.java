@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -101,7 +101,7 @@ class ExampleServerJarIT {
         assertThat(python.findValues("words")).extracting(JsonNode::asInt).containsExactlyInAnyOrder(3, 5, 1);
 
         server.destroy(); // SIGTERM: a graceful stop, within the engine's shutdown timeout and a little
-        Duration stopsWithin = JobEngine.Builder.DEFAULT_SHUTDOWN_TIMEOUT.multipliedBy(2);
+        Duration stopsWithin = JobEngineBuilder.DEFAULT_SHUTDOWN_TIMEOUT.multipliedBy(2);
         assertThat(server.waitFor(stopsWithin.toSeconds(), TimeUnit.SECONDS))
                 .as("stopped within %s", stopsWithin)
                 .isTrue();

@@ -161,7 +161,7 @@ public final class RecurringJob {
             errors.add(
                     new FieldError(
                             "template.retryPolicy",
-                            "cannot be stored with the schedule; set it for the job type with JobEngine.Builder.retryPolicy(type, policy)"));
+                            "cannot be stored with the schedule; set it for the job type with JobEngineBuilder.retryPolicy(type, policy)"));
         }
         for (String reserved : OCCURRENCE_KEYS) {
             if (template.metadata().containsKey(reserved)) {

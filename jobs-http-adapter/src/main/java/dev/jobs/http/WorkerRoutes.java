@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jobs.core.HeartbeatResult;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobValidationException.FieldError;
@@ -30,7 +31,7 @@ import java.util.UUID;
  */
 final class WorkerRoutes {
     /** Lease a remote worker gets when it names none: the engine's own default. */
-    static final Duration DEFAULT_LEASE = JobEngine.Builder.DEFAULT_LEASE;
+    static final Duration DEFAULT_LEASE = JobEngineBuilder.DEFAULT_LEASE;
 
     /** Workers on a page of {@code GET /api/workers} when the client does not say. */
     static final int DEFAULT_WORKERS_PAGE = 100;

@@ -269,7 +269,7 @@ abstract class BadInputTest {
                 .get(0);
         UUID id = UUID.fromString(leased.path("id").asText());
         JobsTesting.await("job " + id + " taken back from its silent worker", EVENTUALLY, () -> {
-            engine.runMaintenance();
+            JobsTesting.runMaintenance(engine);
             return Optional.of(engine.get(id).orElseThrow().state()).filter(state -> state != JobState.RUNNING);
         });
         assertThat(maintenanceLog.list)

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobSpec;
@@ -82,7 +83,7 @@ abstract class HttpApiContractTest {
     abstract void discard(JobStore store);
 
     /** The engine's builder on {@code store}; a subclass may put a dispatch queue in front. */
-    JobEngine.Builder engineOn(JobStore store) {
+    JobEngineBuilder engineOn(JobStore store) {
         return JobEngine.builder().store(store);
     }
 
@@ -1086,6 +1087,13 @@ abstract class HttpApiContractTest {
         Reply badName = call("PUT", "/api/queues/Bad%20Queue/limits", ADMIN, "{\"maxRunning\":1}");
         assertProblem(badName, 400);
         assertThat(fields(badName)).containsExactly("name");
+        // One rule for a queue's name in the path, whichever route carries it.
+        for (String[] route :
+                new String[][] {{"GET", "limits"}, {"DELETE", "limits"}, {"POST", "pause"}, {"POST", "resume"}}) {
+            Reply refused = call(route[0], "/api/queues/Bad%20Queue/" + route[1], ADMIN, null);
+            assertProblem(refused, 400);
+            assertThat(fields(refused)).as("%s %s", route[0], route[1]).containsExactly("name");
+        }
         Reply longKey =
                 call("POST", "/api/jobs", ADMIN, "{\"type\":\"t\",\"concurrencyKey\":\"" + "k".repeat(256) + "\"}");
         assertProblem(longKey, 400);

@@ -1,6 +1,6 @@
 package dev.jobs.http;
 
-import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.queue.redis.RedisJobQueue;
 import java.util.Optional;
@@ -17,7 +17,7 @@ class RedisInFrontHttpApiContractTest extends InMemoryHttpApiContractTest {
             .orElse("redis://127.0.0.1:6379");
 
     @Override
-    JobEngine.Builder engineOn(JobStore store) {
+    JobEngineBuilder engineOn(JobStore store) {
         // Keys under a prefix of this test's own; the engine closes the queue with itself.
         String prefix = "http-contract-" + UUID.randomUUID().toString().substring(0, 8);
         return super.engineOn(store)

@@ -5,6 +5,7 @@ import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobState;
+import dev.jobs.core.hooks.EngineHooks;
 import dev.jobs.core.spi.JobStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,14 +53,15 @@ public final class JobsTesting {
      */
     public static int runUntilIdle(JobEngine engine, VirtualClock clock) {
         int ran = 0;
+        EngineHooks.Steps steps = EngineHooks.of(engine);
         for (int step = 0; step < MAX_STEPS; step++) {
-            engine.runMaintenance();
-            int drained = engine.drain();
+            steps.runMaintenance(engine);
+            int drained = steps.drain(engine);
             ran += drained;
             if (drained > 0) {
                 continue;
             }
-            Optional<Instant> next = engine.nextRunAt();
+            Optional<Instant> next = steps.nextRunAt(engine);
             if (next.isEmpty()) {
                 return ran;
             }
@@ -67,6 +69,27 @@ public final class JobsTesting {
         }
         throw new AssertionError("the engine was not idle after " + MAX_STEPS + " steps (" + ran
                 + " attempts ran); a job keeps rescheduling itself?");
+    }
+
+    /**
+     * Runs every job due now on the engine's queues, one after another on the calling thread, until
+     * none is left (released dependents run too). The engine should not be started.
+     *
+     * @return how many attempts ran
+     */
+    public static int drain(JobEngine engine) {
+        return EngineHooks.of(engine).drain(engine);
+    }
+
+    /**
+     * Runs the engine's maintenance tasks once, now, on the calling thread: reclaim lapsed leases,
+     * declare silent workers dead, promote due jobs, create due occurrences of recurring jobs,
+     * announce jobs created in hosts' committed transactions, prune history.
+     *
+     * @return how many items they handled
+     */
+    public static int runMaintenance(JobEngine engine) {
+        return EngineHooks.of(engine).runMaintenance(engine);
     }
 
     /** The running jobs whose lease {@code worker} holds, as the store shows them now (at most 500). */

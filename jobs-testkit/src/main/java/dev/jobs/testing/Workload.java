@@ -3,6 +3,7 @@ package dev.jobs.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.JobGraph;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobSpec;
@@ -160,7 +161,7 @@ public final class Workload {
     }
 
     /** Registers the workload's handlers, which record to this workload's ledger. */
-    public JobEngine.Builder registerHandlers(JobEngine.Builder builder) {
+    public JobEngineBuilder registerHandlers(JobEngineBuilder builder) {
         return registerHandlers(builder, ledger::add);
     }
 
@@ -168,7 +169,7 @@ public final class Workload {
      * Registers the workload's handlers on an engine that records elsewhere: in another process, to
      * a ledger that process keeps and {@link #audit(Function, Collection, Set)} later reads.
      */
-    public static JobEngine.Builder registerHandlers(JobEngine.Builder builder, Consumer<Execution> ledger) {
+    public static JobEngineBuilder registerHandlers(JobEngineBuilder builder, Consumer<Execution> ledger) {
         return builder.register(WORK, JsonNode.class, ctx -> {
                     long start = System.nanoTime();
                     Plan plan = Plan.valueOf(ctx.payload().get("plan").asText());

@@ -10,6 +10,7 @@ import dev.jobs.core.Enqueued;
 import dev.jobs.core.IdempotencyKeyReusedException;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.JobEvent;
 import dev.jobs.core.JobGraph;
 import dev.jobs.core.JobLimits;
@@ -46,7 +47,7 @@ class EngineOnVirtualClockTest {
     private final List<String> ran = new CopyOnWriteArrayList<>();
     private JobEngine engine;
 
-    private JobEngine.Builder builder() {
+    private JobEngineBuilder builder() {
         return JobEngine.builder().clock(clock).store(store).random(new SplittableRandom(1));
     }
 
@@ -392,7 +393,7 @@ class EngineOnVirtualClockTest {
                 .isEqualTo(1.0);
         assertThat(meters.get("jobs.run").tag("outcome", "succeeded").timer().count())
                 .isEqualTo(1);
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
         assertThat(meters.get("jobs.queue.depth").tag("state", "ready").gauge().value())
                 .isZero();
         assertThat(reload(job)).hasProgress(100);
@@ -422,10 +423,10 @@ class EngineOnVirtualClockTest {
         JobsTesting.runUntilIdle(engine, clock);
 
         clock.advance(Duration.ofMinutes(59));
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
         assertThat(engine.get(job.id())).isPresent();
         clock.advance(Duration.ofMinutes(2));
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
         assertThat(engine.get(job.id())).isEmpty();
     }
 
@@ -441,7 +442,7 @@ class EngineOnVirtualClockTest {
                 .isPresent();
 
         clock.advance(Duration.ofSeconds(41));
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
 
         assertThat(engine.workers()).isEmpty();
     }
@@ -454,14 +455,14 @@ class EngineOnVirtualClockTest {
                 "engine-b", WorkerInfo.ENGINE_OWNER, "h", Set.of("default"), 4, 0, now, now, now.plusSeconds(40)));
 
         clock.advance(Duration.ofMinutes(10).minusSeconds(1));
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
         assertThat(engine.workers())
                 .as("declared dead, still shown")
                 .singleElement()
                 .satisfies(w -> assertThat(w.alive()).isFalse());
 
         clock.advance(Duration.ofSeconds(2));
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
         assertThat(engine.workers()).isEmpty();
     }
 }

@@ -3,6 +3,7 @@ package dev.jobs.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.core.memory.InMemoryJobStore;
 import java.time.Duration;
@@ -25,7 +26,7 @@ class InMemoryWorkloadTest {
                 .withRetryBackoff(backoff)
                 .withReadyDeadline(Deadline.of("poll interval", poll));
         var store = new InMemoryJobStore();
-        JobEngine.Builder builder = JobEngine.builder()
+        JobEngineBuilder builder = JobEngine.builder()
                 .store(store)
                 .queue("default", 16)
                 .retryPolicy(RetryPolicy.fixed(backoff))

@@ -69,14 +69,14 @@ class RecurringJobsTest {
                 RecurringJob.of("minutely", Schedule.every(Duration.ofMinutes(1)), JobSpec.of("report.build"))
                         .withGrace(Duration.ofSeconds(90)));
 
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
         assertThat(created("minutely"))
                 .as("nothing before the first occurrence")
                 .isEmpty();
 
         clock.advanceTo(Instant.parse("2026-12-02T10:01:00Z"));
-        engine.runMaintenance();
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
+        JobsTesting.runMaintenance(engine);
         assertThat(created("minutely")).singleElement().satisfies(job -> {
             assertThat(job.runAt()).isEqualTo(Instant.parse("2026-12-02T10:01:00Z"));
             assertThat(job.state()).isEqualTo(JobState.READY);
@@ -86,11 +86,11 @@ class RecurringJobsTest {
         });
 
         clock.advanceTo(Instant.parse("2026-12-02T10:03:10Z"));
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
         assertThat(created("minutely"))
                 .extracting(Job::runAt)
                 .containsExactlyElementsOf(at("2026-12-02T10:01:00Z", "2026-12-02T10:02:00Z", "2026-12-02T10:03:00Z"));
-        assertThat(engine.drain()).as("attempts run").isEqualTo(3);
+        assertThat(JobsTesting.drain(engine)).as("attempts run").isEqualTo(3);
     }
 
     @Test
@@ -100,7 +100,7 @@ class RecurringJobsTest {
 
         for (int step = 0; step < 60; step++) { // twenty minutes
             clock.advance(Duration.ofSeconds(20));
-            cluster.forEach(JobEngine::runMaintenance);
+            cluster.forEach(JobsTesting::runMaintenance);
         }
 
         assertThat(created("shared"))
@@ -122,7 +122,7 @@ class RecurringJobsTest {
         engine.putRecurring(everyTenMinutes("skip").withMissed(MissedOccurrences.SKIP));
 
         clock.advanceTo(Instant.parse("2026-12-02T12:00:30Z")); // two hours down
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
 
         assertThat(created("once"))
                 .extracting(Job::runAt)
@@ -148,11 +148,11 @@ class RecurringJobsTest {
         engine.putRecurring(
                 RecurringJob.of("report", Schedule.every(Duration.ofMinutes(15)), JobSpec.of("report.build"))
                         .withMissed(MissedOccurrences.RUN_ALL));
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
         assertThat(created("report")).isEmpty();
 
         clock.advanceTo(Instant.parse("2026-12-02T11:15:00Z"));
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
         assertThat(created("report")).extracting(Job::runAt).containsExactlyElementsOf(at("2026-12-02T11:15:00Z"));
     }
 
@@ -165,14 +165,14 @@ class RecurringJobsTest {
                 JobSpec.of("report.build").withUniqueKey("exclusive")));
 
         clock.advanceTo(Instant.parse("2026-12-02T10:10:00Z"));
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
         clock.advanceTo(Instant.parse("2026-12-02T10:20:00Z"));
-        engine.runMaintenance(); // the 10:10 job has not run yet
+        JobsTesting.runMaintenance(engine); // the 10:10 job has not run yet
 
         assertThat(created("exclusive")).extracting(Job::runAt).containsExactlyElementsOf(at("2026-12-02T10:10:00Z"));
-        assertThat(engine.drain()).isEqualTo(1);
+        assertThat(JobsTesting.drain(engine)).isEqualTo(1);
         clock.advanceTo(Instant.parse("2026-12-02T10:30:00Z"));
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
         assertThat(created("exclusive"))
                 .extracting(Job::runAt)
                 .containsExactlyElementsOf(at("2026-12-02T10:10:00Z", "2026-12-02T10:30:00Z"));
@@ -209,11 +209,11 @@ class RecurringJobsTest {
         JobEngine engine = engine();
         engine.putRecurring(everyTenMinutes("gone"));
         clock.advanceTo(Instant.parse("2026-12-02T10:10:00Z"));
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
 
         assertThat(engine.deleteRecurring("gone")).isTrue();
         clock.advanceTo(Instant.parse("2026-12-02T10:30:00Z"));
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
 
         assertThat(created("gone")).hasSize(1);
         assertThat(engine.recurring("gone")).isEmpty();

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.jobs.core.HeartbeatResult;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobEvent;
 import dev.jobs.core.JobLimits;
@@ -68,7 +69,7 @@ class RemoteWorkersTest {
     }
 
     /** The engine's default: what a worker told to stop has before its attempt ends. */
-    private static final Duration GRACE = JobEngine.Builder.DEFAULT_CANCELLATION_GRACE;
+    private static final Duration GRACE = JobEngineBuilder.DEFAULT_CANCELLATION_GRACE;
 
     @Test
     void anAttemptPastItsTimeoutIsToldToStopThenEndsAsATimeoutFailureAndALateReportIsRefused() throws Exception {
@@ -193,7 +194,7 @@ class RemoteWorkersTest {
         HeartbeatResult beat = remote.heartbeat(
                 leased.id(), leased.leaseToken().orElseThrow(), LEASE, OptionalInt.of(40), Optional.of("half"));
         clock.advance(Duration.ofSeconds(25));
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
 
         assertThat(beat.leaseExpiresAt())
                 .isEqualTo(clock.instant().minusSeconds(25).plus(LEASE));
@@ -262,7 +263,7 @@ class RemoteWorkersTest {
         engine.enqueue(JobSpec.of("a"));
         Job first = acquireOne("py-1");
         clock.advance(LEASE.plusSeconds(20));
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
         clock.advance(Duration.ofSeconds(10)); // the retry policy's delay
         Job second = acquireOne("py-2");
 

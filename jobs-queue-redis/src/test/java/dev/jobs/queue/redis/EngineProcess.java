@@ -1,6 +1,7 @@
 package dev.jobs.queue.redis;
 
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.store.jdbc.JdbcJobStore;
 import dev.jobs.testing.Workload;
@@ -204,7 +205,7 @@ final class EngineProcess implements AutoCloseable {
         if (process.isAlive()) {
             process.getOutputStream().close();
             long stopsWithin =
-                    JobEngine.Builder.DEFAULT_SHUTDOWN_TIMEOUT.multipliedBy(2).toSeconds();
+                    JobEngineBuilder.DEFAULT_SHUTDOWN_TIMEOUT.multipliedBy(2).toSeconds();
             if (!process.waitFor(stopsWithin, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
@@ -266,7 +267,7 @@ final class EngineProcess implements AutoCloseable {
         }
         PreparedStatement insert =
                 ledger.prepareStatement("INSERT INTO " + ledgerTable(prefix) + " VALUES (?, ?, ?, ?, ?, ?, ?)");
-        JobEngine.Builder builder = JobEngine.builder()
+        JobEngineBuilder builder = JobEngine.builder()
                 .store(store)
                 .workerId(worker)
                 .queue("default", 8)

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.jobs.core.DispatchDepth;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
@@ -20,6 +21,7 @@ import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.memory.InMemoryJobStore;
 import dev.jobs.core.spi.AcquireRequest;
 import dev.jobs.core.spi.JobStore;
+import dev.jobs.testing.JobsTesting;
 import dev.jobs.testing.NewJobs;
 import dev.jobs.testing.VirtualClock;
 import io.lettuce.core.RedisClient;
@@ -186,10 +188,10 @@ class RedisJobQueueTest {
         clock.advanceTo(Schedule.every(Duration.ofMinutes(10))
                 .nextAfter(clock.instant())
                 .orElseThrow());
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
 
         assertThat(engine.dispatchDepth("default")).contains(new DispatchDepth(1, 0, 0, false));
-        assertThat(engine.drain()).isEqualTo(1);
+        assertThat(JobsTesting.drain(engine)).isEqualTo(1);
         assertThat(ran).hasValue(1);
     }
 
@@ -217,7 +219,7 @@ class RedisJobQueueTest {
         assertThat(remote.heartbeat(leased.id(), token, LEASE, OptionalInt.empty(), Optional.empty())
                         .cancelReason())
                 .hasValueSatisfying(reason -> assertThat(reason).contains("ran past its timeout of PT20S"));
-        clock.advance(JobEngine.Builder.DEFAULT_CANCELLATION_GRACE);
+        clock.advance(JobEngineBuilder.DEFAULT_CANCELLATION_GRACE);
         assertThatThrownBy(() -> remote.complete(leased.id(), token, Optional.empty()))
                 .isInstanceOf(LeaseLostException.class)
                 .hasMessageContaining("recorded as a Timeout failure");

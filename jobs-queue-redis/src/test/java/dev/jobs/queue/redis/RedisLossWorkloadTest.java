@@ -4,6 +4,7 @@ import static dev.jobs.testing.JobsTesting.BULK_WORK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.JobState;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.RetryPolicy;
@@ -73,7 +74,7 @@ class RedisLossWorkloadTest {
         for (int i = 0; i < ENGINES; i++) {
             JdbcJobStore store = i == 0 ? database.emptyStore(Clock.systemUTC()) : database.store(Clock.systemUTC(), 6);
             stores.add(store);
-            JobEngine.Builder builder = JobEngine.builder()
+            JobEngineBuilder builder = JobEngine.builder()
                     .store(store)
                     .queue(s -> redisAt.apply(RedisJobQueue.builder()).build(s))
                     .workerId("engine-" + i)

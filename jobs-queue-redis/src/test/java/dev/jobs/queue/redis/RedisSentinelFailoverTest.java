@@ -5,6 +5,7 @@ import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
 import dev.jobs.core.RetryPolicy;
@@ -69,7 +70,7 @@ class RedisSentinelFailoverTest {
         var workload = new Workload(20261125L, 2_000, 100)
                 .withRetryBackoff(RETRY_BACKOFF)
                 .withReadyDeadline(READY_DEADLINE);
-        JobEngine.Builder builder = JobEngine.builder()
+        JobEngineBuilder builder = JobEngine.builder()
                 .store(store)
                 .queue(s -> queue = RedisJobQueue.builder()
                         .uri("redis-sentinel://127.0.0.1:" + sentinel.port() + "#jobsmaster")

@@ -9,6 +9,7 @@ import dev.jobs.core.JobEvent;
 import dev.jobs.core.JobSpec;
 import dev.jobs.store.jdbc.JdbcJobStore;
 import dev.jobs.store.jdbc.TestDatabase;
+import dev.jobs.testing.JobsTesting;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
@@ -92,7 +93,7 @@ class RedisTransactionalEnqueueTest {
             assertThat(event.job().id()).isEqualTo(kept.id());
         });
 
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
         UUID droppedId = dropped.id();
         assertThat(events)
                 .as("the rolled-back job, not even as an event")

@@ -4,6 +4,7 @@ import static dev.jobs.testing.JobsTesting.BULK_WORK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.store.jdbc.JdbcJobStore;
 import dev.jobs.store.jdbc.TestDatabase;
@@ -138,7 +139,7 @@ class WorkerProcessKillTest {
                 .withReadyDeadline(readyDeadline(redisUri.isPresent()));
         store = database.emptyStore(Clock.systemUTC());
         // The test enqueues through an engine as a producer would: with Redis in front, it publishes.
-        JobEngine.Builder producer = JobEngine.builder().store(store);
+        JobEngineBuilder producer = JobEngine.builder().store(store);
         redisUri.ifPresent(
                 uri -> producer.queue(s -> RedisJobQueue.builder().uri(uri).build(s)));
         reader = producer.build();

@@ -5,6 +5,7 @@ import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.JobState;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.core.StoreUnavailableException;
@@ -69,7 +70,7 @@ abstract class DatabaseRestartTest {
                 .withRetryBackoff(RETRY_BACKOFF)
                 .allowingLostClaims();
         store = database.emptyStore(Clock.systemUTC());
-        JobEngine.Builder builder = JobEngine.builder()
+        JobEngineBuilder builder = JobEngine.builder()
                 .store(store)
                 .queue("default", 8)
                 // Short leases, so claims whose answer the restart swallowed come back quickly.

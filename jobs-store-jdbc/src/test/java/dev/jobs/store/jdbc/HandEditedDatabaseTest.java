@@ -12,6 +12,7 @@ import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
 import dev.jobs.core.StoreFailureException;
+import dev.jobs.testing.JobsTesting;
 import dev.jobs.testing.VirtualClock;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -147,7 +148,7 @@ abstract class HandEditedDatabaseTest {
         corrupt(running.get(0), "retry_policy", "{\"kind\":\"from a newer version\"}");
         clock.advance(LEASE.plusSeconds(1));
 
-        engine.runMaintenance();
+        JobsTesting.runMaintenance(engine);
 
         Job unreadable = current(running.get(0));
         assertThat(unreadable.state()).isEqualTo(JobState.FAILED);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
@@ -56,7 +57,7 @@ abstract class MultiInstanceWorkloadTest {
         for (int i = 0; i < ENGINES; i++) {
             JdbcJobStore store = i == 0 ? database.emptyStore(Clock.systemUTC()) : database.store(Clock.systemUTC());
             stores.add(store);
-            JobEngine.Builder builder = JobEngine.builder()
+            JobEngineBuilder builder = JobEngine.builder()
                     .store(store)
                     .workerId("engine-" + i)
                     .queue("default", 8)

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jobs.core.Attempt;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.testing.Audit;
 import dev.jobs.testing.Deadline;
@@ -61,7 +62,7 @@ class PostgresGracefulShutdownTest {
 
     private JobEngine engine(Workload workload, JdbcJobStore store, String workerId, int concurrency) {
         stores.add(store);
-        JobEngine.Builder builder = JobEngine.builder()
+        JobEngineBuilder builder = JobEngine.builder()
                 .store(store)
                 .workerId(workerId)
                 .queue("default", concurrency)

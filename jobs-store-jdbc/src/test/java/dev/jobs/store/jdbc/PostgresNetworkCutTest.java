@@ -5,6 +5,7 @@ import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.JobState;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.testing.Audit;
@@ -75,7 +76,7 @@ class PostgresNetworkCutTest {
 
     private JobEngine engine(Workload workload, JdbcJobStore store, String workerId) {
         stores.add(store);
-        JobEngine.Builder builder = JobEngine.builder()
+        JobEngineBuilder builder = JobEngine.builder()
                 .store(store)
                 .workerId(workerId)
                 .queue("default", 8)

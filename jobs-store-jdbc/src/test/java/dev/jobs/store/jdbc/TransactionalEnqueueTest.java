@@ -129,7 +129,7 @@ abstract class TransactionalEnqueueTest {
                     "the committed job's creation announced",
                     WAIT,
                     () -> created.contains(kept.id()) ? Optional.of(true) : Optional.empty());
-            engine.runMaintenance();
+            JobsTesting.runMaintenance(engine);
             assertThat(created)
                     .as("announced once; the rolled-back job, which left no note, never")
                     .containsOnlyOnce(kept.id())
