@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,8 +33,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -130,10 +127,7 @@ public final class RedisJobQueue implements JobQueue {
     private final Script recheckScript = Script.load("recheck", ScriptOutputType.INTEGER);
     private final Script peekScript = Script.load("peek", ScriptOutputType.MULTI);
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition woken = lock.newCondition();
-    /** Wake-ups seen per queue; guarded by lock. */
-    private final Map<String, Long> wakeUps = new HashMap<>();
+    private final WakeUps wakeUps = new WakeUps();
 
     /** How stale this queue's knowledge of which queues have limits may grow; another instance may set them. */
     private static final Duration LIMITS_REFRESH = Duration.ofSeconds(1);
@@ -423,13 +417,7 @@ public final class RedisJobQueue implements JobQueue {
 
     @Override
     public void awaitWork(Set<String> queues, Duration maxWait) throws InterruptedException {
-        Map<String, Long> seen = new HashMap<>();
-        lock.lock();
-        try {
-            queues.forEach(q -> seen.put(q, wakeUps.getOrDefault(q, 0L)));
-        } finally {
-            lock.unlock();
-        }
+        Map<String, Long> seen = wakeUps.note(queues);
         // Looked at after taking note of the wake-ups, so a publish in between is never missed.
         long waitMillis = maxWait.toMillis();
         long now = clock.millis();
@@ -462,34 +450,11 @@ public final class RedisJobQueue implements JobQueue {
         } catch (RedisException e) {
             // Acquiring falls back to the store; wait no longer than asked and try that.
         }
-        long nanos = Duration.ofMillis(waitMillis).toNanos();
-        lock.lock();
-        try {
-            while (nanos > 0 && unchanged(seen)) {
-                nanos = woken.awaitNanos(nanos);
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private boolean unchanged(Map<String, Long> seen) {
-        for (var entry : seen.entrySet()) {
-            if (!wakeUps.getOrDefault(entry.getKey(), 0L).equals(entry.getValue())) {
-                return false;
-            }
-        }
-        return true;
+        wakeUps.awaitChange(seen, waitMillis);
     }
 
     private void wake(String queue) {
-        lock.lock();
-        try {
-            wakeUps.merge(queue, 1L, Long::sum);
-            woken.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        wakeUps.wake(queue);
     }
 
     /** Every publish, from any instance, reaches waiting workers as a pub/sub message. */
