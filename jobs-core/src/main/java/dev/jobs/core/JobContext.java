@@ -1,5 +1,6 @@
 package dev.jobs.core;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.UUID;
 
 /**
@@ -35,4 +36,38 @@ public interface JobContext<T> {
      * not is interrupted after the engine's cancellation grace period.
      */
     boolean isCancelled();
+
+    /**
+     * Runs a durable step: the first attempt of the job that reaches it runs {@code work} and records
+     * its result with the job, under this attempt's lease, before going on; a later attempt (a
+     * retry, or another worker taking over the job of one that crashed) gets the recorded result
+     * back and {@code work} does not run again. A step is known by its place among the job's steps,
+     * and its name must match what was recorded there: an attempt that asks for its steps in another
+     * order fails with {@link StepOrderException}, and is not retried.
+     *
+     * <p>If {@code work} throws, nothing is recorded and the exception goes on: the attempt fails as
+     * any other, and a retry runs the step again. A step that ran but whose result was not yet
+     * recorded (the worker died in between) runs again too; past the record, never.
+     *
+     * @param name the step's name: 1 to {@link JobLimits#MAX_STEP_NAME_LENGTH} printable characters
+     * @param type what the result is read back as on a later attempt, through the engine's object
+     *     mapper, as payloads are
+     * @return {@code work}'s result; on a later attempt, the recorded one
+     * @throws LeaseLostException if this attempt no longer holds the job: stop working on it
+     * @throws JobValidationException if the result cannot be stored (the rules for payloads), or the
+     *     job would have more than {@link JobLimits#MAX_STEPS} steps
+     */
+    <R> R step(String name, Class<R> type, StepWork<R> work) throws Exception;
+
+    /**
+     * A durable step, as {@link #step(String, Class, StepWork)}, whose result is given as JSON on
+     * every attempt, the first too (converted with the engine's object mapper).
+     */
+    JsonNode step(String name, StepWork<?> work) throws Exception;
+
+    /** The work of a durable step. */
+    @FunctionalInterface
+    interface StepWork<R> {
+        R run() throws Exception;
+    }
 }

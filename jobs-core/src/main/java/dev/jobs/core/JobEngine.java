@@ -155,7 +155,7 @@ public final class JobEngine implements JobClient, JobAdmin, AutoCloseable {
                 config.maxPollInterval,
                 config.shutdownTimeout,
                 config.tickInterval);
-        this.runner = new JobRunner(store, config.handlers, retryDecider, config.mapper, clock, settings);
+        this.runner = new JobRunner(store, config.handlers, retryDecider, config.mapper, validator, clock, settings);
         this.pool = new WorkerPool(queue, store, runner, settings, clock);
 
         var tasks = new ArrayList<MaintenanceTask>();

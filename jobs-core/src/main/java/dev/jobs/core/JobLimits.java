@@ -64,6 +64,12 @@ public final class JobLimits {
     /** Largest page {@code list} returns. */
     public static final int MAX_PAGE_SIZE = 500;
 
+    /** Most durable steps one job may record ({@link JobContext#step}). */
+    public static final int MAX_STEPS = 100;
+
+    /** Longest name of a durable step. */
+    public static final int MAX_STEP_NAME_LENGTH = 128;
+
     /** Stack traces are stored for people to read; longer ones are cut at this many characters. */
     public static final int MAX_STACK_TRACE_CHARS = 16_384;
 

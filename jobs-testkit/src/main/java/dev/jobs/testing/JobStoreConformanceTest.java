@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Nested;
  * against it, grouped by area in the report. Each area is its own class, to read the contract area
  * by area or to run one alone: {@link CreationConformance}, {@link ClaimConformance}, {@link
  * OutcomeConformance}, {@link DependencyConformance}, {@link LimitConformance}, {@link
- * QueryConformance}, {@link RegistryConformance} and {@link RecurringConformance}.
+ * QueryConformance}, {@link RegistryConformance}, {@link RecurringConformance} and {@link
+ * StepConformance}.
  *
  * <p>The store must read time from the clock it is given: the suite moves a {@link VirtualClock}
  * to expire leases and reach {@code runAt}s.
@@ -61,6 +62,14 @@ public abstract class JobStoreConformanceTest {
 
     @Nested
     class Recurring extends RecurringConformance {
+        @Override
+        protected JobStore createStore(Clock clock) {
+            return JobStoreConformanceTest.this.createStore(clock);
+        }
+    }
+
+    @Nested
+    class Step extends StepConformance {
         @Override
         protected JobStore createStore(Clock clock) {
             return JobStoreConformanceTest.this.createStore(clock);

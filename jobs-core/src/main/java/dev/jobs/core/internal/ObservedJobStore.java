@@ -11,6 +11,7 @@ import dev.jobs.core.JobListener;
 import dev.jobs.core.JobPage;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobState;
+import dev.jobs.core.JobStep;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueLimits;
@@ -106,6 +107,16 @@ public final class ObservedJobStore implements JobStore {
                 List.of(),
                 () -> jobs,
                 (created, events) -> created.forEach(job -> events.add(event(Kind.CREATED, job))));
+    }
+
+    @Override
+    public List<JobStep> steps(UUID jobId) {
+        return store.steps(jobId);
+    }
+
+    @Override
+    public JobStep recordStep(UUID jobId, UUID leaseToken, int index, String name, JsonNode result) {
+        return store.recordStep(jobId, leaseToken, index, name, result);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.jobs.core.internal;
 
 import dev.jobs.core.Job;
 import dev.jobs.core.RetryPolicy;
+import dev.jobs.core.StepOrderException;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +31,10 @@ public final class RetryDecider {
 
     /** When to retry after this failure, or empty when the job fails for good. */
     public Optional<Instant> retryAt(Job job, Throwable failure, Instant now) {
+        // Steps asked in another order would be asked so again: the code changed under the job.
+        if (failure instanceof StepOrderException) {
+            return Optional.empty();
+        }
         return policyFor(job).isRetryable(failure) ? retryAt(job, now) : Optional.empty();
     }
 

@@ -1,6 +1,7 @@
 package dev.jobs.core.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobValidationException.FieldError;
@@ -96,9 +97,29 @@ public final class SpecValidator implements AutoCloseable {
         value.flatMap(Storable::labelProblem).ifPresent(problem -> errors.add(new FieldError(field, problem)));
     }
 
+    /**
+     * What keeps a value a handler records (a step's result) from being stored: what no store could
+     * hold, or more bytes of JSON than a payload may have. Empty when it may be stored.
+     */
+    public Optional<String> valueProblem(JsonNode value) {
+        Optional<String> problem = Storable.jsonProblem(value);
+        if (problem.isPresent()) {
+            return problem;
+        }
+        int size = size(value);
+        return size > maxPayloadBytes
+                ? Optional.of(
+                        "is " + size + " bytes of JSON; the limit is " + maxPayloadBytes + " bytes, as for payloads")
+                : Optional.empty();
+    }
+
     private int payloadSize(JobSpec spec) {
+        return size(spec.payload());
+    }
+
+    private int size(JsonNode value) {
         try {
-            return mapper.writeValueAsBytes(spec.payload()).length;
+            return mapper.writeValueAsBytes(value).length;
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree could not be written back as JSON", e);
         }

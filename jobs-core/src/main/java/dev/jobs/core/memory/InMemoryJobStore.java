@@ -8,6 +8,7 @@ import dev.jobs.core.JobError;
 import dev.jobs.core.JobPage;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobState;
+import dev.jobs.core.JobStep;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueLimits;
@@ -510,6 +511,16 @@ public final class InMemoryJobStore implements JobStore {
             rows.workers.values().removeIf(w -> w.lastHeartbeatAt().isBefore(cutoff));
             return before - rows.workers.size();
         });
+    }
+
+    @Override
+    public List<JobStep> steps(UUID jobId) {
+        return inTransaction(t -> t.steps(jobId));
+    }
+
+    @Override
+    public JobStep recordStep(UUID jobId, UUID leaseToken, int index, String name, JsonNode result) {
+        return inTransaction(t -> JobLifecycle.recordStep(t, jobId, leaseToken, index, name, result));
     }
 
     /** Runs {@code step} under the lock, as one transaction at the clock's current instant. */

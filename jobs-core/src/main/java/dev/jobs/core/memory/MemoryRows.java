@@ -2,6 +2,7 @@ package dev.jobs.core.memory;
 
 import dev.jobs.core.Job;
 import dev.jobs.core.JobState;
+import dev.jobs.core.JobStep;
 import dev.jobs.core.QueueLimits;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.IdempotencyKey;
@@ -14,6 +15,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
@@ -57,6 +59,8 @@ final class MemoryRows {
 
     final Map<String, WorkerInfo> workers = new LinkedHashMap<>();
     final Map<String, RecurringRecord> recurring = new TreeMap<>();
+    /** Each job's durable steps, in order; absent for a job with none. */
+    final Map<UUID, List<JobStep>> steps = new HashMap<>();
 
     /** Claimable jobs and counts of one queue. */
     static final class QueueIndex {
@@ -117,6 +121,7 @@ final class MemoryRows {
         idempotencyKeys.values().removeIf(holder -> holder.jobId().equals(job.id()));
         dependents.remove(job.id());
         unfinishedDependencies.remove(job.id());
+        steps.remove(job.id());
         for (UUID dependency : job.dependsOn()) {
             Set<UUID> siblings = dependents.get(dependency);
             if (siblings != null) {

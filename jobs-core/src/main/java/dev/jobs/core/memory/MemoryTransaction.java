@@ -1,6 +1,7 @@
 package dev.jobs.core.memory;
 
 import dev.jobs.core.Job;
+import dev.jobs.core.JobStep;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.IdempotencyKey;
 import dev.jobs.core.spi.JobTransaction;
@@ -10,6 +11,7 @@ import dev.jobs.core.spi.JobTransaction.Running;
 import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.StartBucket;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -255,5 +257,20 @@ final class MemoryTransaction implements JobTransaction {
                 .map(rows.jobs::get)
                 .filter(job ->
                         job != null && job.state().isClaimable() && !job.runAt().isAfter(now));
+    }
+
+    @Override
+    public List<JobStep> steps(UUID jobId) {
+        return List.copyOf(rows.steps.getOrDefault(jobId, List.of()));
+    }
+
+    @Override
+    public void insertStep(UUID jobId, int index, JobStep step) {
+        List<JobStep> recorded = rows.steps.computeIfAbsent(jobId, id -> new ArrayList<>());
+        if (recorded.size() != index) {
+            throw new IllegalStateException("step " + index + " of job " + jobId + " inserted after " + recorded.size()
+                    + " steps; the use case checks the order first");
+        }
+        recorded.add(step);
     }
 }

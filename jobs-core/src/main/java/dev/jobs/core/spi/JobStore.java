@@ -24,7 +24,13 @@ import dev.jobs.core.spi.support.DependencyRule;
  * <p>This SPI may change between minor versions.
  */
 public interface JobStore
-        extends JobRecords, QueueSettingsStore, WorkerRegistryStore, RecurringStore, StatisticsStore, AutoCloseable {
+        extends JobRecords,
+                QueueSettingsStore,
+                WorkerRegistryStore,
+                RecurringStore,
+                StatisticsStore,
+                StepStore,
+                AutoCloseable {
     /** Releases connections and threads the store owns. */
     @Override
     default void close() {}

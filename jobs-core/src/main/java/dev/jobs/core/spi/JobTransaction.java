@@ -1,6 +1,7 @@
 package dev.jobs.core.spi;
 
 import dev.jobs.core.Job;
+import dev.jobs.core.JobStep;
 import dev.jobs.core.QueueLimits;
 import dev.jobs.core.WorkerInfo;
 import java.time.Instant;
@@ -180,4 +181,10 @@ public interface JobTransaction {
      * last counted ({@link #setUnfinishedDependencies}).
      */
     record Dependent(Job job, int unfinishedDependencies) {}
+
+    /** The steps recorded for a job, in order. */
+    List<JobStep> steps(UUID jobId);
+
+    /** Records a job's step at {@code index}, the number of steps it had. */
+    void insertStep(UUID jobId, int index, JobStep step);
 }

@@ -13,6 +13,7 @@ import dev.jobs.core.JobError;
 import dev.jobs.core.JobPage;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobSpec;
+import dev.jobs.core.JobStep;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueLimits;
@@ -98,7 +99,8 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
             "recurring",
             "queue_limit",
             "finished_count",
-            "unannounced");
+            "unannounced",
+            "step");
 
     /** The job table's partitions, where it has them (PostgreSQL, schema V7): their upkeep is what matters. */
     private static final List<String> JOB_PARTITIONS = List.of("job_live", "job_history");
@@ -108,6 +110,7 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
     private final HikariDataSource ownedPool;
     private final JobCreation creation;
     private final Unannounced unannounced;
+    private final StepRecords steps;
     private final Claims claims;
     private final Outcomes outcomes;
     private final JobQueries queries;
@@ -135,8 +138,18 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
         var jobStatements = SqlStatements.load(dialect, "jobs");
         var claimStatements = SqlStatements.load(dialect, "claims");
         var claimRows = new ClaimRows(dialect, claimStatements, rows);
-        var table = new JobTable(dialect, jobStatements, rows, finishedCounts, claimFloors, keys, claimRows, channel);
+        var table = new JobTable(
+                dialect,
+                jobStatements,
+                rows,
+                finishedCounts,
+                claimFloors,
+                keys,
+                claimRows,
+                new StepRows(dialect, rows),
+                channel);
         this.unannounced = new Unannounced(tx, dialect, table);
+        this.steps = new StepRecords(tx, table);
         this.creation = new JobCreation(tx, table, unannounced);
         this.outcomes = new Outcomes(tx, dialect, jobStatements, rows, table, keys, finishedCounts);
         tx.mendWith(outcomes::mend);
@@ -236,6 +249,16 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
     @Override
     public List<Job> createIn(Connection connection, List<NewJob> jobs) {
         return creation.createIn(connection, jobs);
+    }
+
+    @Override
+    public List<JobStep> steps(UUID jobId) {
+        return steps.steps(jobId);
+    }
+
+    @Override
+    public JobStep recordStep(UUID jobId, UUID leaseToken, int index, String name, JsonNode result) {
+        return steps.record(jobId, leaseToken, index, name, result);
     }
 
     @Override

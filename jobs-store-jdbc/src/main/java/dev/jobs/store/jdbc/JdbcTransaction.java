@@ -1,6 +1,7 @@
 package dev.jobs.store.jdbc;
 
 import dev.jobs.core.Job;
+import dev.jobs.core.JobStep;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.IdempotencyKey;
 import dev.jobs.core.spi.JobTransaction;
@@ -28,13 +29,15 @@ final class JdbcTransaction implements JobTransaction {
     private final JobKeys keys;
 
     private final ClaimRows claims;
+    private final StepRows steps;
 
-    JdbcTransaction(Handle h, Instant now, JobTable table, JobKeys keys, ClaimRows claims) {
+    JdbcTransaction(Handle h, Instant now, JobTable table, JobKeys keys, ClaimRows claims, StepRows steps) {
         this.h = h;
         this.now = now;
         this.table = table;
         this.keys = keys;
         this.claims = claims;
+        this.steps = steps;
     }
 
     @Override
@@ -171,5 +174,15 @@ final class JdbcTransaction implements JobTransaction {
     @Override
     public void saveStartBucket(String queue, StartBucket bucket) {
         claims.saveStartBucket(h, queue, bucket);
+    }
+
+    @Override
+    public List<JobStep> steps(UUID jobId) {
+        return steps.read(h, jobId);
+    }
+
+    @Override
+    public void insertStep(UUID jobId, int index, JobStep step) {
+        steps.insert(h, jobId, index, step);
     }
 }

@@ -461,6 +461,11 @@ final class JobRows {
         }
     }
 
+    /** A JSON column the store wrote. */
+    JsonNode jsonNode(String json) {
+        return parse(json, JsonNode.class);
+    }
+
     private <T> T parse(String json, Class<T> type) {
         try {
             return mapper.readValue(json, type);

@@ -39,6 +39,8 @@ final class JobTable {
     /** A batch of rows inserted and announced in one statement, where the database can. */
     private final Optional<String> insertJobsAndAnnounce;
 
+    private final StepRows steps;
+
     JobTable(
             SqlDialect dialect,
             SqlStatements jobStatements,
@@ -47,6 +49,7 @@ final class JobTable {
             ClaimFloors claimFloors,
             JobKeys keys,
             ClaimRows claimRows,
+            StepRows steps,
             String channel) {
         this.dialect = dialect;
         this.rows = rows;
@@ -55,6 +58,7 @@ final class JobTable {
         this.keys = keys;
         this.channel = channel;
         this.claimRows = claimRows;
+        this.steps = steps;
         this.updateJob = jobStatements.get("update-job");
         this.insertJob = jobStatements.get("insert-job");
         this.insertJobsAndAnnounce = jobStatements.find("insert-jobs-and-announce");
@@ -77,7 +81,7 @@ final class JobTable {
 
     /** Core's view of the transaction {@code h} is in ({@link JdbcTransaction}), at the store's {@code now}. */
     JdbcTransaction in(Handle h, Instant now) {
-        return new JdbcTransaction(h, now, this, keys, claimRows);
+        return new JdbcTransaction(h, now, this, keys, claimRows, steps);
     }
 
     /** These jobs as they are, not locked; those that do not exist are left out. */

@@ -47,7 +47,8 @@ final class SchemaMigrator {
             "V13__worker_stopped.sql",
             "V14__dependents_flag.sql",
             "V15__finished_counts.sql",
-            "V16__unannounced.sql");
+            "V16__unannounced.sql",
+            "V17__steps.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;

@@ -10,6 +10,7 @@ import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.Outcome;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.internal.RetryDecider;
+import dev.jobs.core.internal.SpecValidator;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.support.Storable;
 import java.time.Clock;
@@ -40,6 +41,7 @@ public final class JobRunner implements AutoCloseable {
     private final Map<String, RegisteredHandler<?>> handlers;
     private final RetryDecider retryDecider;
     private final ObjectMapper mapper;
+    private final SpecValidator validator;
     private final Clock clock;
     private final WorkerSettings settings;
     private final Map<UUID, Execution> active = new ConcurrentHashMap<>();
@@ -63,12 +65,14 @@ public final class JobRunner implements AutoCloseable {
             Map<String, RegisteredHandler<?>> handlers,
             RetryDecider retryDecider,
             ObjectMapper mapper,
+            SpecValidator validator,
             Clock clock,
             WorkerSettings settings) {
         this.store = store;
         this.handlers = Map.copyOf(handlers);
         this.retryDecider = retryDecider;
         this.mapper = mapper;
+        this.validator = validator;
         this.clock = clock;
         this.settings = settings;
         this.completions = new CompletionBatcher(store, recordingFailed);
@@ -451,10 +455,22 @@ public final class JobRunner implements AutoCloseable {
     private final class Context<T> implements JobContext<T> {
         private final T payload;
         private final Execution execution;
+        private final Steps steps;
 
         Context(T payload, Execution execution) {
             this.payload = payload;
             this.execution = execution;
+            this.steps = new Steps(store, execution, mapper, validator);
+        }
+
+        @Override
+        public <R> R step(String name, Class<R> type, StepWork<R> work) throws Exception {
+            return steps.step(name, type, work);
+        }
+
+        @Override
+        public JsonNode step(String name, StepWork<?> work) throws Exception {
+            return steps.step(name, work);
         }
 
         @Override

@@ -5,8 +5,12 @@ import dev.jobs.core.HeartbeatResult;
 import dev.jobs.core.InvalidTransitionException;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobError;
+import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobNotFoundException;
 import dev.jobs.core.JobState;
+import dev.jobs.core.JobStep;
+import dev.jobs.core.JobValidationException;
+import dev.jobs.core.StepOrderException;
 import dev.jobs.core.StoppedWorker;
 import dev.jobs.core.WorkerIdTakenException;
 import dev.jobs.core.WorkerInfo;
@@ -54,6 +58,39 @@ public final class JobLifecycle {
         Job next = JobTransitions.progressed(job, progress, message, t.now());
         t.write(job, next);
         return next;
+    }
+
+    /**
+     * {@link dev.jobs.core.spi.StepStore#recordStep}: the name, the result and the index are checked
+     * before any row is read, then the lease. A step already recorded at {@code index} under the
+     * same name is answered as recorded, since the worker's earlier write landed though its answer
+     * was lost; any other step there, or a gap before it, means the handler's steps changed order.
+     */
+    public static JobStep recordStep(
+            JobTransaction t, UUID jobId, UUID leaseToken, int index, String name, JsonNode result) {
+        Storable.requireLabel("step", name);
+        if (name.isEmpty() || name.length() > JobLimits.MAX_STEP_NAME_LENGTH) {
+            throw JobValidationException.of(
+                    "step", "a step's name must be 1 to " + JobLimits.MAX_STEP_NAME_LENGTH + " characters");
+        }
+        Storable.requireJson("result", result);
+        if (index < 0 || index >= JobLimits.MAX_STEPS) {
+            throw JobValidationException.of(
+                    "step",
+                    "a job records at most " + JobLimits.MAX_STEPS + " steps; '" + Storable.shown(name, 77)
+                            + "' would be number " + (index + 1) + ": group smaller steps into one");
+        }
+        leased(t, jobId, leaseToken);
+        List<JobStep> recorded = t.steps(jobId);
+        if (index < recorded.size() && recorded.get(index).name().equals(name)) {
+            return recorded.get(index);
+        }
+        if (index != recorded.size()) {
+            throw StepOrderException.of(jobId, index, name, recorded);
+        }
+        JobStep step = new JobStep(name, result, t.now());
+        t.insertStep(jobId, index, step);
+        return step;
     }
 
     /** {@link JobStore#complete}. */

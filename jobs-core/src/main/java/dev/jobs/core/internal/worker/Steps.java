@@ -1,0 +1,108 @@
+package dev.jobs.core.internal.worker;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jobs.core.JobContext;
+import dev.jobs.core.JobStep;
+import dev.jobs.core.JobValidationException;
+import dev.jobs.core.JobsException;
+import dev.jobs.core.LeaseLostException;
+import dev.jobs.core.StepOrderException;
+import dev.jobs.core.internal.SpecValidator;
+import dev.jobs.core.spi.JobStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The durable steps of one attempt ({@link JobContext#step}): the job's recorded steps, read from
+ * the store when the handler asks for its first, replayed in order; each step past them is run and
+ * its result recorded under the attempt's lease before the handler goes on. Confined to the
+ * handler's thread, as the steps are called in order.
+ */
+final class Steps {
+    private final JobStore store;
+    private final Execution execution;
+    private final ObjectMapper mapper;
+    private final SpecValidator validator;
+    private List<JobStep> recorded;
+    private int next;
+
+    Steps(JobStore store, Execution execution, ObjectMapper mapper, SpecValidator validator) {
+        this.store = store;
+        this.execution = execution;
+        this.mapper = mapper;
+        this.validator = validator;
+    }
+
+    <R> R step(String name, Class<R> type, JobContext.StepWork<R> work) throws Exception {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(work, "work");
+        if (recorded == null) {
+            recorded = new ArrayList<>(store.steps(execution.job.id()));
+        }
+        int index = next;
+        if (index < recorded.size()) {
+            JobStep step = recorded.get(index);
+            if (!step.name().equals(name)) {
+                throw StepOrderException.of(execution.job.id(), index, name, recorded);
+            }
+            next++;
+            return replayed(step, type);
+        }
+        R value = work.run();
+        JsonNode result = json(name, value);
+        JobStep step;
+        try {
+            step = store.recordStep(execution.job.id(), execution.leaseToken, index, name, result);
+        } catch (LeaseLostException e) {
+            execution.leaseLost = true;
+            throw e;
+        }
+        recorded.add(step);
+        next++;
+        return value;
+    }
+
+    /** A step whose result is JSON on every attempt. */
+    JsonNode step(String name, JobContext.StepWork<?> work) throws Exception {
+        Objects.requireNonNull(work, "work");
+        return step(name, JsonNode.class, () -> json(name, work.run()));
+    }
+
+    private <R> R replayed(JobStep step, Class<R> type) {
+        if (type == JsonNode.class) {
+            return type.cast(step.result());
+        }
+        try {
+            return mapper.treeToValue(step.result(), type);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new JobsException(
+                    "the result recorded for step '" + step.name() + "' of job " + execution.job.id()
+                            + " does not fit " + type.getName() + " (" + e.getMessage() + ")"
+                            + ": the step's result type changed under a running job",
+                    e);
+        }
+    }
+
+    private JsonNode json(String name, Object value) {
+        JsonNode json;
+        try {
+            json = value == null
+                    ? mapper.nullNode()
+                    : value instanceof JsonNode node ? node : mapper.valueToTree(value);
+        } catch (IllegalArgumentException e) {
+            throw JobValidationException.of(
+                    "result",
+                    "step '" + name + "' returned a " + value.getClass().getName()
+                            + ", which cannot be written as JSON");
+        }
+        validator.valueProblem(json).ifPresent(problem -> {
+            throw JobValidationException.of(
+                    "result", "step '" + name + "' returned a result that cannot be stored: " + problem);
+        });
+        return json;
+    }
+}

@@ -1,0 +1,27 @@
+package dev.jobs.store.jdbc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.JobStep;
+import dev.jobs.core.spi.support.JobLifecycle;
+import java.util.List;
+import java.util.UUID;
+
+/** The durable steps of jobs, read and recorded in the store's transactions. Thread-safe. */
+final class StepRecords {
+    private final Transactions tx;
+    private final JobTable table;
+
+    StepRecords(Transactions tx, JobTable table) {
+        this.tx = tx;
+        this.table = table;
+    }
+
+    List<JobStep> steps(UUID jobId) {
+        return tx.inTransaction(h -> table.in(h, tx.now()).steps(jobId));
+    }
+
+    JobStep record(UUID jobId, UUID leaseToken, int index, String name, JsonNode result) {
+        return tx.inTransaction(
+                h -> JobLifecycle.recordStep(table.in(h, tx.now()), jobId, leaseToken, index, name, result));
+    }
+}

@@ -1,0 +1,155 @@
+package dev.jobs.testing;
+
+import static dev.jobs.testing.JobAssert.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.Job;
+import dev.jobs.core.JobEngine;
+import dev.jobs.core.JobEngineBuilder;
+import dev.jobs.core.JobSpec;
+import dev.jobs.core.JobState;
+import dev.jobs.core.JobStep;
+import dev.jobs.core.RetryPolicy;
+import dev.jobs.core.memory.InMemoryJobStore;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Durable steps through the engine: a step's side effect happens once however many attempts the
+ * job takes, a later attempt gets the recorded result back, and steps asked in another order fail
+ * the job for good. A ledger in the handler counts each side effect.
+ */
+class DurableStepsTest {
+    /** A step's result, read back through the engine's mapper on a later attempt. */
+    public record Receipt(String id, long cents) {}
+
+    private final VirtualClock clock = new VirtualClock();
+    private final InMemoryJobStore store = new InMemoryJobStore(clock);
+    private final List<String> ledger = new CopyOnWriteArrayList<>();
+    private JobEngine engine;
+
+    private JobEngineBuilder builder() {
+        return JobEngine.builder().clock(clock).store(store).retryPolicy(RetryPolicy.fixed(Duration.ofSeconds(10)));
+    }
+
+    @AfterEach
+    void close() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    @Test
+    void aRecordedStepRunsOnceAndLaterAttemptsGetItsResult() {
+        var receipts = new CopyOnWriteArrayList<Receipt>();
+        engine = builder()
+                .register("order.ship", ctx -> {
+                    Receipt receipt = ctx.step("charge-card", Receipt.class, () -> {
+                        ledger.add("charged on attempt " + ctx.attempt());
+                        return new Receipt("r-" + ctx.attempt(), 1999);
+                    });
+                    receipts.add(receipt);
+                    JsonNode label = ctx.step("print-label", () -> {
+                        ledger.add("label on attempt " + ctx.attempt());
+                        return Map.of("tracking", "T-" + ctx.attempt());
+                    });
+                    if (ctx.attempt() < 3) {
+                        throw new IOException("the carrier is down");
+                    }
+                    return label.path("tracking").asText() + " paid by " + receipt.id();
+                })
+                .build();
+        Job job = engine.enqueue(JobSpec.of("order.ship"));
+
+        JobsTesting.runUntilIdle(engine, clock);
+
+        Job done = engine.get(job.id()).orElseThrow();
+        assertThat(done).isSucceeded().hasAttempts(3);
+        assertThat(ledger).containsExactly("charged on attempt 1", "label on attempt 1");
+        assertThat(receipts)
+                .as("the first attempt's receipt, recorded, then read back by the others")
+                .containsExactly(new Receipt("r-1", 1999), new Receipt("r-1", 1999), new Receipt("r-1", 1999));
+        assertThat(done.result().orElseThrow().asText()).isEqualTo("T-1 paid by r-1");
+        assertThat(store.steps(job.id())).extracting(JobStep::name).containsExactly("charge-card", "print-label");
+    }
+
+    @Test
+    void aStepThatThrowsIsNotRecordedAndRunsAgain() {
+        engine = builder()
+                .register(
+                        "flaky.step",
+                        ctx -> ctx.step("call", () -> {
+                            ledger.add("called on attempt " + ctx.attempt());
+                            if (ctx.attempt() == 1) {
+                                throw new IOException("timeout");
+                            }
+                            return "answered";
+                        }))
+                .build();
+        Job job = engine.enqueue(JobSpec.of("flaky.step"));
+
+        JobsTesting.runUntilIdle(engine, clock);
+
+        assertThat(engine.get(job.id()).orElseThrow()).isSucceeded().hasAttempts(2);
+        assertThat(ledger).containsExactly("called on attempt 1", "called on attempt 2");
+        assertThat(store.steps(job.id()))
+                .singleElement()
+                .satisfies(step -> assertThat(step.result().asText()).isEqualTo("answered"));
+    }
+
+    @Test
+    void stepsAskedInAnotherOrderFailTheJobForGoodNamingBoth() {
+        var reordered = new AtomicBoolean();
+        engine = builder()
+                .register("deploy", ctx -> {
+                    String first = reordered.get() ? "migrate" : "build";
+                    ctx.step(first, () -> {
+                        ledger.add(first);
+                        return first;
+                    });
+                    if (!reordered.getAndSet(true)) {
+                        throw new IOException("the first attempt fails after its first step");
+                    }
+                    return "deployed";
+                })
+                .build();
+        Job job = engine.enqueue(JobSpec.of("deploy"));
+
+        JobsTesting.runUntilIdle(engine, clock);
+
+        Job failed = engine.get(job.id()).orElseThrow();
+        assertThat(failed.state()).isEqualTo(JobState.FAILED);
+        assertThat(failed.attempt())
+                .as("not retried: it would fail the same way")
+                .isEqualTo(2);
+        assertThat(failed.lastError().orElseThrow().message())
+                .contains("'migrate'")
+                .contains("'build'")
+                .contains("changed under a running job");
+        assertThat(ledger).containsExactly("build");
+    }
+
+    @Test
+    void aResultNoStoreCouldHoldFailsTheAttemptAndRecordsNothing() {
+        engine = builder()
+                .register("bad.step", ctx -> ctx.step("nul", () -> "a \u0000 b"))
+                .build();
+        Job job = engine.enqueue(JobSpec.of("bad.step").withMaxAttempts(1));
+
+        JobsTesting.runUntilIdle(engine, clock);
+
+        Job failed = engine.get(job.id()).orElseThrow();
+        assertThat(failed.state()).isEqualTo(JobState.FAILED);
+        assertThat(failed.lastError().orElseThrow().message())
+                .contains("step 'nul'")
+                .contains("NUL");
+        assertThat(store.steps(job.id())).isEmpty();
+    }
+}
