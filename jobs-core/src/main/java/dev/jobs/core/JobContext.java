@@ -1,6 +1,7 @@
 package dev.jobs.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -64,6 +65,25 @@ public interface JobContext<T> {
      * every attempt, the first too (converted with the engine's object mapper).
      */
     JsonNode step(String name, StepWork<?> work) throws Exception;
+
+    /**
+     * Saves {@code state} with the job, under this attempt's lease, in place of the last checkpoint:
+     * a later attempt (a retry, or another worker taking over) reads it with {@link
+     * #lastCheckpoint} and resumes from there, as an import of a million rows resumes from the last
+     * row it saved. Saved at once, in a write of its own, so it is there whatever happens next.
+     *
+     * @param state converted with the engine's object mapper, held to the rules and the size limit
+     *     of payloads
+     * @throws LeaseLostException if this attempt no longer holds the job: stop working on it
+     * @throws JobValidationException if the state cannot be stored
+     */
+    void checkpoint(Object state);
+
+    /**
+     * The state the job's last checkpoint saved, by this attempt or an earlier one, converted to
+     * {@code type} with the engine's object mapper; empty when none was saved.
+     */
+    <S> Optional<S> lastCheckpoint(Class<S> type);
 
     /** The work of a durable step. */
     @FunctionalInterface

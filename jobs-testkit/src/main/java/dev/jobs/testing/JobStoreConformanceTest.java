@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Nested;
  * by area or to run one alone: {@link CreationConformance}, {@link ClaimConformance}, {@link
  * OutcomeConformance}, {@link DependencyConformance}, {@link LimitConformance}, {@link
  * QueryConformance}, {@link RegistryConformance}, {@link RecurringConformance} and {@link
- * StepConformance}.
+ * DurableWorkConformance}.
  *
  * <p>The store must read time from the clock it is given: the suite moves a {@link VirtualClock}
  * to expire leases and reach {@code runAt}s.
@@ -69,7 +69,7 @@ public abstract class JobStoreConformanceTest {
     }
 
     @Nested
-    class Step extends StepConformance {
+    class DurableWork extends DurableWorkConformance {
         @Override
         protected JobStore createStore(Clock clock) {
             return JobStoreConformanceTest.this.createStore(clock);

@@ -152,4 +152,44 @@ class DurableStepsTest {
                 .contains("NUL");
         assertThat(store.steps(job.id())).isEmpty();
     }
+
+    /** Where an import got to, saved as its checkpoint. */
+    public record Progress(int nextRow) {}
+
+    @Test
+    void aLongJobResumesFromItsLastCheckpoint() {
+        engine = builder()
+                .register("import.rows", ctx -> {
+                    int from = ctx.lastCheckpoint(Progress.class)
+                            .map(Progress::nextRow)
+                            .orElse(0);
+                    for (int row = from; row < 10; row++) {
+                        ledger.add("row " + row);
+                        if (row == 6 && ctx.attempt() == 1) {
+                            throw new IOException("the source went away at row 6");
+                        }
+                        if (row % 3 == 2) {
+                            ctx.checkpoint(new Progress(row + 1));
+                        }
+                    }
+                    return "imported";
+                })
+                .build();
+        Job job = engine.enqueue(JobSpec.of("import.rows"));
+
+        JobsTesting.runUntilIdle(engine, clock);
+
+        assertThat(engine.get(job.id()).orElseThrow()).isSucceeded().hasAttempts(2);
+        assertThat(ledger)
+                .as("the second attempt starts at row 6, after the checkpoint saved at row 5")
+                .containsExactly(
+                        "row 0", "row 1", "row 2", "row 3", "row 4", "row 5", "row 6", "row 6", "row 7", "row 8",
+                        "row 9");
+        assertThat(store.checkpoint(job.id())
+                        .orElseThrow()
+                        .state()
+                        .path("nextRow")
+                        .asInt())
+                .isEqualTo(9);
+    }
 }

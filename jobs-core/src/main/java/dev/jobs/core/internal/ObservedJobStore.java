@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.FinishedInMinute;
 import dev.jobs.core.HeartbeatResult;
 import dev.jobs.core.Job;
+import dev.jobs.core.JobCheckpoint;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobEvent;
 import dev.jobs.core.JobEvent.Kind;
@@ -117,6 +118,16 @@ public final class ObservedJobStore implements JobStore {
     @Override
     public JobStep recordStep(UUID jobId, UUID leaseToken, int index, String name, JsonNode result) {
         return store.recordStep(jobId, leaseToken, index, name, result);
+    }
+
+    @Override
+    public Optional<JobCheckpoint> checkpoint(UUID jobId) {
+        return store.checkpoint(jobId);
+    }
+
+    @Override
+    public JobCheckpoint saveCheckpoint(UUID jobId, UUID leaseToken, JsonNode state) {
+        return store.saveCheckpoint(jobId, leaseToken, state);
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.FinishedInMinute;
 import dev.jobs.core.HeartbeatResult;
 import dev.jobs.core.Job;
+import dev.jobs.core.JobCheckpoint;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobPage;
 import dev.jobs.core.JobQuery;
@@ -521,6 +522,16 @@ public final class InMemoryJobStore implements JobStore {
     @Override
     public JobStep recordStep(UUID jobId, UUID leaseToken, int index, String name, JsonNode result) {
         return inTransaction(t -> JobLifecycle.recordStep(t, jobId, leaseToken, index, name, result));
+    }
+
+    @Override
+    public Optional<JobCheckpoint> checkpoint(UUID jobId) {
+        return inTransaction(t -> t.checkpoint(jobId));
+    }
+
+    @Override
+    public JobCheckpoint saveCheckpoint(UUID jobId, UUID leaseToken, JsonNode state) {
+        return inTransaction(t -> JobLifecycle.saveCheckpoint(t, jobId, leaseToken, state));
     }
 
     /** Runs {@code step} under the lock, as one transaction at the clock's current instant. */

@@ -1,6 +1,7 @@
 package dev.jobs.core.memory;
 
 import dev.jobs.core.Job;
+import dev.jobs.core.JobCheckpoint;
 import dev.jobs.core.JobState;
 import dev.jobs.core.JobStep;
 import dev.jobs.core.QueueLimits;
@@ -61,6 +62,8 @@ final class MemoryRows {
     final Map<String, RecurringRecord> recurring = new TreeMap<>();
     /** Each job's durable steps, in order; absent for a job with none. */
     final Map<UUID, List<JobStep>> steps = new HashMap<>();
+    /** Each job's last checkpoint; absent for a job with none. */
+    final Map<UUID, JobCheckpoint> checkpoints = new HashMap<>();
 
     /** Claimable jobs and counts of one queue. */
     static final class QueueIndex {
@@ -122,6 +125,7 @@ final class MemoryRows {
         dependents.remove(job.id());
         unfinishedDependencies.remove(job.id());
         steps.remove(job.id());
+        checkpoints.remove(job.id());
         for (UUID dependency : job.dependsOn()) {
             Set<UUID> siblings = dependents.get(dependency);
             if (siblings != null) {

@@ -1,6 +1,7 @@
 package dev.jobs.core.memory;
 
 import dev.jobs.core.Job;
+import dev.jobs.core.JobCheckpoint;
 import dev.jobs.core.JobStep;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.IdempotencyKey;
@@ -272,5 +273,15 @@ final class MemoryTransaction implements JobTransaction {
                     + " steps; the use case checks the order first");
         }
         recorded.add(step);
+    }
+
+    @Override
+    public Optional<JobCheckpoint> checkpoint(UUID jobId) {
+        return Optional.ofNullable(rows.checkpoints.get(jobId));
+    }
+
+    @Override
+    public void writeCheckpoint(UUID jobId, JobCheckpoint checkpoint) {
+        rows.checkpoints.put(jobId, checkpoint);
     }
 }

@@ -29,7 +29,7 @@ public interface JobStore
                 WorkerRegistryStore,
                 RecurringStore,
                 StatisticsStore,
-                StepStore,
+                DurableWorkStore,
                 AutoCloseable {
     /** Releases connections and threads the store owns. */
     @Override

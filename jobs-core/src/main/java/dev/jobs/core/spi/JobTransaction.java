@@ -1,6 +1,7 @@
 package dev.jobs.core.spi;
 
 import dev.jobs.core.Job;
+import dev.jobs.core.JobCheckpoint;
 import dev.jobs.core.JobStep;
 import dev.jobs.core.QueueLimits;
 import dev.jobs.core.WorkerInfo;
@@ -187,4 +188,10 @@ public interface JobTransaction {
 
     /** Records a job's step at {@code index}, the number of steps it had. */
     void insertStep(UUID jobId, int index, JobStep step);
+
+    /** A job's last checkpoint. */
+    Optional<JobCheckpoint> checkpoint(UUID jobId);
+
+    /** Saves a job's checkpoint over the one it had, if any. */
+    void writeCheckpoint(UUID jobId, JobCheckpoint checkpoint);
 }

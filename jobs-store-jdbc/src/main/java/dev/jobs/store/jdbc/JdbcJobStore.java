@@ -8,6 +8,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.jobs.core.FinishedInMinute;
 import dev.jobs.core.HeartbeatResult;
 import dev.jobs.core.Job;
+import dev.jobs.core.JobCheckpoint;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobPage;
@@ -100,7 +101,8 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
             "queue_limit",
             "finished_count",
             "unannounced",
-            "step");
+            "step",
+            "checkpoint");
 
     /** The job table's partitions, where it has them (PostgreSQL, schema V7): their upkeep is what matters. */
     private static final List<String> JOB_PARTITIONS = List.of("job_live", "job_history");
@@ -110,7 +112,7 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
     private final HikariDataSource ownedPool;
     private final JobCreation creation;
     private final Unannounced unannounced;
-    private final StepRecords steps;
+    private final DurableWorkRecords steps;
     private final Claims claims;
     private final Outcomes outcomes;
     private final JobQueries queries;
@@ -146,10 +148,10 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
                 claimFloors,
                 keys,
                 claimRows,
-                new StepRows(dialect, rows),
+                new DurableWorkRows(dialect, rows),
                 channel);
         this.unannounced = new Unannounced(tx, dialect, table);
-        this.steps = new StepRecords(tx, table);
+        this.steps = new DurableWorkRecords(tx, table);
         this.creation = new JobCreation(tx, table, unannounced);
         this.outcomes = new Outcomes(tx, dialect, jobStatements, rows, table, keys, finishedCounts);
         tx.mendWith(outcomes::mend);
@@ -259,6 +261,16 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
     @Override
     public JobStep recordStep(UUID jobId, UUID leaseToken, int index, String name, JsonNode result) {
         return steps.record(jobId, leaseToken, index, name, result);
+    }
+
+    @Override
+    public Optional<JobCheckpoint> checkpoint(UUID jobId) {
+        return steps.checkpoint(jobId);
+    }
+
+    @Override
+    public JobCheckpoint saveCheckpoint(UUID jobId, UUID leaseToken, JsonNode state) {
+        return steps.saveCheckpoint(jobId, leaseToken, state);
     }
 
     @Override

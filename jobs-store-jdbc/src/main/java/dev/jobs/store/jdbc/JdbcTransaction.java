@@ -1,6 +1,7 @@
 package dev.jobs.store.jdbc;
 
 import dev.jobs.core.Job;
+import dev.jobs.core.JobCheckpoint;
 import dev.jobs.core.JobStep;
 import dev.jobs.core.WorkerInfo;
 import dev.jobs.core.spi.IdempotencyKey;
@@ -29,9 +30,9 @@ final class JdbcTransaction implements JobTransaction {
     private final JobKeys keys;
 
     private final ClaimRows claims;
-    private final StepRows steps;
+    private final DurableWorkRows steps;
 
-    JdbcTransaction(Handle h, Instant now, JobTable table, JobKeys keys, ClaimRows claims, StepRows steps) {
+    JdbcTransaction(Handle h, Instant now, JobTable table, JobKeys keys, ClaimRows claims, DurableWorkRows steps) {
         this.h = h;
         this.now = now;
         this.table = table;
@@ -184,5 +185,15 @@ final class JdbcTransaction implements JobTransaction {
     @Override
     public void insertStep(UUID jobId, int index, JobStep step) {
         steps.insert(h, jobId, index, step);
+    }
+
+    @Override
+    public Optional<JobCheckpoint> checkpoint(UUID jobId) {
+        return steps.checkpoint(h, jobId);
+    }
+
+    @Override
+    public void writeCheckpoint(UUID jobId, JobCheckpoint checkpoint) {
+        steps.writeCheckpoint(h, jobId, checkpoint);
     }
 }

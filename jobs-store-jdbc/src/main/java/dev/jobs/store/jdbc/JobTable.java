@@ -39,7 +39,7 @@ final class JobTable {
     /** A batch of rows inserted and announced in one statement, where the database can. */
     private final Optional<String> insertJobsAndAnnounce;
 
-    private final StepRows steps;
+    private final DurableWorkRows steps;
 
     JobTable(
             SqlDialect dialect,
@@ -49,7 +49,7 @@ final class JobTable {
             ClaimFloors claimFloors,
             JobKeys keys,
             ClaimRows claimRows,
-            StepRows steps,
+            DurableWorkRows steps,
             String channel) {
         this.dialect = dialect;
         this.rows = rows;

@@ -117,6 +117,9 @@ final class Retention {
                     h.createUpdate("DELETE FROM <step> WHERE job_id IN (<ids>)")
                             .bindList("ids", bound)
                             .execute();
+                    h.createUpdate("DELETE FROM <checkpoint> WHERE job_id IN (<ids>)")
+                            .bindList("ids", bound)
+                            .execute();
                     h.createUpdate("DELETE FROM <job> WHERE id IN (<ids>)")
                             .bindList("ids", bound)
                             .execute();

@@ -48,7 +48,8 @@ final class SchemaMigrator {
             "V14__dependents_flag.sql",
             "V15__finished_counts.sql",
             "V16__unannounced.sql",
-            "V17__steps.sql");
+            "V17__steps.sql",
+            "V18__checkpoints.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;

@@ -455,22 +455,32 @@ public final class JobRunner implements AutoCloseable {
     private final class Context<T> implements JobContext<T> {
         private final T payload;
         private final Execution execution;
-        private final Steps steps;
+        private final DurableWork durable;
 
         Context(T payload, Execution execution) {
             this.payload = payload;
             this.execution = execution;
-            this.steps = new Steps(store, execution, mapper, validator);
+            this.durable = new DurableWork(store, execution, mapper, validator);
         }
 
         @Override
         public <R> R step(String name, Class<R> type, StepWork<R> work) throws Exception {
-            return steps.step(name, type, work);
+            return durable.step(name, type, work);
         }
 
         @Override
         public JsonNode step(String name, StepWork<?> work) throws Exception {
-            return steps.step(name, work);
+            return durable.step(name, work);
+        }
+
+        @Override
+        public void checkpoint(Object state) {
+            durable.checkpoint(state);
+        }
+
+        @Override
+        public <S> Optional<S> lastCheckpoint(Class<S> type) {
+            return durable.lastCheckpoint(type);
         }
 
         @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.HeartbeatResult;
 import dev.jobs.core.InvalidTransitionException;
 import dev.jobs.core.Job;
+import dev.jobs.core.JobCheckpoint;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobNotFoundException;
@@ -61,7 +62,7 @@ public final class JobLifecycle {
     }
 
     /**
-     * {@link dev.jobs.core.spi.StepStore#recordStep}: the name, the result and the index are checked
+     * {@link dev.jobs.core.spi.DurableWorkStore#recordStep}: the name, the result and the index are checked
      * before any row is read, then the lease. A step already recorded at {@code index} under the
      * same name is answered as recorded, since the worker's earlier write landed though its answer
      * was lost; any other step there, or a gap before it, means the handler's steps changed order.
@@ -91,6 +92,15 @@ public final class JobLifecycle {
         JobStep step = new JobStep(name, result, t.now());
         t.insertStep(jobId, index, step);
         return step;
+    }
+
+    /** {@link dev.jobs.core.spi.DurableWorkStore#saveCheckpoint}: the state is checked before any row is read. */
+    public static JobCheckpoint saveCheckpoint(JobTransaction t, UUID jobId, UUID leaseToken, JsonNode state) {
+        Storable.requireJson("checkpoint", state);
+        leased(t, jobId, leaseToken);
+        JobCheckpoint checkpoint = new JobCheckpoint(state, t.now());
+        t.writeCheckpoint(jobId, checkpoint);
+        return checkpoint;
     }
 
     /** {@link JobStore#complete}. */

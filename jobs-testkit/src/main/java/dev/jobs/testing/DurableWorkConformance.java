@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.jobs.core.Job;
+import dev.jobs.core.JobCheckpoint;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobStep;
@@ -19,12 +20,12 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@link dev.jobs.core.spi.JobStore} contract, area by area: durable steps, recorded once
- * each, in order, under the lease of the attempt that ran them, kept across attempts and purged
- * with their job. Extend it and make a store as {@link StoreConformance#createStore} says, or
+ * The {@link dev.jobs.core.spi.JobStore} contract, area by area: durable work. Steps, recorded
+ * once each, in order, under the lease of the attempt that ran them; checkpoints, the last state a
+ * handler saved, under its lease; both kept across attempts and purged with their job. Extend it and make a store as {@link StoreConformance#createStore} says, or
  * extend {@link JobStoreConformanceTest} for every area.
  */
-public abstract class StepConformance extends StoreConformance {
+public abstract class DurableWorkConformance extends StoreConformance {
     private static JsonNode json(String text) {
         try {
             return MAPPER.readTree(text);
@@ -135,5 +136,40 @@ public abstract class StepConformance extends StoreConformance {
                 .isInstanceOf(JobValidationException.class)
                 .hasMessageContaining("at most " + JobLimits.MAX_STEPS);
         assertThat(store.steps(running.id())).isEmpty();
+    }
+
+    @Test
+    void theLastCheckpointIsKeptUnderTheLeaseAcrossAttemptsAndPurgedWithItsJob() {
+        create(jobs.of("import.rows"));
+        Job running = acquireOne();
+        assertThat(store.checkpoint(running.id())).isEmpty();
+
+        store.saveCheckpoint(running.id(), token(running), json("{\"nextRow\":1000}"));
+        clock.advance(Duration.ofSeconds(1));
+        JobCheckpoint last =
+                store.saveCheckpoint(running.id(), token(running), json("{\"nextRow\":2000,\"file\":\"ü.csv\"}"));
+        assertThat(last.savedAt()).isEqualTo(clock.instant());
+        assertThat(store.checkpoint(running.id())).contains(last);
+        assertThatThrownBy(() -> store.saveCheckpoint(running.id(), UUID.randomUUID(), json("{\"nextRow\":0}")))
+                .isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> store.saveCheckpoint(
+                        running.id(), token(running), JsonNodeFactory.instance.textNode("lone \uDC00")))
+                .isInstanceOf(JobValidationException.class);
+        assertThat(store.checkpoint(running.id()))
+                .as("the refused saves changed nothing")
+                .contains(last);
+
+        store.fail(running.id(), token(running), JobError.of("Boom", "x"), Optional.of(clock.instant()));
+        Job again = acquireOne();
+        assertThat(store.checkpoint(again.id()).orElseThrow().state())
+                .isEqualTo(json("{\"nextRow\":2000,\"file\":\"ü.csv\"}"));
+        store.complete(again.id(), token(again), Optional.empty());
+        assertThatThrownBy(() -> store.saveCheckpoint(again.id(), token(again), json("{}")))
+                .as("after the job finished")
+                .isInstanceOf(LeaseLostException.class);
+
+        clock.advance(Duration.ofDays(1));
+        assertThat(store.purge(PurgeRequest.finishedBefore(clock.instant()))).isEqualTo(1);
+        assertThat(store.checkpoint(again.id())).isEmpty();
     }
 }

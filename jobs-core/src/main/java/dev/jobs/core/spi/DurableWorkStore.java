@@ -1,17 +1,21 @@
 package dev.jobs.core.spi;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.JobCheckpoint;
 import dev.jobs.core.JobStep;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The durable steps of jobs ({@link dev.jobs.core.JobContext#step}): each recorded once, under the
- * lease of the attempt that ran it, and read back by later attempts. Part of {@link JobStore}.
+ * The durable work of jobs, part of {@link JobStore}: their steps ({@link
+ * dev.jobs.core.JobContext#step}), each recorded once under the lease of the attempt that ran it,
+ * and their checkpoints ({@link dev.jobs.core.JobContext#checkpoint}), the last state a handler
+ * saved; both read back by later attempts, and deleted with their job.
  *
  * <p>This SPI may change between minor versions.
  */
-public interface StepStore {
+public interface DurableWorkStore {
     /** The steps recorded for a job, in the order they ran; empty when none were (or there is no such job). */
     List<JobStep> steps(UUID jobId);
 
@@ -28,4 +32,17 @@ public interface StepStore {
      *     the job has as many steps as it may
      */
     JobStep recordStep(UUID jobId, UUID leaseToken, int index, String name, JsonNode result);
+
+    /** The job's last checkpoint; empty when none was saved (or there is no such job). */
+    Optional<JobCheckpoint> checkpoint(UUID jobId);
+
+    /**
+     * Saves a running job's checkpoint under its lease, replacing the one before, as {@link
+     * dev.jobs.core.spi.support.JobLifecycle#saveCheckpoint} says.
+     *
+     * @return the checkpoint as saved
+     * @throws dev.jobs.core.LeaseLostException if {@code leaseToken} is not the job's current lease
+     * @throws dev.jobs.core.JobValidationException if the state cannot be stored
+     */
+    JobCheckpoint saveCheckpoint(UUID jobId, UUID leaseToken, JsonNode state);
 }

@@ -14,14 +14,16 @@ import dev.jobs.core.spi.JobStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * The durable steps of one attempt ({@link JobContext#step}): the job's recorded steps, read from
- * the store when the handler asks for its first, replayed in order; each step past them is run and
- * its result recorded under the attempt's lease before the handler goes on. Confined to the
- * handler's thread, as the steps are called in order.
+ * The durable work of one attempt: its steps ({@link JobContext#step}), the job's recorded ones read
+ * from the store when the handler asks for its first and replayed in order, each one past them run
+ * and its result recorded under the attempt's lease before the handler goes on; and its
+ * checkpoints ({@link JobContext#checkpoint}), saved under the lease at once. Steps are confined to
+ * the handler's thread, as they are called in order; checkpoints may be saved from any thread.
  */
-final class Steps {
+final class DurableWork {
     private final JobStore store;
     private final Execution execution;
     private final ObjectMapper mapper;
@@ -29,7 +31,7 @@ final class Steps {
     private List<JobStep> recorded;
     private int next;
 
-    Steps(JobStore store, Execution execution, ObjectMapper mapper, SpecValidator validator) {
+    DurableWork(JobStore store, Execution execution, ObjectMapper mapper, SpecValidator validator) {
         this.store = store;
         this.execution = execution;
         this.mapper = mapper;
@@ -53,7 +55,7 @@ final class Steps {
             return replayed(step, type);
         }
         R value = work.run();
-        JsonNode result = json(name, value);
+        JsonNode result = json("result", "the result of step '" + name + "'", value);
         JobStep step;
         try {
             step = store.recordStep(execution.job.id(), execution.leaseToken, index, name, result);
@@ -69,7 +71,7 @@ final class Steps {
     /** A step whose result is JSON on every attempt. */
     JsonNode step(String name, JobContext.StepWork<?> work) throws Exception {
         Objects.requireNonNull(work, "work");
-        return step(name, JsonNode.class, () -> json(name, work.run()));
+        return step(name, JsonNode.class, () -> json("result", "the result of step '" + name + "'", work.run()));
     }
 
     private <R> R replayed(JobStep step, Class<R> type) {
@@ -87,7 +89,35 @@ final class Steps {
         }
     }
 
-    private JsonNode json(String name, Object value) {
+    /** Saves the attempt's checkpoint under its lease, at once. */
+    void checkpoint(Object state) {
+        Objects.requireNonNull(state, "state");
+        JsonNode json = json("checkpoint", "the checkpoint", state);
+        try {
+            store.saveCheckpoint(execution.job.id(), execution.leaseToken, json);
+        } catch (LeaseLostException e) {
+            execution.leaseLost = true;
+            throw e;
+        }
+    }
+
+    /** The job's last checkpoint, read as {@code type}; empty when none was saved. */
+    <S> Optional<S> lastCheckpoint(Class<S> type) {
+        Objects.requireNonNull(type, "type");
+        return store.checkpoint(execution.job.id()).map(checkpoint -> {
+            try {
+                return mapper.treeToValue(checkpoint.state(), type);
+            } catch (JsonProcessingException | IllegalArgumentException e) {
+                throw new JobsException(
+                        "the last checkpoint of job " + execution.job.id() + " does not fit " + type.getName() + " ("
+                                + e.getMessage() + "): the checkpoint's type changed under a running job",
+                        e);
+            }
+        });
+    }
+
+    /** A value as JSON a store can hold; a refusal names {@code field} and says what the value was. */
+    private JsonNode json(String field, String what, Object value) {
         JsonNode json;
         try {
             json = value == null
@@ -95,13 +125,10 @@ final class Steps {
                     : value instanceof JsonNode node ? node : mapper.valueToTree(value);
         } catch (IllegalArgumentException e) {
             throw JobValidationException.of(
-                    "result",
-                    "step '" + name + "' returned a " + value.getClass().getName()
-                            + ", which cannot be written as JSON");
+                    field, what + " is a " + value.getClass().getName() + ", which cannot be written as JSON");
         }
         validator.valueProblem(json).ifPresent(problem -> {
-            throw JobValidationException.of(
-                    "result", "step '" + name + "' returned a result that cannot be stored: " + problem);
+            throw JobValidationException.of(field, what + " cannot be stored: " + problem);
         });
         return json;
     }
