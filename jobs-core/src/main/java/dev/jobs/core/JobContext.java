@@ -1,6 +1,7 @@
 package dev.jobs.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -84,6 +85,21 @@ public interface JobContext<T> {
      * {@code type} with the engine's object mapper; empty when none was saved.
      */
     <S> Optional<S> lastCheckpoint(Class<S> type);
+
+    /**
+     * What each of this job's dependencies (its parents) came to, in the order it lists them, each
+     * with its name where the job has one (the parent's ref in the {@link JobGraph} that created
+     * them): for a fan-in job that combines its parents' results. Read from the store.
+     */
+    List<ParentResult> parentResults();
+
+    /**
+     * The result of the parent this job knows as {@code name} (its ref in the graph), converted to
+     * {@code type} with the engine's object mapper; empty when that parent returned nothing.
+     *
+     * @throws JobsException if no parent has that name, or it has not succeeded
+     */
+    <R> Optional<R> parentResult(String name, Class<R> type);
 
     /** The work of a durable step. */
     @FunctionalInterface

@@ -64,6 +64,9 @@ public final class JobLimits {
     /** Largest page {@code list} returns. */
     public static final int MAX_PAGE_SIZE = 500;
 
+    /** Longest ref of a {@link JobGraph}'s node that another node depends on: the name its result is read by. */
+    public static final int MAX_REF_LENGTH = 255;
+
     /** Most durable steps one job may record ({@link JobContext#step}). */
     public static final int MAX_STEPS = 100;
 

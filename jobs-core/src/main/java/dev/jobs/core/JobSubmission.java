@@ -11,6 +11,7 @@ import dev.jobs.core.spi.IdempotencyKey;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.NewJob;
 import dev.jobs.core.spi.support.JobIds;
+import dev.jobs.core.spi.support.Storable;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Instant;
@@ -19,6 +20,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -88,7 +90,7 @@ final class JobSubmission {
         }
         Instant now = clock.instant();
         return specs.stream()
-                .map(spec -> newJob(spec, ids.next(), List.copyOf(spec.dependsOn()), now))
+                .map(spec -> newJob(spec, ids.next(), List.copyOf(spec.dependsOn()), Map.of(), now))
                 .toList();
     }
 
@@ -96,6 +98,13 @@ final class JobSubmission {
         var errors = new ArrayList<FieldError>();
         for (JobGraph.Node node : graph.nodes()) {
             errors.addAll(validator.validate(node.spec(), "nodes[" + node.ref() + "]."));
+            // A ref another node depends on becomes the name its results are read by: stored, so held to a label's
+            // rules.
+            for (String ref : node.dependsOnRefs()) {
+                refProblem(ref)
+                        .ifPresent(problem ->
+                                errors.add(new FieldError("nodes[" + node.ref() + "].dependsOn", "ref " + problem)));
+            }
         }
         if (!errors.isEmpty()) {
             throw new JobValidationException(errors);
@@ -107,8 +116,14 @@ final class JobSubmission {
             UUID id = ids.next();
             idByRef.put(node.ref(), id);
             var dependsOn = new ArrayList<>(node.spec().dependsOn());
-            node.dependsOnRefs().stream().map(idByRef::get).distinct().forEach(dependsOn::add);
-            newJobs.add(newJob(node.spec(), id, dependsOn, now));
+            var names = new LinkedHashMap<UUID, String>();
+            for (String ref : node.dependsOnRefs()) {
+                UUID parent = idByRef.get(ref);
+                if (names.putIfAbsent(parent, ref) == null && !dependsOn.contains(parent)) {
+                    dependsOn.add(parent);
+                }
+            }
+            newJobs.add(newJob(node.spec(), id, dependsOn, names, now));
         }
         List<Job> created;
         try {
@@ -122,6 +137,15 @@ final class JobSubmission {
             byRef.put(graph.nodes().get(i).ref(), created.get(i));
         }
         return byRef;
+    }
+
+    /** Why a ref cannot name a parent, if it cannot. */
+    private static Optional<String> refProblem(String ref) {
+        if (ref.length() > JobLimits.MAX_REF_LENGTH) {
+            return Optional.of(
+                    "'" + Storable.shown(ref, 77) + "' is longer than " + JobLimits.MAX_REF_LENGTH + " characters");
+        }
+        return Storable.labelProblem(ref);
     }
 
     /** A store error about {@code [i].field} becomes {@code nodes[ref].field}. */
@@ -148,7 +172,8 @@ final class JobSubmission {
         }
     }
 
-    private static NewJob newJob(JobSpec spec, UUID id, List<UUID> dependsOn, Instant now) {
+    private static NewJob newJob(
+            JobSpec spec, UUID id, List<UUID> dependsOn, Map<UUID, String> dependencyNames, Instant now) {
         Instant runAt = spec.runAt().orElseGet(() -> spec.delay().map(now::plus).orElse(now));
         return new NewJob(
                 id,
@@ -165,6 +190,7 @@ final class JobSubmission {
                 spec.concurrencyKey(),
                 spec.idempotencyKey().map(key -> new IdempotencyKey(key, SpecFingerprint.of(spec))),
                 spec.metadata(),
-                spec.retryPolicy());
+                spec.retryPolicy(),
+                dependencyNames);
     }
 }

@@ -9,12 +9,17 @@ import dev.jobs.core.Job;
 import dev.jobs.core.JobCheckpoint;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobLimits;
+import dev.jobs.core.JobState;
 import dev.jobs.core.JobStep;
 import dev.jobs.core.JobValidationException;
 import dev.jobs.core.LeaseLostException;
+import dev.jobs.core.ParentResult;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.StepOrderException;
+import dev.jobs.core.spi.NewJob;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -171,5 +176,37 @@ public abstract class DurableWorkConformance extends StoreConformance {
         clock.advance(Duration.ofDays(1));
         assertThat(store.purge(PurgeRequest.finishedBefore(clock.instant()))).isEqualTo(1);
         assertThat(store.checkpoint(again.id())).isEmpty();
+    }
+
+    @Test
+    void aJobReadsWhatEachParentCameToByTheNameItHasForIt() {
+        Job left = create(jobs.of("fetch.left"));
+        Job right = create(jobs.of("fetch.right"));
+        Job byId = create(jobs.of("fetch.other"));
+        NewJob draft = jobs.of("combine")
+                .dependsOn(left.id(), right.id(), byId.id())
+                .build()
+                .withDependencyNames(Map.of(left.id(), "left", right.id(), "right · ü"));
+        Job child = store.create(List.of(draft)).get(0);
+
+        Job running = acquire(3).stream()
+                .filter(job -> job.id().equals(left.id()))
+                .findFirst()
+                .orElseThrow();
+        store.complete(running.id(), token(running), Optional.of(json("{\"rows\":[1,2]}")));
+
+        assertThat(store.parentResults(child.id()))
+                .as("in the order the job lists them")
+                .containsExactly(
+                        new ParentResult(
+                                left.id(),
+                                Optional.of("left"),
+                                Optional.of(JobState.SUCCEEDED),
+                                Optional.of(json("{\"rows\":[1,2]}"))),
+                        new ParentResult(
+                                right.id(), Optional.of("right · ü"), Optional.of(JobState.RUNNING), Optional.empty()),
+                        new ParentResult(byId.id(), Optional.empty(), Optional.of(JobState.RUNNING), Optional.empty()));
+        assertThat(store.parentResults(left.id())).as("a job with no parents").isEmpty();
+        assertThat(store.parentResults(UUID.randomUUID())).as("an unknown job").isEmpty();
     }
 }

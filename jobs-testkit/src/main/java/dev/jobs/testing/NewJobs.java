@@ -143,7 +143,8 @@ public final class NewJobs {
                     Optional.ofNullable(concurrencyKey),
                     Optional.ofNullable(idempotencyKey),
                     metadata,
-                    Optional.empty());
+                    Optional.empty(),
+                    Map.of());
         }
     }
 }

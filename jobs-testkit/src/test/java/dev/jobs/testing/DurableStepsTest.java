@@ -2,14 +2,19 @@ package dev.jobs.testing;
 
 import static dev.jobs.testing.JobAssert.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobEngineBuilder;
+import dev.jobs.core.JobGraph;
+import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
 import dev.jobs.core.JobStep;
+import dev.jobs.core.JobValidationException;
+import dev.jobs.core.JobsException;
 import dev.jobs.core.RetryPolicy;
 import dev.jobs.core.memory.InMemoryJobStore;
 import java.io.IOException;
@@ -191,5 +196,63 @@ class DurableStepsTest {
                         .path("nextRow")
                         .asInt())
                 .isEqualTo(9);
+    }
+
+    @Test
+    void aFanInJobReadsItsParentsResultsByTheirNamesInTheGraph() {
+        var seen = new CopyOnWriteArrayList<String>();
+        engine = builder()
+                .register("feed.fetch", ctx -> Map.of("items", 3))
+                .register("image.thumbs", ctx -> "thumbs-ok")
+                .register("search.index", ctx -> 42)
+                .register("feed.publish", ctx -> {
+                    String thumbs = ctx.parentResult("thumbs", String.class).orElseThrow();
+                    int indexed = ctx.parentResult("index", Integer.class).orElseThrow();
+                    ctx.parentResults()
+                            .forEach(parent -> seen.add(parent.name().orElse("?") + "="
+                                    + parent.result().map(JsonNode::toString).orElse("none")));
+                    try {
+                        ctx.parentResult("fetch", String.class);
+                    } catch (JobsException e) {
+                        seen.add(e.getMessage());
+                    }
+                    return thumbs + "/" + indexed;
+                })
+                .build();
+        Map<String, Job> graph = engine.graph(JobGraph.builder()
+                .add("fetch", JobSpec.of("feed.fetch"))
+                .add("thumbs", JobSpec.of("image.thumbs"), "fetch")
+                .add("index", JobSpec.of("search.index"), "fetch")
+                .add("publish", JobSpec.of("feed.publish"), "thumbs", "index")
+                .build());
+
+        JobsTesting.runUntilIdle(engine, clock);
+
+        Job publish = engine.get(graph.get("publish").id()).orElseThrow();
+        assertThat(publish).isSucceeded();
+        assertThat(publish.result().orElseThrow().asText()).isEqualTo("thumbs-ok/42");
+        assertThat(seen.subList(0, 2)).containsExactly("thumbs=\"thumbs-ok\"", "index=42");
+        assertThat(seen.get(2))
+                .as("the diamond's top is no parent of its bottom")
+                .contains("no parent named 'fetch'")
+                .contains("'thumbs'")
+                .contains("'index'");
+    }
+
+    @Test
+    void aRefThatCannotBeStoredAsAParentsNameIsRefusedWithTheGraph() {
+        engine = builder().build();
+        var graph = JobGraph.builder()
+                .add("line\nbreak", JobSpec.of("a"))
+                .add("b", JobSpec.of("b"), "line\nbreak")
+                .build();
+
+        assertThatThrownBy(() -> engine.graph(graph))
+                .isInstanceOfSatisfying(
+                        JobValidationException.class,
+                        e -> assertThat(e.errors())
+                                .extracting(JobValidationException.FieldError::field)
+                                .containsExactly("nodes[b].dependsOn"));
+        assertThat(engine.list(JobQuery.all()).jobs()).as("nothing created").isEmpty();
     }
 }

@@ -13,6 +13,7 @@ import dev.jobs.core.JobPage;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobState;
 import dev.jobs.core.JobStep;
+import dev.jobs.core.ParentResult;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueLimits;
@@ -128,6 +129,11 @@ public final class ObservedJobStore implements JobStore {
     @Override
     public JobCheckpoint saveCheckpoint(UUID jobId, UUID leaseToken, JsonNode state) {
         return store.saveCheckpoint(jobId, leaseToken, state);
+    }
+
+    @Override
+    public List<ParentResult> parentResults(UUID jobId) {
+        return store.parentResults(jobId);
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.jobs.core.JobPage;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobState;
 import dev.jobs.core.JobStep;
+import dev.jobs.core.ParentResult;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueLimits;
@@ -532,6 +533,19 @@ public final class InMemoryJobStore implements JobStore {
     @Override
     public JobCheckpoint saveCheckpoint(UUID jobId, UUID leaseToken, JsonNode state) {
         return inTransaction(t -> JobLifecycle.saveCheckpoint(t, jobId, leaseToken, state));
+    }
+
+    @Override
+    public List<ParentResult> parentResults(UUID jobId) {
+        return locked(() -> {
+            Job job = rows.jobs.get(jobId);
+            if (job == null) {
+                return List.of();
+            }
+            var parents = new HashMap<UUID, Job>();
+            job.dependsOn().forEach(id -> Optional.ofNullable(rows.jobs.get(id)).ifPresent(p -> parents.put(id, p)));
+            return JobLifecycle.parentResults(job, parents, rows.dependencyNames.getOrDefault(jobId, Map.of()));
+        });
     }
 
     /** Runs {@code step} under the lock, as one transaction at the clock's current instant. */

@@ -62,6 +62,8 @@ final class MemoryRows {
     final Map<String, RecurringRecord> recurring = new TreeMap<>();
     /** Each job's durable steps, in order; absent for a job with none. */
     final Map<UUID, List<JobStep>> steps = new HashMap<>();
+    /** The names each job has for its dependencies, by their ids; absent for a job with none. */
+    final Map<UUID, Map<UUID, String>> dependencyNames = new HashMap<>();
     /** Each job's last checkpoint; absent for a job with none. */
     final Map<UUID, JobCheckpoint> checkpoints = new HashMap<>();
 
@@ -126,6 +128,7 @@ final class MemoryRows {
         unfinishedDependencies.remove(job.id());
         steps.remove(job.id());
         checkpoints.remove(job.id());
+        dependencyNames.remove(job.id());
         for (UUID dependency : job.dependsOn()) {
             Set<UUID> siblings = dependents.get(dependency);
             if (siblings != null) {

@@ -86,6 +86,11 @@ final class MemoryTransaction implements JobTransaction {
     }
 
     @Override
+    public void nameDependencies(UUID jobId, Map<UUID, String> names) {
+        rows.dependencyNames.put(jobId, Map.copyOf(names));
+    }
+
+    @Override
     public List<Dependent> lockDependents(UUID parentId) {
         return rows.dependents.getOrDefault(parentId, Set.of()).stream()
                 .map(id -> new Dependent(rows.jobs.get(id), rows.unfinishedDependencies.getOrDefault(id, 0)))

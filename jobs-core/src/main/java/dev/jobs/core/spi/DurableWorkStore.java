@@ -3,6 +3,7 @@ package dev.jobs.core.spi;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.JobCheckpoint;
 import dev.jobs.core.JobStep;
+import dev.jobs.core.ParentResult;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -45,4 +46,11 @@ public interface DurableWorkStore {
      * @throws dev.jobs.core.JobValidationException if the state cannot be stored
      */
     JobCheckpoint saveCheckpoint(UUID jobId, UUID leaseToken, JsonNode state);
+
+    /**
+     * What each of a job's dependencies came to, in the order the job lists them, each with the name
+     * the job has for it (its ref in the graph that created them); empty for a job with none, or no
+     * such job.
+     */
+    List<ParentResult> parentResults(UUID jobId);
 }

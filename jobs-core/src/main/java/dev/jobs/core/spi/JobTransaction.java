@@ -51,6 +51,12 @@ public interface JobTransaction {
      */
     void insert(List<Job> jobs, Map<UUID, Integer> unfinishedDependencies);
 
+    /**
+     * Records the names a new job (inserted in this transaction) has for some of its dependencies,
+     * by their ids: the refs of a graph's nodes, by which its handler reads their results.
+     */
+    void nameDependencies(UUID jobId, Map<UUID, String> names);
+
     /** The jobs that depend on {@code parentId}, locked, in a stable order, each with its count. */
     List<Dependent> lockDependents(UUID parentId);
 

@@ -30,6 +30,8 @@ import java.util.UUID;
  * @param idempotencyKey while the job created with it exists, that job is returned instead
  * @param metadata the host's labels
  * @param retryPolicy its own retry policy
+ * @param dependencyNames the names some of {@code dependsOn} have for it, by id: the refs of a
+ *     {@link dev.jobs.core.JobGraph}'s nodes, by which its handler reads its parents' results
  */
 public record NewJob(
         UUID id,
@@ -46,7 +48,8 @@ public record NewJob(
         Optional<String> concurrencyKey,
         Optional<IdempotencyKey> idempotencyKey,
         Map<String, String> metadata,
-        Optional<RetryPolicy> retryPolicy) {
+        Optional<RetryPolicy> retryPolicy,
+        Map<UUID, String> dependencyNames) {
     public NewJob {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(queue, "queue");
@@ -61,6 +64,34 @@ public record NewJob(
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         metadata = Map.copyOf(metadata);
         Objects.requireNonNull(retryPolicy, "retryPolicy");
+        dependencyNames = Map.copyOf(dependencyNames);
+        for (UUID named : dependencyNames.keySet()) {
+            if (!dependsOn.contains(named)) {
+                throw new IllegalArgumentException(
+                        "job " + named + " is named as a dependency of " + id + " but is not among its dependencies");
+            }
+        }
+    }
+
+    /** The same job with these names for its dependencies. */
+    public NewJob withDependencyNames(Map<UUID, String> names) {
+        return new NewJob(
+                id,
+                queue,
+                type,
+                payload,
+                priority,
+                runAt,
+                maxAttempts,
+                timeout,
+                dependsOn,
+                onDependencyFailure,
+                uniqueKey,
+                concurrencyKey,
+                idempotencyKey,
+                metadata,
+                retryPolicy,
+                names);
     }
 
     /** The same job with another {@code runAt}, such as one rounded to the store's precision. */
@@ -80,6 +111,7 @@ public record NewJob(
                 concurrencyKey,
                 idempotencyKey,
                 metadata,
-                retryPolicy);
+                retryPolicy,
+                dependencyNames);
     }
 }

@@ -46,7 +46,8 @@ class EventOrderTest {
                 Optional.empty(),
                 Optional.empty(),
                 Map.of(),
-                Optional.empty());
+                Optional.empty(),
+                Map.of());
         return JobTransitions.created(spec, dependsOn, T0);
     }
 

@@ -1,8 +1,10 @@
 package dev.jobs.store.jdbc;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jobs.core.Job;
 import dev.jobs.core.JobCheckpoint;
 import dev.jobs.core.JobStep;
+import dev.jobs.core.ParentResult;
 import dev.jobs.core.spi.support.JobLifecycle;
 import java.util.List;
 import java.util.Optional;
@@ -12,10 +14,12 @@ import java.util.UUID;
 final class DurableWorkRecords {
     private final Transactions tx;
     private final JobTable table;
+    private final DurableWorkRows rows;
 
-    DurableWorkRecords(Transactions tx, JobTable table) {
+    DurableWorkRecords(Transactions tx, JobTable table, DurableWorkRows rows) {
         this.tx = tx;
         this.table = table;
+        this.rows = rows;
     }
 
     List<JobStep> steps(UUID jobId) {
@@ -33,5 +37,16 @@ final class DurableWorkRecords {
 
     JobCheckpoint saveCheckpoint(UUID jobId, UUID leaseToken, JsonNode state) {
         return tx.inTransaction(h -> JobLifecycle.saveCheckpoint(table.in(h, tx.now()), jobId, leaseToken, state));
+    }
+
+    List<ParentResult> parentResults(UUID jobId) {
+        return tx.inTransaction(h -> {
+            Optional<Job> job = table.find(h, jobId);
+            if (job.isEmpty()) {
+                return List.of();
+            }
+            return JobLifecycle.parentResults(
+                    job.get(), table.read(h, job.get().dependsOn()), rows.dependencyNames(h, jobId));
+        });
     }
 }

@@ -2,14 +2,17 @@ package dev.jobs.store.jdbc;
 
 import dev.jobs.core.JobCheckpoint;
 import dev.jobs.core.JobStep;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
  * The durable work of jobs, read and written in the transaction a handle is in: their steps (schema
- * V17) and their last checkpoints (V18).
+ * V17), their last checkpoints (V18), and the names they have for their dependencies (V19).
  */
 final class DurableWorkRows {
     private final SqlDialect dialect;
@@ -67,5 +70,28 @@ final class DurableWorkRows {
                     .bind("saved_at", savedAt)
                     .execute();
         }
+    }
+
+    /** Names a new job's dependencies, on the edges its insertion wrote. */
+    void nameDependencies(Handle h, UUID jobId, Map<UUID, String> names) {
+        PreparedBatch batch = h.prepareBatch(
+                "UPDATE <dependency> SET name = :name WHERE job_id = :job_id AND depends_on_id = :depends_on_id");
+        names.forEach((parent, name) -> batch.bind("job_id", dialect.uuid(jobId))
+                .bind("depends_on_id", dialect.uuid(parent))
+                .bind("name", name)
+                .add());
+        if (batch.size() > 0) {
+            batch.execute();
+        }
+    }
+
+    /** The names a job has for its dependencies, by their ids. */
+    Map<UUID, String> dependencyNames(Handle h, UUID jobId) {
+        var names = new HashMap<UUID, String>();
+        h.createQuery("SELECT depends_on_id, name FROM <dependency> WHERE job_id = :job_id AND name IS NOT NULL")
+                .bind("job_id", dialect.uuid(jobId))
+                .map((rs, ctx) -> Map.entry(UUID.fromString(rs.getString("depends_on_id")), rs.getString("name")))
+                .forEach(entry -> names.put(entry.getKey(), entry.getValue()));
+        return names;
     }
 }

@@ -15,6 +15,7 @@ import dev.jobs.core.JobPage;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobStep;
+import dev.jobs.core.ParentResult;
 import dev.jobs.core.PurgeRequest;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueLimits;
@@ -112,7 +113,7 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
     private final HikariDataSource ownedPool;
     private final JobCreation creation;
     private final Unannounced unannounced;
-    private final DurableWorkRecords steps;
+    private final DurableWorkRecords durableWork;
     private final Claims claims;
     private final Outcomes outcomes;
     private final JobQueries queries;
@@ -140,18 +141,11 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
         var jobStatements = SqlStatements.load(dialect, "jobs");
         var claimStatements = SqlStatements.load(dialect, "claims");
         var claimRows = new ClaimRows(dialect, claimStatements, rows);
+        var durableRows = new DurableWorkRows(dialect, rows);
         var table = new JobTable(
-                dialect,
-                jobStatements,
-                rows,
-                finishedCounts,
-                claimFloors,
-                keys,
-                claimRows,
-                new DurableWorkRows(dialect, rows),
-                channel);
+                dialect, jobStatements, rows, finishedCounts, claimFloors, keys, claimRows, durableRows, channel);
         this.unannounced = new Unannounced(tx, dialect, table);
-        this.steps = new DurableWorkRecords(tx, table);
+        this.durableWork = new DurableWorkRecords(tx, table, durableRows);
         this.creation = new JobCreation(tx, table, unannounced);
         this.outcomes = new Outcomes(tx, dialect, jobStatements, rows, table, keys, finishedCounts);
         tx.mendWith(outcomes::mend);
@@ -255,22 +249,27 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
 
     @Override
     public List<JobStep> steps(UUID jobId) {
-        return steps.steps(jobId);
+        return durableWork.steps(jobId);
     }
 
     @Override
     public JobStep recordStep(UUID jobId, UUID leaseToken, int index, String name, JsonNode result) {
-        return steps.record(jobId, leaseToken, index, name, result);
+        return durableWork.record(jobId, leaseToken, index, name, result);
     }
 
     @Override
     public Optional<JobCheckpoint> checkpoint(UUID jobId) {
-        return steps.checkpoint(jobId);
+        return durableWork.checkpoint(jobId);
     }
 
     @Override
     public JobCheckpoint saveCheckpoint(UUID jobId, UUID leaseToken, JsonNode state) {
-        return steps.saveCheckpoint(jobId, leaseToken, state);
+        return durableWork.saveCheckpoint(jobId, leaseToken, state);
+    }
+
+    @Override
+    public List<ParentResult> parentResults(UUID jobId) {
+        return durableWork.parentResults(jobId);
     }
 
     @Override

@@ -196,4 +196,9 @@ final class JdbcTransaction implements JobTransaction {
     public void writeCheckpoint(UUID jobId, JobCheckpoint checkpoint) {
         steps.writeCheckpoint(h, jobId, checkpoint);
     }
+
+    @Override
+    public void nameDependencies(UUID jobId, Map<UUID, String> names) {
+        steps.nameDependencies(h, jobId, names);
+    }
 }

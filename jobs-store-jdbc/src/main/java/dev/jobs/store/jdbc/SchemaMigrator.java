@@ -49,7 +49,8 @@ final class SchemaMigrator {
             "V15__finished_counts.sql",
             "V16__unannounced.sql",
             "V17__steps.sql",
-            "V18__checkpoints.sql");
+            "V18__checkpoints.sql",
+            "V19__dependency_names.sql");
 
     private final Jdbi jdbi;
     private final SqlDialect dialect;

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jobs.core.JobContext;
+import dev.jobs.core.JobState;
 import dev.jobs.core.JobStep;
 import dev.jobs.core.JobValidationException;
 import dev.jobs.core.JobsException;
 import dev.jobs.core.LeaseLostException;
+import dev.jobs.core.ParentResult;
 import dev.jobs.core.StepOrderException;
 import dev.jobs.core.internal.SpecValidator;
 import dev.jobs.core.spi.JobStore;
@@ -111,6 +113,40 @@ final class DurableWork {
                 throw new JobsException(
                         "the last checkpoint of job " + execution.job.id() + " does not fit " + type.getName() + " ("
                                 + e.getMessage() + "): the checkpoint's type changed under a running job",
+                        e);
+            }
+        });
+    }
+
+    List<ParentResult> parentResults() {
+        return store.parentResults(execution.job.id());
+    }
+
+    <R> Optional<R> parentResult(String name, Class<R> type) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(type, "type");
+        List<ParentResult> parents = parentResults();
+        ParentResult parent = parents.stream()
+                .filter(p -> p.name().filter(name::equals).isPresent())
+                .findFirst()
+                .orElseThrow(() -> new JobsException("job " + execution.job.id() + " has no parent named '" + name
+                        + "'; its parents are named "
+                        + parents.stream()
+                                .flatMap(p -> p.name().stream())
+                                .map(n -> "'" + n + "'")
+                                .toList()));
+        if (parent.state().filter(JobState.SUCCEEDED::equals).isEmpty()) {
+            throw new JobsException("parent '" + name + "' (" + parent.id() + ") of job " + execution.job.id()
+                    + " has not succeeded: it is "
+                    + parent.state().map(Enum::name).orElse("purged"));
+        }
+        return parent.result().map(result -> {
+            try {
+                return mapper.treeToValue(result, type);
+            } catch (JsonProcessingException | IllegalArgumentException e) {
+                throw new JobsException(
+                        "the result of parent '" + name + "' does not fit " + type.getName() + " (" + e.getMessage()
+                                + ")",
                         e);
             }
         });

@@ -8,6 +8,7 @@ import dev.jobs.core.JobContext;
 import dev.jobs.core.JobError;
 import dev.jobs.core.LeaseLostException;
 import dev.jobs.core.Outcome;
+import dev.jobs.core.ParentResult;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.internal.RetryDecider;
 import dev.jobs.core.internal.SpecValidator;
@@ -481,6 +482,16 @@ public final class JobRunner implements AutoCloseable {
         @Override
         public <S> Optional<S> lastCheckpoint(Class<S> type) {
             return durable.lastCheckpoint(type);
+        }
+
+        @Override
+        public List<ParentResult> parentResults() {
+            return durable.parentResults();
+        }
+
+        @Override
+        public <R> Optional<R> parentResult(String name, Class<R> type) {
+            return durable.parentResult(name, type);
         }
 
         @Override

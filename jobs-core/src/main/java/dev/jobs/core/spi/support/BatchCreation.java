@@ -80,6 +80,14 @@ public final class BatchCreation {
                 }
             }
             t.insert(List.copyOf(created.values()), unfinished);
+            for (NewJob spec : batch) {
+                if (created.containsKey(spec.id()) && !spec.dependencyNames().isEmpty()) {
+                    // Named as the job depends on it: a member replaced by a key's holder by the holder's id.
+                    var names = new LinkedHashMap<UUID, String>();
+                    spec.dependencyNames().forEach((id, name) -> names.put(replacedBy.getOrDefault(id, id), name));
+                    t.nameDependencies(spec.id(), names);
+                }
+            }
         }
         return resultIds.stream().map(known::get).toList();
     }

@@ -11,6 +11,7 @@ import dev.jobs.core.JobNotFoundException;
 import dev.jobs.core.JobState;
 import dev.jobs.core.JobStep;
 import dev.jobs.core.JobValidationException;
+import dev.jobs.core.ParentResult;
 import dev.jobs.core.StepOrderException;
 import dev.jobs.core.StoppedWorker;
 import dev.jobs.core.WorkerIdTakenException;
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -101,6 +103,20 @@ public final class JobLifecycle {
         JobCheckpoint checkpoint = new JobCheckpoint(state, t.now());
         t.writeCheckpoint(jobId, checkpoint);
         return checkpoint;
+    }
+
+    /** {@link dev.jobs.core.spi.DurableWorkStore#parentResults}, from a job's dependencies as read and their names. */
+    public static List<ParentResult> parentResults(Job job, Map<UUID, Job> parents, Map<UUID, String> names) {
+        return job.dependsOn().stream()
+                .map(id -> {
+                    Optional<Job> parent = Optional.ofNullable(parents.get(id));
+                    return new ParentResult(
+                            id,
+                            Optional.ofNullable(names.get(id)),
+                            parent.map(Job::state),
+                            parent.flatMap(Job::result));
+                })
+                .toList();
     }
 
     /** {@link JobStore#complete}. */
