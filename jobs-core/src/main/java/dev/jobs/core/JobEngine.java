@@ -179,7 +179,7 @@ public final class JobEngine implements JobClient, JobAdmin, AutoCloseable {
                 config.store instanceof HostTransactionStore host
                         ? List.of(new HostCommitAnnouncer(host, store, HOST_COMMIT_INTERVAL))
                         : List.of());
-        this.remoteWorkers = new RemoteWorkers(store, queue, retryDecider, clock, config.cancellationGrace);
+        this.remoteWorkers = new RemoteWorkers(store, queue, retryDecider, validator, clock, config.cancellationGrace);
 
         // Dispatch learns of every job that became claimable, whoever changed it.
         store.addListener(new JobListener() {

@@ -2,8 +2,10 @@ package dev.jobs.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.internal.RetryDecider;
+import dev.jobs.core.internal.SpecValidator;
 import dev.jobs.core.internal.worker.WorkerSettings;
 import dev.jobs.core.spi.AcquireRequest;
+import dev.jobs.core.spi.DurableWorkStore;
 import dev.jobs.core.spi.JobQueue;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.support.JobTransitions;
@@ -33,6 +35,7 @@ public final class RemoteWorkers {
     private final JobStore store;
     private final JobQueue queue;
     private final RetryDecider retryDecider;
+    private final SpecValidator validator;
     private final Clock clock;
 
     /** How long a worker told to stop (its attempt past the job's timeout) has before the attempt ends. */
@@ -44,10 +47,17 @@ public final class RemoteWorkers {
     /** Bounds {@link #seen}, whatever worker ids clients make up. */
     private static final int MAX_REMEMBERED_WORKERS = 10_000;
 
-    RemoteWorkers(JobStore store, JobQueue queue, RetryDecider retryDecider, Clock clock, Duration cancellationGrace) {
+    RemoteWorkers(
+            JobStore store,
+            JobQueue queue,
+            RetryDecider retryDecider,
+            SpecValidator validator,
+            Clock clock,
+            Duration cancellationGrace) {
         this.store = store;
         this.queue = queue;
         this.retryDecider = retryDecider;
+        this.validator = validator;
         this.clock = clock;
         this.cancellationGrace = cancellationGrace;
     }
@@ -223,6 +233,67 @@ public final class RemoteWorkers {
                 job.id(),
                 "the attempt ran past its timeout of " + timeout + " and is recorded as a Timeout failure;"
                         + " this report came too late");
+    }
+
+    /**
+     * Records a durable step of the attempt holding {@code leaseToken}, as a handler's {@link
+     * JobContext#step} does: number {@code index} (from 0) of the job's steps, named {@code name}.
+     * The worker learns the steps recorded so far from its acquire, and asks for each in order.
+     *
+     * @return the step as recorded (as recorded before, when the same step is recorded again)
+     * @throws LeaseLostException if the token is not the job's current lease, or the attempt ran
+     *     past its timeout and the cancellation grace
+     * @throws StepOrderException if the job has another step at {@code index}, or fewer before it
+     * @throws JobValidationException if the name or the result cannot be stored (the rules and the
+     *     size limit of payloads), or the job has as many steps as it may
+     * @throws WorkerIdTakenException if the lease's worker id belongs to another owner
+     */
+    public JobStep recordStep(UUID jobId, UUID leaseToken, String owner, int index, String name, JsonNode result) {
+        validator.valueProblem(result).ifPresent(problem -> {
+            throw JobValidationException.of("result", problem);
+        });
+        requireLiveLease(jobId, leaseToken, owner);
+        return store.recordStep(jobId, leaseToken, index, name, result);
+    }
+
+    /**
+     * Saves the checkpoint of the attempt holding {@code leaseToken}, as a handler's {@link
+     * JobContext#checkpoint} does.
+     *
+     * @throws LeaseLostException if the token is not the job's current lease, or the attempt ran
+     *     past its timeout and the cancellation grace
+     * @throws JobValidationException if the state cannot be stored (the rules and the size limit of
+     *     payloads)
+     * @throws WorkerIdTakenException if the lease's worker id belongs to another owner
+     */
+    public JobCheckpoint saveCheckpoint(UUID jobId, UUID leaseToken, String owner, JsonNode state) {
+        validator.valueProblem(state).ifPresent(problem -> {
+            throw JobValidationException.of("state", problem);
+        });
+        requireLiveLease(jobId, leaseToken, owner);
+        return store.saveCheckpoint(jobId, leaseToken, state);
+    }
+
+    /**
+     * What a worker taking a job on needs to resume it: the steps earlier attempts recorded, the last
+     * checkpoint, and what its parents came to (see {@link DurableWorkStore}).
+     */
+    public DurableWork durableWork(Job job) {
+        return new DurableWork(
+                store.steps(job.id()),
+                store.checkpoint(job.id()),
+                job.dependsOn().isEmpty() ? List.of() : store.parentResults(job.id()));
+    }
+
+    /** A job's durable work, as {@link #durableWork} reads it. */
+    public record DurableWork(List<JobStep> steps, Optional<JobCheckpoint> checkpoint, List<ParentResult> parents) {}
+
+    private void requireLiveLease(UUID jobId, UUID leaseToken, String owner) {
+        Job job = current(jobId);
+        requireLeaseOwnedBy(job, owner);
+        if (overrun(job, leaseToken) == Overrun.ENDED) {
+            throw timedOut(job, leaseToken);
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.jobs.core.JobNotFoundException;
 import dev.jobs.core.JobValidationException;
 import dev.jobs.core.JobValidationException.FieldError;
 import dev.jobs.core.LeaseLostException;
+import dev.jobs.core.StepOrderException;
 import dev.jobs.core.StoreFailureException;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.WorkerIdTakenException;
@@ -77,6 +78,8 @@ final class Problems {
         } catch (LeaseLostException e) {
             return responses.problem(
                     409, "Lease lost", e.getMessage() + "; stop working on this job", List.of(), Map.of());
+        } catch (StepOrderException e) {
+            return responses.problem(409, "Steps out of order", e.getMessage(), List.of(), Map.of());
         } catch (InvalidTransitionException e) {
             return responses.problem(409, "Conflict", e.getMessage(), List.of(), Map.of());
         } catch (IdempotencyKeyReusedException e) {

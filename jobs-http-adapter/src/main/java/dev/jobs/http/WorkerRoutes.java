@@ -8,6 +8,7 @@ import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobLimits;
+import dev.jobs.core.JobStep;
 import dev.jobs.core.JobValidationException.FieldError;
 import dev.jobs.core.RemoteWorkers;
 import dev.jobs.core.StoppedWorker;
@@ -58,6 +59,16 @@ final class WorkerRoutes {
         router.route(
                 "POST", "/api/jobs/{id}/complete", Role.WORKER, (r, m, c) -> complete(r, c, Params.jobId(m.group(1))));
         router.route("POST", "/api/jobs/{id}/fail", Role.WORKER, (r, m, c) -> fail(r, c, Params.jobId(m.group(1))));
+        router.route(
+                "POST",
+                "/api/jobs/{id}/steps/{name}",
+                Role.WORKER,
+                (r, m, c) -> recordStep(r, c, Params.jobId(m.group(1)), m.group(2)));
+        router.route(
+                "PUT",
+                "/api/jobs/{id}/checkpoint",
+                Role.WORKER,
+                (r, m, c) -> saveCheckpoint(r, c, Params.jobId(m.group(1))));
         router.route("GET", "/api/workers", Role.READ, (r, m, c) -> registry(r));
         router.route("POST", "/api/workers/{id}/stop", Role.WORKER, (r, m, c) -> stop(c, m.group(1)));
     }
@@ -86,7 +97,7 @@ final class WorkerRoutes {
         }
         ObjectNode response = context.responses().object();
         var array = response.putArray("jobs");
-        jobs.forEach(job -> array.add(context.json().leased(job)));
+        jobs.forEach(job -> array.add(context.json().leased(job, workers.durableWork(job))));
         return context.responses().ok(response);
     }
 
@@ -123,6 +134,21 @@ final class WorkerRoutes {
         Optional<Duration> retryAfter = Optional.ofNullable(body.retryAfterMs()).map(Duration::ofMillis);
         boolean retryable = body.retryable() == null || body.retryable();
         return ok(workers.fail(jobId, body.leaseToken(), caller.principal(), jobError, retryable, retryAfter));
+    }
+
+    private ApiResponse recordStep(ApiRequest request, Caller caller, UUID jobId, String name) {
+        Bodies.RecordStep body = context.bodies().read(request.body(), Bodies.RecordStep.class);
+        JsonNode result = body.result() == null ? context.mapper().nullNode() : body.result();
+        JobStep step = workers.recordStep(jobId, body.leaseToken(), caller.principal(), body.index(), name, result);
+        return context.responses().ok(context.json().step(body.index(), step));
+    }
+
+    private ApiResponse saveCheckpoint(ApiRequest request, Caller caller, UUID jobId) {
+        Bodies.SaveCheckpoint body = context.bodies().read(request.body(), Bodies.SaveCheckpoint.class);
+        return context.responses()
+                .ok(context.json()
+                        .checkpoint(
+                                workers.saveCheckpoint(jobId, body.leaseToken(), caller.principal(), body.state())));
     }
 
     private ApiResponse ok(Job job) {

@@ -830,6 +830,123 @@ abstract class HttpApiContractTest {
                 .isEqualTo("alive");
     }
 
+    private JsonNode acquireOne(String workerId) throws Exception {
+        Reply acquired = call(
+                "POST",
+                "/api/jobs/acquire",
+                WORKER,
+                "{\"workerId\":\"" + workerId + "\",\"queues\":[\"default\"],\"waitMs\":2000}");
+        assertThat(acquired.status()).as(acquired.body().toString()).isEqualTo(200);
+        assertThat(acquired.body().path("jobs")).as("acquired").hasSize(1);
+        return acquired.body().path("jobs").get(0);
+    }
+
+    @Test
+    void aRemoteWorkerRecordsStepsAndACheckpointAndItsNextAttemptGetsThemBack() throws Exception {
+        String id = created("{\"type\":\"order.ship\"}").path("id").asText();
+        JsonNode first = acquireOne("py-1");
+        assertThat(first.path("steps")).as("no steps yet").isEmpty();
+        assertThat(first.path("checkpoint").isNull()).isTrue();
+        assertThat(first.path("parents")).isEmpty();
+        String token = first.path("leaseToken").asText();
+
+        Reply step = call(
+                "POST",
+                "/api/jobs/" + id + "/steps/charge-card",
+                WORKER,
+                "{\"leaseToken\":\"" + token + "\",\"index\":0,\"result\":{\"receipt\":\"r-1\"}}");
+        assertThat(step.status()).as(step.body().toString()).isEqualTo(200);
+        assertThat(step.body().path("name").asText()).isEqualTo("charge-card");
+        assertThat(step.body().path("result").path("receipt").asText()).isEqualTo("r-1");
+        Reply saved = call(
+                "PUT",
+                "/api/jobs/" + id + "/checkpoint",
+                WORKER,
+                "{\"leaseToken\":\"" + token + "\",\"state\":{\"nextRow\":500}}");
+        assertThat(saved.status()).as(saved.body().toString()).isEqualTo(200);
+        assertThat(saved.body().path("state").path("nextRow").asInt()).isEqualTo(500);
+
+        String stale = UUID.randomUUID().toString();
+        assertProblem(
+                call(
+                        "POST",
+                        "/api/jobs/" + id + "/steps/print-label",
+                        WORKER,
+                        "{\"leaseToken\":\"" + stale + "\",\"index\":1,\"result\":1}"),
+                409);
+        assertProblem(
+                call(
+                        "PUT",
+                        "/api/jobs/" + id + "/checkpoint",
+                        WORKER,
+                        "{\"leaseToken\":\"" + stale + "\",\"state\":1}"),
+                409);
+        Reply reordered = call(
+                "POST",
+                "/api/jobs/" + id + "/steps/print-label",
+                WORKER,
+                "{\"leaseToken\":\"" + token + "\",\"index\":0,\"result\":1}");
+        assertProblem(reordered, 409);
+        assertThat(reordered.body().path("detail").asText()).contains("'charge-card'");
+        assertProblem(
+                call(
+                        "POST",
+                        "/api/jobs/" + id + "/steps/bad",
+                        WORKER,
+                        "{\"leaseToken\":\"" + token + "\",\"index\":1,\"result\":\"nul \\u0000\"}"),
+                400);
+        assertProblem(
+                call("POST", "/api/jobs/" + id + "/steps/x", READER, "{\"leaseToken\":\"" + token + "\",\"index\":1}"),
+                403);
+
+        Reply failed = call(
+                "POST",
+                "/api/jobs/" + id + "/fail",
+                WORKER,
+                "{\"leaseToken\":\"" + token + "\",\"error\":{\"message\":\"carrier down\"},\"retryAfterMs\":0}");
+        assertThat(failed.status()).isEqualTo(200);
+        JsonNode second = acquireOne("py-2");
+        assertThat(second.path("id").asText()).isEqualTo(id);
+        assertThat(second.path("steps")).hasSize(1);
+        assertThat(second.path("steps").get(0).path("index").asInt()).isZero();
+        assertThat(second.path("steps").get(0).path("name").asText()).isEqualTo("charge-card");
+        assertThat(second.path("steps").get(0).path("result").path("receipt").asText())
+                .isEqualTo("r-1");
+        assertThat(second.path("checkpoint").path("state").path("nextRow").asInt())
+                .isEqualTo(500);
+    }
+
+    @Test
+    void aFanInJobAcquiredOverHttpCarriesItsParentsResultsByName() throws Exception {
+        Reply batch = call(
+                "POST",
+                "/api/jobs/batch",
+                ADMIN,
+                "{\"jobs\":[{\"ref\":\"left\",\"type\":\"a\"},{\"ref\":\"right\",\"type\":\"b\"},"
+                        + "{\"ref\":\"join\",\"type\":\"c\",\"dependsOn\":[\"left\",\"right\"]}]}");
+        assertThat(batch.status()).as(batch.body().toString()).isEqualTo(201);
+        for (int i = 0; i < 2; i++) {
+            JsonNode parent = acquireOne("py-1");
+            Reply done = call(
+                    "POST",
+                    "/api/jobs/" + parent.path("id").asText() + "/complete",
+                    WORKER,
+                    "{\"leaseToken\":\"" + parent.path("leaseToken").asText() + "\",\"result\":{\"from\":\""
+                            + parent.path("type").asText() + "\"}}");
+            assertThat(done.status()).isEqualTo(200);
+        }
+
+        JsonNode join = acquireOne("py-1");
+        assertThat(join.path("type").asText()).isEqualTo("c");
+        var byName = new java.util.TreeMap<String, String>();
+        join.path("parents")
+                .forEach(parent -> byName.put(
+                        parent.path("name").asText(),
+                        parent.path("state").asText() + ":"
+                                + parent.path("result").path("from").asText()));
+        assertThat(byName).containsExactly(Map.entry("left", "SUCCEEDED:a"), Map.entry("right", "SUCCEEDED:b"));
+    }
+
     @Test
     void aWorkerThatLostItsLeaseGets409AndChangesNothing() throws Exception {
         String id = created("{\"type\":\"a\"}").path("id").asText();

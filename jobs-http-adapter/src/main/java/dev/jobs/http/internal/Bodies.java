@@ -93,6 +93,16 @@ public final class Bodies {
     /** {@code POST /api/jobs/{id}/complete}. */
     public record Complete(@NotNull UUID leaseToken, JsonNode result) {}
 
+    /** {@code POST /api/jobs/{id}/steps/{name}}: the step's place among the job's steps, from 0. */
+    public record RecordStep(
+            @NotNull UUID leaseToken,
+            @NotNull @Min(0) @Max(JobLimits.MAX_STEPS - 1) Integer index,
+            JsonNode result) {}
+
+    /** {@code PUT /api/jobs/{id}/checkpoint}. */
+    public record SaveCheckpoint(
+            @NotNull UUID leaseToken, @NotNull JsonNode state) {}
+
     /** {@code POST /api/jobs/{id}/fail}. */
     public record Fail(
             @NotNull UUID leaseToken,

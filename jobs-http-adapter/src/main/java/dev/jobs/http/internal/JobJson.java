@@ -7,13 +7,17 @@ import dev.jobs.core.CronSchedule;
 import dev.jobs.core.DispatchDepth;
 import dev.jobs.core.IntervalSchedule;
 import dev.jobs.core.Job;
+import dev.jobs.core.JobCheckpoint;
 import dev.jobs.core.JobError;
 import dev.jobs.core.JobSpec;
+import dev.jobs.core.JobStep;
+import dev.jobs.core.ParentResult;
 import dev.jobs.core.QueueCounts;
 import dev.jobs.core.QueueLimits;
 import dev.jobs.core.QueueStats;
 import dev.jobs.core.RecurringJob;
 import dev.jobs.core.RecurringStatus;
+import dev.jobs.core.RemoteWorkers;
 import dev.jobs.core.WorkerInfo;
 import java.time.Instant;
 import java.util.Locale;
@@ -122,9 +126,39 @@ public final class JobJson {
     }
 
     /** A job as handed to the worker that leased it: with its lease token. */
-    public ObjectNode leased(Job job) {
+    /** A job a worker acquired, with what it needs to resume it. */
+    public ObjectNode leased(Job job, RemoteWorkers.DurableWork work) {
         ObjectNode node = job(job);
         node.put("leaseToken", job.leaseToken().orElseThrow().toString());
+        var steps = node.putArray("steps");
+        for (int i = 0; i < work.steps().size(); i++) {
+            steps.add(step(i, work.steps().get(i)));
+        }
+        work.checkpoint().ifPresentOrElse(c -> node.set("checkpoint", checkpoint(c)), () -> node.putNull("checkpoint"));
+        var parents = node.putArray("parents");
+        for (ParentResult parent : work.parents()) {
+            ObjectNode entry = parents.addObject();
+            entry.put("id", parent.id().toString());
+            parent.name().ifPresentOrElse(name -> entry.put("name", name), () -> entry.putNull("name"));
+            parent.state().ifPresentOrElse(state -> entry.put("state", state.name()), () -> entry.putNull("state"));
+            entry.set("result", parent.result().orElse(mapper.nullNode()));
+        }
+        return node;
+    }
+
+    public ObjectNode step(int index, JobStep step) {
+        ObjectNode node = mapper.createObjectNode();
+        node.put("index", index);
+        node.put("name", step.name());
+        node.set("result", step.result());
+        node.put("recordedAt", step.recordedAt().toString());
+        return node;
+    }
+
+    public ObjectNode checkpoint(JobCheckpoint checkpoint) {
+        ObjectNode node = mapper.createObjectNode();
+        node.set("state", checkpoint.state());
+        node.put("savedAt", checkpoint.savedAt().toString());
         return node;
     }
 
