@@ -119,4 +119,10 @@ public interface JobAdmin {
     Map<String, QueueLimits> queueLimits();
 
     int purge(PurgeRequest request);
+
+    /** The durable steps a job recorded ({@link JobContext#step}), in order; empty for none. */
+    List<JobStep> steps(UUID jobId);
+
+    /** The last checkpoint a job saved ({@link JobContext#checkpoint}); empty for none. */
+    Optional<JobCheckpoint> checkpoint(UUID jobId);
 }

@@ -382,6 +382,16 @@ public final class JobEngine implements JobClient, JobAdmin, AutoCloseable {
     }
 
     @Override
+    public List<JobStep> steps(UUID jobId) {
+        return store.steps(jobId);
+    }
+
+    @Override
+    public Optional<JobCheckpoint> checkpoint(UUID jobId) {
+        return store.checkpoint(jobId);
+    }
+
+    @Override
     public Job cancel(UUID jobId) {
         return store.cancel(jobId).job();
     }

@@ -248,6 +248,11 @@ public final class RemoteWorkers {
      *     size limit of payloads), or the job has as many steps as it may
      * @throws WorkerIdTakenException if the lease's worker id belongs to another owner
      */
+    public JobStep recordStep(UUID jobId, UUID leaseToken, int index, String name, JsonNode result) {
+        return recordStep(jobId, leaseToken, HOST_OWNER, index, name, result);
+    }
+
+    /** {@link #recordStep(UUID, UUID, int, String, JsonNode)} from {@code owner}, who must own the worker id holding the lease. */
     public JobStep recordStep(UUID jobId, UUID leaseToken, String owner, int index, String name, JsonNode result) {
         validator.valueProblem(result).ifPresent(problem -> {
             throw JobValidationException.of("result", problem);
@@ -266,6 +271,11 @@ public final class RemoteWorkers {
      *     payloads)
      * @throws WorkerIdTakenException if the lease's worker id belongs to another owner
      */
+    public JobCheckpoint saveCheckpoint(UUID jobId, UUID leaseToken, JsonNode state) {
+        return saveCheckpoint(jobId, leaseToken, HOST_OWNER, state);
+    }
+
+    /** {@link #saveCheckpoint(UUID, UUID, JsonNode)} from {@code owner}, who must own the worker id holding the lease. */
     public JobCheckpoint saveCheckpoint(UUID jobId, UUID leaseToken, String owner, JsonNode state) {
         validator.valueProblem(state).ifPresent(problem -> {
             throw JobValidationException.of("state", problem);

@@ -10,6 +10,7 @@ import dev.jobs.core.JobNotFoundException;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
+import dev.jobs.core.JobStep;
 import dev.jobs.core.JobValidationException;
 import dev.jobs.core.JobValidationException.FieldError;
 import dev.jobs.http.internal.ApiException;
@@ -49,6 +50,7 @@ final class JobRoutes {
         router.route("GET", "/api/jobs.csv", Role.READ, (r, m, c) -> csv(r));
         router.route("POST", "/api/jobs/batch", Role.ADMIN, (r, m, c) -> batch(r));
         router.route("GET", "/api/jobs/{id}", Role.READ, (r, m, c) -> ok(find(Params.jobId(m.group(1)))));
+        router.route("GET", "/api/jobs/{id}/steps", Role.READ, (r, m, c) -> steps(Params.jobId(m.group(1))));
         router.route(
                 "POST", "/api/jobs/{id}/cancel", Role.ADMIN, (r, m, c) -> ok(engine.cancel(Params.jobId(m.group(1)))));
         router.route(
@@ -57,6 +59,22 @@ final class JobRoutes {
 
     private ApiResponse ok(Job job) {
         return context.responses().ok(context.json().job(job));
+    }
+
+    /** A job's durable steps and last checkpoint, for people watching it. */
+    private ApiResponse steps(UUID jobId) {
+        find(jobId);
+        List<JobStep> steps = engine.steps(jobId);
+        ObjectNode response = context.responses().object();
+        var array = response.putArray("steps");
+        for (int i = 0; i < steps.size(); i++) {
+            array.add(context.json().step(i, steps.get(i)));
+        }
+        engine.checkpoint(jobId)
+                .ifPresentOrElse(
+                        checkpoint -> response.set("checkpoint", context.json().checkpoint(checkpoint)),
+                        () -> response.putNull("checkpoint"));
+        return context.responses().ok(response);
     }
 
     private Job find(UUID jobId) {

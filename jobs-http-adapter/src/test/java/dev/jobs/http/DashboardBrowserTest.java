@@ -3,6 +3,7 @@ package dev.jobs.http;
 import static dev.jobs.testing.JobsTesting.EVENTUALLY;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -195,6 +197,14 @@ class DashboardBrowserTest {
         Job report = engine.remoteWorkers()
                 .acquire("w1", "test", Set.of("reports"), 1, Duration.ofMinutes(1), Duration.ZERO)
                 .get(0);
+        UUID reportToken = report.leaseToken().orElseThrow();
+        engine.remoteWorkers()
+                .recordStep(report.id(), reportToken, 0, "render", JsonNodeFactory.instance.textNode("page-1.pdf"));
+        engine.remoteWorkers()
+                .saveCheckpoint(
+                        report.id(),
+                        reportToken,
+                        JsonNodeFactory.instance.objectNode().put("nextPage", 2));
         engine.remoteWorkers()
                 .fail(
                         report.id(),
@@ -253,6 +263,13 @@ class DashboardBrowserTest {
                 .contains("w1")
                 .contains("FAILED")
                 .contains("DiskFull: disk full");
+        // The durable work the failed attempt left for the next one.
+        wait.until(d -> byId("detail-steps").getText().contains("render"));
+        assertThat(byId("detail-steps").getText()).contains("1 render").contains("\"page-1.pdf\"");
+        assertThat(browser.findElement(By.id("no-steps")).isDisplayed()).isFalse();
+        assertThat(byId("detail-checkpoint").getText())
+                .contains("\"nextPage\": 2")
+                .contains("saved");
         byId("retry").click();
         waitForText(By.id("detail-state"), "READY");
 
@@ -325,6 +342,10 @@ class DashboardBrowserTest {
         waitForText(By.id("detail-state"), "READY");
         assertThat(browser.findElement(By.id("cancel")).isDisplayed()).isFalse();
         assertThat(browser.findElement(By.id("retry")).isDisplayed()).isFalse();
+        waitForText(By.id("detail-checkpoint"), "–");
+        assertThat(byId("no-steps").isDisplayed())
+                .as("a job with no steps says so")
+                .isTrue();
     }
 
     @Test

@@ -275,6 +275,16 @@
         fields.append(dt, dd);
       });
     $('detail-attempts').tBodies[0].replaceChildren(...attemptRows(job));
+    const work = await api('GET', '/api/jobs/' + id + '/steps');
+    $('detail-steps').tBodies[0].replaceChildren(...work.steps.map((step) => {
+      const row = document.createElement('tr');
+      row.append(cell(String(step.index + 1)), cell(step.name), cell(time(step.recordedAt)),
+        cell(JSON.stringify(step.result)));
+      return row;
+    }));
+    $('no-steps').hidden = work.steps.length > 0;
+    $('detail-checkpoint').textContent = work.checkpoint === null ? '–'
+      : JSON.stringify(work.checkpoint.state, null, 2) + '\n\nsaved ' + time(work.checkpoint.savedAt);
     $('detail-payload').textContent = JSON.stringify(job.payload, null, 2);
     $('detail-result').textContent = job.result === null ? '–' : JSON.stringify(job.result, null, 2);
     $('detail-error').textContent = job.lastError === null ? '–'
