@@ -1,5 +1,6 @@
 package dev.jobs.queue.redis;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.RetryPolicy;
@@ -27,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -217,12 +219,32 @@ final class EngineProcess implements AutoCloseable {
         return prefix + "ledger";
     }
 
-    /** Creates the ledger table. */
+    /**
+     * The ledger of the durable steps run under {@code prefix}: a row {@code effect} as a step's work
+     * has its side effect, a row {@code recorded} once the step's record returned to the handler,
+     * numbered in the order they were written (each is written before the handler goes on).
+     */
+    static String stepLedgerTable(String prefix) {
+        return prefix + "step_ledger";
+    }
+
+    /** Creates the ledger tables. */
     static void createLedger(Connection connection, String prefix) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE " + ledgerTable(prefix)
                     + " (job_id uuid NOT NULL, attempt int NOT NULL, worker text NOT NULL, lease_token uuid NOT NULL,"
                     + " start_nanos bigint NOT NULL, end_nanos bigint NOT NULL, succeeded boolean NOT NULL)");
+            statement.execute("CREATE TABLE " + stepLedgerTable(prefix)
+                    + " (seq bigserial PRIMARY KEY, job_id uuid NOT NULL, step text NOT NULL, worker text NOT NULL,"
+                    + " lease_token uuid NOT NULL, kind text NOT NULL)");
+        }
+    }
+
+    /** Drops the ledger tables. */
+    static void dropLedger(Connection connection, String prefix) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("DROP TABLE IF EXISTS " + ledgerTable(prefix));
+            statement.execute("DROP TABLE IF EXISTS " + stepLedgerTable(prefix));
         }
     }
 
@@ -243,6 +265,51 @@ final class EngineProcess implements AutoCloseable {
             }
         }
         return executions;
+    }
+
+    /** The type of the jobs of durable steps, each named in {@link #STEP_NAMES} in turn. */
+    static final String STEPS = "steps.work";
+
+    static final List<String> STEP_NAMES = List.of("one", "two", "three");
+
+    private static void writeStep(
+            ExecutorService writer,
+            PreparedStatement insert,
+            UUID jobId,
+            String step,
+            String worker,
+            UUID lease,
+            String kind) {
+        written(writer.submit(() -> {
+            try {
+                insert.setObject(1, jobId);
+                insert.setString(2, step);
+                insert.setString(3, worker);
+                insert.setObject(4, lease);
+                insert.setString(5, kind);
+                insert.executeUpdate();
+            } catch (SQLException e) {
+                throw new IllegalStateException("could not write the step ledger", e);
+            }
+        }));
+    }
+
+    /** Waits for a ledger write, keeping an interrupt for the handler that asked for it. */
+    private static void written(Future<?> write) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                write.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("could not write the ledger", e.getCause());
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Arguments: worker, JDBC URL, user, password, table prefix, and optionally a Redis URI. */
@@ -280,36 +347,40 @@ final class EngineProcess implements AutoCloseable {
         // One platform thread writes the ledger: an interrupt aimed at a handler (its lease lost)
         // would close a connection that a virtual thread was writing on.
         ExecutorService writer = Executors.newSingleThreadExecutor();
-        Workload.registerHandlers(builder, execution -> {
-            // Written before the handler returns: a success the store records is always in the ledger.
-            Future<?> written = writer.submit(() -> {
-                try {
-                    insert.setObject(1, execution.jobId());
-                    insert.setInt(2, execution.attempt());
-                    insert.setString(3, execution.worker());
-                    insert.setObject(4, Objects.requireNonNull(execution.leaseToken()));
-                    insert.setLong(5, execution.startNanos());
-                    insert.setLong(6, execution.endNanos());
-                    insert.setBoolean(7, execution.succeeded());
-                    insert.executeUpdate();
-                } catch (SQLException e) {
-                    throw new IllegalStateException("could not write the ledger", e);
-                }
-            });
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    written.get();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    throw new IllegalStateException("could not write the ledger", e.getCause());
+        Workload.registerHandlers(
+                builder,
+                execution -> written(writer.submit(() -> {
+                    // Written before the handler returns: a success the store records is always in the ledger.
+                    try {
+                        insert.setObject(1, execution.jobId());
+                        insert.setInt(2, execution.attempt());
+                        insert.setString(3, execution.worker());
+                        insert.setObject(4, Objects.requireNonNull(execution.leaseToken()));
+                        insert.setLong(5, execution.startNanos());
+                        insert.setLong(6, execution.endNanos());
+                        insert.setBoolean(7, execution.succeeded());
+                        insert.executeUpdate();
+                    } catch (SQLException e) {
+                        throw new IllegalStateException("could not write the ledger", e);
+                    }
+                })));
+        PreparedStatement stepInsert = ledger.prepareStatement("INSERT INTO " + stepLedgerTable(prefix)
+                + " (job_id, step, worker, lease_token, kind) VALUES (?, ?, ?, ?, ?)");
+        builder.register(STEPS, JsonNode.class, ctx -> {
+            UUID lease = ctx.job().leaseToken().orElseThrow();
+            for (String name : STEP_NAMES) {
+                var ran = new AtomicBoolean();
+                ctx.step(name, () -> {
+                    ran.set(true);
+                    writeStep(writer, stepInsert, ctx.jobId(), name, worker, lease, "effect");
+                    Thread.sleep(ctx.payload().path("millis").asLong(0));
+                    return name + " done by " + worker;
+                });
+                if (ran.get()) {
+                    writeStep(writer, stepInsert, ctx.jobId(), name, worker, lease, "recorded");
                 }
             }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            return "all steps";
         });
         try (JobEngine engine = builder.build().start()) {
             System.out.println("engine process " + worker + " started");

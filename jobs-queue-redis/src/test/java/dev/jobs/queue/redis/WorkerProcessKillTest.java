@@ -110,9 +110,8 @@ class WorkerProcessKillTest {
             store.close();
         }
         database.dropTables();
-        try (Connection c = connect();
-                var s = c.createStatement()) {
-            s.execute("DROP TABLE IF EXISTS " + EngineProcess.ledgerTable(database.prefix()));
+        try (Connection c = connect()) {
+            EngineProcess.dropLedger(c, database.prefix());
         }
         if (redis != null) {
             redis.close();
