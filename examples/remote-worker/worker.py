@@ -3,8 +3,11 @@
 
 It takes jobs from a queue of the example server over HTTP (long-polling acquire), runs them,
 heartbeats while it works (reporting progress, and stopping if cancellation was asked), and
-completes or fails each one. Its own job type is `py.wordcount`: the payload {"text": "..."}
-becomes {"words": n, "top": [[word, count], ...]}.
+completes or fails each one. Its job types: `py.wordcount` makes the payload {"text": "..."} into
+{"words": n, "top": [[word, count], ...]}; `py.summary` counts the words of each of its payload's
+"texts" as a durable step, and saves a checkpoint after each, so that a retry (or another worker
+taking over) gets the counts already recorded back instead of counting again. With "failAfter": n
+its first attempt fails after n steps, to show it.
 
     python3 worker.py --url http://localhost:8080 --token <admin token> [--queue python]
 
@@ -38,11 +41,11 @@ class Api:
         self.url = url.rstrip("/")
         self.token = token
 
-    def post(self, path, body):
+    def post(self, path, body, method="POST"):
         request = urllib.request.Request(
             self.url + path,
             data=json.dumps(body).encode("utf-8"),
-            method="POST",
+            method=method,
             headers={"Authorization": "Bearer " + self.token, "Content-Type": "application/json"},
         )
         try:
@@ -62,7 +65,61 @@ class Cancelled(Exception):
     report it (the job ends CANCELLED, or as a Timeout failure that its retry policy retries)."""
 
 
-def word_count(job, heartbeat):
+class Durable:
+    """A job's durable work over HTTP: the steps earlier attempts recorded and the last checkpoint,
+    as the acquire gave them. step() runs its work once per job; checkpoint() saves where it got to."""
+
+    def __init__(self, api, job, token):
+        self.api, self.job, self.token = api, job, token
+        self.recorded = job.get("steps", [])
+        self.next = 0
+        self.replayed = []
+
+    def step(self, name, work):
+        index = self.next
+        if index < len(self.recorded):
+            if self.recorded[index]["name"] != name:
+                raise RuntimeError("step %d is '%s' in the record, not '%s': the steps changed order"
+                                   % (index + 1, self.recorded[index]["name"], name))
+            self.next += 1
+            self.replayed.append(name)
+            return self.recorded[index]["result"]
+        result = work()
+        code, body = self.api.post("/api/jobs/%s/steps/%s" % (self.job["id"], urllib.parse.quote(name, safe="")),
+                                   {"leaseToken": self.token, "index": index, "result": result})
+        if code == 409 and body and body.get("title") == "Lease lost":
+            raise LeaseLost()
+        if code != 200:
+            raise RuntimeError("step '%s' not recorded (%d): %s" % (name, code, body.get("detail") if body else ""))
+        self.next += 1
+        return result
+
+    def checkpoint(self, state):
+        code, body = self.api.post("/api/jobs/%s/checkpoint" % self.job["id"],
+                                   {"leaseToken": self.token, "state": state}, method="PUT")
+        if code == 409:
+            raise LeaseLost()
+        if code != 200:
+            raise RuntimeError("checkpoint not saved (%d): %s" % (code, body.get("detail") if body else ""))
+
+    def last_checkpoint(self):
+        return (self.job.get("checkpoint") or {}).get("state")
+
+
+def summary(job, heartbeat, durable):
+    texts = job["payload"].get("texts", [])
+    fail_after = job["payload"].get("failAfter")
+    counts = []
+    for i, text in enumerate(texts):
+        counts.append(durable.step("count-%d" % i, lambda text=text: len(re.findall(r"[\w']+", text))))
+        durable.checkpoint({"counted": i + 1})
+        if fail_after is not None and i + 1 == fail_after and job["attempt"] == 1:
+            raise RuntimeError("planned failure after %d steps; the retry replays them" % fail_after)
+    return {"words": sum(counts), "perText": counts, "replayed": durable.replayed,
+            "resumedFrom": (durable.last_checkpoint() or {}).get("counted", 0)}
+
+
+def word_count(job, heartbeat, durable):
     words = re.findall(r"[\w']+", job["payload"].get("text", "").lower())
     counts = collections.Counter()
     chunk = max(1, len(words) // 4)
@@ -74,7 +131,7 @@ def word_count(job, heartbeat):
     return {"words": len(words), "top": counts.most_common(3)}
 
 
-HANDLERS = {"py.wordcount": word_count}
+HANDLERS = {"py.wordcount": word_count, "py.summary": summary}
 
 
 def run(api, worker_id, queue, exit_when_idle):
@@ -108,7 +165,7 @@ def run(api, worker_id, queue, exit_when_idle):
             handler = HANDLERS.get(job["type"])
             if handler is None:
                 raise LookupError("this worker has no handler for job type '%s'" % job["type"])
-            result = handler(job, heartbeat)
+            result = handler(job, heartbeat, Durable(api, job, token))
             code, _ = api.post("/api/jobs/%s/complete" % job["id"], {"leaseToken": token, "result": result})
             print("job %s %s" % (job["id"], "done" if code == 200 else "not recorded (%d)" % code))
             done += 1

@@ -96,9 +96,27 @@ class ExampleServerJarIT {
                     "/api/jobs",
                     "{\"type\":\"py.wordcount\",\"queue\":\"python\",\"payload\":{\"text\":\"" + text + "\"}}");
         }
+        // Durable steps over HTTP: the first attempt fails after two steps, the retry replays them.
+        String summary = send(
+                        "POST",
+                        "/api/jobs",
+                        "{\"type\":\"py.summary\",\"queue\":\"python\","
+                                + "\"payload\":{\"texts\":[\"a b\",\"c d e\",\"f\"],\"failAfter\":2}}")
+                .path("id")
+                .asText();
         runPythonWorker();
-        JsonNode python = awaitJobs("queue=python&state=succeeded", jobs -> jobs.size() == 3);
-        assertThat(python.findValues("words")).extracting(JsonNode::asInt).containsExactlyInAnyOrder(3, 5, 1);
+        JsonNode python = awaitJobs("queue=python&state=succeeded", jobs -> jobs.size() == 4);
+        assertThat(python.findValues("words")).extracting(JsonNode::asInt).containsExactlyInAnyOrder(3, 5, 1, 6);
+        JsonNode summarised = send("GET", "/api/jobs/" + summary, null);
+        assertThat(summarised.path("attempt").asInt()).isEqualTo(2);
+        assertThat(summarised.path("result").path("replayed").toString()).isEqualTo("[\"count-0\",\"count-1\"]");
+        assertThat(summarised.path("result").path("resumedFrom").asInt()).isEqualTo(2);
+        JsonNode work = send("GET", "/api/jobs/" + summary + "/steps", null);
+        assertThat(work.path("steps").findValues("name"))
+                .extracting(JsonNode::asText)
+                .containsExactly("count-0", "count-1", "count-2");
+        assertThat(work.path("checkpoint").path("state").path("counted").asInt())
+                .isEqualTo(3);
 
         server.destroy(); // SIGTERM: a graceful stop, within the engine's shutdown timeout and a little
         Duration stopsWithin = JobEngineBuilder.DEFAULT_SHUTDOWN_TIMEOUT.multipliedBy(2);
@@ -113,7 +131,7 @@ class ExampleServerJarIT {
         assertThat(send("GET", "/api/jobs?queue=demo&limit=100", null).path("jobs"))
                 .hasSize(9);
         assertThat(send("GET", "/api/jobs?queue=python&state=succeeded", null).path("jobs"))
-                .hasSize(3);
+                .hasSize(4);
     }
 
     @Test
@@ -236,7 +254,7 @@ class ExampleServerJarIT {
         assertThat(worker.exitValue())
                 .as("worker exit; its log:%n%s", Files.readString(log))
                 .isZero();
-        assertThat(Files.readString(log)).contains("3 jobs done");
+        assertThat(Files.readString(log)).contains("4 jobs done");
     }
 
     /** Polls the job list until {@code done} holds for it; returns the last list. */
