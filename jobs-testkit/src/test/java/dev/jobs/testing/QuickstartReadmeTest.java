@@ -14,17 +14,30 @@ import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Compiles the README's quickstart exactly as written and runs it: the docs cannot rot. */
+/** Compiles the README's runnable examples exactly as written and runs them: the docs cannot rot. */
 class QuickstartReadmeTest {
-    private static final Pattern QUICKSTART = Pattern.compile(
-            "<!-- quickstart:begin[^>]*-->\\s*```java\\n(.*?)```\\s*<!-- quickstart:end -->", Pattern.DOTALL);
-
     @Test
     void quickstartCompilesAndRunsAJobToSuccess(@TempDir Path dir) throws Exception {
+        List<String> lines = compileAndRun(dir, "quickstart", "Quickstart");
+        assertThat(lines).contains("sending 'Welcome' to ada@example.com", "SUCCEEDED with result \"sent\"");
+    }
+
+    @Test
+    void durableStepsExampleChargesTheCardOnceOverTwoAttempts(@TempDir Path dir) throws Exception {
+        List<String> lines = compileAndRun(dir, "durable-steps", "DurableSteps");
+        assertThat(lines)
+                .containsExactly("SUCCEEDED after 2 attempts: \"shipped, paid by ch-o-42\"", "card charged 1 time");
+    }
+
+    /** The README's block marked {@code name}, compiled as {@code className} and run: what it printed. */
+    private List<String> compileAndRun(Path dir, String name, String className) throws Exception {
         String readme = Files.readString(Path.of("..", "README.md"));
-        var matcher = QUICKSTART.matcher(readme);
-        assertThat(matcher.find()).as("README has a marked quickstart block").isTrue();
-        Path source = dir.resolve("Quickstart.java");
+        var matcher = Pattern.compile(
+                        "<!-- " + name + ":begin[^>]*-->\\s*```java\\n(.*?)```\\s*<!-- " + name + ":end -->",
+                        Pattern.DOTALL)
+                .matcher(readme);
+        assertThat(matcher.find()).as("README has a block marked %s", name).isTrue();
+        Path source = dir.resolve(className + ".java");
         Files.writeString(source, matcher.group(1));
 
         var compiler = ToolProvider.getSystemJavaCompiler();
@@ -45,11 +58,10 @@ class QuickstartReadmeTest {
         try (var loader = new URLClassLoader(
                 new java.net.URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            loader.loadClass("Quickstart").getMethod("main", String[].class).invoke(null, (Object) new String[0]);
+            loader.loadClass(className).getMethod("main", String[].class).invoke(null, (Object) new String[0]);
         } finally {
             System.setOut(original);
         }
-        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
-        assertThat(lines).contains("sending 'Welcome' to ada@example.com", "SUCCEEDED with result \"sent\"");
+        return out.toString(StandardCharsets.UTF_8).lines().toList();
     }
 }
