@@ -114,7 +114,9 @@ final class DataDirectory {
         // The store closes the database on stop; H2's own exit hook would close it under running jobs.
         // H2's trace file is off: H2 would create it readable by others (the process's umask), and
         // it holds the statements that failed; the store logs each failure without its values.
-        return "jdbc:h2:file:" + path.resolve("jobs") + ";DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0";
+        // H2 writes a commit to its file up to half a second later unless told otherwise
+        // (WRITE_DELAY): a server killed in that half second would lose work it had recorded.
+        return "jdbc:h2:file:" + path.resolve("jobs") + ";DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0;WRITE_DELAY=0";
     }
 
     /** The token given, else the one saved by an earlier start, else a new random one, saved. */

@@ -21,8 +21,10 @@ import java.util.Map;
 
 /**
  * Handlers that show the engine's features on work that takes real time: a pipeline whose steps
- * fan out and back in, a flaky call that succeeds on its third attempt, a long job that reports
- * progress and stops when cancelled, one that overruns its timeout, and one that fails for good.
+ * fan out and back in (the merge reading its parts' results), a flaky call that succeeds on its
+ * third attempt, a long job that reports progress and stops when cancelled, one that overruns its
+ * timeout, one that fails for good, and a deployment of durable steps that resumes where it
+ * stopped if the server is killed in the middle of it.
  * They all run on the {@value #QUEUE} queue. A recurring digest runs every minute on its own queue,
  * and partner calls ({@code demo.partner-call}, posted by hand) run on {@value #PARTNER_QUEUE} within
  * {@link #PARTNER_LIMITS}.
@@ -50,6 +52,12 @@ final class DemoJobs {
             .withMaxRunningPerKey(1);
 
     static final int PIPELINE_PARTS = 3;
+
+    /** The deployment's durable steps, in order. */
+    static final List<String> DEPLOY_STEPS = List.of("build", "upload", "announce");
+
+    /** How long each deployment step takes: long enough to kill the server in the middle. */
+    static final Duration DEPLOY_STEP_TIME = Duration.ofSeconds(2);
 
     private DemoJobs() {}
 
@@ -82,7 +90,30 @@ final class DemoJobs {
                 })
                 .register("demo.merge", JsonNode.class, ctx -> {
                     Thread.sleep(200);
-                    return Map.of("merged", PIPELINE_PARTS);
+                    // Fan-in: each transform's result, read from the store.
+                    int rows = ctx.parentResults().stream()
+                            .mapToInt(parent -> parent.result()
+                                    .map(r -> r.path("rows").asInt())
+                                    .orElse(0))
+                            .sum();
+                    return Map.of("merged", PIPELINE_PARTS, "rows", rows);
+                })
+                .register("demo.deploy", JsonNode.class, ctx -> {
+                    // Each step runs once per job: killed in the middle, the server's next attempt
+                    // gets the finished steps' results back and carries on from the next one.
+                    var ran = new ArrayList<String>();
+                    var replayed = new ArrayList<String>();
+                    for (String step : DEPLOY_STEPS) {
+                        var didRun = new boolean[1];
+                        ctx.step(step, () -> {
+                            didRun[0] = true;
+                            Thread.sleep(DEPLOY_STEP_TIME.toMillis());
+                            return step + " done on attempt " + ctx.attempt();
+                        });
+                        (didRun[0] ? ran : replayed).add(step);
+                        ctx.progress(100 * (ran.size() + replayed.size()) / DEPLOY_STEPS.size(), step + " done");
+                    }
+                    return Map.of("ran", ran, "replayed", replayed);
                 })
                 .register("demo.flaky", JsonNode.class, ctx -> {
                     if (ctx.attempt() < 3) {
@@ -123,6 +154,7 @@ final class DemoJobs {
         var jobs = new ArrayList<>(engine.graph(graph.build()).values());
         jobs.addAll(engine.enqueueAll(List.of(
                 spec("demo.flaky", Map.of()),
+                spec("demo.deploy", Map.of("version", "1.2.3")),
                 spec("demo.long", Map.of("steps", 20)),
                 spec("demo.slow", Map.of()).withMaxAttempts(1),
                 spec("demo.doomed", Map.of()))));

@@ -62,7 +62,7 @@ class ExampleServerJarIT {
 
         JsonNode demo = awaitJobs(
                 "queue=demo&limit=100",
-                jobs -> jobs.size() == 9
+                jobs -> jobs.size() == 10
                         && state(jobs, "demo.merge").equals("SUCCEEDED")
                         && state(jobs, "demo.flaky").equals("SUCCEEDED")
                         && state(jobs, "demo.slow").equals("FAILED")
@@ -82,6 +82,9 @@ class ExampleServerJarIT {
                 .isEqualTo("Timeout");
         assertThat(job(demo, "demo.merge").path("result").path("merged").asInt())
                 .isEqualTo(DemoJobs.PIPELINE_PARTS);
+        assertThat(job(demo, "demo.merge").path("result").path("rows").asInt())
+                .as("the merge's sum of its parts' rows, read from their results")
+                .isEqualTo(10 + 20 + 30);
         // The long job reports progress and stops when cancelled.
         String longJob = job(demo, "demo.long").path("id").asText();
         assertThat(send("POST", "/api/jobs/" + longJob + "/cancel", null)
@@ -129,9 +132,46 @@ class ExampleServerJarIT {
 
         start(List.of(), 0);
         assertThat(send("GET", "/api/jobs?queue=demo&limit=100", null).path("jobs"))
-                .hasSize(9);
+                .hasSize(10);
         assertThat(send("GET", "/api/jobs?queue=python&state=succeeded", null).path("jobs"))
                 .hasSize(4);
+    }
+
+    /**
+     * The demo's deployment of durable steps, its server killed with {@code kill -9} after the
+     * first step: the next server takes the job over once its lease lapses (the engine's default
+     * lease, 30 s, and a reclaim scan, 5 s, well within the patience) and finishes it without
+     * running the recorded steps again.
+     */
+    @Test
+    void theDeploymentOfDurableStepsResumesAfterItsServerIsKilled() throws Exception {
+        start(List.of("--demo"), 4);
+        JsonNode deploying = awaitJobs(
+                "queue=demo&type=demo.deploy",
+                jobs -> state(jobs, "demo.deploy").equals("RUNNING"));
+        String deploy = job(deploying, "demo.deploy").path("id").asText();
+        Instant deadline = Instant.now().plus(PATIENCE);
+        while (send("GET", "/api/jobs/" + deploy + "/steps", null).path("steps").isEmpty()) {
+            assertThat(Instant.now()).as("the first step recorded").isBefore(deadline);
+            Thread.sleep(100);
+        }
+
+        server.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // kill -9: no shutdown, no last write
+        start(List.of(), 4);
+
+        JsonNode done = awaitJobs(
+                "queue=demo&type=demo.deploy",
+                jobs -> state(jobs, "demo.deploy").equals("SUCCEEDED"));
+        JsonNode result = job(done, "demo.deploy").path("result");
+        assertThat(result.path("replayed").get(0).asText())
+                .as("the step recorded before the kill, not run again: %s", result)
+                .isEqualTo("build");
+        assertThat(result.path("replayed").size() + result.path("ran").size()).isEqualTo(DemoJobs.DEPLOY_STEPS.size());
+        assertThat(send("GET", "/api/jobs/" + deploy + "/steps", null)
+                        .path("steps")
+                        .findValues("name"))
+                .extracting(JsonNode::asText)
+                .containsExactlyElementsOf(DemoJobs.DEPLOY_STEPS);
     }
 
     @Test
