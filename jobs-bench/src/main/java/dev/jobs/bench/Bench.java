@@ -21,7 +21,7 @@ import java.util.function.Predicate;
  * servers' own warm-up. Runs are repeated instead, and the median reported with its range.
  */
 public final class Bench {
-    private static final List<String> SCENARIOS = List.of("enqueue", "drain", "latency", "history", "memory");
+    private static final List<String> SCENARIOS = List.of("enqueue", "drain", "steps", "latency", "history", "memory");
 
     /** Runs alone and never as part of "all": it takes the better part of an hour. */
     private static final String HORIZON = "horizon";
@@ -66,6 +66,7 @@ public final class Bench {
             switch (scenario) {
                 case "enqueue" -> scenarios.enqueue(subjects);
                 case "drain" -> scenarios.drain(subjects);
+                case "steps" -> scenarios.steps(subjects);
                 case "latency" -> scenarios.latency(subjects);
                 case "history" -> scenarios.history(subjects);
                 case "memory" -> scenarios.memory(subjects);
@@ -168,7 +169,7 @@ public final class Bench {
     static final class Options {
         static final String USAGE = """
                 usage: jobs-bench/bench [scenario …] [options]
-                  scenarios: enqueue drain latency history memory (default: all of them), or
+                  scenarios: enqueue drain steps latency history memory (default: all of them), or
                              horizon alone: the long-horizon run on PostgreSQL (about 42 min), or
                              fresh alone: new tables under continuous load, 60 s from their
                              creation, against the same on analysed tables (about 5 min)

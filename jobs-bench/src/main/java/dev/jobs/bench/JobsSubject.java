@@ -114,9 +114,51 @@ final class JobsSubject implements Subject {
             if (history > 0) {
                 addHistory(history);
             }
-            enqueueBatches(producer.engine, jobs, 1000);
+            enqueueBatches(producer.engine, jobs, 1000, noop());
         }
         return timeDrain(jobs, workers, history);
+    }
+
+    /** What a drain took, and how many transactions PostgreSQL committed for it. */
+    record CountedDrain(Duration took, long commits) {}
+
+    /**
+     * Drains {@code jobs} jobs of {@link #STEPS} durable steps each, or plain ones, counting the
+     * database's commits from the start of the drain to its end. PostgreSQL only.
+     */
+    CountedDrain drainCounted(int jobs, int workers, boolean steps) throws Exception {
+        reset();
+        try (Instance producer = instance(0, false)) {
+            enqueueBatches(
+                    producer.engine,
+                    jobs,
+                    1000,
+                    steps ? JobSpec.of("bench.steps").withQueue(QUEUE) : noop());
+        }
+        long before = commits();
+        Duration took = timeDrain(jobs, workers, 0);
+        return new CountedDrain(took, commits() - before);
+    }
+
+    /** The steps of a {@code bench.steps} job, each returning a small result. */
+    static final int STEPS = 3;
+
+    /**
+     * Transactions committed in the database so far. PostgreSQL publishes a backend's counts at most
+     * once a second, and at once when it ends: read on a connection of its own, after the drain's
+     * instance (and its pool) closed, then again after a second for the last idle backends.
+     */
+    private long commits() throws Exception {
+        Servers.Database db = servers.postgres();
+        Thread.sleep(1100);
+        try (Connection connection = DriverManager.getConnection(db.url(), db.user(), db.password());
+                Statement statement = connection.createStatement()) {
+            statement.execute("SELECT pg_stat_clear_snapshot()");
+            var rows = statement.executeQuery(
+                    "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()");
+            rows.next();
+            return rows.getLong(1);
+        }
     }
 
     /** Starts a worker instance on the jobs already stored and times it until all have succeeded. */
@@ -284,9 +326,13 @@ final class JobsSubject implements Subject {
     }
 
     static void enqueueBatches(JobEngine engine, int jobs, int batchSize) {
+        enqueueBatches(engine, jobs, batchSize, noop());
+    }
+
+    static void enqueueBatches(JobEngine engine, int jobs, int batchSize, JobSpec spec) {
         var batch = new ArrayList<JobSpec>(batchSize);
         for (int i = 0; i < jobs; i++) {
-            batch.add(noop());
+            batch.add(spec);
             if (batch.size() == batchSize || i == jobs - 1) {
                 engine.enqueueAll(batch);
                 batch.clear();
@@ -322,6 +368,13 @@ final class JobsSubject implements Subject {
             if (workers > 0) {
                 builder.queue(QUEUE, workers)
                         .register("bench.noop", ctx -> null)
+                        .register("bench.steps", ctx -> {
+                            for (int step = 0; step < STEPS; step++) {
+                                int n = step;
+                                ctx.step("step-" + n, () -> n);
+                            }
+                            return null;
+                        })
                         .register("bench.latency", ctx -> {
                             latencyHandler.accept(ctx.payload());
                             return null;

@@ -66,6 +66,51 @@ final class Scenarios {
         }
     }
 
+    /**
+     * Jobs of three durable steps against plain ones, on PostgreSQL: throughput, and the commits
+     * each costs beyond a plain job's, counted by the database (pg_stat_database) over the drain.
+     */
+    void steps(List<Subject> subjects) throws Exception {
+        String scenario = String.format("drain %,d jobs of %d durable steps", options.jobs, JobsSubject.STEPS);
+        for (int workers : options.workers) {
+            for (Subject subject : subjects) {
+                if (!(subject instanceof JobsSubject ours && ours.isPlainPostgres())) {
+                    continue;
+                }
+                ours.drainCounted(options.jobs, workers, true); // warm-up, not counted
+                double[] plain = new double[options.runs];
+                double[] stepped = new double[options.runs];
+                double[] extra = new double[options.runs];
+                for (int run = 0; run < options.runs; run++) {
+                    JobsSubject.CountedDrain p = ours.drainCounted(options.jobs, workers, false);
+                    JobsSubject.CountedDrain s = ours.drainCounted(options.jobs, workers, true);
+                    plain[run] = rate(options.jobs, p.took());
+                    stepped[run] = rate(options.jobs, s.took());
+                    extra[run] = (double) (s.commits() - p.commits()) / options.jobs;
+                    System.out.printf(
+                            "    run %d: plain %,.0f jobs/s (%.2f commits/job), steps %,.0f jobs/s (%.2f commits/job)%n",
+                            run + 1,
+                            plain[run],
+                            (double) p.commits() / options.jobs,
+                            stepped[run],
+                            (double) s.commits() / options.jobs);
+                }
+                String setting = workers + " workers";
+                report.add(
+                        new Measurement(scenario, setting, subject.name() + ", plain jobs", "", "jobs/s", list(plain)));
+                report.add(new Measurement(
+                        scenario,
+                        setting,
+                        subject.name() + ", " + JobsSubject.STEPS + " steps each",
+                        subject.name() + ", plain jobs",
+                        "jobs/s",
+                        list(stepped)));
+                report.add(new Measurement(
+                        scenario, setting, subject.name() + ", extra commits per job", "", "commits", list(extra)));
+            }
+        }
+    }
+
     void latency(List<Subject> subjects) throws Exception {
         String setting =
                 String.format("%d jobs/s from another instance, %,d jobs", options.latencyRate, options.latencyJobs);
