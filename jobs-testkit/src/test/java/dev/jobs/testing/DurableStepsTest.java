@@ -9,6 +9,7 @@ import dev.jobs.core.Job;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobEngineBuilder;
 import dev.jobs.core.JobGraph;
+import dev.jobs.core.JobLimits;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
@@ -254,5 +255,48 @@ class DurableStepsTest {
                                 .extracting(JobValidationException.FieldError::field)
                                 .containsExactly("nodes[b].dependsOn"));
         assertThat(engine.list(JobQuery.all()).jobs()).as("nothing created").isEmpty();
+    }
+
+    @Test
+    void aStepThatCouldNeverBeRecordedIsRefusedBeforeItsWorkRuns() {
+        engine = builder()
+                .register(
+                        "bad.name",
+                        ctx -> ctx.step("line\nbreak", () -> {
+                            ledger.add("side effect of a step that cannot be recorded");
+                            return 1;
+                        }))
+                .register("too.many", ctx -> {
+                    for (int i = 0; i <= JobLimits.MAX_STEPS; i++) {
+                        int n = i;
+                        ctx.step("step-" + n, () -> {
+                            ledger.add("step " + n);
+                            return n;
+                        });
+                    }
+                    return "never";
+                })
+                .build();
+        Job badName = engine.enqueue(JobSpec.of("bad.name").withMaxAttempts(1));
+        Job tooMany = engine.enqueue(JobSpec.of("too.many").withMaxAttempts(1));
+
+        JobsTesting.runUntilIdle(engine, clock);
+
+        assertThat(engine.get(badName.id())
+                        .orElseThrow()
+                        .lastError()
+                        .orElseThrow()
+                        .message())
+                .contains("control character");
+        assertThat(engine.get(tooMany.id())
+                        .orElseThrow()
+                        .lastError()
+                        .orElseThrow()
+                        .message())
+                .contains("at most " + JobLimits.MAX_STEPS + " steps");
+        assertThat(ledger)
+                .as("no side effect of a step that could not be recorded")
+                .doesNotContain("side effect of a step that cannot be recorded", "step " + JobLimits.MAX_STEPS)
+                .hasSize(JobLimits.MAX_STEPS);
     }
 }

@@ -13,6 +13,7 @@ import dev.jobs.core.ParentResult;
 import dev.jobs.core.StepOrderException;
 import dev.jobs.core.internal.SpecValidator;
 import dev.jobs.core.spi.JobStore;
+import dev.jobs.core.spi.support.JobLifecycle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -56,6 +57,7 @@ final class DurableWork {
             next++;
             return replayed(step, type);
         }
+        JobLifecycle.requireStep(index, name);
         R value = work.run();
         JsonNode result = json("result", "the result of step '" + name + "'", value);
         JobStep step;

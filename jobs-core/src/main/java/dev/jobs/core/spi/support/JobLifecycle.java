@@ -64,6 +64,26 @@ public final class JobLifecycle {
     }
 
     /**
+     * Refuses a step whose name no store keeps (1 to {@link JobLimits#MAX_STEP_NAME_LENGTH}
+     * printable characters) or that would be past a job's {@link JobLimits#MAX_STEPS}: checked
+     * before the step's work runs, so that a step that could never be recorded never has its side
+     * effect.
+     */
+    public static void requireStep(int index, String name) {
+        Storable.requireLabel("step", name);
+        if (name.isEmpty() || name.length() > JobLimits.MAX_STEP_NAME_LENGTH) {
+            throw JobValidationException.of(
+                    "step", "a step's name must be 1 to " + JobLimits.MAX_STEP_NAME_LENGTH + " characters");
+        }
+        if (index < 0 || index >= JobLimits.MAX_STEPS) {
+            throw JobValidationException.of(
+                    "step",
+                    "a job records at most " + JobLimits.MAX_STEPS + " steps; '" + Storable.shown(name, 77)
+                            + "' would be number " + (index + 1) + ": group smaller steps into one");
+        }
+    }
+
+    /**
      * {@link dev.jobs.core.spi.DurableWorkStore#recordStep}: the name, the result and the index are checked
      * before any row is read, then the lease. A step already recorded at {@code index} under the
      * same name is answered as recorded, since the worker's earlier write landed though its answer
@@ -71,18 +91,8 @@ public final class JobLifecycle {
      */
     public static JobStep recordStep(
             JobTransaction t, UUID jobId, UUID leaseToken, int index, String name, JsonNode result) {
-        Storable.requireLabel("step", name);
-        if (name.isEmpty() || name.length() > JobLimits.MAX_STEP_NAME_LENGTH) {
-            throw JobValidationException.of(
-                    "step", "a step's name must be 1 to " + JobLimits.MAX_STEP_NAME_LENGTH + " characters");
-        }
+        requireStep(index, name);
         Storable.requireJson("result", result);
-        if (index < 0 || index >= JobLimits.MAX_STEPS) {
-            throw JobValidationException.of(
-                    "step",
-                    "a job records at most " + JobLimits.MAX_STEPS + " steps; '" + Storable.shown(name, 77)
-                            + "' would be number " + (index + 1) + ": group smaller steps into one");
-        }
         leased(t, jobId, leaseToken);
         List<JobStep> recorded = t.steps(jobId);
         if (index < recorded.size() && recorded.get(index).name().equals(name)) {
