@@ -1,5 +1,6 @@
 package dev.jobs.core.internal.maintenance;
 
+import dev.jobs.core.internal.ThrottledWarning;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -16,6 +17,7 @@ public abstract class MaintenanceTask {
     private final String name;
     private final Duration interval;
     private final AtomicLong done = new AtomicLong();
+    private final ThrottledWarning failures = new ThrottledWarning(Duration.ofSeconds(30));
 
     protected MaintenanceTask(String name, Duration interval) {
         this.name = name;
@@ -45,7 +47,9 @@ public abstract class MaintenanceTask {
             }
             return count;
         } catch (RuntimeException e) {
-            log.warn("{} failed; it runs again in {}", name, interval, e);
+            // While the store is down every round fails the same way: a line every half minute says so.
+            failures.log(log, "{} failed; it runs again in {}: {}", name, interval, e.toString());
+            log.debug("{} failed", name, e);
             return 0;
         }
     }

@@ -3,6 +3,7 @@ package dev.jobs.core.internal.worker;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.Job;
 import dev.jobs.core.StoreUnavailableException;
+import dev.jobs.core.internal.ThrottledWarning;
 import dev.jobs.core.spi.Completion;
 import dev.jobs.core.spi.CompletionResult;
 import dev.jobs.core.spi.JobStore;

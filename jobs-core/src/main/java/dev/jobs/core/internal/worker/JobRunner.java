@@ -12,6 +12,7 @@ import dev.jobs.core.ParentResult;
 import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.internal.RetryDecider;
 import dev.jobs.core.internal.SpecValidator;
+import dev.jobs.core.internal.ThrottledWarning;
 import dev.jobs.core.spi.JobStore;
 import dev.jobs.core.spi.support.Storable;
 import java.time.Clock;
