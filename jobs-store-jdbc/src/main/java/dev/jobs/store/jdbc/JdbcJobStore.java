@@ -36,8 +36,6 @@ import dev.jobs.core.spi.RecurringRecord;
 import dev.jobs.core.spi.StoreHealth;
 import dev.jobs.core.spi.Transition;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -128,7 +126,7 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
         String channel = builder.tablePrefix + "ready";
         String prefix = builder.tablePrefix;
         Jdbi jdbi = Jdbi.create(dataSource);
-        this.dialect = detectDialect(jdbi);
+        this.dialect = SqlDialect.detect(jdbi);
         var inserts = SqlStatements.load(dialect, "insert-if-absent");
         var finishedCounts = new FinishedCounts(inserts);
         this.tx = new Transactions(jdbi, dialect, finishedCounts, builder.clock);
@@ -167,7 +165,16 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
         this.workers = new WorkerRegistry(tx, table);
         this.recurring = new RecurringDefinitions(tx, inserts, rows, creation);
         this.notifications = new Notifications(
-                dialect, channel, listenConnections(dialect, builder, dataSource), builder.listenJdbcUrl != null);
+                dialect,
+                channel,
+                Notifications.listenConnections(
+                        dialect,
+                        builder.listenJdbcUrl,
+                        builder.listenUsername != null ? builder.listenUsername : builder.username,
+                        builder.listenUsername != null ? builder.listenPassword : builder.password,
+                        builder.behindTransactionPooler,
+                        dataSource),
+                builder.listenJdbcUrl != null);
         if (builder.behindTransactionPooler) {
             StorePool.requireNoSessionState(jdbi, dialect, tx.readCommittedByDefault());
         }
@@ -191,35 +198,6 @@ public final class JdbcJobStore implements JobStore, HostTransactionStore {
      */
     public static List<String> tableNames() {
         return Stream.concat(TABLES.stream(), Stream.of("schema_version")).toList();
-    }
-
-    private static Optional<Notifications.ConnectionSource> listenConnections(
-            SqlDialect dialect, Builder builder, DataSource pool) {
-        if (builder.listenJdbcUrl != null) {
-            if (!dialect.supportsNotifications()) {
-                throw new IllegalArgumentException(
-                        "listenJdbcUrl is for PostgreSQL's LISTEN/NOTIFY; " + dialect.name() + " has none");
-            }
-            String user = builder.listenUsername != null ? builder.listenUsername : builder.username;
-            String password = builder.listenUsername != null ? builder.listenPassword : builder.password;
-            return Optional.of(() -> DriverManager.getConnection(builder.listenJdbcUrl, user, password));
-        }
-        if (builder.behindTransactionPooler) {
-            // A pooled connection holds a LISTEN only until its transaction ends: notifications
-            // would go to whichever client the pooler hands that server connection to next.
-            return Optional.empty();
-        }
-        return Optional.of(pool::getConnection);
-    }
-
-    private static SqlDialect detectDialect(Jdbi jdbi) {
-        return jdbi.withHandle(h -> {
-            try {
-                return SqlDialect.detect(h.getConnection().getMetaData());
-            } catch (SQLException e) {
-                throw new StoreUnavailableException("could not read the database's metadata: " + e.getMessage(), e);
-            }
-        });
     }
 
     /** The database this store found behind its connection: {@code postgresql}, {@code mariadb} or {@code h2}. */

@@ -1,6 +1,7 @@
 package dev.jobs.store.jdbc;
 
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +47,29 @@ final class Notifications {
         this.channel = channel;
         this.listenConnections = listenConnections;
         this.listensDirectly = listensDirectly;
+    }
+
+    /**
+     * Where the connection that LISTENs comes from: a direct one to {@code listenJdbcUrl} when given,
+     * none behind a transaction pooler (a pooled connection holds a LISTEN only until its
+     * transaction ends: notifications would go to whichever client the pooler hands that server
+     * connection to next), else one of the pool's.
+     */
+    static Optional<ConnectionSource> listenConnections(
+            SqlDialect dialect,
+            String listenJdbcUrl,
+            String user,
+            String password,
+            boolean behindTransactionPooler,
+            DataSource pool) {
+        if (listenJdbcUrl != null) {
+            if (!dialect.supportsNotifications()) {
+                throw new IllegalArgumentException(
+                        "listenJdbcUrl is for PostgreSQL's LISTEN/NOTIFY; " + dialect.name() + " has none");
+            }
+            return Optional.of(() -> DriverManager.getConnection(listenJdbcUrl, user, password));
+        }
+        return behindTransactionPooler ? Optional.empty() : Optional.of(pool::getConnection);
     }
 
     /** See {@link dev.jobs.core.spi.JobStore#subscribe}. */

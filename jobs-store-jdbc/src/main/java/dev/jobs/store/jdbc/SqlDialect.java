@@ -1,5 +1,6 @@
 package dev.jobs.store.jdbc;
 
+import dev.jobs.core.StoreUnavailableException;
 import dev.jobs.core.spi.StoreHealth;
 import java.io.EOFException;
 import java.net.SocketException;
@@ -19,6 +20,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
 
 /**
  * What differs between the databases the JDBC store runs on, and nothing else: every statement the
@@ -30,6 +32,17 @@ abstract class SqlDialect {
 
     /** The folder of this database's migrations under {@code dev/jobs/store/jdbc/schema}. */
     abstract String name();
+
+    /** The dialect of the database behind {@code jdbi}. */
+    static SqlDialect detect(Jdbi jdbi) {
+        return jdbi.withHandle(h -> {
+            try {
+                return detect(h.getConnection().getMetaData());
+            } catch (SQLException e) {
+                throw new StoreUnavailableException("could not read the database's metadata: " + e.getMessage(), e);
+            }
+        });
+    }
 
     /** The dialect for the database behind this connection. */
     static SqlDialect detect(DatabaseMetaData metadata) throws SQLException {
