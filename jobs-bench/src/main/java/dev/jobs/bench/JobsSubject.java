@@ -144,20 +144,31 @@ final class JobsSubject implements Subject {
     static final int STEPS = 3;
 
     /**
-     * Transactions committed in the database so far. PostgreSQL publishes a backend's counts at most
-     * once a second, and at once when it ends: read on a connection of its own, after the drain's
-     * instance (and its pool) closed, then again after a second for the last idle backends.
+     * Transactions committed in the database so far, once the count has settled: a backend publishes
+     * its counts when it ends and, while it lives, at most once a second, so the count is read until
+     * two reads half a second apart agree (the drain's pool has closed by then), for ten seconds at
+     * most.
      */
     private long commits() throws Exception {
         Servers.Database db = servers.postgres();
-        Thread.sleep(1100);
         try (Connection connection = DriverManager.getConnection(db.url(), db.user(), db.password());
                 Statement statement = connection.createStatement()) {
-            statement.execute("SELECT pg_stat_clear_snapshot()");
-            var rows = statement.executeQuery(
-                    "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()");
-            rows.next();
-            return rows.getLong(1);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            long last = -1;
+            while (true) {
+                statement.execute("SELECT pg_stat_clear_snapshot()");
+                long now;
+                try (var rows = statement.executeQuery(
+                        "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")) {
+                    rows.next();
+                    now = rows.getLong(1);
+                }
+                if (now == last || System.nanoTime() > deadline) {
+                    return now;
+                }
+                last = now;
+                Thread.sleep(500);
+            }
         }
     }
 

@@ -917,6 +917,60 @@ abstract class HttpApiContractTest {
     }
 
     @Test
+    void durableWorkOverHttpRefusesWhatCannotBeStoredAndAnotherOwnersLease() throws Exception {
+        String id = created("{\"type\":\"order.ship\"}").path("id").asText();
+        String token = acquireOne("py-1").path("leaseToken").asText();
+        String lease = "\"leaseToken\":\"" + token + "\"";
+
+        Reply otherOwner =
+                call("POST", "/api/jobs/" + id + "/steps/a", OTHER_WORKER, "{" + lease + ",\"index\":0,\"result\":1}");
+        assertProblem(otherOwner, 409);
+        assertThat(fields(otherOwner)).containsExactly("workerId");
+        assertProblem(call("PUT", "/api/jobs/" + id + "/checkpoint", OTHER_WORKER, "{" + lease + ",\"state\":1}"), 409);
+        var byBody = new LinkedHashMap<String, String>();
+        byBody.put("{" + lease + ",\"index\":100,\"result\":1}", "index");
+        byBody.put("{" + lease + ",\"index\":-1}", "index");
+        byBody.put("{" + lease + ",\"index\":\"0\"}", "index");
+        byBody.put("{" + lease + "}", "index");
+        byBody.put("{\"index\":0}", "leaseToken");
+        byBody.put("{" + lease + ",\"index\":0,\"result\":1e400}", "result");
+        byBody.put("{" + lease + ",\"index\":0,\"result\":\"lone \\ud800\"}", "result");
+        byBody.forEach((body, field) -> {
+            try {
+                Reply refused = call("POST", "/api/jobs/" + id + "/steps/a", WORKER, body);
+                assertProblem(refused, 400);
+                assertThat(fields(refused))
+                        .as(body.length() > 200 ? "a huge result" : body)
+                        .contains(field);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertProblem(
+                call(
+                        "POST",
+                        "/api/jobs/" + id + "/steps/a",
+                        WORKER,
+                        "{" + lease + ",\"index\":0,\"result\":\"" + "x".repeat(JobLimits.DEFAULT_MAX_PAYLOAD_BYTES)
+                                + "\"}"),
+                413);
+        Reply controlName =
+                call("POST", "/api/jobs/" + id + "/steps/line%0Abreak", WORKER, "{" + lease + ",\"index\":0}");
+        assertProblem(controlName, 400);
+        assertThat(fields(controlName)).containsExactly("step");
+        assertProblem(call("PUT", "/api/jobs/" + id + "/checkpoint", WORKER, "{" + lease + "}"), 400);
+        assertProblem(
+                call("PUT", "/api/jobs/" + id + "/checkpoint", WORKER, "{" + lease + ",\"state\":\"nul \\u0000\"}"),
+                400);
+        assertProblem(call("GET", "/api/jobs/" + UUID.randomUUID() + "/steps", READER, null), 404);
+        assertThat(call("GET", "/api/jobs/" + id + "/steps", READER, null)
+                        .body()
+                        .path("steps"))
+                .as("nothing refused was recorded")
+                .isEmpty();
+    }
+
+    @Test
     void aFanInJobAcquiredOverHttpCarriesItsParentsResultsByName() throws Exception {
         Reply batch = call(
                 "POST",
