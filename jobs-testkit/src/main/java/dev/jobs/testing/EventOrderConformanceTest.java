@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jobs.core.JobEngine;
 import dev.jobs.core.JobEvent.Kind;
+import dev.jobs.core.JobGraph;
 import dev.jobs.core.JobQuery;
 import dev.jobs.core.JobSpec;
 import dev.jobs.core.JobState;
@@ -182,8 +183,12 @@ public abstract class EventOrderConformanceTest {
                 case 1 -> engine.enqueue(JobSpec.of("ordered", Map.of("failFirst", true)));
                 case 2 -> {
                     if (i + PRODUCERS < JOBS) {
-                        var parent = engine.enqueue(JobSpec.of("ordered", Map.of()));
-                        engine.enqueue(JobSpec.of("ordered", Map.of()).withDependsOn(parent.id()));
+                        // Created together, so the dependent waits for its parent however fast the
+                        // workers are: apart, the parent could finish before the dependent existed.
+                        engine.graph(JobGraph.builder()
+                                .add("parent", JobSpec.of("ordered", Map.of()))
+                                .add("dependent", JobSpec.of("ordered", Map.of()), "parent")
+                                .build());
                         i += PRODUCERS; // the dependent is the next job of this producer's share
                     } else {
                         engine.enqueue(JobSpec.of("ordered", Map.of()));
